@@ -1,0 +1,51 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from courses.models import Course, Lesson, PipelineStage, PredictionLayer, TrainingEpoch
+
+
+class PipelineStageInline(admin.StackedInline):
+    model = PipelineStage
+    extra = 0
+    ordering = ["position"]
+
+
+class TrainingEpochInline(admin.TabularInline):
+    model = TrainingEpoch
+    extra = 0
+    ordering = ["epoch"]
+
+
+class PredictionLayerInline(admin.TabularInline):
+    model = PredictionLayer
+    extra = 0
+    ordering = ["position"]
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "track", "position"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ["title", "course", "minutes", "published", "preview_link"]
+    list_filter = ["course", "published"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [PipelineStageInline, TrainingEpochInline, PredictionLayerInline]
+    fieldsets = [
+        (None, {"fields": ["course", "title", "subtitle", "slug", "minutes", "position", "published"]}),
+        ("Pipeline", {"fields": ["pipeline_title", "pipeline_summary"]}),
+        ("Training trace", {"fields": ["training_note"]}),
+        ("Key insight", {"fields": ["key_insight"]}),
+    ]
+
+    @admin.display(description="Preview")
+    def preview_link(self, obj):
+        return format_html('<a href="{}">Preview as a student</a>', reverse("courses:lesson_preview", args=[obj.slug]))
+
+    def view_on_site(self, obj):
+        return reverse("courses:lesson_preview", args=[obj.slug])

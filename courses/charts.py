@@ -1,0 +1,124 @@
+"""Server-rendered SVG line charts: the lesson's training trace and the lab's epoch traces.
+
+The chart is real markup (axes, ticks, one polyline and marker per point) so it shows
+without JavaScript, and a <title>/<desc> pair describes it to screen readers.
+"""
+from dataclasses import dataclass
+from math import ceil, floor, log10
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+# Shapes that tell the series apart without relying on colour alone.
+_MARKERS = ("circle", "square", "triangle", "diamond")
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    points: tuple[tuple[float, float], ...]  # (x, y) in data units
+    dashed: bool = False
+
+
+def _nice_step(span: float, ticks: int = 5) -> float:
+    raw = span / max(ticks, 1)
+    magnitude = 10 ** floor(log10(raw)) if raw > 0 else 1
+    for factor in (1, 2, 2.5, 5, 10):
+        if raw <= factor * magnitude:
+            return factor * magnitude
+    return 10 * magnitude
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}" if abs(value) >= 0.01 or value == 0 else f"{value:.2g}"
+
+
+def _marker(kind: str, x: float, y: float, tooltip: str) -> str:
+    title = f"<title>{escape(tooltip)}</title>"
+    if kind == "square":
+        return f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8">{title}</rect>'
+    if kind == "triangle":
+        return f'<polygon points="{x:.1f},{y - 5:.1f} {x - 5:.1f},{y + 4:.1f} {x + 5:.1f},{y + 4:.1f}">{title}</polygon>'
+    if kind == "diamond":
+        return f'<polygon points="{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}">{title}</polygon>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4">{title}</circle>'
+
+
+def line_chart_svg(
+    series: list[Series],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    y_min: float | None = 0.0,
+    y_max: float | None = None,
+    width: int = 560,
+    height: int = 260,
+    chart_id: str = "chart",
+) -> SafeString:
+    """Return an accessible SVG line chart of one or more series sharing the axes."""
+    points = [p for s in series for p in s.points]
+    left, right, top, bottom = 56, 16, 16, 44
+    plot_w, plot_h = width - left - right, height - top - bottom
+    xs = [p[0] for p in points] or [1.0]
+    ys = [p[1] for p in points] or [0.0]
+    x_lo, x_hi = min(xs), max(xs)
+    if x_hi == x_lo:
+        x_hi = x_lo + 1
+    lo = min(ys) if y_min is None else min(y_min, min(ys))
+    hi = max(ys) if y_max is None else max(y_max, max(ys))
+    if hi == lo:
+        hi = lo + 1
+    step = _nice_step(hi - lo)
+    lo, hi = floor(lo / step) * step, ceil(hi / step) * step
+
+    def sx(x: float) -> float:
+        return left + (x - x_lo) / (x_hi - x_lo) * plot_w
+
+    def sy(y: float) -> float:
+        return top + (1 - (y - lo) / (hi - lo)) * plot_h
+
+    desc_parts = []
+    for s in series:
+        values = ", ".join(f"{_fmt(x)}: {_fmt(y)}" for x, y in s.points)
+        desc_parts.append(f"{s.label}: {values}")
+    out = [
+        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape("; ".join(desc_parts))}</desc>',
+        f'<g class="chart-grid">',
+    ]
+    tick = lo
+    while tick <= hi + step / 2:
+        y = sy(tick)
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        out.append(f'<text class="chart-tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(round(tick, 6))}</text>')
+        tick += step
+    for x in sorted(set(xs)):
+        out.append(f'<text class="chart-tick" x="{sx(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{_fmt(x)}</text>')
+    out.append("</g>")
+    out.append(
+        f'<line class="chart-axis" x1="{left}" x2="{left}" y1="{top}" y2="{height - bottom}"/>'
+        f'<line class="chart-axis" x1="{left}" x2="{width - right}" y1="{height - bottom}" y2="{height - bottom}"/>'
+        f'<text class="chart-label" x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle">{escape(x_label)}</text>'
+        f'<text class="chart-label" transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" text-anchor="middle">{escape(y_label)}</text>'
+    )
+    for index, s in enumerate(series):
+        marker = _MARKERS[index % len(_MARKERS)]
+        coords = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in s.points)
+        dash = ' stroke-dasharray="6 4"' if s.dashed else ""
+        out.append(f'<g class="chart-series chart-series-{index}" data-label="{escape(s.label)}">')
+        out.append(f'<polyline fill="none" points="{coords}"{dash}/>')
+        for x, y in s.points:
+            out.append(_marker(marker, sx(x), sy(y), f"{s.label}, {x_label} {_fmt(x)}: {_fmt(y)}"))
+        out.append("</g>")
+    if len(series) > 1:
+        for index, s in enumerate(series):
+            lx, ly = left + 10 + index * 170, top + 4
+            out.append(
+                f'<g class="chart-legend chart-series-{index}">{_marker(_MARKERS[index % len(_MARKERS)], lx, ly + 4, s.label)}'
+                f'<text x="{lx + 10}" y="{ly + 8}">{escape(s.label)}</text></g>'
+            )
+    out.append("</svg>")
+    return mark_safe("".join(out))  # noqa: S308 - every text above is escaped

@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.content import content_files, load_lesson_file
+from courses.yamlnodes import ContentError
+
+
+class Command(BaseCommand):
+    help = "Load lesson files (YAML) into the database; files or folders, default: the bundled content."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="*", help="Lesson files or folders of them.")
+
+    def handle(self, *args, paths, **options):
+        files = content_files(paths)
+        if not files:
+            raise CommandError("No lesson files found.")
+        failures = []
+        for path in files:
+            try:
+                result = load_lesson_file(path)
+            except ContentError as exc:
+                failures.append(str(exc))
+                self.stderr.write(self.style.ERROR(f"rejected {exc}"))
+                continue
+            verb = "created" if result.created else "updated"
+            self.stdout.write(f"{verb} {result.lesson.slug} from {path}")
+        if failures:
+            raise CommandError(f"{len(failures)} of {len(files)} file(s) rejected; nothing from them was saved.")

@@ -1,0 +1,107 @@
+"""Courses, lessons and the sections a lesson page shows, in order."""
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+
+class Course(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    track = models.SlugField(help_text='Short track code shown on cards, e.g. "ml".')
+    description = models.TextField(blank=True, help_text="Markdown.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("courses:course", args=[self.slug])
+
+
+class Lesson(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    subtitle = models.CharField(max_length=200, blank=True)
+    minutes = models.PositiveIntegerField(default=10, help_text="Estimated reading time.")
+    position = models.PositiveIntegerField(default=0)
+    published = models.BooleanField(default=True)
+    pipeline_title = models.CharField(max_length=200, blank=True)
+    pipeline_summary = models.TextField(blank=True, help_text="Markdown.")
+    training_note = models.TextField(blank=True, help_text="Markdown shown under the training trace.")
+    key_insight = models.TextField(blank=True, help_text="Markdown.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["course", "position", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("courses:lesson", args=[self.slug])
+
+
+class PipelineStage(models.Model):
+    """One stage of the lesson's data flow: what goes in, what is done, what comes out."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    input_shape = models.CharField(max_length=200)
+    operation = models.TextField(help_text="Markdown.")
+    output_shape = models.CharField(max_length=200)
+    example = models.TextField(blank=True, help_text="Markdown.")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "position"], name="unique_stage_position")
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.name}"
+
+
+class TrainingEpoch(models.Model):
+    """One row of the lesson's illustrative training trace."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="epochs")
+    epoch = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    loss = models.FloatField(validators=[MinValueValidator(0)])
+    accuracy = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(1)])
+    observation = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["epoch"]
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "epoch"], name="unique_lesson_epoch"),
+            models.CheckConstraint(
+                condition=models.Q(accuracy__gte=0, accuracy__lte=1), name="epoch_accuracy_0_1"
+            ),
+            models.CheckConstraint(condition=models.Q(loss__gte=0), name="epoch_loss_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"Epoch {self.epoch}"
+
+
+class PredictionLayer(models.Model):
+    """One layer of the lesson's prediction trace, from input image to prediction."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="prediction_layers")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text="Markdown.")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "position"], name="unique_layer_position")
+        ]
+
+    def __str__(self):
+        return f"Layer {self.position}: {self.name}"

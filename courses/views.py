@@ -1,0 +1,51 @@
+from django.contrib.admin.views.decorators import staff_member_required
+from django.shortcuts import render
+
+from courses import selectors
+from courses.charts import Series, line_chart_svg
+from courses.modes import lesson_modes
+
+
+def home(request):
+    return render(request, "courses/home.html", {"courses": selectors.course_list_published()})
+
+
+def course_detail(request, slug):
+    course = selectors.course_get_with_lessons(slug=slug)
+    return render(request, "courses/course_detail.html", {"course": course})
+
+
+def training_chart(lesson):
+    epochs = list(lesson.epochs.all())
+    if not epochs:
+        return ""
+    return line_chart_svg(
+        [
+            Series("Loss", tuple((e.epoch, e.loss) for e in epochs)),
+            Series("Accuracy", tuple((e.epoch, e.accuracy) for e in epochs), dashed=True),
+        ],
+        title=f"Training trace: loss and accuracy by epoch for {lesson.title}",
+        x_label="Epoch",
+        y_label="Loss / accuracy",
+        chart_id="training-chart",
+    )
+
+
+def _render_lesson(request, lesson, *, preview=False):
+    context = {
+        "lesson": lesson,
+        "modes": lesson_modes(lesson),
+        "training_chart": training_chart(lesson),
+        "preview": preview,
+    }
+    return render(request, "courses/lesson_detail.html", context)
+
+
+def lesson_detail(request, slug):
+    return _render_lesson(request, selectors.lesson_get_for_page(slug=slug))
+
+
+@staff_member_required
+def lesson_preview(request, slug):
+    """Staff see any lesson, published or not, exactly as students will."""
+    return _render_lesson(request, selectors.lesson_get_for_page(slug=slug, include_unpublished=True), preview=True)
