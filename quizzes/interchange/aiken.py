@@ -1,0 +1,2 @@
+def parse_aiken(t): pass
+def dump_aiken(q): pass

@@ -1,0 +1,494 @@
+r"""GIFT import and export, read the way Moodle's GIFT filter (``question/format/gift/format.php``) reads it.
+
+Supported on import (everything else is reported, the rest of the file still imports):
+
+* multiple choice with one answer (``{=right ~wrong ~%50%half}``) -> ``kind="single"``;
+* multiple answers (``{~%50%a ~%50%b ~%-100%c}``, no ``=``) -> ``kind="multiple"``;
+* true/false (``{T}``, ``{TRUE#wrong-answer feedback#right-answer feedback}``) -> ``kind="truefalse"``
+  with choices ``True``/``False``; the feedback Moodle shows for picking an answer sits on that choice;
+* missing word (``Grant is {=entombed ~buried} in Grant's tomb.``): a single/multiple question whose stem
+  has ``_____`` where the answer block was (Moodle's rule: the block is not the last thing in the text).
+
+Syntax handled as Moodle does: questions are separated by blank lines; lines starting with ``//`` are
+comments; ``::title::``; ``$CATEGORY: ...`` blocks; ``[markdown]``/``[html]``/``[plain]``/``[moodle]``
+format prefixes on any text (dropped, the text is kept raw - the site sanitises when rendering);
+``%N%`` weights (negative and decimal too); ``#feedback``; ``####general feedback``; escapes
+``\~ \= \# \{ \} \:`` and ``\\`` (a backslash), and ``\n`` (a line break); questions and answers on
+several lines.
+
+Reported in ``ImportResult.unsupported`` (``Problem.code`` = Moodle's type name, ``line`` = where the
+question starts): ``matching``, ``numerical``, ``shortanswer`` (only ``=`` answers, no ``~``),
+``essay`` (``{}``) and ``description`` (no braces).
+
+Reported in ``ImportResult.errors`` (``line`` = where the question starts; nothing of that question is
+kept): ``unterminated_brace`` (``{`` with no ``}``), ``unmatched_brace`` (``}`` with no ``{`` before it),
+``extra_brace`` (a second unescaped ``{``/``}`` - escape it as ``\{``), ``answer_without_marker`` (text in
+the answer block before the first ``=``/``~``), ``bad_weight`` (a ``%N%`` that is not a number or lies
+outside -100..100), ``empty_answer``, ``too_few_answers`` (fewer than 2 choices), ``no_correct_answer``,
+``fractions_sum`` (a multiple-answer question whose positive weights don't add up to 100% +-1%).
+
+Where this deliberately differs from Moodle:
+
+* ``TRUE``/``FALSE``/``T``/``F`` are accepted in any letter case (Moodle: upper case only).
+* ``=%N%answer`` in a multiple-choice block gives credit N% (Moodle ignores the weight after ``=`` and
+  keeps ``%N%`` in the answer text).
+* Moodle silently keeps text before the first ``~``/``=`` as a wrong answer, keeps a second ``{...}`` in
+  the question text, and accepts any weight; these are errors here (see above).
+* A ``$CATEGORY:`` line may be followed by a question in the same block (Moodle needs a blank line).
+
+Categories and difficulty: ``$CATEGORY: <category>/<difficulty>`` where difficulty is ``easy``,
+``medium``, ``hard`` or empty sets both for the questions that follow; any other ``$CATEGORY:`` value
+(e.g. Moodle's ``$course$/top/Default``) is taken whole as the category with no difficulty.
+
+Extra fields GIFT cannot hold (worked steps, hints, common mistakes, quick check) are written as
+GIFT comments directly above the question, one per line, so Moodle ignores them and
+:func:`parse_gift` reads them back. The value is JSON (so line breaks and any character survive)::
+
+    // @step {"title": "Expand", "body": "(a+b)^2 = a^2 + 2ab + b^2"}
+    // @hint "Think of the area of a square."
+    // @mistake "Forgetting the 2ab term."
+    // @quickcheck "What is (x+1)^2?"
+
+When the value is not valid JSON it is taken as plain text (for ``@step``: ``title :: body``), so the
+lines can also be written by hand.
+"""
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal, InvalidOperation
+
+from .types import (
+    DIFFICULTIES,
+    ChoiceData,
+    ImportResult,
+    InterchangeError,
+    Problem,
+    QuestionData,
+    validate_question,
+)
+
+__all__ = ["parse_gift", "dump_gift", "decode_upload", "guess_format", "BLANK"]
+
+#: What stands in the stem of a missing-word question where the answer block was.
+BLANK = "_____"
+
+# PHP's trim() character set (Moodle trims every line with it).
+_TRIM = " \t\n\r\0\x0b"
+
+# Escaped characters are replaced by placeholders (private-use code points) before the structure is
+# read and restored afterwards, exactly like Moodle's escapedchar_pre/escapedchar_post.
+_ESCAPES = {":": ":", "#": "#", "=": "=", "{": "{", "}": "}", "~": "~", "n": "\n", "\\": "\\"}
+_PLACEHOLDER = {key: chr(0x10FFF0 + i) for i, key in enumerate(_ESCAPES)}
+_RESTORE = {ord(ph): _ESCAPES[key] for key, ph in _PLACEHOLDER.items()}
+_FORMATS = ("moodle", "html", "plain", "markdown")
+_TRUEFALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+_WEIGHT_RE = re.compile(r"%([-+0-9.\s]*)%")
+_META_RE = re.compile(r"//\s*@(step|hint|mistake|quickcheck)\b\s?(.*)$", re.DOTALL)
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+
+
+class _QuestionError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers shared by import and export
+
+
+def decode_upload(data: bytes) -> str:
+    """Decode an uploaded question file: UTF-8 (a BOM is dropped), refusing anything that is not text."""
+    if isinstance(data, str):
+        return data.lstrip("\ufeff")
+    if b"\x00" in data:
+        raise InterchangeError("not_text", "The file is not a text file (it contains NUL bytes).")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InterchangeError(
+            "not_text", f"The file is not UTF-8 text (undecodable byte at offset {exc.start})."
+        ) from None
+
+
+def guess_format(text: str) -> str:
+    """``"aiken"`` when the text looks like Aiken (options + ``ANSWER:`` lines, no GIFT braces), else ``"gift"``."""
+    has_answer = has_option = has_brace = False
+    for raw in _LINE_SPLIT.split(text):
+        line = raw.strip(_TRIM)
+        if line.startswith("//"):
+            continue
+        if re.match(r"ANSWER:", line):
+            has_answer = True
+        elif re.match(r"[A-Z][).]", line):
+            has_option = True
+        if re.search(r"(?<!\\)[{}]", line):
+            has_brace = True
+    return "aiken" if has_answer and has_option and not has_brace else "gift"
+
+
+def _split_lines(text: str) -> list[str]:
+    return _LINE_SPLIT.split(text)
+
+
+def _pre(text: str) -> str:
+    """Moodle's escapedchar_pre: ``\\`` first, then ``\: \# \= \{ \} \~ \n``."""
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n and text[i + 1] in _PLACEHOLDER:
+            out.append(_PLACEHOLDER[text[i + 1]])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _post(text: str) -> str:
+    return text.translate(_RESTORE)
+
+
+def _text(text: str) -> str:
+    """Moodle's parse_text_with_format: trim, drop a ``[format]`` prefix, restore escapes, trim."""
+    text = text.strip(_TRIM)
+    if text.startswith("["):
+        end = text.find("]")
+        if end != -1 and text[1:end] in _FORMATS:
+            text = text[end + 1 :]
+    return _post(text).strip(_TRIM)
+
+
+# --------------------------------------------------------------------------------------------------
+# Import
+
+
+def _parse_meta(kind: str, value: str, target: dict) -> None:
+    value = value.strip(_TRIM)
+    try:
+        data = json.loads(value)
+    except (ValueError, RecursionError):
+        data = None
+    if kind == "step":
+        if isinstance(data, dict) and isinstance(data.get("title", ""), str) and isinstance(
+            data.get("body", ""), str
+        ):
+            target["steps"].append((data.get("title", ""), data.get("body", "")))
+        elif isinstance(data, list) and len(data) == 2 and all(isinstance(x, str) for x in data):
+            target["steps"].append((data[0], data[1]))
+        else:
+            title, sep, body = value.partition("::")
+            if not sep:
+                title, body = "", value
+            target["steps"].append((title.strip(), body.strip()))
+        return
+    text = data if isinstance(data, str) else value
+    if kind == "hint":
+        target["hints"].append(text)
+    elif kind == "mistake":
+        target["mistakes"].append(text)
+    else:
+        target["quick_check"] = text
+
+
+def _parse_weight(piece: str) -> tuple[Decimal | None, str]:
+    """Read a leading ``%N%``; return (fraction or None, rest)."""
+    match = _WEIGHT_RE.match(piece)
+    if not match:
+        return None, piece
+    raw = match.group(1).strip()
+    try:
+        percent = Decimal(raw)
+    except InvalidOperation:
+        raise _QuestionError("bad_weight", f"the weight %{raw}% is not a number") from None
+    if not percent.is_finite() or not (-100 <= percent <= 100):
+        raise _QuestionError("bad_weight", f"the weight %{raw}% is outside -100..100")
+    return percent / 100, piece[match.end() :]
+
+
+def _parse_choices(answertext: str) -> tuple[str, list[ChoiceData]]:
+    markers = list(re.finditer(r"[~=]", answertext))
+    before = answertext[: markers[0].start()].strip(_TRIM)
+    if before:
+        raise _QuestionError(
+            "answer_without_marker",
+            f"the answer {_post(before)!r} has no '=' (right) or '~' (wrong) in front of it",
+        )
+    choices = []
+    for i, marker in enumerate(markers):
+        end = markers[i + 1].start() if i + 1 < len(markers) else len(answertext)
+        piece = answertext[marker.end() : end].strip(_TRIM)
+        fraction, piece = _parse_weight(piece)
+        if fraction is None:
+            fraction = Decimal(1) if marker.group() == "=" else Decimal(0)
+        text, _, feedback = piece.partition("#")
+        text = _text(text)
+        if not text:
+            raise _QuestionError("empty_answer", "an answer has no text")
+        choices.append(ChoiceData(text=text, fraction=fraction, feedback=_text(feedback)))
+    if len(choices) < 2:
+        raise _QuestionError("too_few_answers", "a multiple-choice question needs at least two answers")
+    kind = "single" if "=" in answertext else "multiple"
+    return kind, choices
+
+
+def _question_type(answertext: str) -> str:
+    """Moodle's type detection, in Moodle's order."""
+    if answertext == "":
+        return "essay"
+    if answertext[0] == "#":
+        return "numerical"
+    if "~" in answertext:
+        return "multichoice"
+    if "=" in answertext and "->" in answertext:
+        return "matching"
+    check = answertext.split("#", 1)[0].strip(_TRIM)
+    if check.upper() in _TRUEFALSE:
+        return "truefalse"
+    return "shortanswer"
+
+
+class _Parser:
+    def __init__(self) -> None:
+        self.result = ImportResult()
+        self.category = ""
+        self.difficulty = ""
+
+    def set_category(self, value: str) -> None:
+        value = _post(_pre(value)).strip(_TRIM)
+        head, sep, tail = value.rpartition("/")
+        if sep and tail.strip().lower() in DIFFICULTIES + ("",):
+            self.category, self.difficulty = head.strip(_TRIM), tail.strip().lower()
+        else:
+            self.category, self.difficulty = value, ""
+
+    def block(self, lines: list[tuple[int, str]]) -> None:
+        meta: dict = {"steps": [], "hints": [], "mistakes": [], "quick_check": ""}
+        content = []
+        for number, line in lines:
+            if line.startswith("//"):
+                match = _META_RE.match(line)
+                if match:
+                    _parse_meta(match.group(1), match.group(2), meta)
+            else:
+                content.append((number, line))
+        if content and content[0][1].startswith("$CATEGORY:"):
+            self.set_category(content[0][1][len("$CATEGORY:") :])
+            content = content[1:]
+        if not content:
+            return
+        start = content[0][0]
+        try:
+            question = self.question("\n".join(line for _, line in content), start)
+        except _QuestionError as exc:
+            self.result.errors.append(Problem(line=start, message=exc.message, code=exc.code))
+            return
+        if question is None:
+            return
+        question.steps, question.hints = meta["steps"], meta["hints"]
+        question.mistakes, question.quick_check = meta["mistakes"], meta["quick_check"]
+        self.result.questions.append(question)
+
+    def unsupported(self, kind: str, line: int) -> None:
+        self.result.unsupported.append(
+            Problem(line=line, message=f"{kind} questions cannot be imported", code=kind)
+        )
+
+    def question(self, raw: str, start: int) -> QuestionData | None:
+        text = _pre(raw)
+        title = ""
+        if text.startswith("::"):
+            text = text[2:]
+            end = text.find("::")
+            if end != -1:
+                title = _post(text[:end]).strip(_TRIM)
+                text = text[end + 2 :].strip(_TRIM)
+
+        open_at, close_at = text.find("{"), text.find("}")
+        if open_at == -1 and close_at == -1:
+            self.unsupported("description", start)
+            return None
+        if close_at == -1:
+            raise _QuestionError("unterminated_brace", "'{' is never closed with '}'")
+        if open_at == -1 or close_at < open_at:
+            raise _QuestionError("unmatched_brace", "'}' without an opening '{' (escape it as '\\}')")
+        if text.find("{", open_at + 1) != -1 or text.find("}", close_at + 1) != -1:
+            raise _QuestionError(
+                "extra_brace", "more than one '{' or '}' (only one answer block; escape others as '\\{' '\\}')"
+            )
+
+        answertext = text[open_at + 1 : close_at].strip(_TRIM)
+        if text.endswith("}"):
+            stem = text[:open_at] + text[close_at + 1 :]
+        else:
+            stem = text[:open_at] + BLANK + text[close_at + 1 :]
+        general = ""
+        separator = answertext.rfind("####")
+        if separator != -1:
+            general = answertext[separator + 4 :]
+            answertext = answertext[:separator].strip(_TRIM)
+
+        qtype = _question_type(answertext)
+        if qtype not in ("multichoice", "truefalse"):
+            self.unsupported(qtype, start)
+            return None
+
+        if qtype == "truefalse":
+            bits = answertext.split("#", 2) + ["", ""]
+            is_true = _TRUEFALSE[bits[0].strip(_TRIM).upper()]
+            wrong, right = _text(bits[1]), _text(bits[2])
+            choices = [
+                ChoiceData("True", Decimal(1) if is_true else Decimal(0), right if is_true else wrong),
+                ChoiceData("False", Decimal(0) if is_true else Decimal(1), wrong if is_true else right),
+            ]
+            kind = "truefalse"
+        else:
+            kind, choices = _parse_choices(answertext)
+
+        question = QuestionData(
+            kind=kind,
+            stem=_text(stem),
+            choices=choices,
+            title=title,
+            general_feedback=_text(general),
+            difficulty=self.difficulty,
+            category=self.category,
+            line=start,
+        )
+        problems = validate_question(question)
+        if problems:
+            raise _QuestionError(problems[0].code, problems[0].message)
+        return question
+
+
+def parse_gift(text: str) -> ImportResult:
+    """Parse GIFT text; see the module docstring for what is imported, reported and refused."""
+    if not isinstance(text, str):
+        raise InterchangeError("not_text", "GIFT input must be text; decode uploads with decode_upload().")
+    text = text.lstrip("\ufeff")
+    parser = _Parser()
+    block: list[tuple[int, str]] = []
+    for number, raw in enumerate(_split_lines(text), start=1):
+        line = raw.strip(_TRIM)
+        if line:
+            block.append((number, line))
+        elif block:
+            parser.block(block)
+            block = []
+    if block:
+        parser.block(block)
+    return parser.result
+
+
+# --------------------------------------------------------------------------------------------------
+# Export
+
+
+def _escape(text: str) -> str:
+    """Moodle's repchar: escape ``\\ # = ~ { } :`` and write line breaks as ``\\n``."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    out = []
+    for ch in text:
+        if ch in "\\#=~{}:":
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _escape_text(text: str) -> str:
+    """Escape a text that will be read through ``_text`` (guard a leading ``[format]``-like prefix)."""
+    escaped = _escape(text)
+    if escaped.startswith("["):
+        escaped = "[markdown]" + escaped
+    return escaped
+
+
+def _percent(fraction: Decimal) -> str:
+    value = (Decimal(fraction) * 100).normalize()
+    return format(value, "f")
+
+
+def _meta_lines(question: QuestionData) -> list[str]:
+    def dumps(value) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = [f"// @step {dumps({'title': t, 'body': b})}" for t, b in question.steps]
+    lines += [f"// @hint {dumps(h)}" for h in question.hints]
+    lines += [f"// @mistake {dumps(m)}" for m in question.mistakes]
+    if question.quick_check:
+        lines.append(f"// @quickcheck {dumps(question.quick_check)}")
+    return lines
+
+
+def _answer_block(question: QuestionData) -> str:
+    general = f"\t####{_escape_text(question.general_feedback)}\n" if question.general_feedback else ""
+    if question.kind == "truefalse":
+        true_choice, false_choice = question.choices[0], question.choices[1]
+        is_true = true_choice.fraction == 1
+        right = (true_choice if is_true else false_choice).feedback
+        wrong = (false_choice if is_true else true_choice).feedback
+        out = "{" + ("TRUE" if is_true else "FALSE")
+        if wrong or right:
+            out += "#" + _escape_text(wrong)
+        if right:
+            out += "#" + _escape_text(right)
+        if general:
+            out += general.strip("\t\n")
+        return out + "}"
+    lines = ["{"]
+    used_equals = False
+    for choice in question.choices:
+        if question.kind == "single" and choice.fraction == 1 and not used_equals:
+            marker, used_equals = "=", True
+        elif choice.fraction == 0:
+            marker = "~"
+        else:
+            marker = f"~%{_percent(choice.fraction)}%"
+        text = _escape_text(choice.text)
+        if text.startswith("%") and marker in ("=", "~"):
+            marker += "%100%" if marker == "=" else "%0%"
+        line = f"\t{marker}{text}"
+        if choice.feedback:
+            line += "#" + _escape_text(choice.feedback)
+        lines.append(line)
+    return "\n".join(lines) + "\n" + general + "}"
+
+
+def _question_text(question: QuestionData) -> str:
+    out = ""
+    if question.title:
+        out += "::" + _escape(question.title) + "::"
+    out += "[markdown]"
+    block = _answer_block(question)
+    stem = question.stem
+    index = stem.find(BLANK)
+    if index != -1 and stem[index + len(BLANK) :].strip():
+        # Missing word: the block goes where the blank is (text follows the closing brace).
+        out += _escape(stem[:index]) + block + _escape(stem[index + len(BLANK) :])
+    else:
+        out += _escape(stem) + block
+    return out
+
+
+def dump_gift(questions: list[QuestionData]) -> str:
+    """Write questions as GIFT that Moodle imports and :func:`parse_gift` reads back unchanged."""
+    parts = []
+    current = ("", "")
+    for question in questions:
+        wanted = (question.category, question.difficulty)
+        if wanted != current:
+            category = question.category.replace("\r", " ").replace("\n", " ").replace("\\", "\\\\")
+            parts.append(f"$CATEGORY: {category}/{question.difficulty}")
+            current = wanted
+        lines = _meta_lines(question)
+        lines.append(_question_text(question))
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + ("\n" if parts else "")
