@@ -1,0 +1,65 @@
+"""Model lab engine: pure PyTorch transfer-learning runs for the learning platform.
+
+No Django imports and no printing (``logging`` only). The web layer builds a
+:class:`RunConfig`, calls :func:`run` (usually in a worker) with an ``on_epoch_end``
+callback for progress, and stores the returned :class:`RunResult` (``to_dict()``).
+
+Modules: ``backbones`` (registry, weights), ``data`` (uploads, built-in datasets,
+splits, preprocessing), ``cache`` (feature cache), ``training`` (``run``),
+``evaluate`` (reports, saved models, ``predict_image``), ``config`` (dataclasses).
+"""
+
+from .backbones import (
+    BackboneInfo,
+    BackboneUnavailable,
+    WeightsMismatch,
+    build_backbone,
+    fetch_weights,
+    imagenet_categories,
+    list_backbones,
+)
+from .cache import FeatureCache, FeatureKey
+from .config import EpochStats, RunConfig, RunResult
+from .data import (
+    DatasetError,
+    DatasetReport,
+    SkippedFile,
+    UploadLimits,
+    content_hash,
+    materialize_cifar10,
+    materialize_digits,
+    prepare_upload,
+    scan_image_folder,
+    stratified_split,
+)
+from .evaluate import load_model, predict_image
+from .training import RunCancelled, run
+
+__all__ = [
+    "BackboneInfo",
+    "BackboneUnavailable",
+    "DatasetError",
+    "DatasetReport",
+    "EpochStats",
+    "FeatureCache",
+    "FeatureKey",
+    "RunCancelled",
+    "RunConfig",
+    "RunResult",
+    "SkippedFile",
+    "UploadLimits",
+    "WeightsMismatch",
+    "build_backbone",
+    "content_hash",
+    "fetch_weights",
+    "imagenet_categories",
+    "list_backbones",
+    "load_model",
+    "materialize_cifar10",
+    "materialize_digits",
+    "predict_image",
+    "prepare_upload",
+    "run",
+    "scan_image_folder",
+    "stratified_split",
+]

@@ -1,0 +1,84 @@
+"""On-disk cache of extracted backbone features.
+
+The key covers everything that changes the features: the dataset's content hash, the
+backbone name, its weights identity (sha256), the preprocessing (input size, mean, std)
+and the augmentation (number of cached views; 0 without augmentation). It does not
+cover the split, seed of the head or epochs: those only change what is done with the
+features, so runs that differ only there share one extraction.
+
+Writes are atomic (a temporary file in the cache directory, then ``os.replace``): two
+runs extracting the same key at once both succeed and readers never see a partial file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1  # bump when the payload layout or extraction code changes
+
+
+@dataclass(frozen=True)
+class FeatureKey:
+    dataset_hash: str
+    backbone: str
+    weights_id: str
+    image_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    augment_views: int  # 0 = no augmented views
+
+    def digest(self) -> str:
+        blob = json.dumps({"format": CACHE_FORMAT, **asdict(self)}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class FeatureCache:
+    """``features-<key digest>.pt`` files in one directory."""
+
+    def __init__(self, cache_dir: str | os.PathLike):
+        self.dir = Path(cache_dir)
+
+    def path(self, key: FeatureKey) -> Path:
+        return self.dir / f"features-{key.digest()}.pt"
+
+    def load(self, key: FeatureKey) -> dict[str, Any] | None:
+        """The stored payload, or None on a miss (or an unreadable/foreign file)."""
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # a damaged cache entry is a miss, never a failure
+            log.warning("ignoring unreadable feature cache %s: %s", path, exc)
+            return None
+        if payload.get("key") != key.digest():
+            return None
+        return payload
+
+    def save(self, key: FeatureKey, payload: dict[str, Any]) -> Path:
+        """Atomically write ``payload`` (tensors, lists, str, numbers) under ``key``."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        path = self.path(key)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-features-", suffix=".pt", dir=self.dir)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                torch.save({**payload, "key": key.digest()}, fh)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+        return path
