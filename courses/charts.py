@@ -115,7 +115,7 @@ def line_chart_svg(
         out.append("</g>")
     if len(series) > 1:
         for index, s in enumerate(series):
-            lx, ly = left + 10 + index * 170, top + 4
+            lx, ly = width - right - (len(series) - index) * 150 + 10, top + 4
             out.append(
                 f'<g class="chart-legend chart-series-{index}">{_marker(_MARKERS[index % len(_MARKERS)], lx, ly + 4, s.label)}'
                 f'<text x="{lx + 10}" y="{ly + 8}">{escape(s.label)}</text></g>'

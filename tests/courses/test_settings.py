@@ -1,0 +1,44 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args, env_extra):
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_with_production_settings_reports_nothing(tmp_path):
+    """`check --deploy` with production environment variables passes at warning level."""
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        env_extra={
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 20 + "a-long-random-production-key-0123456789",
+            "ALLOWED_HOSTS": "learn.example.org",
+            "DATABASE_URL": "postgres://learn@127.0.0.1:5432/learn",
+            "DATA_DIR": str(tmp_path),
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    """DEBUG off and no SECRET_KEY is an error naming the variable."""
+    result = _manage("check", env_extra={"DEBUG": "0", "SECRET_KEY": "", "DATA_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_database_url_selects_the_database(tmp_path):
+    """DATABASE_URL chooses the engine and name."""
+    code = "from django.conf import settings as s; d=s.DATABASES['default']; print(d['ENGINE'], d['NAME'])"
+    result = _manage("shell", "-c", code, env_extra={"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "DATA_DIR": str(tmp_path)})
+    assert result.stdout.strip().splitlines()[-1].split() == ["django.db.backends.sqlite3", f"{tmp_path}/x.sqlite3"]
+    result = _manage("shell", "-c", code, env_extra={"DATABASE_URL": "postgres://u@127.0.0.1:5432/learn", "DATA_DIR": str(tmp_path)})
+    assert result.stdout.strip().splitlines()[-1].split() == ["django.db.backends.postgresql", "learn"]
