@@ -1,2 +1,156 @@
-def parse_aiken(t): pass
-def dump_aiken(q): pass
+"""Aiken import and export, read the way Moodle's Aiken filter (``question/format/aiken/format.php``) reads it.
+
+The format::
+
+    Question text
+    A) Choice #1
+    B. Choice #2
+    ANSWER: B
+
+* Lines are trimmed; lines shorter than two characters (blank lines) are skipped, as in Moodle.
+* An option is a line starting with a capital letter, ``)`` or ``.`` and optionally a space/tab
+  (Moodle's ``/^[A-Z][).][ \\t]?/``); ``ANSWER:`` ends the question and names the correct option.
+* Every question is single answer (``kind="single"``), one correct choice (fraction 1), others 0.
+
+Errors (``Problem.line`` = where the question starts, or the stray line): ``answer_letter_unknown``
+(ANSWER names no option), ``missing_answer`` (a question ends without ``ANSWER:``),
+``too_few_options`` (fewer than 2 options), ``duplicate_option_letter``, ``option_without_question``
+and ``answer_without_question`` (Moodle's "question not started").
+
+Deviations from Moodle: the ANSWER letter is matched against the options' letters (Moodle counts
+positions: identical when options are lettered A, B, C...), and may be lower case; consecutive
+stem lines before the first option form one multi-line stem (Moodle discards all but the last).
+Moodle imports Aiken text as plain text (HTML-escaped); here the text is kept as written and
+later rendered as Markdown.
+
+What Aiken cannot hold (so :func:`dump_aiken` drops it): titles, categories, difficulty, feedback
+(per choice and general), partial or negative credit, worked steps, hints, mistakes, quick checks,
+line breaks inside a choice (written as spaces) and blank lines in a stem. Multiple-answer
+questions, questions with more than 26 choices or with no/several fully correct choices, and stems
+that would read as an option or ``ANSWER:`` line cannot be written at all: they are returned as
+``skipped``. True/false questions are written as two options ``True``/``False``.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from .types import ChoiceData, ImportResult, InterchangeError, Problem, QuestionData
+
+__all__ = ["parse_aiken", "dump_aiken"]
+
+_TRIM = " \t\n\r\0\x0b"
+_OPTION_RE = re.compile(r"([A-Z])[).][ \t]?")
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class _Open:
+    def __init__(self, line: int, stem: str):
+        self.line = line
+        self.stem_lines = [stem]
+        self.options: list[tuple[str, str]] = []
+
+
+def parse_aiken(text: str) -> ImportResult:
+    """Parse Aiken text into single-answer questions; see the module docstring."""
+    if not isinstance(text, str):
+        raise InterchangeError("not_text", "Aiken input must be text; decode uploads with decode_upload().")
+    text = text.lstrip("\ufeff")
+    result = ImportResult()
+    current: _Open | None = None
+
+    def error(line: int, code: str, message: str) -> None:
+        result.errors.append(Problem(line=line, message=message, code=code))
+
+    for number, raw in enumerate(_LINE_SPLIT.split(text), start=1):
+        line = raw.strip(_TRIM)
+        if len(line) < 2:
+            continue
+        option = _OPTION_RE.match(line)
+        if option:
+            if current is None:
+                error(number, "option_without_question", "an option line before any question text")
+                continue
+            current.options.append((option.group(1), line[2:].strip(_TRIM)))
+        elif line.startswith("ANSWER:"):
+            if current is None:
+                error(number, "answer_without_question", "an ANSWER line before any question text")
+                continue
+            question, current = current, None
+            letter = line[len("ANSWER:") :].strip(_TRIM)[:1].upper()
+            letters = [label for label, _ in question.options]
+            if len(question.options) < 2:
+                error(question.line, "too_few_options", "a question needs at least two options")
+            elif len(set(letters)) != len(letters):
+                error(question.line, "duplicate_option_letter", "two options have the same letter")
+            elif letter not in letters:
+                error(
+                    question.line,
+                    "answer_letter_unknown",
+                    f"ANSWER names {letter or 'nothing'!r}, which is not one of the options {', '.join(letters)}",
+                )
+            else:
+                result.questions.append(
+                    QuestionData(
+                        kind="single",
+                        stem="\n".join(question.stem_lines),
+                        choices=[
+                            ChoiceData(text=t, fraction=Decimal(1) if label == letter else Decimal(0))
+                            for label, t in question.options
+                        ],
+                        line=question.line,
+                    )
+                )
+        elif current is not None and not current.options:
+            current.stem_lines.append(line)
+        else:
+            if current is not None:
+                error(current.line, "missing_answer", "the question has no ANSWER line")
+            current = _Open(number, line)
+    if current is not None:
+        error(current.line, "missing_answer", "the question has no ANSWER line")
+    return result
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _unreadable(line: str) -> bool:
+    return len(line) < 2 or bool(_OPTION_RE.match(line)) or line.startswith("ANSWER:")
+
+
+def _write(question: QuestionData) -> str | None:
+    if question.kind not in ("single", "truefalse"):
+        return None
+    choices = question.choices
+    if not 2 <= len(choices) <= 26:
+        return None
+    correct = [i for i, choice in enumerate(choices) if choice.fraction == 1]
+    if len(correct) != 1:
+        return None
+    stem_lines = [line.strip(_TRIM) for line in question.stem.splitlines() if line.strip(_TRIM)]
+    if not stem_lines:
+        return None
+    if any(_unreadable(line) for line in stem_lines):
+        stem_lines = [_one_line(question.stem)]
+        if _unreadable(stem_lines[0]):
+            return None
+    lines = list(stem_lines)
+    for letter, choice in zip(_LETTERS, choices):
+        lines.append(f"{letter}) {_one_line(choice.text)}")
+    lines.append(f"ANSWER: {_LETTERS[correct[0]]}")
+    return "\n".join(lines)
+
+
+def dump_aiken(questions: list[QuestionData]) -> tuple[str, list[QuestionData]]:
+    """Write what Aiken can hold; return ``(text, skipped)``, skipped = questions not written."""
+    blocks, skipped = [], []
+    for question in questions:
+        block = _write(question)
+        if block is None:
+            skipped.append(question)
+        else:
+            blocks.append(block)
+    return ("\n\n".join(blocks) + "\n" if blocks else ""), skipped
