@@ -136,7 +136,7 @@ def _split_lines(text: str) -> list[str]:
 
 
 def _pre(text: str) -> str:
-    """Moodle's escapedchar_pre: ``\\`` first, then ``\: \# \= \{ \} \~ \n``."""
+    r"""Moodle's escapedchar_pre: ``\\`` first, then ``\: \# \= \{ \} \~ \n``."""
     out = []
     i, n = 0, len(text)
     while i < n:
