@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class QuizzesConfig(AppConfig):
     name = "quizzes"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from courses.content import register_section
+        from quizzes import signals  # noqa: F401 - connects the login handler
+        from quizzes.content import save_questions, validate_questions
+
+        register_section("questions", validate=validate_questions, save=save_questions)

@@ -1,0 +1,63 @@
+"""Draw the questions of a "Test this pattern" attempt, and shuffle choices: pure functions.
+
+The draw takes, for each difficulty, the number the lesson's blueprint asks for: questions
+the student has never answered first, then ones already seen, each group in a random order
+from the attempt's seed. Where a difficulty runs short, the shortfall is filled from the
+other difficulties (unseen first, nearest difficulty first), so a test always has the
+blueprint's total while the bank holds that many. The same inputs and seed always give the
+same draw, and the seed is stored on the attempt.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+DIFFICULTY_ORDER = ("easy", "medium", "hard")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    difficulty: str
+
+
+def _ordered(pool: list[Candidate], seen: set[int], rng: random.Random) -> list[Candidate]:
+    unseen = [c for c in pool if c.id not in seen]
+    again = [c for c in pool if c.id in seen]
+    rng.shuffle(unseen)
+    rng.shuffle(again)
+    return unseen + again
+
+
+def draw(
+    candidates: Iterable[Candidate], *, blueprint: Mapping[str, int], seen: Iterable[int], seed: int
+) -> list[int]:
+    """Question ids for a test: grouped easy, medium, hard; unseen before seen."""
+    rng = random.Random(seed)
+    seen_ids = set(seen)
+    pools = {d: [] for d in DIFFICULTY_ORDER}
+    for c in sorted(candidates, key=lambda c: c.id):
+        pools.setdefault(c.difficulty, []).append(c)
+    queues = {d: _ordered(pools[d], seen_ids, rng) for d in pools}
+    picked: dict[str, list[Candidate]] = {d: [] for d in pools}
+    shortfall = 0
+    for d in DIFFICULTY_ORDER:
+        want = blueprint.get(d, 0)
+        picked[d] = queues[d][:want]
+        queues[d] = queues[d][want:]
+        shortfall += want - len(picked[d])
+    if shortfall:
+        # Fill from what is left, unseen first, then the nearest difficulty (medium first).
+        leftovers = [c for d in ("medium", "easy", "hard") for c in queues[d]]
+        leftovers.sort(key=lambda c: c.id in seen_ids)
+        for c in leftovers[:shortfall]:
+            picked[c.difficulty].append(c)
+    return [c.id for d in DIFFICULTY_ORDER for c in picked[d]]
+
+
+def shuffle_choices(choice_ids: Sequence[int], *, seed: int, question_id: int) -> list[int]:
+    """The order to show one question's choices in, stable for one (seed, question)."""
+    order = list(choice_ids)
+    random.Random(f"{seed}:{question_id}").shuffle(order)
+    return order

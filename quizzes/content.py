@@ -1,0 +1,191 @@
+"""The `questions:` section of a lesson file (see docs/quizzes.md for every field).
+
+    questions:
+      blueprint: {easy: 3, medium: 4, hard: 3}   # what "Test this pattern" draws
+      quiz: [question, ...]                      # the lesson's model quiz, in order
+      practice: [question, ...]                  # the practice bank
+
+Questions are matched by `key` and updated in place. A question dropped from the file is
+deleted, unless students have answered it: then it is marked inactive and keeps its history.
+Choices carry no letters: `correct: true` (or a `weight` in percent) marks the answer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+from courses.models import Lesson
+from courses.yamlnodes import Node
+from quizzes.grading import validate_choices, validate_no_letter_reference
+from quizzes.models import DIFFICULTIES, Choice, Hint, Kind, LessonQuizSettings, Mistake, Question, Role, SolutionStep
+
+_PLACES = Decimal("0.0000001")
+
+
+@dataclass
+class ParsedQuestion:
+    key: str
+    role: str
+    kind: str
+    difficulty: str
+    stem: str
+    quick_check: str
+    choices: list[dict]
+    steps: list[dict] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+    mistakes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedSection:
+    blueprint: dict | None
+    questions: list[ParsedQuestion]
+
+
+def _message(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _prose(node: Node, **kw) -> str:
+    """Text that must not name a choice by letter."""
+    value = node.text(**kw)
+    try:
+        validate_no_letter_reference(value)
+    except ValidationError as exc:
+        raise node.error(_message(exc)) from None
+    return value
+
+
+def _fractions(kind: str, rows: list[tuple[Node, bool | None, Decimal | None]]) -> list[Decimal]:
+    """Weights as fractions: explicit `weight` percents win; otherwise `correct: true` shares
+    100% equally, and (multiple answers only) each wrong choice takes away one correct share."""
+    n_correct = sum(1 for _, correct, weight in rows if (weight is not None and weight > 0) or (weight is None and correct))
+    out = []
+    share = (Decimal(1) / n_correct).quantize(_PLACES) if n_correct else Decimal(0)
+    given = 0
+    for node, correct, weight in rows:
+        if weight is not None:
+            if correct is not None and correct != (weight > 0):
+                raise node.error("'correct' and 'weight' disagree (a correct choice has a weight above 0)")
+            out.append((weight / 100).quantize(_PLACES))
+        elif correct:
+            given += 1
+            # the last correct share absorbs rounding so the shares add up to exactly 100%
+            out.append(Decimal(1) - share * (n_correct - 1) if given == n_correct else share)
+        else:
+            out.append(-share if kind == Kind.MULTIPLE else Decimal(0))
+    return out
+
+
+def _question(node: Node, role: str) -> ParsedQuestion:
+    f = node.mapping(
+        {"key", "kind", "difficulty", "stem", "choices", "steps", "quick_check", "hints", "mistakes"},
+        {"key", "stem", "choices"} | ({"difficulty"} if role == Role.PRACTICE else set()),
+    )
+    key = f["key"].text(max_length=80)
+    if not all(ch.isalnum() or ch in "-_" for ch in key):
+        raise f["key"].error("use only letters, digits, '-' and '_'")
+    kind = f["kind"].text() if "kind" in f else Kind.SINGLE
+    if kind not in Kind.values:
+        raise f["kind"].error(f"'{kind}' is not one of: {', '.join(Kind.values)}")
+    difficulty = f["difficulty"].text() if "difficulty" in f else "easy"
+    if difficulty not in DIFFICULTIES:
+        raise f["difficulty"].error(f"'{difficulty}' is not one of: {', '.join(DIFFICULTIES)}")
+    mistakes = [_prose(m, max_length=300) for m in f["mistakes"].items()] if "mistakes" in f else []
+    rows, choices = [], []
+    for item in f["choices"].items():
+        c = item.mapping({"text", "correct", "weight", "feedback", "mistake"}, {"text"})
+        mistake = None
+        if "mistake" in c:
+            mistake = c["mistake"].integer(low=1)
+            if mistake > len(mistakes):
+                raise c["mistake"].error(f"there is no mistake {mistake}; this question lists {len(mistakes)}")
+        weight = c["weight"].decimal() if "weight" in c else None
+        rows.append((item, c["correct"].boolean() if "correct" in c else None, weight))
+        choices.append(
+            {
+                "text": c["text"].text(),
+                "feedback": _prose(c["feedback"], blank=True) if "feedback" in c else "",
+                "mistake": mistake,
+            }
+        )
+    fractions = _fractions(kind, rows)
+    try:
+        validate_choices(kind, fractions)
+    except ValidationError as exc:
+        raise f["choices"].error(_message(exc)) from None
+    for choice, fraction in zip(choices, fractions):
+        choice["fraction"] = fraction
+    steps = []
+    for item in f["steps"].items() if "steps" in f else []:
+        s = item.mapping({"title", "body"}, {"title", "body"})
+        steps.append({"title": _prose(s["title"], max_length=200), "body": _prose(s["body"])})
+    return ParsedQuestion(
+        key=key, role=role, kind=kind, difficulty=difficulty, stem=f["stem"].text(),
+        quick_check=_prose(f["quick_check"], blank=True) if "quick_check" in f else "",
+        choices=choices, steps=steps,
+        hints=[_prose(h) for h in f["hints"].items()] if "hints" in f else [],
+        mistakes=mistakes,
+    )
+
+
+def validate_questions(node: Node) -> ParsedSection:
+    f = node.mapping({"blueprint", "quiz", "practice"})
+    questions: list[ParsedQuestion] = []
+    seen: dict[str, int] = {}
+    for role in (Role.QUIZ, Role.PRACTICE):
+        for item in f[role].items() if role in f else []:
+            q = _question(item, role)
+            if q.key in seen:
+                raise item.error(f"key '{q.key}' is already used by the question on line {seen[q.key]}")
+            seen[q.key] = item.line
+            questions.append(q)
+    blueprint = None
+    if "blueprint" in f:
+        b = f["blueprint"].mapping(set(DIFFICULTIES))
+        blueprint = {d: b[d].integer(low=0, high=100) if d in b else 0 for d in DIFFICULTIES}
+        bank = sum(1 for q in questions if q.role == Role.PRACTICE)
+        if sum(blueprint.values()) > bank:
+            raise f["blueprint"].error(f"asks for {sum(blueprint.values())} questions but the practice bank has {bank}")
+    return ParsedSection(blueprint=blueprint, questions=questions)
+
+
+def _replace(model, question: Question, rows: list[dict]) -> list:
+    model.objects.filter(question=question).delete()
+    return model.objects.bulk_create(model(question=question, position=i, **row) for i, row in enumerate(rows, start=1))
+
+
+def save_questions(lesson: Lesson, parsed: ParsedSection) -> None:
+    """Write the section (inside the loader's transaction)."""
+    if parsed.blueprint is not None:
+        LessonQuizSettings.objects.update_or_create(lesson=lesson, defaults=parsed.blueprint)
+    positions = {Role.QUIZ: 0, Role.PRACTICE: 0}
+    for q in parsed.questions:
+        positions[q.role] += 1
+        question, _ = Question.objects.update_or_create(
+            lesson=lesson, key=q.key,
+            defaults={"role": q.role, "position": positions[q.role], "kind": q.kind, "difficulty": q.difficulty,
+                      "stem": q.stem, "quick_check": q.quick_check, "active": True},
+        )
+        _replace(SolutionStep, question, q.steps)
+        _replace(Hint, question, [{"text": h} for h in q.hints])
+        mistakes = _replace(Mistake, question, [{"text": m} for m in q.mistakes])
+        # Choices are updated in place (by position) so recorded responses keep pointing at them.
+        existing = list(Choice.objects.filter(question=question).order_by("position", "id"))
+        for i, row in enumerate(q.choices):
+            values = {
+                "position": i + 1, "text": row["text"], "fraction": row["fraction"], "feedback": row["feedback"],
+                "mistake": mistakes[row["mistake"] - 1] if row["mistake"] else None,
+            }
+            if i < len(existing):
+                for name, value in values.items():
+                    setattr(existing[i], name, value)
+                existing[i].save()
+            else:
+                Choice.objects.create(question=question, **values)
+        Choice.objects.filter(id__in=[c.id for c in existing[len(q.choices):]]).delete()
+    gone = Question.objects.filter(lesson=lesson).exclude(key__in=[q.key for q in parsed.questions])
+    gone.filter(responses__isnull=False).update(active=False)
+    gone.filter(responses__isnull=True).delete()

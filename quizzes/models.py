@@ -1,0 +1,228 @@
+"""Question bank, attempts, responses and the review schedule.
+
+Choice letters are never stored: a letter is derived from the order a student was shown,
+so no text in the bank can name the wrong one.
+"""
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from courses.models import Lesson
+
+DIFFICULTIES = ("easy", "medium", "hard")
+
+
+class Difficulty(models.TextChoices):
+    EASY = "easy", "Easy"
+    MEDIUM = "medium", "Medium"
+    HARD = "hard", "Hard"
+
+
+class Kind(models.TextChoices):
+    SINGLE = "single", "Single answer"
+    MULTIPLE = "multiple", "Multiple answers"
+    TRUEFALSE = "truefalse", "True / false"
+
+
+class Role(models.TextChoices):
+    QUIZ = "quiz", "Model quiz"
+    PRACTICE = "practice", "Practice bank"
+
+
+class LessonQuizSettings(models.Model):
+    """How many questions of each difficulty "Test this pattern" draws for a lesson."""
+
+    lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="quiz_settings")
+    easy = models.PositiveSmallIntegerField(default=3)
+    medium = models.PositiveSmallIntegerField(default=4)
+    hard = models.PositiveSmallIntegerField(default=3)
+
+    class Meta:
+        verbose_name = "lesson test blueprint"
+
+    def __str__(self):
+        return f"{self.lesson}: {self.easy}/{self.medium}/{self.hard}"
+
+    def blueprint(self) -> dict[str, int]:
+        return {"easy": self.easy, "medium": self.medium, "hard": self.hard}
+
+
+DEFAULT_BLUEPRINT = {"easy": 3, "medium": 4, "hard": 3}
+
+
+class Question(models.Model):
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=80, help_text="Stable name used by the content loader.")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.PRACTICE)
+    position = models.PositiveIntegerField(default=0)
+    stem = models.TextField(help_text="Markdown; code blocks are highlighted.")
+    difficulty = models.CharField(max_length=6, choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SINGLE)
+    quick_check = models.TextField(blank=True, help_text="Markdown. Refer to the answer by its content, never by letter.")
+    active = models.BooleanField(default=True, help_text="Inactive questions keep their history but are not asked.")
+
+    class Meta:
+        ordering = ["lesson", "role", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["lesson", "key"], name="unique_question_key_per_lesson")]
+
+    def __str__(self):
+        return f"{self.lesson.slug}/{self.key}"
+
+
+class Mistake(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="mistakes")
+    position = models.PositiveIntegerField(default=0)
+    text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveIntegerField(default=0)
+    text = models.TextField(help_text="Markdown, shown inline.")
+    fraction = models.DecimalField(
+        "weight", max_digits=8, decimal_places=7, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("-1")), MaxValueValidator(Decimal("1"))],
+        help_text="Share of the marks, from -1 (-100%) to 1 (100%). Correct choices are those above 0.",
+    )
+    feedback = models.TextField(blank=True, help_text="Markdown: why this choice is right or wrong.")
+    mistake = models.ForeignKey(Mistake, null=True, blank=True, on_delete=models.SET_NULL, related_name="choices")
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(fraction__gte=-1, fraction__lte=1), name="choice_fraction_range"),
+        ]
+
+    def __str__(self):
+        return self.text[:60]
+
+    @property
+    def is_correct(self) -> bool:
+        return self.fraction > 0
+
+
+class SolutionStep(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown.")
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Hint(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="hints")
+    position = models.PositiveIntegerField(default=0)
+    text = models.TextField(help_text="Markdown.")
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class Mode(models.TextChoices):
+    QUIZ = "quiz", "Model quiz"
+    PRACTICE = "practice", "Practice"
+    TEST = "test", "Test this pattern"
+    REVIEW = "review", "Review"
+
+
+_OWNER = Q(user__isnull=False) | ~Q(anon_id="")
+
+
+class Attempt(models.Model):
+    """One sitting in one mode. The questions and each question's choice order are fixed at
+    the start, so a reload shows the same page; a finished attempt never changes."""
+
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="quiz_attempts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="quiz_attempts")
+    anon_id = models.CharField(max_length=40, blank=True, db_index=True, help_text="Anonymous student's id, kept in the session.")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seed = models.BigIntegerField(default=0, help_text="Seed of the question draw.")
+    question_ids = models.JSONField(default=list, help_text="Questions in the order asked.")
+    choice_orders = models.JSONField(default=dict, help_text="Question id -> choice ids in the order shown.")
+    score = models.DecimalField(max_digits=6, decimal_places=5, null=True, blank=True, help_text="0..1 once finished.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [models.CheckConstraint(condition=_OWNER, name="attempt_has_owner")]
+        indexes = [models.Index(fields=["user", "lesson", "mode"]), models.Index(fields=["anon_id", "lesson", "mode"])]
+
+    def __str__(self):
+        return f"{self.get_mode_display()} #{self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+    @property
+    def score_percent(self):
+        return None if self.score is None else round(float(self.score) * 100)
+
+
+class Response(models.Model):
+    """A student's answer to one question of an attempt. Created early when a hint is asked
+    for (answered_at stays empty until the answer arrives)."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="responses")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="responses")
+    shown_choice_ids = models.JSONField(default=list, help_text="Choice ids in the order shown.")
+    chosen_choice_ids = models.JSONField(default=list)
+    correct = models.BooleanField(default=False)
+    marks = models.DecimalField(max_digits=6, decimal_places=5, default=Decimal("0"))
+    hints_used = models.PositiveSmallIntegerField(default=0)
+    time_taken = models.DurationField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="one_response_per_question")]
+
+    def __str__(self):
+        return f"{self.attempt} / {self.question.key}"
+
+    @property
+    def answered(self) -> bool:
+        return self.answered_at is not None
+
+
+class ReviewItem(models.Model):
+    """A question a student missed or needed hints for, scheduled by SM-2 (see scheduler.py)."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="review_items")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="review_items")
+    anon_id = models.CharField(max_length=40, blank=True, db_index=True)
+    easiness = models.FloatField(default=2.5)
+    repetitions = models.PositiveIntegerField(default=0)
+    interval_days = models.PositiveIntegerField(default=0)
+    due_at = models.DateTimeField()
+    last_reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=_OWNER, name="review_item_has_owner"),
+            models.UniqueConstraint(fields=["user", "question"], condition=Q(user__isnull=False), name="one_review_item_per_user"),
+            models.UniqueConstraint(fields=["anon_id", "question"], condition=Q(user__isnull=True), name="one_review_item_per_anon"),
+        ]
+
+    def __str__(self):
+        return f"{self.question} due {self.due_at:%Y-%m-%d}"

@@ -1,0 +1,195 @@
+"""Every write of the quiz app, each in one transaction.
+
+Answers are recorded under a row lock on the attempt, so two submits of the same answer
+(a double click, a resent form) record one response, and nothing is written to a
+finished attempt.
+"""
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from courses.models import Lesson
+from quizzes import blueprint as blueprint_mod
+from quizzes import scheduler
+from quizzes.grading import grade, letter
+from quizzes.identity import Student
+from quizzes.models import DEFAULT_BLUEPRINT, Attempt, Mode, Question, Response, ReviewItem, Role
+
+# Error codes the views turn into messages.
+ATTEMPT_FINISHED = "attempt_finished"
+NOT_IN_ATTEMPT = "not_in_attempt"
+NO_CHOICE = "no_choice"
+UNKNOWN_CHOICE = "unknown_choice"
+NOTHING_TO_ASK = "nothing_to_ask"
+NO_HINTS_IN_TEST = "no_hints_in_test"
+
+
+class AttemptFinished(ValidationError):
+    def __init__(self):
+        super().__init__("This attempt is finished; its answers cannot change.", code=ATTEMPT_FINISHED)
+
+
+def _choice_orders(questions: list[Question], *, attempt: Attempt) -> dict[str, list[int]]:
+    """Authored order for the model quiz and true/false; shuffled (seeded by the attempt) otherwise."""
+    orders = {}
+    for q in questions:
+        ids = [c.id for c in q.choices.all()]
+        if attempt.mode != Mode.QUIZ and q.kind != "truefalse":
+            ids = blueprint_mod.shuffle_choices(ids, seed=attempt.pk, question_id=q.id)
+        orders[str(q.id)] = ids
+    return orders
+
+
+def _test_draw(*, student: Student, lesson: Lesson, seed: int) -> list[int]:
+    from quizzes.selectors import question_ids_seen
+
+    settings = getattr(lesson, "quiz_settings", None)
+    plan = settings.blueprint() if settings else DEFAULT_BLUEPRINT
+    pool = Question.objects.filter(lesson=lesson, role=Role.PRACTICE, active=True).values_list("id", "difficulty")
+    return blueprint_mod.draw(
+        [blueprint_mod.Candidate(i, d) for i, d in pool],
+        blueprint=plan, seen=question_ids_seen(student=student, lesson=lesson), seed=seed,
+    )
+
+
+@transaction.atomic
+def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: list[int] | None = None) -> Attempt:
+    """Start an attempt; its questions and choice orders are fixed now.
+
+    question_ids (practice: a retry of the missed ones; review: the due ones) narrows the set.
+    """
+    seed = secrets.randbits(31)
+    active = Question.objects.filter(lesson=lesson, active=True)
+    if mode == Mode.TEST:
+        ids = _test_draw(student=student, lesson=lesson, seed=seed)
+    elif mode == Mode.QUIZ:
+        ids = list(active.filter(role=Role.QUIZ).values_list("id", flat=True))
+    else:
+        pool = active.filter(role=Role.PRACTICE) if mode == Mode.PRACTICE else active
+        if question_ids is not None:
+            wanted = set(pool.filter(id__in=question_ids).values_list("id", flat=True))
+            ids = [i for i in question_ids if i in wanted]
+        else:
+            ids = list(pool.values_list("id", flat=True))
+    if not ids:
+        raise ValidationError("There are no questions to ask here yet.", code=NOTHING_TO_ASK)
+    attempt = Attempt.objects.create(mode=mode, lesson=lesson, seed=seed, question_ids=ids, **student.owner_fields())
+    questions = Question.objects.filter(id__in=ids).prefetch_related("choices")
+    attempt.choice_orders = _choice_orders(list(questions), attempt=attempt)
+    attempt.save(update_fields=["choice_orders"])
+    return attempt
+
+
+def _locked(attempt: Attempt, question_id: int) -> Attempt:
+    locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if locked.finished:
+        raise AttemptFinished()
+    if question_id not in locked.question_ids:
+        raise ValidationError("That question is not part of this attempt.", code=NOT_IN_ATTEMPT)
+    return locked
+
+
+@transaction.atomic
+def response_use_hint(*, attempt: Attempt, question_id: int) -> Response:
+    """Reveal one more hint for a question not yet answered; the count is kept on the response."""
+    locked = _locked(attempt, question_id)
+    if locked.mode == Mode.TEST:
+        raise ValidationError("Hints are not available during a test.", code=NO_HINTS_IN_TEST)
+    response, _ = Response.objects.get_or_create(
+        attempt=locked, question_id=question_id,
+        defaults={"shown_choice_ids": locked.choice_orders.get(str(question_id), [])},
+    )
+    hint_count = Question.objects.get(pk=question_id).hints.count()
+    if not response.answered and response.hints_used < hint_count:
+        response.hints_used += 1
+        response.save(update_fields=["hints_used"])
+    return response
+
+
+@transaction.atomic
+def response_submit(*, attempt: Attempt, question_id: int, letters: list[str]) -> tuple[Response, bool]:
+    """Grade and record an answer given as the letters the student saw.
+
+    Returns (response, created). A second submit for the same question returns the first
+    response unchanged with created=False. Raises AttemptFinished on a finished attempt.
+    """
+    locked = _locked(attempt, question_id)
+    order = locked.choice_orders.get(str(question_id), [])
+    by_letter = {letter(i): choice_id for i, choice_id in enumerate(order)}
+    if not letters:
+        raise ValidationError("Choose an answer first.", code=NO_CHOICE)
+    if any(x not in by_letter for x in letters):
+        raise ValidationError("That choice is not one of this question's.", code=UNKNOWN_CHOICE)
+    question = Question.objects.prefetch_related("choices").get(pk=question_id)
+    chosen = [by_letter[x] for x in sorted(set(letters), key=lambda x: (len(x), x))]
+    result = grade(question.kind, {c.id: c.fraction for c in question.choices.all()}, chosen)
+
+    response, _ = Response.objects.get_or_create(
+        attempt=locked, question_id=question_id, defaults={"shown_choice_ids": order}
+    )
+    if response.answered:
+        return response, False
+    now = timezone.now()
+    previous = locked.responses.filter(answered_at__isnull=False).order_by("-answered_at").first()
+    since = max(locked.started_at, previous.answered_at) if previous else locked.started_at
+    response.chosen_choice_ids = chosen
+    response.correct = result.correct
+    response.marks = result.marks
+    response.answered_at = now
+    response.time_taken = now - since
+    response.save()
+    _review_record(attempt=locked, question=question, response=response, now=now)
+    if locked.responses.filter(answered_at__isnull=False).count() >= len(locked.question_ids):
+        _finish(locked, now)
+    return response, True
+
+
+def _finish(attempt: Attempt, now) -> None:
+    answered = attempt.responses.filter(answered_at__isnull=False).values_list("marks", flat=True)
+    total = sum(answered, Decimal("0"))
+    attempt.score = (total / len(attempt.question_ids)).quantize(Decimal("0.00001")) if attempt.question_ids else Decimal("0")
+    attempt.finished_at = now
+    attempt.save(update_fields=["score", "finished_at"])
+
+
+@transaction.atomic
+def attempt_finish(*, attempt: Attempt) -> Attempt:
+    """Finish now (unanswered questions score 0). Finishing twice changes nothing."""
+    locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if not locked.finished:
+        _finish(locked, timezone.now())
+    return locked
+
+
+def _review_record(*, attempt: Attempt, question: Question, response: Response, now) -> None:
+    owner = {"user_id": attempt.user_id} if attempt.user_id else {"user__isnull": True, "anon_id": attempt.anon_id}
+    item = ReviewItem.objects.filter(question=question, **owner).first()
+    if item is None and not scheduler.needs_review(correct=response.correct, hints_used=response.hints_used):
+        return
+    if item is None:
+        item = ReviewItem(question=question, user_id=attempt.user_id, anon_id=attempt.anon_id if not attempt.user_id else "")
+    q = scheduler.quality(correct=response.correct, marks=float(response.marks), hints_used=response.hints_used)
+    state = scheduler.sm2(scheduler.ReviewState(item.easiness, item.repetitions, item.interval_days), q)
+    item.easiness, item.repetitions, item.interval_days = state.easiness, state.repetitions, state.interval_days
+    item.due_at = scheduler.next_due(state, now)
+    item.last_reviewed_at = now
+    item.save()
+
+
+@transaction.atomic
+def attempts_claim_anonymous(*, user, anon_id: str) -> int:
+    """Give a student's anonymous attempts and review deck to their account (on sign-up or
+    log-in). Where both have the same question in the deck, the account's schedule wins."""
+    if not anon_id:
+        return 0
+    moved = Attempt.objects.filter(user__isnull=True, anon_id=anon_id).update(user=user, anon_id="")
+    have = set(ReviewItem.objects.filter(user=user).values_list("question_id", flat=True))
+    anon_items = ReviewItem.objects.filter(user__isnull=True, anon_id=anon_id)
+    anon_items.filter(question_id__in=have).delete()
+    anon_items.update(user=user, anon_id="")
+    return moved
