@@ -440,7 +440,7 @@ _hash_memo: dict[str, tuple[tuple, str]] = {}
 def content_hash(dataset_dir: str | os.PathLike) -> str:
     """sha256 over every non-hidden file's relative path and bytes, in sorted path order.
 
-    Memoised per process on (path, size, mtime_ns) of every file, so an unchanged
+    Memoised per process on (path, size, mtime, ctime, inode) of every file, so an unchanged
     directory is not re-read: this keeps cache-hit runs fast.
     """
     root = Path(dataset_dir).resolve()
@@ -449,7 +449,9 @@ def content_hash(dataset_dir: str | os.PathLike) -> str:
         for p in root.rglob("*")
         if p.is_file() and not _is_ignored(p.relative_to(root).parts)
     )
-    signature = tuple((rel, st.st_size, st.st_mtime_ns) for rel, p in files for st in [p.stat()])
+    signature = tuple(
+        (rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) for rel, p in files for st in [p.stat()]
+    )
     memo = _hash_memo.get(str(root))
     if memo and memo[0] == signature:
         return memo[1]

@@ -287,14 +287,15 @@ def _features(ctx: _Context) -> tuple[dict, bool]:
         return payload, True
 
     t0 = time.perf_counter()
-    backbone = build_backbone(spec.name, pretrained=True).to(ctx.device).eval()
-    if ctx.device.type == "cuda":
-        backbone = backbone.to(memory_format=torch.channels_last)
-    clean, trace = _extract(ctx, backbone, eval_transform(ctx.image_size, spec.mean, spec.std), 0)
-    augmented = []
-    # Views are drawn from a generator fixed by the key, so the cached file does not depend on the run's seed.
+    # Extraction leaves the run's RNG untouched (a hit and a miss train the same head) and draws
+    # augmented views from a seed fixed by the key (the cached file does not depend on the run's seed).
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(key.digest()[:8], 16))
+        backbone = build_backbone(spec.name, pretrained=True).to(ctx.device).eval()
+        if ctx.device.type == "cuda":
+            backbone = backbone.to(memory_format=torch.channels_last)
+        clean, trace = _extract(ctx, backbone, eval_transform(ctx.image_size, spec.mean, spec.std), 0)
+        augmented = []
         for v in range(views):
             aug = train_transform(ctx.image_size, spec.mean, spec.std, augment=True)
             augmented.append(_extract(ctx, backbone, aug, 1 + v)[0])

@@ -1,0 +1,28 @@
+"""Fixtures for the engine tests: tiny generated image datasets (no network, no downloads)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+COLOURS = {"red": (210, 40, 40), "green": (40, 190, 60), "blue": (40, 60, 210)}
+
+
+def make_toy_dataset(root: Path, per_class: int = 15, size: int = 32, seed: int = 0, classes=("red", "green", "blue")) -> Path:
+    """Noisy single-colour squares with a random bright shape: separable by colour."""
+    rng = np.random.default_rng(seed)
+    for name in classes:
+        (root / name).mkdir(parents=True, exist_ok=True)
+        base = np.array(COLOURS[name])
+        for i in range(per_class):
+            arr = np.clip(base + rng.integers(-35, 36, (size, size, 3)), 0, 255).astype(np.uint8)
+            y, x = rng.integers(0, size // 2, 2)
+            arr[y : y + size // 4, x : x + size // 4] = 255
+            Image.fromarray(arr).save(root / name / f"{name}_{i:03d}.png")
+    return root
+
+
+@pytest.fixture
+def toy_dataset(tmp_path: Path) -> Path:
+    return make_toy_dataset(tmp_path / "toy")
