@@ -191,3 +191,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Lab (modellab): limits and worker behaviour a deployment sets. See docs/lab.md.
+# Run time is bounded by LAB_RUN_SOFT_LIMIT_S / LAB_RUN_HARD_LIMIT_S above (Celery limits).
+LAB_MAX_CONCURRENT_RUNS_PER_USER = env_int("LAB_MAX_CONCURRENT_RUNS_PER_USER", 2)  # queued + running
+LAB_MAX_IMAGES_PER_DATASET = env_int("LAB_MAX_IMAGES_PER_DATASET", 5000)
+LAB_MAX_UPLOAD_MB = env_int("LAB_MAX_UPLOAD_MB", 50)  # size of an uploaded zip (also cap it at the proxy)
+LAB_MAX_EPOCHS = env_int("LAB_MAX_EPOCHS", 30)
+LAB_MAX_BATCH_SIZE = env_int("LAB_MAX_BATCH_SIZE", 256)
+LAB_MAX_ATTEMPTS = env_int("LAB_MAX_ATTEMPTS", 2)  # a run whose worker died is requeued until this many starts
+LAB_HEARTBEAT_STALE_S = env_int("LAB_HEARTBEAT_STALE_S", 300)  # a RUNNING run silent this long has lost its worker
+LAB_SWEEP_INTERVAL_S = env_int("LAB_SWEEP_INTERVAL_S", 60)  # each worker sweeps for orphaned runs this often; 0 = only at start
+LAB_BUILTIN_PER_CLASS = env_int("LAB_BUILTIN_PER_CLASS", 0)  # images per class of built-in datasets; 0 = digits: all, CIFAR: 100
+LAB_CIFAR_ROOT = Path(os.environ.get("LAB_CIFAR_ROOT", DATA_DIR / "cifar"))  # holds cifar-10-batches-py/
+LAB_DEVICE = os.environ.get("LAB_DEVICE", "auto")  # auto | cpu | cuda
+LAB_LOCAL_CACHE_DIR = Path(os.environ.get("LAB_LOCAL_CACHE_DIR", DATA_DIR / "lab-local"))  # worker copy when storage is remote
+# torchvision backbones are offered when their weights are in $TORCH_HOME/hub/checkpoints (set TORCH_HOME on workers).

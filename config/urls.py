@@ -4,7 +4,10 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("lab/", include("modellab.urls")),
     path("", include("courses.urls")),
+    path("", include("quizzes.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,118 @@
+"""Forms of the lab: they parse and validate input; services do the writes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+
+from modellab.limits import lab_limits
+from modellab.models import Experiment
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    description: str = ""
+    available: bool = True
+    reason: str = ""  # why it is unavailable
+
+
+def dataset_options(*, user) -> list[Option]:
+    from modellab import selectors
+    from modellab.models import Dataset
+    from modellab.services import BUILTINS
+
+    options = []
+    for b in BUILTINS.values():
+        reason = b.unavailable_reason()
+        options.append(Option(f"builtin:{b.key}", b.name, b.description, not reason, reason))
+    for d in selectors.datasets_visible_to(user).filter(kind=Dataset.Kind.UPLOAD):
+        counts = d.report.get("counts") or {}
+        desc = f"{len(counts)} classes, {d.total_images} images"
+        options.append(Option(f"upload:{d.pk}", f"{d.name} (your upload)", desc))
+    return options
+
+
+def backbone_options() -> list[Option]:
+    from modellab import engine
+
+    return [
+        Option(b.name, b.label, f"input {b.input_size}x{b.input_size}, weights: {b.weights_source}", b.available, b.unavailable_reason)
+        for b in engine.list_backbones()
+    ]
+
+
+class DatasetUploadForm(forms.Form):
+    archive = forms.FileField(label="Zip of class folders", help_text="cat/001.jpg, dog/002.png, ... (ImageFolder layout)")
+    name = forms.CharField(max_length=100, required=False, label="Name (optional)")
+
+    def clean_archive(self):
+        f = self.cleaned_data["archive"]
+        limit = lab_limits().max_upload_bytes
+        if f.size > limit:
+            raise forms.ValidationError(
+                "The zip is %(size).1f MB; the limit is %(limit)d MB.",
+                code="upload_too_large",
+                params={"size": f.size / 2**20, "limit": limit // 2**20},
+            )
+        if not f.name.lower().endswith(".zip"):
+            raise forms.ValidationError("Upload a .zip file.", code="not_zip")
+        return f
+
+
+class ExperimentForm(forms.Form):
+    dataset = forms.ChoiceField()
+    backbone = forms.ChoiceField()
+    strategy = forms.ChoiceField(choices=Experiment.Strategy.choices, initial=Experiment.Strategy.FEATURES)
+    epochs = forms.IntegerField(min_value=1, initial=5)
+    lr = forms.FloatField(label="Learning rate", min_value=1e-6, max_value=1.0, initial=1e-3)
+    batch_size = forms.IntegerField(min_value=1, initial=32)
+    lesson = forms.SlugField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        limits = lab_limits()
+        self.dataset_opts = dataset_options(user=user)
+        self.backbone_opts = backbone_options()
+        self.fields["dataset"].choices = [(o.value, o.label) for o in self.dataset_opts]
+        self.fields["backbone"].choices = [(o.value, o.label) for o in self.backbone_opts]
+        self.fields["epochs"].validators.append(_max(limits.max_epochs, "too_many_epochs", "epochs per run"))
+        self.fields["epochs"].widget.attrs["max"] = limits.max_epochs
+        self.fields["batch_size"].validators.append(_max(limits.max_batch_size, "batch_too_large", "images per batch"))
+        self.fields["batch_size"].widget.attrs["max"] = limits.max_batch_size
+
+    def clean_dataset(self):
+        value = self.cleaned_data["dataset"]
+        option = next(o for o in self.dataset_opts if o.value == value)
+        if not option.available:
+            raise forms.ValidationError(option.reason, code="dataset_unavailable")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        backbone, strategy = data.get("backbone"), data.get("strategy")
+        if backbone and strategy:
+            option = next(o for o in self.backbone_opts if o.value == backbone)
+            needs_weights = strategy != "scratch" or self.data.get("action") == "compare"
+            if needs_weights and not option.available:
+                self.add_error("backbone", forms.ValidationError(option.reason, code="backbone_unavailable"))
+        return data
+
+
+def _max(limit: int, code: str, what: str):
+    def validate(value):
+        if value is not None and value > limit:
+            raise forms.ValidationError(f"At most {limit} {what}.", code=code)
+
+    return validate
+
+
+class PredictForm(forms.Form):
+    image = forms.FileField(label="An image to classify")
+
+    def clean_image(self):
+        f = self.cleaned_data["image"]
+        if f.size > lab_limits().max_upload_bytes:
+            raise forms.ValidationError("That image is too large.", code="image_too_large")
+        return f

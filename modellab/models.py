@@ -1,0 +1,130 @@
+"""The lab's data: datasets, experiments (one training run each) and their epoch rows.
+
+Progress lives here, not in Celery's result backend: the worker writes one EpochRecord
+per finished epoch and the experiment's status moves through a small lifecycle whose
+transitions are conditional UPDATEs in ``modellab.services``.
+"""
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Dataset(models.Model):
+    class Kind(models.TextChoices):
+        BUILTIN = "builtin", "Built-in"
+        UPLOAD = "upload", "Upload"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="lab_datasets",
+        help_text="Empty for the built-in datasets every learner shares.",
+    )
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    builtin_key = models.CharField(max_length=40, blank=True, help_text="Which built-in dataset (kind=builtin).")
+    folder = models.CharField(max_length=255, help_text="ImageFolder directory, a path in the default storage.")
+    report = models.JSONField(default=dict, blank=True, help_text="classes, counts, skipped, total_images")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["builtin_key", "folder"], condition=models.Q(kind="builtin"), name="lab_builtin_dataset_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def total_images(self) -> int:
+        return int(self.report.get("total_images") or sum((self.report.get("counts") or {}).values()))
+
+
+class Experiment(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    TERMINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    class Strategy(models.TextChoices):
+        FEATURES = "features", "Pre-trained features (frozen backbone)"
+        FINETUNE = "finetune", "Fine-tune (last block + head)"
+        SCRATCH = "scratch", "From scratch (random weights)"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lab_experiments")
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="experiments")
+    backbone = models.CharField(max_length=60)
+    strategy = models.CharField(max_length=20, choices=Strategy.choices)
+    epochs = models.PositiveSmallIntegerField()
+    lr = models.FloatField()
+    batch_size = models.PositiveSmallIntegerField()
+    optimizer = models.CharField(max_length=10, default="adam")
+    seed = models.IntegerField(default=0)
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    failure_reason = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker started this run.")
+    worker_hostname = models.CharField(max_length=255, blank=True)
+    worker_pid = models.IntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    comparison_group = models.UUIDField(null=True, blank=True, db_index=True)
+    lesson_slug = models.SlugField(max_length=200, blank=True, help_text="The lesson this run was started from.")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    results = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "queued_at"], name="lab_exp_status_queued")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.backbone} {self.strategy}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("modellab:experiment", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in self.TERMINAL
+
+    @property
+    def label(self) -> str:
+        return f"#{self.pk} {self.get_strategy_display().split(' (')[0]}"
+
+
+def new_group() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class EpochRecord(models.Model):
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="epoch_records")
+    epoch = models.PositiveSmallIntegerField()
+    train_loss = models.FloatField()
+    train_accuracy = models.FloatField()
+    val_loss = models.FloatField()
+    val_accuracy = models.FloatField()
+    seconds = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["experiment", "epoch"]
+        constraints = [models.UniqueConstraint(fields=["experiment", "epoch"], name="lab_epoch_once")]
+
+    def __str__(self) -> str:
+        return f"{self.experiment_id} epoch {self.epoch}"

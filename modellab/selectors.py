@@ -1,0 +1,97 @@
+"""Reads of the lab that need more than a one-line query."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from modellab.models import Dataset, EpochRecord, Experiment
+
+S = Experiment.Status
+
+
+def experiments_visible_to(user) -> QuerySet[Experiment]:
+    qs = Experiment.objects.select_related("dataset", "owner")
+    return qs if user.is_staff else qs.filter(owner=user)
+
+
+def datasets_visible_to(user) -> QuerySet[Dataset]:
+    """Uploads of ``user`` (all uploads for staff) and the shared built-in datasets."""
+    qs = Dataset.objects.select_related("owner")
+    return qs if user.is_staff else qs.filter(Q(owner=user) | Q(owner__isnull=True))
+
+
+def experiment_get_for_user(*, user, pk: int) -> Experiment:
+    """The experiment, or 404 when it does not exist or is another learner's."""
+    try:
+        return experiments_visible_to(user).get(pk=pk)
+    except Experiment.DoesNotExist:
+        raise Http404("No such experiment.") from None
+
+
+def dataset_get_for_user(*, user, pk: int) -> Dataset:
+    try:
+        return datasets_visible_to(user).get(pk=pk)
+    except Dataset.DoesNotExist:
+        raise Http404("No such dataset.") from None
+
+
+def experiment_queue_position(*, experiment: Experiment) -> int | None:
+    """1 for the next run a worker takes, None when the run is not queued."""
+    if experiment.status != S.QUEUED:
+        return None
+    ahead = Experiment.objects.filter(status=S.QUEUED).filter(
+        Q(queued_at__lt=experiment.queued_at) | Q(queued_at=experiment.queued_at, pk__lt=experiment.pk)
+    )
+    return ahead.count() + 1
+
+
+def experiment_epochs(*, experiment: Experiment) -> list[EpochRecord]:
+    return list(EpochRecord.objects.filter(experiment=experiment).order_by("epoch"))
+
+
+def experiment_group(*, experiment: Experiment, user) -> list[Experiment]:
+    if not experiment.comparison_group:
+        return [experiment]
+    return list(experiments_visible_to(user).filter(comparison_group=experiment.comparison_group).order_by("pk"))
+
+
+def experiments_running_count() -> int:
+    return Experiment.objects.filter(status=S.RUNNING).count()
+
+
+@dataclass(frozen=True)
+class GalleryItem:
+    index: int  # position in results["predictions"], the key of the image view
+    path: str
+    true: str
+    predicted: str
+    top_k: list
+    correct: bool
+
+
+def experiment_gallery(*, experiment: Experiment, limit: int = 48) -> list[GalleryItem]:
+    """Validation predictions, misclassified first, then by confidence of the prediction (lowest first)."""
+    preds = (experiment.results or {}).get("predictions") or []
+    items = [
+        GalleryItem(i, p.get("path", ""), p["true"], p["predicted"], p.get("top_k") or [], p["true"] == p["predicted"])
+        for i, p in enumerate(preds)
+    ]
+    items.sort(key=lambda it: (it.correct, it.top_k[0][1] if it.top_k else 0.0))
+    return items[:limit]
+
+
+def lesson_latest_comparison(*, user, lesson_slug: str) -> list[Experiment]:
+    """The user's most recent finished comparison started from the lesson (empty when none)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    latest = (
+        Experiment.objects.filter(owner=user, lesson_slug=lesson_slug, comparison_group__isnull=False, status=S.SUCCEEDED)
+        .order_by("-finished_at")
+        .values_list("comparison_group", flat=True)
+        .first()
+    )
+    if latest is None:
+        return []
+    return list(Experiment.objects.filter(comparison_group=latest).order_by("pk"))

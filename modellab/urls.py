@@ -1,0 +1,18 @@
+from django.urls import path
+
+from modellab import views
+
+app_name = "modellab"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("new/", views.new, name="new"),
+    path("datasets/upload/", views.dataset_upload, name="dataset_upload"),
+    path("datasets/<int:pk>/", views.dataset_detail, name="dataset"),
+    path("experiments/<int:pk>/", views.experiment_detail, name="experiment"),
+    path("experiments/<int:pk>/trace/", views.experiment_trace, name="experiment_trace"),
+    path("experiments/<int:pk>/cancel/", views.experiment_cancel, name="experiment_cancel"),
+    path("experiments/<int:pk>/predict/", views.experiment_predict, name="experiment_predict"),
+    path("experiments/<int:pk>/images/<int:index>/", views.experiment_image, name="experiment_image"),
+    path("compare/", views.compare, name="compare"),
+    path("compare/trace/", views.compare_trace, name="compare_trace"),
+]

@@ -1,0 +1,248 @@
+"""Views of the lab: parse, call one service or selector, render."""
+from __future__ import annotations
+
+import io
+from pathlib import PurePosixPath
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from modellab import selectors, services
+from modellab.forms import DatasetUploadForm, ExperimentForm, PredictForm
+from modellab.limits import lab_limits
+from modellab.models import Dataset, Experiment
+from modellab.trace import experiment_chart, overlay_chart, trace_rows
+
+POLL_SECONDS = 2
+
+
+@login_required
+def home(request):
+    experiments = selectors.experiments_visible_to(request.user)[:100]
+    datasets = selectors.datasets_visible_to(request.user).filter(kind=Dataset.Kind.UPLOAD)
+    return render(request, "modellab/home.html", {"experiments": experiments, "datasets": datasets})
+
+
+def _new_page(request, *, form, upload_form, status=200, report_dataset=None):
+    context = {"form": form, "upload_form": upload_form, "limits": lab_limits(), "report_dataset": report_dataset}
+    return render(request, "modellab/new.html", context, status=status)
+
+
+def _initial(request) -> dict:
+    initial = {"dataset": "builtin:digits", "backbone": "efficientnet_lite0", "strategy": "features", "epochs": 5,
+               "lr": 1e-3, "batch_size": 32}
+    if request.GET.get("lesson"):
+        initial["lesson"] = request.GET["lesson"]
+    if request.GET.get("dataset"):
+        initial["dataset"] = request.GET["dataset"]
+    for key in ("backbone", "strategy", "epochs"):
+        if request.GET.get(key):
+            initial[key] = request.GET[key]
+    return initial
+
+
+def _resolve_dataset(user, value: str) -> Dataset:
+    kind, _, key = value.partition(":")
+    if kind == "builtin":
+        return services.dataset_get_or_create_builtin(key=key)
+    return selectors.dataset_get_for_user(user=user, pk=int(key))
+
+
+@login_required
+def new(request):
+    """The submit form; "Compare" submits pre-trained and from-scratch runs with the same settings."""
+    if request.method != "POST":
+        report_dataset = None
+        if request.GET.get("dataset", "").startswith("upload:"):
+            try:
+                report_dataset = selectors.dataset_get_for_user(user=request.user, pk=int(request.GET["dataset"][7:]))
+            except (ValueError, Http404):
+                report_dataset = None
+        form = ExperimentForm(user=request.user, initial=_initial(request))
+        return _new_page(request, form=form, upload_form=DatasetUploadForm(), report_dataset=report_dataset)
+    form = ExperimentForm(request.POST, user=request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            dataset = _resolve_dataset(request.user, data["dataset"])
+            created = services.experiment_submit(
+                owner=request.user, dataset=dataset, backbone=data["backbone"], strategy=data["strategy"],
+                epochs=data["epochs"], lr=data["lr"], batch_size=data["batch_size"],
+                compare=request.POST.get("action") == "compare", lesson_slug=data.get("lesson") or "",
+            )
+        except services.LabError as exc:
+            form.add_error(None, ValidationError(exc.message, code=exc.code))
+        else:
+            if len(created) > 1:
+                messages.success(request, f"Queued a comparison: {', '.join(e.label for e in created)}.")
+                return redirect(f"{reverse('modellab:compare')}?{'&'.join(f'ids={e.pk}' for e in created)}")
+            messages.success(request, f"Queued {created[0].label}.")
+            return redirect(created[0])
+    return _new_page(request, form=form, upload_form=DatasetUploadForm(), status=400)
+
+
+@login_required
+@require_POST
+def dataset_upload(request):
+    upload_form = DatasetUploadForm(request.POST, request.FILES)
+    if upload_form.is_valid():
+        try:
+            dataset = services.dataset_create_from_upload(
+                owner=request.user, uploaded_file=upload_form.cleaned_data["archive"], name=upload_form.cleaned_data["name"]
+            )
+        except services.LabError as exc:
+            upload_form.add_error("archive", ValidationError(exc.message, code=exc.code))
+        else:
+            messages.success(request, f"Dataset {dataset.name!r} is ready: {dataset.total_images} images.")
+            return redirect(f"{reverse('modellab:new')}?dataset=upload:{dataset.pk}")
+    form = ExperimentForm(user=request.user, initial=_initial(request))
+    return _new_page(request, form=form, upload_form=upload_form, status=400)
+
+
+@login_required
+def dataset_detail(request, pk: int):
+    dataset = selectors.dataset_get_for_user(user=request.user, pk=pk)
+    return render(request, "modellab/dataset_detail.html", {"dataset": dataset})
+
+
+def _trace_context(experiment: Experiment, *, user) -> dict:
+    records = selectors.experiment_epochs(experiment=experiment)
+    return {
+        "experiment": experiment,
+        "rows": trace_rows(records),
+        "chart": experiment_chart(records, title=f"Experiment {experiment.label}: loss and accuracy by epoch"),
+        "queue_position": selectors.experiment_queue_position(experiment=experiment),
+        "running_count": selectors.experiments_running_count() if experiment.status == Experiment.Status.QUEUED else None,
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+@login_required
+def experiment_detail(request, pk: int):
+    experiment = selectors.experiment_get_for_user(user=request.user, pk=pk)
+    return _render_experiment(request, experiment)
+
+
+def _render_experiment(request, experiment, *, predict_form=None, prediction=None, status=200):
+    context = _trace_context(experiment, user=request.user)
+    results = experiment.results or {}
+    class_names = results.get("class_names") or []
+    context.update(
+        {
+            "group": selectors.experiment_group(experiment=experiment, user=request.user),
+            "results": results,
+            "per_class": sorted((results.get("per_class_accuracy") or {}).items()),
+            "confusion": list(zip(class_names, results.get("confusion_matrix") or [])),
+            "class_names": class_names,
+            "gallery": selectors.experiment_gallery(experiment=experiment) if experiment.status == "succeeded" else [],
+            "predict_form": predict_form or PredictForm(),
+            "prediction": prediction,
+        }
+    )
+    return render(request, "modellab/experiment_detail.html", context, status=status)
+
+
+@login_required
+def experiment_trace(request, pk: int):
+    """The live part of the experiment page; htmx polls it and reloads the page once the run ends."""
+    experiment = selectors.experiment_get_for_user(user=request.user, pk=pk)
+    response = render(request, "modellab/_trace.html", _trace_context(experiment, user=request.user))
+    if request.headers.get("HX-Request") and experiment.is_done:
+        response["HX-Refresh"] = "true"  # show the results, rendered by the full page
+    return response
+
+
+@login_required
+@require_POST
+def experiment_cancel(request, pk: int):
+    experiment = selectors.experiment_get_for_user(user=request.user, pk=pk)
+    try:
+        services.experiment_cancel(experiment=experiment)
+    except services.LabError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(request, "Cancelled." if experiment.status == "cancelled" else "Stopping the run at the next batch.")
+    return redirect(experiment)
+
+
+@login_required
+@require_POST
+def experiment_predict(request, pk: int):
+    experiment = selectors.experiment_get_for_user(user=request.user, pk=pk)
+    form = PredictForm(request.POST, request.FILES)
+    prediction = None
+    if form.is_valid():
+        try:
+            prediction = services.experiment_predict(experiment=experiment, image_file=form.cleaned_data["image"])
+        except services.LabError as exc:
+            form.add_error("image", ValidationError(exc.message, code=exc.code))
+    status = 200 if prediction is not None else 400
+    return _render_experiment(request, experiment, predict_form=form, prediction=prediction, status=status)
+
+
+@login_required
+def experiment_image(request, pk: int, index: int):
+    """A validation image of the run, re-encoded as a PNG thumbnail: never the uploaded bytes, never HTML."""
+    from PIL import Image
+
+    experiment = selectors.experiment_get_for_user(user=request.user, pk=pk)
+    predictions = (experiment.results or {}).get("predictions") or []
+    if not 0 <= index < len(predictions):
+        raise Http404("No such image.")
+    rel = PurePosixPath(predictions[index].get("path") or "")
+    if not rel.parts or rel.is_absolute() or ".." in rel.parts:
+        raise Http404("No such image.")
+    try:
+        with default_storage.open(f"{experiment.dataset.folder}/{rel.as_posix()}", "rb") as fh, Image.open(fh) as im:
+            im.thumbnail((160, 160))
+            out = io.BytesIO()
+            im.convert("RGB").save(out, format="PNG")
+    except (OSError, ValueError):
+        raise Http404("Image not readable.") from None
+    response = HttpResponse(out.getvalue(), content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="val-{index}.png"'
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _compare_context(request) -> dict:
+    try:
+        ids = [int(i) for i in request.GET.getlist("ids")][:6]
+    except ValueError:
+        raise Http404("Bad experiment ids.") from None
+    experiments = [selectors.experiment_get_for_user(user=request.user, pk=i) for i in ids]
+    if len(experiments) < 2:
+        raise Http404("Choose two or more experiments.")
+    traces = [(e.label, selectors.experiment_epochs(experiment=e)) for e in experiments]
+    return {
+        "experiments": experiments,
+        "ids_query": "&".join(f"ids={e.pk}" for e in experiments),
+        "accuracy_chart": overlay_chart(traces, metric="val_accuracy", chart_id="overlay-accuracy"),
+        "loss_chart": overlay_chart(traces, metric="val_loss", chart_id="overlay-loss"),
+        "traces": [(e, trace_rows(records)) for e, (_, records) in zip(experiments, traces)],
+        "polling": any(e.is_active for e in experiments),
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+@login_required
+def compare(request):
+    """Two or more experiments overlaid on one chart (``?ids=1&ids=2``)."""
+    return render(request, "modellab/compare.html", _compare_context(request))
+
+
+@login_required
+def compare_trace(request):
+    context = _compare_context(request)
+    response = render(request, "modellab/_overlay.html", context)
+    if request.headers.get("HX-Request") and not context["polling"]:
+        response["HX-Refresh"] = "true"
+    return response
