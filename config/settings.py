@@ -186,6 +186,32 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Cache: per process by default; set CACHE_URL=redis://host:6379/1 to share it (rate limits).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+    if os.environ.get("CACHE_URL")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+
+def _rate(name: str, default: str) -> tuple[int, int]:
+    """'COUNT/SECONDS' from the environment, e.g. RATE_LIMIT_LOGIN=10/300."""
+    raw = os.environ.get(f"RATE_LIMIT_{name.upper()}", default)
+    try:
+        count, seconds = (int(part) for part in raw.split("/"))
+    except ValueError:
+        raise ImproperlyConfigured(f"RATE_LIMIT_{name.upper()}={raw!r} must look like 10/300 (count/seconds).") from None
+    return count, seconds
+
+
+# POSTs allowed per client (or user) per window.
+RATE_LIMITS = {
+    "login": _rate("login", "10/300"),
+    "signup": _rate("signup", "5/3600"),
+    "password_reset": _rate("password_reset", "5/3600"),
+    "lab_submit": _rate("lab_submit", "30/3600"),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
