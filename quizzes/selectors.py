@@ -248,6 +248,12 @@ def progress(*, student: Student) -> list[LessonProgress]:
     return sorted(rows.values(), key=lambda r: (r.lesson.course_id, r.lesson.position, r.lesson.title))
 
 
-def question_preview(*, pk: int) -> ShownQuestion:
+def question_preview(*, pk: int) -> tuple[ShownQuestion, ShownQuestion]:
+    """A question before and after a (made-up, unsaved) correct answer, for staff."""
     question = get_object_or_404(_full_questions().select_related("lesson"), pk=pk)
-    return shown_question(question, [c.id for c in question.choices.all()], None)
+    order = [c.id for c in question.choices.all()]
+    right = Response(
+        shown_choice_ids=order, chosen_choice_ids=[c.id for c in question.choices.all() if c.is_correct],
+        correct=True, marks=Decimal("1"), answered_at=timezone.now(),
+    )
+    return shown_question(question, order, None), shown_question(question, order, right)

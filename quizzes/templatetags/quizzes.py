@@ -1,0 +1,46 @@
+from django import template
+
+from quizzes import selectors
+from quizzes.identity import student_for
+from quizzes.models import DIFFICULTIES, Question, Role
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def lesson_model_quiz(context, lesson):
+    """The lesson's model quiz as the current student left it: {attempt, questions, done}."""
+    request = context.get("request")
+    student = student_for(request) if request else None
+    if student is None:
+        from quizzes.identity import Student
+        student = Student(None)
+    attempt, shown = selectors.model_quiz(student=student, lesson=lesson)
+    answered = sum(1 for s in shown if s.answered)
+    return {"attempt": attempt, "questions": shown, "answered": answered,
+            "done": bool(shown) and answered == len(shown),
+            "right": sum(1 for s in shown if s.answered and s.response.correct)}
+
+
+@register.simple_tag
+def lesson_practice_bank(lesson):
+    """Counts of the lesson's active practice questions by difficulty."""
+    rows = Question.objects.filter(lesson=lesson, role=Role.PRACTICE, active=True).values_list("difficulty", flat=True)
+    rows = list(rows)
+    return {"total": len(rows), "counts": [(d, rows.count(d)) for d in DIFFICULTIES if rows.count(d)]}
+
+
+@register.filter
+def percent(value):
+    """A 0..1 score as a whole percentage."""
+    if value is None or value == "":
+        return ""
+    return f"{round(float(value) * 100)}%"
+
+
+@register.filter
+def seconds(duration):
+    if duration is None:
+        return ""
+    total = int(duration.total_seconds())
+    return f"{total // 60} min {total % 60} s" if total >= 60 else f"{total} s"

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from quizzes import views
+
+app_name = "quizzes"
+urlpatterns = [
+    path("lessons/<slug:slug>/quiz/", views.quiz_answer, name="quiz_answer"),
+    path("lessons/<slug:slug>/quiz/again/", views.quiz_restart, name="quiz_restart"),
+    path("lessons/<slug:slug>/practice/", views.practice, name="practice"),
+    path("lessons/<slug:slug>/test/", views.test_start, name="test_start"),
+    path("lessons/<slug:slug>/review/", views.review, name="review"),
+    path("attempts/<int:pk>/", views.attempt_detail, name="attempt"),
+    path("attempts/<int:pk>/questions/<int:number>/", views.attempt_question, name="question"),
+    path("attempts/<int:pk>/questions/<int:number>/answer/", views.answer, name="answer"),
+    path("attempts/<int:pk>/questions/<int:number>/hint/", views.hint, name="hint"),
+    path("attempts/<int:pk>/finish/", views.finish, name="finish"),
+    path("attempts/<int:pk>/result/", views.result, name="result"),
+    path("progress/", views.progress, name="progress"),
+    path("questions/<int:pk>/preview/", views.question_preview, name="question_preview"),
+    path("accounts/signup/", views.signup, name="signup"),
+]
