@@ -1,0 +1,148 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+
+from quizzes.grading import validate_choices, validate_no_letter_reference
+from quizzes.models import Attempt, Choice, Hint, LessonQuizSettings, Mistake, Question, Response, ReviewItem, SolutionStep
+
+
+class ChoiceFormSet(forms.BaseInlineFormSet):
+    """The same rules as the content loader: see quizzes.grading.validate_choices."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        fractions = [
+            form.cleaned_data["fraction"]
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("text")
+        ]
+        validate_choices(self.instance.kind, fractions)
+        for form in self.forms:
+            mistake = form.cleaned_data.get("mistake") if form.cleaned_data else None
+            if mistake is not None and self.instance.pk and mistake.question_id != self.instance.pk:
+                raise ValidationError("A choice can only link a mistake of its own question.", code="foreign_mistake")
+
+
+class LetterFreeForm(forms.ModelForm):
+    """Text that explains an answer must name choices by content, never by letter."""
+
+    letter_free_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        data = super().clean()
+        for name in self.letter_free_fields:
+            try:
+                validate_no_letter_reference(data.get(name, ""))
+            except ValidationError as exc:
+                self.add_error(name, exc)
+        return data
+
+
+class ChoiceForm(LetterFreeForm):
+    letter_free_fields = ("feedback",)
+
+
+class StepForm(LetterFreeForm):
+    letter_free_fields = ("title", "body")
+
+
+class HintForm(LetterFreeForm):
+    letter_free_fields = ("text",)
+
+
+class QuestionForm(LetterFreeForm):
+    letter_free_fields = ("quick_check",)
+
+
+class ChoiceInline(admin.StackedInline):
+    model = Choice
+    form = ChoiceForm
+    formset = ChoiceFormSet
+    extra = 0
+    min_num = 2
+    fields = [("position", "fraction"), "text", "feedback", "mistake"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "mistake":
+            question_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            kwargs["queryset"] = Mistake.objects.filter(question_id=question_id) if question_id else Mistake.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class StepInline(admin.StackedInline):
+    model = SolutionStep
+    form = StepForm
+    extra = 0
+
+
+class HintInline(admin.TabularInline):
+    model = Hint
+    form = HintForm
+    extra = 0
+
+
+class MistakeInline(admin.TabularInline):
+    model = Mistake
+    extra = 0
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    form = QuestionForm
+    list_display = ["key", "lesson", "role", "difficulty", "kind", "position", "active", "preview_link"]
+    list_filter = ["lesson", "difficulty", "role", "kind", "active"]
+    search_fields = ["key", "stem"]
+    list_select_related = ["lesson"]
+    fields = ["lesson", "key", "role", "position", "difficulty", "kind", "stem", "quick_check", "active"]
+    # Mistakes come before choices so that a new one can be saved, then linked.
+    inlines = [MistakeInline, ChoiceInline, StepInline, HintInline]
+
+    @admin.display(description="Preview")
+    def preview_link(self, obj):
+        return format_html('<a href="{}">As students see it</a>', reverse("quizzes:question_preview", args=[obj.pk]))
+
+    def view_on_site(self, obj):
+        return reverse("quizzes:question_preview", args=[obj.pk])
+
+
+@admin.register(LessonQuizSettings)
+class LessonQuizSettingsAdmin(admin.ModelAdmin):
+    list_display = ["lesson", "easy", "medium", "hard"]
+
+
+class ResponseInline(admin.TabularInline):
+    model = Response
+    extra = 0
+    can_delete = False
+    readonly_fields = ["question", "shown_choice_ids", "chosen_choice_ids", "correct", "marks", "hints_used", "time_taken", "answered_at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    """Attempts are records of what students did: read-only here."""
+
+    list_display = ["id", "mode", "lesson", "user", "anon_id", "started_at", "finished_at", "score"]
+    list_filter = ["mode", "lesson"]
+    readonly_fields = [f.name for f in Attempt._meta.fields]
+    inlines = [ResponseInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewItem)
+class ReviewItemAdmin(admin.ModelAdmin):
+    list_display = ["question", "user", "anon_id", "due_at", "interval_days", "repetitions", "easiness"]
+    list_filter = ["question__lesson"]
+    list_select_related = ["question", "user"]

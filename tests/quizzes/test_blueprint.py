@@ -1,0 +1,67 @@
+"""The test draw and the choice shuffle: pure functions."""
+from collections import Counter
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quizzes.blueprint import Candidate, draw, shuffle_choices
+
+BANK = [Candidate(i, d) for i, d in enumerate(["easy"] * 5 + ["medium"] * 6 + ["hard"] * 5, start=1)]
+DIFFICULTY = {c.id: c.difficulty for c in BANK}
+PLAN = {"easy": 3, "medium": 4, "hard": 3}
+
+
+def test_counts_per_difficulty_follow_the_blueprint():
+    """A 3/4/3 blueprint draws 3 easy, 4 medium and 3 hard questions, grouped in that order."""
+    ids = draw(BANK, blueprint=PLAN, seen=[], seed=1)
+    assert len(ids) == len(set(ids)) == 10
+    assert Counter(DIFFICULTY[i] for i in ids) == Counter(PLAN)
+    assert [DIFFICULTY[i] for i in ids] == ["easy"] * 3 + ["medium"] * 4 + ["hard"] * 3
+
+
+def test_unseen_questions_come_first():
+    """Questions the student has answered are drawn only when the unseen ones run out."""
+    seen = {1, 2, 3, 6, 7, 8, 9, 12, 13, 14}  # 3 easy, 4 medium, 3 hard already seen
+    for seed in range(30):
+        ids = draw(BANK, blueprint=PLAN, seen=seen, seed=seed)
+        by_difficulty = Counter(DIFFICULTY[i] for i in ids if i not in seen)
+        assert by_difficulty == {"easy": 2, "medium": 2, "hard": 2}  # every unseen one is drawn
+
+
+def test_same_seed_same_draw_and_more_than_one_way():
+    """The seed fixes the draw; different seeds give different tests."""
+    assert draw(BANK, blueprint=PLAN, seen=[], seed=7) == draw(BANK, blueprint=PLAN, seen=[], seed=7)
+    assert len({tuple(draw(BANK, blueprint=PLAN, seen=[], seed=s)) for s in range(20)}) > 1
+
+
+def test_shortfall_is_filled_from_other_difficulties():
+    """With only one hard question, the test still has 10, the rest medium first."""
+    bank = [c for c in BANK if c.difficulty != "hard"] + [Candidate(99, "hard")]
+    ids = draw(bank, blueprint=PLAN, seen=[], seed=3)
+    assert len(ids) == 10 and 99 in ids
+
+
+def test_small_bank_gives_what_there_is():
+    assert sorted(draw(BANK[:4], blueprint=PLAN, seen=[], seed=1)) == [1, 2, 3, 4]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seen=st.sets(st.integers(1, 16)), seed=st.integers(0, 2**31))
+def test_draw_properties(seen, seed):
+    """Any history, any seed: 10 distinct bank questions, blueprint counts, unseen preferred."""
+    ids = draw(BANK, blueprint=PLAN, seen=seen, seed=seed)
+    assert len(set(ids)) == 10 and set(ids) <= set(DIFFICULTY)
+    assert Counter(DIFFICULTY[i] for i in ids) == Counter(PLAN)
+    for difficulty, want in PLAN.items():
+        unseen = {c.id for c in BANK if c.difficulty == difficulty and c.id not in seen}
+        drawn = {i for i in ids if DIFFICULTY[i] == difficulty}
+        assert len(drawn & unseen) == min(want, len(unseen))
+
+
+def test_shuffle_is_stable_per_seed_and_question():
+    """The same attempt and question always show the same order; it is a permutation."""
+    order = shuffle_choices([1, 2, 3, 4], seed=42, question_id=5)
+    assert order == shuffle_choices([1, 2, 3, 4], seed=42, question_id=5)
+    assert sorted(order) == [1, 2, 3, 4]
+    orders = {tuple(shuffle_choices([1, 2, 3, 4], seed=s, question_id=5)) for s in range(40)}
+    assert len(orders) > 5
