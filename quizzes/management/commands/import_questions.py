@@ -1,0 +1,41 @@
+"""`manage.py import_questions FILE --lesson SLUG [--format gift|aiken]`."""
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.models import Lesson
+from quizzes.interchange import InterchangeError
+from quizzes.interchange_services import FORMATS, questions_import
+
+
+class Command(BaseCommand):
+    help = "Import GIFT or Aiken questions into a lesson's practice bank (the format is guessed when omitted)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="GIFT or Aiken file ('-' reads standard input)")
+        parser.add_argument("--lesson", required=True, help="slug of the lesson that receives the questions")
+        parser.add_argument("--format", choices=FORMATS, default=None, help="default: guessed from the content")
+
+    def handle(self, *args, file, lesson, format, **options):
+        try:
+            target = Lesson.objects.get(slug=lesson)
+        except Lesson.DoesNotExist:
+            raise CommandError(f"No lesson with slug '{lesson}'.") from None
+        try:
+            data = self.stdin.buffer.read() if file == "-" and hasattr(self.stdin, "buffer") else Path(file).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror or exc}") from None
+        try:
+            report = questions_import(lesson=target, data=data, fmt=format)
+        except InterchangeError as exc:
+            where = f"line {exc.line}: " if exc.line else ""
+            raise CommandError(f"{file}: {where}{exc.message} [{exc.code}]") from None
+        lines = report.lines()
+        self.stdout.write(lines[0])
+        for line in lines[1:]:
+            self.stdout.write(f"  {line}")
+        if report.rejected:
+            raise CommandError(
+                f"{len(report.rejected)} question(s) rejected (the other {len(report.saved)} were saved): "
+                + "; ".join(f"line {p.line}: {p.message}" for p in report.rejected)
+            )
