@@ -41,8 +41,9 @@ def experiment_queue_position(*, experiment: Experiment) -> int | None:
     """1 for the next run a worker takes, None when the run is not queued."""
     if experiment.status != S.QUEUED:
         return None
+    when = experiment.queued_at or experiment.created_at
     ahead = Experiment.objects.filter(status=S.QUEUED).filter(
-        Q(queued_at__lt=experiment.queued_at) | Q(queued_at=experiment.queued_at, pk__lt=experiment.pk)
+        Q(queued_at__lt=when) | Q(queued_at=when, pk__lt=experiment.pk)
     )
     return ahead.count() + 1
 

@@ -27,6 +27,7 @@ from typing import Callable
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -248,7 +249,7 @@ def experiment_submit(
     group = uuid.uuid4() if compare else None
     with transaction.atomic():
         # Lock the user's row so two simultaneous submits cannot both pass the limit.
-        type(owner).objects.select_for_update().filter(pk=owner.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
         active = Experiment.objects.filter(owner=owner, status__in=Experiment.ACTIVE).count()
         if active + len(strategies) > limits.max_concurrent_runs_per_user:
             raise _error("too_many_runs", active=active, limit=limits.max_concurrent_runs_per_user)
