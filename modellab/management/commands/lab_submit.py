@@ -1,0 +1,51 @@
+"""Submit a lab run from the command line (demos, smoke tests); prints the experiment ids as JSON."""
+import json
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+
+from modellab import selectors, services
+
+
+class Command(BaseCommand):
+    help = "Queue a lab experiment (or a pre-trained vs scratch comparison) for a user."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", required=True, help="username (created with --create-user)")
+        parser.add_argument("--create-user", action="store_true")
+        parser.add_argument("--dataset", default="builtin:digits-3", help="builtin:<key> or upload:<id>")
+        parser.add_argument("--zip", help="upload this zip of class folders as a new dataset and use it")
+        parser.add_argument("--backbone", default="efficientnet_lite0")
+        parser.add_argument("--strategy", default="features", choices=["features", "finetune", "scratch"])
+        parser.add_argument("--epochs", type=int, default=5)
+        parser.add_argument("--lr", type=float, default=1e-3)
+        parser.add_argument("--batch-size", type=int, default=32)
+        parser.add_argument("--compare", action="store_true", help="also queue the same network from scratch")
+        parser.add_argument("--lesson", default="")
+
+    def handle(self, *args, **o):
+        User = get_user_model()
+        if o["create_user"]:
+            user, _ = User.objects.get_or_create(username=o["user"])
+        else:
+            user = User.objects.filter(username=o["user"]).first()
+            if user is None:
+                raise CommandError(f"No user {o['user']!r} (add --create-user).")
+        try:
+            if o["zip"]:
+                with open(o["zip"], "rb") as fh:
+                    dataset = services.dataset_create_from_upload(owner=user, uploaded_file=File(fh, name=o["zip"]))
+            else:
+                kind, _, key = o["dataset"].partition(":")
+                if kind == "builtin":
+                    dataset = services.dataset_get_or_create_builtin(key=key)
+                else:
+                    dataset = selectors.dataset_get_for_user(user=user, pk=int(key))
+            created = services.experiment_submit(
+                owner=user, dataset=dataset, backbone=o["backbone"], strategy=o["strategy"], epochs=o["epochs"],
+                lr=o["lr"], batch_size=o["batch_size"], compare=o["compare"], lesson_slug=o["lesson"],
+            )
+        except services.LabError as exc:
+            raise CommandError(f"{exc.code}: {exc.message}") from exc
+        self.stdout.write(json.dumps({"experiments": [e.pk for e in created], "dataset": dataset.pk}))
