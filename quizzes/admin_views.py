@@ -1,0 +1,167 @@
+"""Admin pages for a lesson's questions: item statistics (page and CSV), import and export.
+
+Every view is wrapped in `admin_site.admin_view` (staff only; others go to the admin login)
+and checks the model permission it needs. `admin_urls()` gives the URL patterns a
+ModelAdmin's `get_urls` adds; `export_as_gift` / `export_as_aiken` are changelist actions.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from courses.models import Lesson
+from quizzes.interchange import InterchangeError
+from quizzes.interchange_services import FORMATS, questions_export, questions_import
+from quizzes.stats_selectors import SORT_COLUMNS, TOO_FEW_TEXT, lesson_item_statistics, rows_sorted, statistics_csv
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+_EXTENSION = {"gift": "gift.txt", "aiken": "aiken.txt"}
+
+COLUMNS = [  # (sort key, heading)
+    ("position", "#"), ("key", "Question"), ("difficulty", "Difficulty"), ("attempts", "Attempts"),
+    ("facility", "Facility index"), ("sd", "Standard deviation"), ("discrimination", "Discrimination index"),
+    ("efficiency", "Discriminative efficiency"), ("weight", "Effective weight"), ("flags", "Flags"),
+]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="A GIFT or Aiken text file (UTF-8).")
+    format = forms.ChoiceField(
+        choices=[("", "Guess from the content")] + [(f, f.upper() if f == "gift" else f.capitalize()) for f in FORMATS],
+        required=False,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB.", code="too_large")
+        return upload
+
+
+def _require(request, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _context(admin_site, request, lesson: Lesson, title: str, **extra) -> dict:
+    return {**admin_site.each_context(request), "title": title, "lesson": lesson, "opts": _question_opts(), **extra}
+
+
+def _question_opts():
+    from quizzes.models import Question
+
+    return Question._meta
+
+
+def lesson_statistics(request, lesson_id: int, *, admin_site):
+    _require(request, "quizzes.view_question")
+    lesson = get_object_or_404(Lesson, pk=lesson_id)
+    all_attempts = request.GET.get("all") == "1"
+    stats = lesson_item_statistics(lesson=lesson, all_attempts=all_attempts)
+    order = request.GET.get("o", "position")
+    if order.lstrip("-") not in SORT_COLUMNS:
+        order = "position"
+    headers = []
+    for key, heading in COLUMNS:
+        current = order.lstrip("-") == key
+        next_order = key if (not current or order.startswith("-")) else f"-{key}"
+        headers.append({"key": key, "heading": heading, "order": next_order, "current": current,
+                        "descending": current and order.startswith("-")})
+    return TemplateResponse(
+        request, "admin/quizzes/lesson_statistics.html",
+        _context(admin_site, request, lesson, f"Question statistics: {lesson.title}", stats=stats,
+                 rows=rows_sorted(stats.rows, order), headers=headers, order=order, all_attempts=all_attempts,
+                 too_few_text=TOO_FEW_TEXT),
+    )
+
+
+def lesson_statistics_csv(request, lesson_id: int, *, admin_site):
+    _require(request, "quizzes.view_question")
+    lesson = get_object_or_404(Lesson, pk=lesson_id)
+    stats = lesson_item_statistics(lesson=lesson, all_attempts=request.GET.get("all") == "1")
+    response = HttpResponse(statistics_csv(stats), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{lesson.slug}-question-statistics.csv"'
+    return response
+
+
+def lesson_import(request, lesson_id: int, *, admin_site):
+    _require(request, "quizzes.add_question")
+    lesson = get_object_or_404(Lesson, pk=lesson_id)
+    report = error = None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = questions_import(lesson=lesson, data=upload.read(), fmt=form.cleaned_data["format"] or None)
+            except InterchangeError as exc:
+                where = f"line {exc.line}: " if exc.line else ""
+                error = f"{upload.name}: {where}{exc.message}"
+            else:
+                level = messages.SUCCESS if report.ok else messages.WARNING
+                messages.add_message(request, level, report.lines()[0])
+                form = ImportForm()
+    else:
+        form = ImportForm()
+    return TemplateResponse(
+        request, "admin/quizzes/lesson_import.html",
+        _context(admin_site, request, lesson, f"Import questions: {lesson.title}", form=form, report=report,
+                 error=error),
+    )
+
+
+def _download(result, name: str) -> HttpResponse:
+    response = HttpResponse(result.text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{_EXTENSION[result.format]}"'
+    if result.skipped:
+        response["X-Skipped-Questions"] = ",".join(q.key for q in result.skipped)
+    return response
+
+
+def lesson_export(request, lesson_id: int, *, admin_site):
+    _require(request, "quizzes.view_question")
+    lesson = get_object_or_404(Lesson, pk=lesson_id)
+    fmt = request.GET.get("format", "gift")
+    if fmt not in FORMATS:
+        fmt = "gift"
+    return _download(questions_export(lesson=lesson, fmt=fmt), f"{lesson.slug}-questions")
+
+
+def admin_urls(admin_site) -> list:
+    """URL patterns for a ModelAdmin's get_urls (names: admin:quizzes_lesson_<page>)."""
+
+    def wrap(view, name):
+        def bound(request, lesson_id):
+            return view(request, lesson_id, admin_site=admin_site)
+
+        return path(f"lesson/<int:lesson_id>/{name.replace('_', '-')}/", admin_site.admin_view(bound),
+                    name=f"quizzes_lesson_{name}")
+
+    return [
+        wrap(lesson_statistics, "statistics"),
+        wrap(lesson_statistics_csv, "statistics_csv"),
+        wrap(lesson_import, "import"),
+        wrap(lesson_export, "export"),
+    ]
+
+
+def _export_action(fmt: str):
+    def action(modeladmin, request, queryset):
+        result = questions_export(questions=queryset, fmt=fmt)
+        if result.skipped:
+            modeladmin.message_user(
+                request, f"{fmt.capitalize()} cannot hold: " + ", ".join(q.key for q in result.skipped), messages.WARNING
+            )
+        return _download(result, "questions")
+
+    action.__name__ = f"export_as_{fmt}"
+    return admin.action(description=f"Export selected as {'GIFT' if fmt == 'gift' else 'Aiken'}")(action)
+
+
+export_as_gift = _export_action("gift")
+export_as_aiken = _export_action("aiken")
