@@ -1,0 +1,107 @@
+"""A student in Chromium: the model quiz, practice with a hint, and a 10-question test by keyboard."""
+import pytest
+
+from courses.content import load_lesson_file
+from quizzes.grading import letter
+from quizzes.models import Attempt, Choice
+from tests.conftest import SEED_LESSON
+
+LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
+
+
+@pytest.fixture
+def site(transactional_db, live_server):
+    load_lesson_file(SEED_LESSON)
+    return live_server.url
+
+
+def test_student_answers_the_model_quiz(site, page, screenshot):
+    """Choosing an answer and pressing Check shows correct/incorrect with the choice's feedback,
+    announced in the live region, without reloading the page."""
+    page.goto(site + LESSON_PATH)
+    quiz = page.locator("#model-quiz")
+    first = quiz.locator(".quiz-question").first
+    first.get_by_label("Because it starts with learned features from similar data").check()
+    page.evaluate("window.__sameDocument = true")
+    first.get_by_role("button", name="Check").click()
+    live = quiz.locator("[aria-live=polite]")
+    live.filter(has_text="Correct").wait_for()
+    assert page.evaluate("window.__sameDocument === true")  # answered in place by the script
+    assert "Right. The convolutional layers" in first.inner_text()
+    assert "Correct answer" in first.inner_text()
+    # the second question answered wrong shows why
+    second = quiz.locator(".quiz-question").nth(1)
+    second.get_by_label("1000 x 224 x 224 x 3: the same shape as the input").check()
+    second.get_by_role("button", name="Check").click()
+    second.locator(".verdict").filter(has_text="Incorrect").wait_for()
+    assert "That is the shape before feature extraction" in second.inner_text()
+    assert "Incorrect" in live.inner_text()
+    screenshot(page, "quiz-model-quiz")
+
+
+def test_student_practises_with_a_hint_and_reads_the_solution(site, page, screenshot):
+    page.goto(site + LESSON_PATH)
+    page.locator(".mode-practice").get_by_role("link", name="Practice").click()
+    page.get_by_role("button", name="Start practice").click()
+    assert "Question 1 of 16" in page.locator("h1").inner_text()
+    page.get_by_role("button", name="Show a hint").click()
+    assert "Pre-trained means already learned features, reused." in page.locator("#hints").inner_text()
+    page.get_by_label("They require more data to train from scratch").check()
+    page.get_by_role("button", name="Check answer").click()
+    assert "Incorrect" in page.locator("#quiz-live").inner_text()
+    solution = page.locator(".solution")
+    text = solution.inner_text()
+    assert "Step 1: Understand what pre-trained models do" in text
+    assert "Final Answer" in text and "Common Mistakes" in text and "Quick Check" in text
+    # the final answer's letter is the one this student saw next to the correct choice
+    correct_label = page.locator(".choice-result.is-correct .letter").inner_text().rstrip(".")
+    assert f"Option {correct_label}" in text
+    screenshot(page, "quiz-practice-solution")
+    page.get_by_role("link", name="Next question").click()
+    assert "Question 2 of 16" in page.locator("h1").inner_text()
+
+
+def _tab_until(page, js_condition, limit=80):
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return {js_condition}; }})()"):
+            return
+    raise AssertionError(f"Tab never reached: {js_condition}")
+
+
+def test_student_completes_a_test_by_keyboard_alone(site, page, screenshot):
+    """Tab, Space and Enter only: start the test, answer 10 questions, see the breakdown."""
+    page.goto(site + LESSON_PATH + "test/")
+    _tab_until(page, "el.tagName === 'BUTTON' && el.textContent.includes('Start the test')")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/questions/1/**")
+    attempt = Attempt.objects.get(mode="test")
+    assert len(attempt.question_ids) == 10
+    for number, qid in enumerate(attempt.question_ids, start=1):
+        page.locator("h1").filter(has_text=f"Question {number} of 10").wait_for()
+        order = attempt.choice_orders[str(qid)]
+        right = {c.id for c in Choice.objects.filter(id__in=order) if c.is_correct}
+        # answer the first 7 correctly, the rest with the first wrong choice
+        target = next(letter(i) for i, cid in enumerate(order) if (cid in right) == (number <= 7))
+        _tab_until(page, "el.name === 'answer'")
+        # arrow keys would move within a radio group; Tab reaches the group, Space picks the
+        # focused choice, so step with Tab through the checkbox/radio group to the target
+        for _ in range(10):
+            if page.evaluate("document.activeElement.value") == target:
+                break
+            if page.evaluate("document.activeElement.type") == "radio":
+                page.keyboard.press("ArrowDown")
+            else:
+                page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.value") == target
+        page.keyboard.press("Space")
+        _tab_until(page, "el.tagName === 'BUTTON' && el.textContent.includes('Save answer')")
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+    page.wait_for_url("**/result/")
+    assert "70%" in page.locator("#score").inner_text()
+    breakdown = page.get_by_role("table", name="Breakdown by difficulty")
+    assert breakdown.is_visible() and "Easy" in breakdown.inner_text() and "Hard" in breakdown.inner_text()
+    assert "Pattern strength" in page.locator(".pattern-strength").inner_text()
+    assert page.locator(".result-question .solution").count() == 10
+    screenshot(page, "quiz-test-result")
