@@ -31,7 +31,7 @@ class CourseAdmin(admin.ModelAdmin):
 
 @admin.register(Lesson)
 class LessonAdmin(admin.ModelAdmin):
-    list_display = ["title", "course", "minutes", "published", "preview_link"]
+    list_display = ["title", "course", "minutes", "published", "preview_link", "questions_links"]
     list_filter = ["course", "published"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
@@ -46,6 +46,13 @@ class LessonAdmin(admin.ModelAdmin):
     @admin.display(description="Preview")
     def preview_link(self, obj):
         return format_html('<a href="{}">Preview as a student</a>', reverse("courses:lesson_preview", args=[obj.slug]))
+
+    @admin.display(description="Questions")
+    def questions_links(self, obj):
+        return format_html(
+            '<a href="{}">Question statistics</a> · <a href="{}">Import questions</a>',
+            reverse("admin:quizzes_lesson_statistics", args=[obj.pk]), reverse("admin:quizzes_lesson_import", args=[obj.pk]),
+        )
 
     def view_on_site(self, obj):
         return reverse("courses:lesson_preview", args=[obj.slug])

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift
 from quizzes.grading import validate_choices, validate_no_letter_reference
 from quizzes.models import Attempt, Choice, Hint, LessonQuizSettings, Mistake, Question, Response, ReviewItem, SolutionStep
 
@@ -100,6 +101,11 @@ class QuestionAdmin(admin.ModelAdmin):
     fields = ["lesson", "key", "role", "position", "difficulty", "kind", "stem", "quick_check", "active"]
     # Mistakes come before choices so that a new one can be saved, then linked.
     inlines = [MistakeInline, ChoiceInline, StepInline, HintInline]
+    actions = [export_as_gift, export_as_aiken]
+
+    def get_urls(self):
+        # Per-lesson statistics, CSV, import and export pages (quizzes/admin_views.py).
+        return admin_urls(self.admin_site) + super().get_urls()
 
     @admin.display(description="Preview")
     def preview_link(self, obj):

@@ -219,7 +219,7 @@ def test_admin_import_upload_aiken_and_binary(lesson, staff_client):
     assert Question.objects.filter(lesson=lesson).count() == 4
     binary = SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n\x00")
     page = staff_client.post(url, {"file": binary, "format": ""}).content.decode()
-    assert "x.png: line 2: The file is not a text file" in page
+    assert "x.png: line 1: The file is not a text file" in page
     assert Question.objects.filter(lesson=lesson).count() == 4
 
 
