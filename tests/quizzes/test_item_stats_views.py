@@ -233,3 +233,23 @@ def test_lesson_export_and_changelist_actions(lesson, staff_client):
     assert gift.content.decode().count("::q") == 2
     aiken = staff_client.post(changelist, {"action": "export_as_aiken", "_selected_action": ids})
     assert aiken.content.decode().count("ANSWER: A") == 2
+
+
+def test_flags_shown_as_text_and_zero_variance(lesson, staff_client, django_user_model):
+    """Ten students all right: a question labelled hard is flagged; no variance gives no D, not an error."""
+    Question.objects.filter(lesson=lesson, key="q1").update(difficulty="hard")
+    for i in range(10):
+        _take_test(lesson, django_user_model.objects.create_user(f"all-right-{i}"), (1, 1, 1))
+    stats = lesson_item_statistics(lesson=lesson)
+    q1 = _row(stats, "q1")
+    assert q1.stats.facility == 100 and q1.stats.discrimination_index is None
+    assert "difficulty_mismatch" in q1.flag_codes and "weak_distractor" in q1.flag_codes
+    page = staff_client.get(reverse("admin:quizzes_lesson_statistics", args=[lesson.pk])).content.decode()
+    assert "difficulty_mismatch</strong>: labelled hard but 100% of the available marks were scored" in page
+
+
+def test_lesson_changelist_links(lesson, staff_client):
+    """The lessons list links each lesson to its question statistics and import pages."""
+    page = staff_client.get(reverse("admin:courses_lesson_changelist")).content.decode()
+    assert reverse("admin:quizzes_lesson_statistics", args=[lesson.pk]) in page
+    assert reverse("admin:quizzes_lesson_import", args=[lesson.pk]) in page
