@@ -1,0 +1,119 @@
+"""The lab end to end with a real `celery worker` process and the tiny backbone.
+
+Two stacks: the laptop one (embedded filesystem:// broker, SQLite file) and the
+production one (Redis at 127.0.0.1:6379, PostgreSQL at 127.0.0.1:5432). One test
+kills the worker with SIGKILL during a run and checks the run never stays RUNNING.
+"""
+import os
+import uuid
+
+import pytest
+
+from tests.modellab.lab_stack import LabStack, port_open
+
+pytestmark = pytest.mark.integration
+
+TERMINAL = {"succeeded", "failed", "cancelled"}
+
+
+@pytest.fixture
+def stack_factory(tmp_path):
+    stacks = []
+
+    def make(**kwargs):
+        stack = LabStack(tmp_path, **kwargs)
+        stacks.append(stack)
+        return stack
+
+    yield make
+    for stack in stacks:
+        stack.stop_all()
+
+
+def submit_and_watch(stack: LabStack) -> None:
+    """Submit a comparison, watch epoch rows appear one by one, then check predictions."""
+    ids = stack.submit("--user", "it", "--create-user", "--dataset", "builtin:digits-3", "--backbone", "tiny",
+                       "--epochs", "4", "--batch-size", "8", "--lr", "0.01", "--compare")
+    assert len(ids) == 2
+    seen: dict[int, set[int]] = {pk: set() for pk in ids}
+
+    def done():
+        for pk in ids:
+            seen[pk].add(len(stack.epochs(pk)))
+        return all(stack.experiment(pk)["status"] in TERMINAL for pk in ids)
+
+    try:
+        stack.wait_for(done, 240, "both runs to finish", interval=0.1)
+    except AssertionError:
+        raise AssertionError(stack.logs()) from None
+    for pk in ids:
+        exp = stack.experiment(pk)
+        assert exp["status"] == "succeeded", (exp["failure_reason"], stack.logs())
+        assert stack.epochs(pk) == [1, 2, 3, 4]
+        assert exp["attempts"] == 1 and exp["worker"].startswith("lab-it")
+        predictions = exp["results"]["predictions"]
+        assert predictions and {"path", "true", "predicted", "top_k"} <= set(predictions[0])
+        assert len(predictions[0]["top_k"]) == 3
+        # one row per epoch, each written when its epoch ended
+        stamps = [r[0] for r in stack.query(
+            "SELECT created_at FROM modellab_epochrecord WHERE experiment_id = %s ORDER BY epoch", (pk,))]
+        assert stamps == sorted(stamps) and len(set(stamps)) == 4
+    assert all(0 in counts for counts in seen.values())  # watched from before the first epoch
+
+
+def test_filesystem_broker_and_sqlite(stack_factory):
+    stack = stack_factory(LAB_BUILTIN_PER_CLASS=12)
+    stack.migrate()
+    stack.start_worker("lab-it-fs@test")
+    submit_and_watch(stack)
+
+
+@pytest.fixture
+def postgres_url():
+    if not port_open("127.0.0.1", 5432):
+        pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
+    import psycopg
+
+    name = f"lab_it_{uuid.uuid4().hex[:10]}"
+    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_redis_broker_and_postgres(stack_factory, postgres_url):
+    if not port_open("127.0.0.1", 6379):
+        pytest.skip("Redis does not answer at 127.0.0.1:6379 (.ci/run starts it)")
+    # A Redis database of its own, so no other worker on this Redis takes our messages.
+    db = os.environ.get("LAB_IT_REDIS_DB", "11")
+    stack = stack_factory(database_url=postgres_url, broker_url=f"redis://127.0.0.1:6379/{db}", LAB_BUILTIN_PER_CLASS=12)
+    stack.migrate()
+    stack.start_worker("lab-it-redis@test")
+    submit_and_watch(stack)
+
+
+def test_sigkilled_worker_leaves_no_run_running(stack_factory):
+    """SIGKILL the worker mid-run; a new worker's start-up sweep requeues the run, which then ends."""
+    stack = stack_factory(LAB_BUILTIN_PER_CLASS=60, LAB_MAX_ATTEMPTS=2)
+    stack.migrate()
+    worker = stack.start_worker("lab-it-kill@test")
+    (pk,) = stack.submit("--user", "it", "--create-user", "--dataset", "builtin:digits", "--backbone", "tiny",
+                         "--strategy", "scratch", "--epochs", "25", "--batch-size", "16", "--lr", "0.01")
+    stack.wait_for(lambda: len(stack.epochs(pk)) >= 1, 180, "the first epoch")
+    stack.kill(worker)  # SIGKILL to the whole process group: parent and child
+    before = stack.experiment(pk)
+    assert before["status"] == "running" and before["attempts"] == 1, before
+
+    stack.start_worker("lab-it-kill@test")
+    final = stack.wait_for(
+        lambda: (e := stack.experiment(pk))["status"] in TERMINAL and e, 300, "the run to end after the restart"
+    )
+    assert final["status"] != "running"
+    if final["status"] == "succeeded":
+        assert final["attempts"] == 2
+        assert stack.epochs(pk) == list(range(1, 26))  # the retry wrote its own trace afresh
+    else:
+        assert final["status"] == "failed" and final["failure_reason"], final
+    assert "orphaned run(s) handled" in open(stack.procs[-1].log_path).read()
