@@ -6,6 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || echo python3 )}"
 "$PY" -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'; print(torch.__version__, torch.cuda.get_device_name(0))"
-# -p no:django: the engine tests are pure PyTorch and must not need the site's settings.
-timeout 180 "$PY" -m pytest -q -m gpu -p no:django -p no:cacheprovider -o addopts="" tests/modellab
+timeout 180 "$PY" -m pytest -q -m gpu -p no:cacheprovider tests/modellab
 timeout 120 "$PY" benchmarks/lab.py --device cuda --images 1000
