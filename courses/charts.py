@@ -11,6 +11,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 # Shapes that tell the series apart without relying on colour alone.
 _MARKERS = ("circle", "square", "triangle", "diamond")
+_LEGEND_WIDTH = 160  # px per legend entry
+# Colours are inline so the chart draws the same wherever it is embedded.
+_COLOURS = ("#1f5fbf", "#c0561b", "#1d7a3a", "#7a3db8")
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,12 @@ def _fmt(value: float) -> str:
     return f"{value:g}" if abs(value) >= 0.01 or value == 0 else f"{value:.2g}"
 
 
-def _marker(kind: str, x: float, y: float, tooltip: str) -> str:
+def _marker(kind: str, x: float, y: float, tooltip: str, colour: str) -> str:
     title = f"<title>{escape(tooltip)}</title>"
+    return _shape(kind, x, y, title).replace(" ", f' fill="{colour}" ', 1)
+
+
+def _shape(kind: str, x: float, y: float, title: str) -> str:
     if kind == "square":
         return f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8">{title}</rect>'
     if kind == "triangle":
@@ -58,7 +65,12 @@ def line_chart_svg(
 ) -> SafeString:
     """Return an accessible SVG line chart of one or more series sharing the axes."""
     points = [p for s in series for p in s.points]
-    left, right, top, bottom = 56, 16, 16, 44
+    left, right, bottom = 56, 16, 44
+    # A legend row above the plot for every few series, so labels never cover the lines.
+    per_row = max(1, (width - left - right) // _LEGEND_WIDTH)
+    legend_rows = 0 if len(series) < 2 else -(-len(series) // per_row)
+    top = 16 + legend_rows * 20
+    height += legend_rows * 20
     plot_w, plot_h = width - left - right, height - top - bottom
     xs = [p[0] for p in points] or [1.0]
     ys = [p[1] for p in points] or [0.0]
@@ -87,38 +99,41 @@ def line_chart_svg(
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape("; ".join(desc_parts))}</desc>',
-        f'<g class="chart-grid">',
+        f'<g class="chart-grid" stroke="#e6e9ef" font-size="12" fill="#5b6475">',
     ]
     tick = lo
     while tick <= hi + step / 2:
         y = sy(tick)
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        out.append(f'<text class="chart-tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(round(tick, 6))}</text>')
+        out.append(f'<text class="chart-tick" stroke="none" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(round(tick, 6))}</text>')
         tick += step
     for x in sorted(set(xs)):
-        out.append(f'<text class="chart-tick" x="{sx(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{_fmt(x)}</text>')
+        out.append(f'<text class="chart-tick" stroke="none" x="{sx(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{_fmt(x)}</text>')
     out.append("</g>")
     out.append(
+        f'<g stroke="#7b8496" font-size="12" fill="#5b6475">'
         f'<line class="chart-axis" x1="{left}" x2="{left}" y1="{top}" y2="{height - bottom}"/>'
         f'<line class="chart-axis" x1="{left}" x2="{width - right}" y1="{height - bottom}" y2="{height - bottom}"/>'
-        f'<text class="chart-label" x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle">{escape(x_label)}</text>'
-        f'<text class="chart-label" transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" text-anchor="middle">{escape(y_label)}</text>'
+        f'<text class="chart-label" x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle" stroke="none">{escape(x_label)}</text>'
+        f'<text class="chart-label" transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" text-anchor="middle" stroke="none">{escape(y_label)}</text></g>'
     )
     for index, s in enumerate(series):
         marker = _MARKERS[index % len(_MARKERS)]
+        colour = _COLOURS[index % len(_COLOURS)]
         coords = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in s.points)
         dash = ' stroke-dasharray="6 4"' if s.dashed else ""
         out.append(f'<g class="chart-series chart-series-{index}" data-label="{escape(s.label)}">')
-        out.append(f'<polyline fill="none" points="{coords}"{dash}/>')
+        out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="{coords}"{dash}/>')
         for x, y in s.points:
-            out.append(_marker(marker, sx(x), sy(y), f"{s.label}, {x_label} {_fmt(x)}: {_fmt(y)}"))
+            out.append(_marker(marker, sx(x), sy(y), f"{s.label}, {x_label} {_fmt(x)}: {_fmt(y)}", colour))
         out.append("</g>")
     if len(series) > 1:
         for index, s in enumerate(series):
-            lx, ly = width - right - (len(series) - index) * 150 + 10, top + 4
+            row, column = divmod(index, per_row)
+            lx, ly = left + 6 + column * _LEGEND_WIDTH, 4 + row * 20
             out.append(
-                f'<g class="chart-legend chart-series-{index}">{_marker(_MARKERS[index % len(_MARKERS)], lx, ly + 4, s.label)}'
-                f'<text x="{lx + 10}" y="{ly + 8}">{escape(s.label)}</text></g>'
+                f'<g class="chart-legend chart-series-{index}">{_marker(_MARKERS[index % len(_MARKERS)], lx, ly + 4, s.label, _COLOURS[index % len(_COLOURS)])}'
+                f'<text x="{lx + 10}" y="{ly + 8}" font-size="12" fill="#1d2330">{escape(s.label)}</text></g>'
             )
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 - every text above is escaped
