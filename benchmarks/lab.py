@@ -60,9 +60,10 @@ def decode_pass(dataset: Path, size: int, mean, std) -> tuple[int, float]:
 
 
 @torch.no_grad()
-def extraction_pass(dataset: Path, backbone, size: int, batch_size: int, device: torch.device) -> float:
+def extraction_pass(dataset: Path, backbone, size: int, batch_size: int, device: torch.device, limit: int | None = None) -> float:
     spec = backbone.spec
     _, samples = scan_image_folder(dataset)
+    samples = samples[:limit]
     loader = DataLoader(ImageFolderDataset(dataset, samples, eval_transform(size, spec.mean, spec.std)), batch_size=batch_size)
     t0 = time.perf_counter()
     for x, _, _ in loader:
@@ -125,7 +126,7 @@ def main(argv=None) -> dict:
         n, decode_s = decode_pass(dataset, size, spec.mean, spec.std)
 
         backbone = build_backbone(args.backbone).to(device).eval().to(memory_format=torch.channels_last)
-        extraction_pass(dataset, backbone, size, args.batch_size, device)  # warm-up: first-call costs
+        extraction_pass(dataset, backbone, size, args.batch_size, device, limit=2 * args.batch_size)  # warm-up
         extract_s = extraction_pass(dataset, backbone, size, args.batch_size, device)
         del backbone
 

@@ -31,7 +31,7 @@ import tempfile
 import warnings
 import zipfile
 from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np

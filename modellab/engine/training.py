@@ -152,6 +152,7 @@ def run(
     config.validate()
     started = time.perf_counter()
     device = resolve_device(config.device)
+    log.info("run %s/%s on %s (%s)", config.backbone, config.strategy, device, config.dataset_dir)
     spec = get_spec(config.backbone) if config.strategy == "scratch" else require_available(config.backbone)
     with _seeded(config.seed, device):
         class_names, samples = scan_image_folder(config.dataset_dir)
@@ -196,6 +197,7 @@ def run(
             "weights_id": spec.weights_id,
         },
     )
+    log.info("run finished in %.1f s, val accuracy %.3f", time.perf_counter() - started, outcome.epochs[-1].val_accuracy)
     return RunResult(
         epochs=outcome.epochs,
         class_names=class_names,
@@ -317,7 +319,7 @@ def _run_features(ctx: _Context) -> _Outcome:
     if hit:
         ctx.notes.append(
             f"Cache hit: the frozen backbone's features of all {n_img} images were reused; "
-            "only the linear head was trained."
+            "only the linear head was trained. The shape trace is the one recorded when they were extracted."
         )
     else:
         ctx.notes.append(
