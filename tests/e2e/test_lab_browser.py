@@ -3,6 +3,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.modellab.lab_stack import LabStack
 
@@ -49,10 +50,14 @@ def test_learner_compares_watches_the_trace_and_predicts(lab_site, page, screens
     page.evaluate("window.__sameDocument = true")
     seen = []
     for _ in range(900):  # up to ~3 minutes
-        if not page.evaluate("window.__sameDocument === true"):
-            break  # htmx asked for a reload: the run ended
-        seen.append(page.locator("tr.lab-epoch-row").count())
+        try:
+            if not page.evaluate("window.__sameDocument === true"):
+                break  # htmx asked for a reload: the run ended
+            seen.append(page.locator("tr.lab-epoch-row").count())
+        except PlaywrightError:  # the reload htmx asked for is under way
+            break
         page.wait_for_timeout(200)
+    page.wait_for_load_state()
     growing = sorted(set(seen))
     assert len([n for n in growing if 0 < n]) >= 2, (growing, stack.logs())
     assert seen == sorted(seen)
