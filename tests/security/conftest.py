@@ -1,0 +1,122 @@
+"""A small world for the security tests: two students with their own quiz attempts and lab
+objects, an admin, and one object of every model the admin shows."""
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from courses.content import load_lesson_file
+from courses.models import Course, Lesson
+from modellab import storage
+from modellab.models import Dataset, EpochRecord, Experiment
+from quizzes import services as quiz_services
+from quizzes.identity import Student
+from quizzes.models import Attempt, LessonQuizSettings, Mode, Question, ReviewItem, Role
+from tests.conftest import SEED_LESSON
+from tests.modellab.conftest import png_bytes
+
+PASSWORD = "a-long-pass-42"
+
+
+@dataclass
+class World:
+    lesson: Lesson
+    draft: Lesson  # unpublished
+    course: Course
+    question: Question
+    practice: Attempt  # student A's unfinished practice attempt
+    test_done: Attempt  # student A's finished test
+    dataset: Dataset  # student A's upload
+    experiment: Experiment  # student A's finished run
+    experiment2: Experiment  # student A's queued run
+    alice: object
+    bob: object
+    admin: object
+    group: Group
+    objects: dict  # model class -> an instance, for the admin pages
+
+
+def write_upload_folder(folder: str) -> dict:
+    """An ImageFolder of two classes in the default storage; returns its report."""
+    root = storage.local_dir(folder)
+    counts = {}
+    for cls, colour in (("red", (200, 10, 10)), ("blue", (10, 10, 200))):
+        (root / cls).mkdir(parents=True, exist_ok=True)
+        for i in range(3):
+            (root / cls / f"{cls}{i}.png").write_bytes(png_bytes(colour))
+        counts[cls] = 3
+    return {"classes": sorted(counts), "counts": counts, "skipped": [], "total_images": sum(counts.values())}
+
+
+def finished_results(prediction_paths: list[str]) -> dict:
+    return {
+        "final": {"val_accuracy": 1.0, "val_loss": 0.1},
+        "test_accuracy": None,
+        "misclassified_count": 0,
+        "split_sizes": {"train": 4, "val": 2, "test": 0},
+        "device": "cpu",
+        "seconds": 1.0,
+        "class_names": ["blue", "red"],
+        "per_class_accuracy": {"blue": 1.0, "red": 1.0},
+        "confusion_matrix": [[1, 0], [0, 1]],
+        "predictions": [
+            {"path": p, "true": p.split("/")[0], "predicted": p.split("/")[0], "top_k": [[p.split("/")[0], 0.9]]}
+            for p in prediction_paths
+        ],
+        "shape_trace": [{"stage": "input", "shape": "[1, 3, 32, 32]"}],
+    }
+
+
+@pytest.fixture
+def lab_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LAB_LOCAL_CACHE_DIR = tmp_path / "lab-local"
+    settings.LAB_CIFAR_ROOT = tmp_path / "no-cifar"
+    settings.LAB_DEVICE = "cpu"
+    return Path(settings.MEDIA_ROOT)
+
+
+@pytest.fixture
+def world(db, django_user_model, lab_media) -> World:
+    lesson = load_lesson_file(SEED_LESSON).lesson
+    course = lesson.course
+    draft = Lesson.objects.create(course=course, slug="draft-lesson", title="Draft", published=False)
+    alice = django_user_model.objects.create_user("alice", password=PASSWORD)
+    bob = django_user_model.objects.create_user("bob", password=PASSWORD)
+    admin = django_user_model.objects.create_superuser("admin", "admin@example.org", PASSWORD)
+    group = Group.objects.create(name="teachers")
+    quiz_settings, _ = LessonQuizSettings.objects.get_or_create(lesson=lesson)
+
+    student = Student(user_id=alice.pk)
+    practice = quiz_services.attempt_start(student=student, lesson=lesson, mode=Mode.PRACTICE)
+    test_done = quiz_services.attempt_start(student=student, lesson=lesson, mode=Mode.TEST)
+    quiz_services.response_submit(attempt=test_done, question_id=test_done.question_ids[0], letters=["A"])
+    quiz_services.attempt_finish(attempt=test_done)
+    test_done.refresh_from_db()
+    question = Question.objects.filter(lesson=lesson, role=Role.PRACTICE).first()
+    review_item = ReviewItem.objects.filter(user=alice).first() or ReviewItem.objects.create(
+        question=question, user=alice, due_at=timezone.now()
+    )
+
+    folder = f"{storage.UPLOAD_ROOT}/u{alice.pk}/fixture"
+    dataset = Dataset.objects.create(owner=alice, name="alice colours", kind=Dataset.Kind.UPLOAD, folder=folder,
+                                     report=write_upload_folder(folder))
+    now = timezone.now()
+    common = dict(owner=alice, dataset=dataset, backbone="tiny", epochs=2, lr=0.01, batch_size=8)
+    experiment = Experiment.objects.create(
+        **common, strategy="scratch", status=Experiment.Status.SUCCEEDED, queued_at=now, started_at=now,
+        finished_at=now, results=finished_results(["red/red0.png", "blue/blue0.png"]),
+    )
+    for epoch in (1, 2):
+        EpochRecord.objects.create(experiment=experiment, epoch=epoch, train_loss=1.0 / epoch, train_accuracy=0.5,
+                                   val_loss=1.0 / epoch, val_accuracy=0.5, seconds=0.1)
+    experiment2 = Experiment.objects.create(**common, strategy="features", status=Experiment.Status.QUEUED, queued_at=now)
+    objects = {
+        type(o): o
+        for o in (alice, group, course, lesson, question, quiz_settings, test_done, review_item, dataset, experiment)
+    }
+    return World(lesson=lesson, draft=draft, course=course, question=question, practice=practice, test_done=test_done,
+                 dataset=dataset, experiment=experiment, experiment2=experiment2, alice=alice, bob=bob, admin=admin,
+                 group=group, objects=objects)
