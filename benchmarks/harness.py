@@ -165,6 +165,21 @@ class Site:
         except OSError:
             return ""
 
+    def query(self, sql: str, params=()) -> list[tuple]:
+        """Read the site's database directly (sqlite3 or psycopg); `%s` placeholders."""
+        if self.database_url.startswith("sqlite"):
+            import sqlite3
+
+            con = sqlite3.connect(self.database_url[len("sqlite:///"):], timeout=20)
+            try:
+                return con.execute(sql.replace("%s", "?"), params).fetchall()
+            finally:
+                con.close()
+        import psycopg
+
+        with psycopg.connect(self.database_url) as con:
+            return con.execute(sql, params).fetchall()
+
     def worker_pids(self) -> list[int]:
         """gunicorn's worker processes (children of the arbiter)."""
         try:
