@@ -221,6 +221,7 @@ def _empty_or_missing(path: Path) -> bool:
 
 def _publish(tmp: Path, dest: Path) -> None:
     """Atomically move a finished directory to dest (dest must be missing or empty)."""
+    os.chmod(tmp, 0o755)  # mkdtemp's 0700 is not meant to outlive the temporary stage
     if dest.exists():
         dest.rmdir()
     os.replace(tmp, dest)
