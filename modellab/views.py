@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from config.ratelimit import rate_limit
 from modellab import selectors, services
 from modellab.forms import DatasetUploadForm, ExperimentForm, PredictForm
 from modellab.limits import lab_limits
@@ -55,6 +56,7 @@ def _resolve_dataset(user, value: str) -> Dataset:
 
 
 @login_required
+@rate_limit("lab_submit")
 def new(request):
     """The submit form; "Compare" submits pre-trained and from-scratch runs with the same settings."""
     if request.method != "POST":
@@ -89,6 +91,7 @@ def new(request):
 
 @login_required
 @require_POST
+@rate_limit("lab_submit")
 def dataset_upload(request):
     upload_form = DatasetUploadForm(request.POST, request.FILES)
     if upload_form.is_valid():
