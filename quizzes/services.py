@@ -129,10 +129,11 @@ def response_submit(*, attempt: Attempt, question_id: int, letters: list[str]) -
     chosen = [by_letter[x] for x in sorted(set(letters), key=lambda x: (len(x), x))]
     result = grade(question.kind, {c.id: c.fraction for c in question.choices.all()}, chosen)
 
-    response, _ = Response.objects.get_or_create(
-        attempt=locked, question_id=question_id, defaults={"shown_choice_ids": order}
-    )
-    if response.answered:
+    # One INSERT (or one UPDATE after a hint): the attempt's row lock keeps other writers out.
+    response = Response.objects.filter(attempt=locked, question_id=question_id).first()
+    if response is None:
+        response = Response(attempt=locked, question_id=question_id, shown_choice_ids=order)
+    elif response.answered:
         return response, False
     now = timezone.now()
     previous = locked.responses.filter(answered_at__isnull=False).order_by("-answered_at").first()
