@@ -68,7 +68,9 @@ class ExperimentForm(forms.Form):
     epochs = forms.IntegerField(min_value=1, initial=5)
     lr = forms.FloatField(label="Learning rate", min_value=1e-6, max_value=1.0, initial=1e-3)
     batch_size = forms.IntegerField(min_value=1, initial=32)
-    lesson = forms.SlugField(required=False, widget=forms.HiddenInput)
+    lesson = forms.SlugField(
+        required=False, max_length=Experiment._meta.get_field("lesson_slug").max_length, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
