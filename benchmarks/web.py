@@ -192,12 +192,13 @@ class Comparer:
     """Per thread: one visitor with a test whose questions are only looked at (question pages) and
     tests that are answered one POST after another (answer pages), started again when done."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, tests: int):
         self.client = Client(port)
         self.view_attempt, _, _ = start_test(self.client)
         self.view_number = 0
-        self.answer_attempt, _, _ = start_test(self.client)
-        self.answer_number = 1
+        # Tests to answer are started before the clock runs, so answers/s counts answers only.
+        self.ready = [start_test(self.client)[0] for _ in range(tests)]
+        self.answer_attempt, self.answer_number = self.ready.pop(), 1
 
     def op(self, kind: str, stats: Stats, acks: list) -> None:
         c = self.client
@@ -208,8 +209,8 @@ class Comparer:
             _check(stats, "question", _call(stats, "question", c.get,
                                             f"/attempts/{self.view_attempt}/questions/{self.view_number}/"), 200)
         else:
-            if self.answer_number > QUESTIONS:  # a new test; not counted as an answer
-                self.answer_attempt, _, _ = start_test(c)
+            if self.answer_number > QUESTIONS:  # the next test (started now only if none is left)
+                self.answer_attempt = self.ready.pop() if self.ready else start_test(c)[0]
                 self.answer_number = 1
             n = self.answer_number
             reply = _call(stats, "answer", c.post, f"/attempts/{self.answer_attempt}/questions/{n}/answer/",
@@ -226,7 +227,20 @@ class Comparer:
 
 
 def run_comparison(port: int, students: int, seconds: float) -> tuple[dict, Stats, list]:
-    comparers = [Comparer(port) for _ in range(students)]
+    # room for 20 answers/s per client, well above what one client gets
+    tests = 1 + int(seconds / len(COMPARED) * 20 / QUESTIONS)
+    comparers = [None] * students
+
+    def prepare(i: int):
+        comparers[i] = Comparer(port, tests)
+
+    threads = [threading.Thread(target=prepare, args=(i,), daemon=True) for i in range(students)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if None in comparers:
+        raise RuntimeError("could not start the comparison's tests")
     rounds = max(1, round(seconds / (len(COMPARED) * 1.0)))
     round_s = seconds / (rounds * len(COMPARED))
     counts, walls = defaultdict(int), defaultdict(float)
