@@ -1,0 +1,159 @@
+"""axe-core in Chromium on the pages students use most: no serious or critical violations.
+
+axe-core is vendored (tests/e2e/vendor/axe.min.js, MPL-2.0, from the npm registry); the test
+injects it into each page and runs it with its default rules (WCAG 2 A/AA and best practices).
+"""
+from pathlib import Path
+
+import pytest
+
+from courses.content import load_lesson_file
+from modellab import services, storage
+from modellab.models import Dataset, Experiment
+from quizzes.models import Attempt, Choice, Mode
+from tests.conftest import SEED_LESSON
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+BLOCKING = {"serious", "critical"}
+PASSWORD = "a-long-pass-42"
+LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
+
+
+def axe_violations(page, *, context: str = "document") -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(f"async () => await axe.run({context}, {{resultTypes: ['violations']}})")
+    return result["violations"]
+
+
+def report(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:8]:
+            lines.append(f"    {' '.join(map(str, node['target']))}: {node.get('failureSummary', '').splitlines()[-1:]}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page, screenshot, name: str):
+    page.wait_for_load_state("load")
+    violations = axe_violations(page)
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    if blocking:
+        screenshot(page, f"axe-{name}")
+    assert not blocking, f"axe on {name} ({page.url}):\n{report(blocking)}"
+    if violations:  # moderate and minor ones: shown with -s, not failures
+        print(f"axe on {name}, not blocking:\n{report(violations)}")
+    return violations
+
+
+@pytest.fixture
+def site(transactional_db, live_server, django_user_model, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LAB_LOCAL_CACHE_DIR = tmp_path / "lab-local"
+    settings.LAB_CIFAR_ROOT = tmp_path / "no-cifar"
+    settings.LAB_DEVICE = "cpu"
+    load_lesson_file(SEED_LESSON)
+    user = django_user_model.objects.create_user("learner", password=PASSWORD)
+    return live_server.url, user
+
+
+def log_in(page, url):
+    page.goto(f"{url}/accounts/login/")
+    page.get_by_label("Username").fill("learner")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{url}/")
+
+
+def test_axe_is_loaded_and_finds_a_planted_violation(page):
+    """Guards the other tests: axe really runs in the page and reports what it should."""
+    page.set_content('<html lang="en"><head><title>t</title></head><body><main><img src="x.png">'
+                     '<p style="color:#bbb;background:#fff">faint</p><input type="text"></main></body></html>')
+    ids = {v["id"] for v in axe_violations(page)}
+    assert {"image-alt", "color-contrast", "label"} <= ids, ids
+
+
+def test_lesson_page_has_no_serious_axe_violations(site, page, screenshot):
+    url, _ = site
+    page.goto(url + LESSON_PATH)
+    assert_accessible(page, screenshot, "lesson")
+    # the model quiz after an answer, with its feedback shown in place
+    quiz = page.locator("#model-quiz .quiz-question").first
+    quiz.locator("input[name=answer]").first.check()
+    quiz.get_by_role("button", name="Check").click()
+    page.locator("#model-quiz .verdict").first.wait_for()
+    assert_accessible(page, screenshot, "lesson-quiz-answered")
+
+
+def test_practice_question_has_no_serious_axe_violations(site, page, screenshot):
+    url, _ = site
+    page.goto(url + LESSON_PATH + "practice/")
+    assert_accessible(page, screenshot, "practice-start")
+    page.get_by_role("button", name="Start practice").click()
+    page.wait_for_url("**/questions/1/**")
+    assert_accessible(page, screenshot, "practice-question")
+    page.get_by_role("button", name="Show a hint").click()
+    page.locator("input[name=answer]").first.check()
+    page.get_by_role("button", name="Check answer").click()
+    page.locator(".solution").wait_for()
+    assert_accessible(page, screenshot, "practice-feedback")
+
+
+def test_test_in_progress_and_its_results_have_no_serious_axe_violations(site, page, screenshot):
+    url, user = site
+    log_in(page, url)
+    page.goto(url + LESSON_PATH + "test/")
+    assert_accessible(page, screenshot, "test-start")
+    page.get_by_role("button", name="Start the test").click()
+    page.wait_for_url("**/questions/1/**")
+    attempt = Attempt.objects.get(user=user, mode=Mode.TEST)
+    # answer two questions, so the page shows progress
+    for number in (1, 2):
+        page.locator("input[name=answer]").first.check()
+        page.get_by_role("button", name="Save answer").click()
+        page.wait_for_url(f"**/questions/{number + 1}/**")
+    assert_accessible(page, screenshot, "test-in-progress")
+    # finish the rest with the correct choice
+    for number, qid in enumerate(attempt.question_ids[2:], start=3):
+        page.goto(f"{url}/attempts/{attempt.pk}/questions/{number}/")
+        order = attempt.choice_orders[str(qid)]
+        right = next(i for i, cid in enumerate(order) if Choice.objects.get(pk=cid).is_correct)
+        page.locator("input[name=answer]").nth(right).check()
+        page.get_by_role("button", name="Save answer").click()
+        page.wait_for_load_state()
+    page.wait_for_url("**/result/")
+    assert_accessible(page, screenshot, "test-result")
+
+
+def _finished_experiment(user) -> Experiment:
+    """A real run of the tiny engine on three digit classes (a few seconds on a CPU)."""
+    from config.celery import app
+    from modellab import engine
+
+    folder = f"{storage.UPLOAD_ROOT}/u{user.pk}/tiny"
+    report = engine.materialize_digits(storage.local_dir(folder), classes=[0, 1, 2], max_per_class=8)
+    dataset = Dataset.objects.create(owner=user, name="tiny digits", kind=Dataset.Kind.UPLOAD, folder=folder,
+                                     report=report.to_dict())
+    (exp,) = services.experiment_submit(owner=user, dataset=dataset, backbone="tiny", strategy="scratch", epochs=2,
+                                        lr=0.01, batch_size=8)
+    app.conf.task_always_eager = True
+    try:
+        services.experiment_run(experiment_id=exp.pk)
+    finally:
+        app.conf.task_always_eager = False
+    exp.refresh_from_db()
+    assert exp.status == Experiment.Status.SUCCEEDED, exp.failure_reason
+    return exp
+
+
+def test_lab_form_and_experiment_page_have_no_serious_axe_violations(site, page, screenshot):
+    url, user = site
+    experiment = _finished_experiment(user)
+    log_in(page, url)
+    page.goto(f"{url}/lab/new/")
+    assert_accessible(page, screenshot, "lab-form")
+    page.goto(f"{url}/lab/experiments/{experiment.pk}/")
+    page.get_by_role("heading", name="Results").wait_for()
+    assert_accessible(page, screenshot, "lab-experiment")
+    page.goto(f"{url}/lab/datasets/{experiment.dataset_id}/")
+    assert_accessible(page, screenshot, "lab-dataset")
