@@ -12,6 +12,7 @@ from modellab import services, storage
 from modellab.models import Dataset, Experiment
 from quizzes.models import Attempt, Choice, Mode
 from tests.conftest import SEED_LESSON
+from tests.modellab.conftest import png_bytes
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
@@ -146,14 +147,32 @@ def _finished_experiment(user) -> Experiment:
     return exp
 
 
-def test_lab_form_and_experiment_page_have_no_serious_axe_violations(site, page, screenshot):
+def test_lab_form_and_experiment_page_have_no_serious_axe_violations(site, page, screenshot, tmp_path):
     url, user = site
     experiment = _finished_experiment(user)
     log_in(page, url)
     page.goto(f"{url}/lab/new/")
     assert_accessible(page, screenshot, "lab-form")
+    # the form again, with the errors of a refused submit
+    page.get_by_label("Epochs").fill("999")
+    page.get_by_role("button", name="Compare: pre-trained vs from scratch").click()
+    page.wait_for_load_state()
+    assert page.locator(".errorlist, .lab-errors, [role=alert]").count() >= 1
+    assert_accessible(page, screenshot, "lab-form-errors")
     page.goto(f"{url}/lab/experiments/{experiment.pk}/")
     page.get_by_role("heading", name="Results").wait_for()
     assert_accessible(page, screenshot, "lab-experiment")
+    # with a prediction shown
+    picture = tmp_path / "digit.png"
+    picture.write_bytes(png_bytes((255, 255, 255)))
+    page.get_by_label("An image to classify").set_input_files(str(picture))
+    page.locator("form.lab-form button[type=submit]").click()
+    page.locator(".lab-prediction").wait_for()
+    assert_accessible(page, screenshot, "lab-experiment-prediction")
+    # a queued run: the live trace and the cancel button
+    (queued,) = services.experiment_submit(owner=user, dataset=experiment.dataset, backbone="tiny", strategy="scratch",
+                                           epochs=2, lr=0.01, batch_size=8)
+    page.goto(f"{url}/lab/experiments/{queued.pk}/")
+    assert_accessible(page, screenshot, "lab-experiment-queued")
     page.goto(f"{url}/lab/datasets/{experiment.dataset_id}/")
     assert_accessible(page, screenshot, "lab-dataset")
