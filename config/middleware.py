@@ -28,7 +28,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        log.error("database unavailable: %s %s: %s", request.method, request.path, exception)
+        log.error("database unavailable: %s %s: %s", request.method, request.path, exception, exc_info=exception)
         body = render_to_string("503.html", {"retry_after": RETRY_AFTER_S, "method": request.method})
         response = HttpResponse(body, status=503)
         response["Retry-After"] = str(RETRY_AFTER_S)
