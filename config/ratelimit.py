@@ -13,9 +13,10 @@ RATE_LIMITED = "rate_limited"
 
 
 def _client(request) -> str:
-    # Behind a trusted proxy the client is the first X-Forwarded-For entry.
+    # Behind a trusted proxy the client is the last X-Forwarded-For entry: the one the proxy
+    # appended. Earlier entries come from the client and can be anything.
     if settings.SECURE_PROXY_SSL_HEADER and request.META.get("HTTP_X_FORWARDED_FOR"):
-        return request.META["HTTP_X_FORWARDED_FOR"].split(",")[0].strip()
+        return request.META["HTTP_X_FORWARDED_FOR"].split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
