@@ -207,3 +207,19 @@ def test_predict_never_echoes_the_upload(world):
     response = client.post(reverse("modellab:experiment_predict", args=[world.experiment.pk]), {"image": upload})
     assert response.status_code == 400 and response.context["predict_form"].has_error("image", code="bad_image")
     assert b"alert(2)" not in response.content
+
+
+@override_settings(RATE_LIMITS=LIMITS | {"login": (3, 300)}, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
+def test_a_forged_x_forwarded_for_does_not_reset_the_log_in_limit(world):
+    """Behind the proxy a client can send any X-Forwarded-For; the proxy appends the address it
+    saw. Keying on the first entry let every guess come from a 'new' client."""
+    client = Client()
+    codes = [
+        client.post(reverse("login"), {"username": "alice", "password": f"guess-{i}"},
+                    HTTP_X_FORWARDED_FOR=f"198.51.100.{i}, 203.0.113.7", REMOTE_ADDR="10.0.0.2").status_code
+        for i in range(5)
+    ]
+    assert codes == [200, 200, 200, 429, 429]
+    other = client.post(reverse("login"), {"username": "alice", "password": "x"},
+                        HTTP_X_FORWARDED_FOR="203.0.113.8", REMOTE_ADDR="10.0.0.2")
+    assert other.status_code == 200, "another client behind the same proxy is counted apart"
