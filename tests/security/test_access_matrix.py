@@ -354,3 +354,20 @@ def test_an_unpublished_lesson_is_404_except_in_the_staff_preview(world):
             assert client.get(reverse(name, args=[world.draft.slug])).status_code == 404, (role, name)
         assert client.post(reverse("quizzes:test_start", args=[world.draft.slug])).status_code == 404, role
     assert client_for("admin", world).get(reverse("courses:lesson_preview", args=[world.draft.slug])).status_code == 200
+
+
+def test_an_anonymous_students_attempt_is_theirs_alone(world):
+    """Anonymous students are known by an id in their session: another session, anonymous or
+    signed in, gets 404 for every page and POST of the attempt."""
+    x, y = Client(), Client()
+    response = x.post(reverse("quizzes:practice", args=[world.lesson.slug]))
+    attempt = Attempt.objects.get(user__isnull=True, mode="practice")
+    assert response.status_code == 302 and x.get(reverse("quizzes:question", args=[attempt.pk, 1])).status_code == 200
+    for client in (y, client_for("other", world), client_for("admin", world)):
+        assert client.get(reverse("quizzes:attempt", args=[attempt.pk])).status_code == 404
+        assert client.get(reverse("quizzes:question", args=[attempt.pk, 1])).status_code == 404
+        for name in ("answer", "hint"):
+            assert client.post(reverse(f"quizzes:{name}", args=[attempt.pk, 1]), {"answer": "A"}).status_code == 404
+        assert client.post(reverse("quizzes:finish", args=[attempt.pk])).status_code == 404
+    attempt.refresh_from_db()
+    assert not attempt.finished and not attempt.responses.exists()
