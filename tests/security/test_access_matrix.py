@@ -371,3 +371,13 @@ def test_an_anonymous_students_attempt_is_theirs_alone(world):
         assert client.post(reverse("quizzes:finish", args=[attempt.pk])).status_code == 404
     attempt.refresh_from_db()
     assert not attempt.finished and not attempt.responses.exists()
+
+
+def test_a_new_page_without_a_rule_is_reported():
+    """The check above really catches a page nobody wrote a rule for."""
+    from django.http import HttpResponse
+    from django.urls import include, path
+
+    new_page = [path("lab/", include(([path("secret/", lambda request: HttpResponse("x"), name="secret")], "modellab")))]
+    (entry,) = list(_walk(new_page))
+    assert entry.key == "modellab:secret" and rule_for(entry) is None
