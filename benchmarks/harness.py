@@ -48,6 +48,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def query_database(database_url: str, sql: str, params=()) -> list[tuple]:
+    """Run one statement on a sqlite:/// or postgres:// database (`%s` placeholders)."""
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        con = sqlite3.connect(database_url[len("sqlite:///"):], timeout=20)
+        try:
+            return con.execute(sql.replace("%s", "?"), params).fetchall()
+        finally:
+            con.close()
+    import psycopg
+
+    with psycopg.connect(database_url) as con:
+        return con.execute(sql, params).fetchall()
+
+
 def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -166,19 +182,8 @@ class Site:
             return ""
 
     def query(self, sql: str, params=()) -> list[tuple]:
-        """Read the site's database directly (sqlite3 or psycopg); `%s` placeholders."""
-        if self.database_url.startswith("sqlite"):
-            import sqlite3
-
-            con = sqlite3.connect(self.database_url[len("sqlite:///"):], timeout=20)
-            try:
-                return con.execute(sql.replace("%s", "?"), params).fetchall()
-            finally:
-                con.close()
-        import psycopg
-
-        with psycopg.connect(self.database_url) as con:
-            return con.execute(sql, params).fetchall()
+        """Read the site's database directly; `%s` placeholders."""
+        return query_database(self.database_url, sql, params)
 
     def worker_pids(self) -> list[int]:
         """gunicorn's worker processes (children of the arbiter)."""

@@ -9,28 +9,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from benchmarks.harness import free_port, port_open, query_database
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LabStack:
@@ -117,16 +103,7 @@ class LabStack:
     # ------------------------------------------------------------------ reading the tables
 
     def query(self, sql: str, params=()) -> list[tuple]:
-        if self.database_url.startswith("sqlite"):
-            con = sqlite3.connect(self.database_url[len("sqlite:///"):], timeout=20)
-            try:
-                return con.execute(sql.replace("%s", "?"), params).fetchall()
-            finally:
-                con.close()
-        import psycopg
-
-        with psycopg.connect(self.database_url) as con:
-            return con.execute(sql, params).fetchall()
+        return query_database(self.database_url, sql, params)
 
     def experiment(self, pk: int) -> dict:
         row = self.query(
