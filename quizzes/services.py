@@ -150,6 +150,18 @@ def response_submit(*, attempt: Attempt, question_id: int, letters: list[str]) -
     return response, True
 
 
+@transaction.atomic
+def quiz_response_submit(*, student: Student, lesson: Lesson, question_id: int, letters: list[str]) -> tuple[Response, bool]:
+    """Answer the inline model quiz: into the student's open quiz attempt, starting one if
+    needed. A refused answer saves nothing, not even the new attempt."""
+    from quizzes.selectors import attempt_unfinished
+
+    attempt = attempt_unfinished(student=student, lesson=lesson, mode=Mode.QUIZ)
+    if attempt is None:
+        attempt = attempt_start(student=student, lesson=lesson, mode=Mode.QUIZ)
+    return response_submit(attempt=attempt, question_id=question_id, letters=letters)
+
+
 def _finish(attempt: Attempt, now) -> None:
     answered = attempt.responses.filter(answered_at__isnull=False).values_list("marks", flat=True)
     total = sum(answered, Decimal("0"))

@@ -36,11 +36,10 @@ def quiz_answer(request, slug):
         question_id = int(request.POST.get("question", ""))
     except ValueError:
         return redirect(lesson_url + "#model-quiz")
-    attempt = selectors.attempt_unfinished(student=student, lesson=lesson, mode=Mode.QUIZ)
     try:
-        if attempt is None:
-            attempt = services.attempt_start(student=student, lesson=lesson, mode=Mode.QUIZ)
-        services.response_submit(attempt=attempt, question_id=question_id, letters=answer_letters(request.POST))
+        services.quiz_response_submit(
+            student=student, lesson=lesson, question_id=question_id, letters=answer_letters(request.POST)
+        )
     except ValidationError as exc:
         _error(request, exc)
     return redirect(f"{lesson_url}#quiz-q-{question_id}")

@@ -98,6 +98,17 @@ def test_model_quiz_answer_shows_feedback(client_as, lesson, make_question):
     assert_no_answer_marker(client_as.get(lesson.get_absolute_url()).content.decode())
 
 
+def test_refused_model_quiz_answer_saves_nothing(client_as, lesson, make_question):
+    """An answer to a question not in the quiz is refused with a message and leaves no attempt."""
+    make_question(role="quiz")
+    stray = make_question(role="practice")
+    response = client_as.post(
+        reverse("quizzes:quiz_answer", args=[lesson.slug]), {"question": stray.id, "answer": "A"}, follow=True
+    )
+    assert "That question is not part of this attempt." in response.content.decode()
+    assert not Attempt.objects.exists()
+
+
 # --- practice -----------------------------------------------------------------------
 
 def test_practice_hint_then_solution(client_as, lesson, bank):
