@@ -212,6 +212,8 @@ RATE_LIMITS = {
     "signup": _rate("signup", "5/3600"),
     "password_reset": _rate("password_reset", "5/3600"),
     "lab_submit": _rate("lab_submit", "30/3600"),
+    # Predictions run the model in the web process.
+    "lab_predict": _rate("lab_predict", "120/3600"),
 }
 
 LOGGING = {

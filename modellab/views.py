@@ -176,6 +176,7 @@ def experiment_cancel(request, pk: int):
 
 @login_required
 @require_POST
+@rate_limit("lab_predict")
 def experiment_predict(request, pk: int):
     experiment = selectors.experiment_get_for_user(user=request.user, pk=pk)
     form = PredictForm(request.POST, request.FILES)

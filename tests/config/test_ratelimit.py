@@ -4,7 +4,7 @@ from django.urls import reverse
 
 
 @pytest.mark.django_db
-@override_settings(RATE_LIMITS={"login": (3, 300), "signup": (5, 3600), "password_reset": (2, 3600), "lab_submit": (30, 3600)})
+@override_settings(RATE_LIMITS={"login": (3, 300), "signup": (5, 3600), "password_reset": (2, 3600), "lab_submit": (30, 3600), "lab_predict": (5, 3600)})
 def test_login_is_refused_after_too_many_attempts_from_one_address(client):
     """The 4th log-in POST in the window gets 429 with Retry-After; another address still can."""
     url = reverse("login")
@@ -19,7 +19,7 @@ def test_login_is_refused_after_too_many_attempts_from_one_address(client):
 
 
 @pytest.mark.django_db
-@override_settings(RATE_LIMITS={"login": (3, 300), "signup": (5, 3600), "password_reset": (2, 3600), "lab_submit": (30, 3600)})
+@override_settings(RATE_LIMITS={"login": (3, 300), "signup": (5, 3600), "password_reset": (2, 3600), "lab_submit": (30, 3600), "lab_predict": (5, 3600)})
 def test_password_reset_is_rate_limited(client):
     """Password-reset requests are limited too, so nobody can flood a mailbox."""
     url = reverse("password_reset")

@@ -17,7 +17,8 @@ from tests.modellab.conftest import make_zip, png_bytes
 from tests.security.conftest import finished_results
 
 ROOT = Path(__file__).resolve().parents[2]
-LIMITS = {"login": (10, 300), "signup": (5, 3600), "password_reset": (5, 3600), "lab_submit": (3, 3600)}
+LIMITS = {"login": (10, 300), "signup": (5, 3600), "password_reset": (5, 3600), "lab_submit": (3, 3600),
+          "lab_predict": (2, 3600)}
 
 
 # ----------------------------------------------------------------------------- rate limits
@@ -60,6 +61,16 @@ def test_compare_and_upload_count_against_the_same_limit(world):
     before = Dataset.objects.count()
     assert client.post(upload, {"name": "x", "archive": archive}).status_code == 429
     assert Dataset.objects.count() == before
+
+
+@override_settings(RATE_LIMITS=LIMITS)
+def test_predictions_are_rate_limited_per_user(world):
+    """Predictions run the model in the web process: the 3rd in the window is refused with 429."""
+    client = Client()
+    client.force_login(world.alice)
+    url = reverse("modellab:experiment_predict", args=[world.experiment.pk])
+    codes = [client.post(url, {}).status_code for _ in range(3)]
+    assert codes == [400, 400, 429]
 
 
 @override_settings(RATE_LIMITS=LIMITS)
