@@ -16,15 +16,29 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
-# test itself are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def _is_browser_test(item) -> bool:
+    return Path(__file__).parent in Path(item.fspath).parents
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "tests/e2e/" in str(item.fspath):
+        if _is_browser_test(item):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Playwright's sync API runs an event loop in the test's thread; the test's own ORM calls
+    (and the database teardown after it) are still synchronous and safe. The switch is on
+    for browser tests only, so no other test, nor a subprocess it starts, inherits it."""
+    if not _is_browser_test(item):  # this hook is called for every test, not only this folder's
+        yield
+        return
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture(scope="session")

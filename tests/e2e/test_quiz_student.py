@@ -81,20 +81,29 @@ def test_student_completes_a_test_by_keyboard_alone(site, page, screenshot):
         page.locator("h1").filter(has_text=f"Question {number} of 10").wait_for()
         order = attempt.choice_orders[str(qid)]
         right = {c.id for c in Choice.objects.filter(id__in=order) if c.is_correct}
-        # answer the first 7 correctly, the rest with the first wrong choice
-        target = next(letter(i) for i, cid in enumerate(order) if (cid in right) == (number <= 7))
+        # answer the first 7 correctly (every correct choice), the rest with the first wrong one
+        if number <= 7:
+            targets = {letter(i) for i, cid in enumerate(order) if cid in right}
+        else:
+            targets = {next(letter(i) for i, cid in enumerate(order) if cid not in right)}
         _tab_until(page, "el.name === 'answer'")
-        # arrow keys would move within a radio group; Tab reaches the group, Space picks the
-        # focused choice, so step with Tab through the checkbox/radio group to the target
-        for _ in range(10):
-            if page.evaluate("document.activeElement.value") == target:
-                break
-            if page.evaluate("document.activeElement.type") == "radio":
+        if page.evaluate("document.activeElement.type") == "radio":
+            # arrow keys move within a radio group; Space picks the focused choice
+            (target,) = targets
+            for _ in range(10):
+                if page.evaluate("document.activeElement.value") == target:
+                    break
                 page.keyboard.press("ArrowDown")
-            else:
+            assert page.evaluate("document.activeElement.value") == target
+            page.keyboard.press("Space")
+        else:
+            # checkboxes: Tab from one to the next, Space on each wanted one
+            for _ in range(len(order)):
+                if page.evaluate("document.activeElement.value") in targets:
+                    page.keyboard.press("Space")
                 page.keyboard.press("Tab")
-        assert page.evaluate("document.activeElement.value") == target
-        page.keyboard.press("Space")
+            checked = page.evaluate("[...document.querySelectorAll('input[name=answer]:checked')].map(e => e.value)")
+            assert set(checked) == targets
         _tab_until(page, "el.tagName === 'BUTTON' && el.textContent.includes('Save answer')")
         page.keyboard.press("Enter")
         page.wait_for_load_state()
