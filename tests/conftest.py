@@ -4,7 +4,10 @@ import pytest
 
 from courses.content import load_lesson_file
 
-SEED_LESSON = Path(__file__).resolve().parent.parent / "content" / "lessons" / "why-pretrained-models-save-time.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+SEED_LESSON = ROOT / "content" / "lessons" / "why-pretrained-models-save-time.yaml"
+# Outside test data the project must pass; shared/ sits beside the checkout (here and in CI).
+MOODLE_GIFT_EXAMPLES = ROOT.parent / "shared" / "conformance" / "gift" / "moodle-examples.gift.txt"
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Question import/export: the service, the two commands, round trips and bad input."""
 from decimal import Decimal
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,9 +10,7 @@ from quizzes.interchange import InterchangeError
 from quizzes.interchange_services import GENERAL_FEEDBACK_TITLE, questions_export, questions_import
 from quizzes.models import Choice, Question, Role
 
-EXAMPLES = Path("/work/shared/conformance/gift/moodle-examples.gift.txt")
-if not EXAMPLES.exists():  # pragma: no cover - depends on the checkout
-    EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared/conformance/gift/moodle-examples.gift.txt"
+from tests.conftest import MOODLE_GIFT_EXAMPLES as EXAMPLES
 
 MOODLE_SAVED = [8, 10, 12, 25, 27, 29, 35, 49, 51, 93, 98, 113, 115, 117, 130, 136, 143, 148, 167, 169, 171, 184, 190]
 MOODLE_UNSUPPORTED = [

@@ -1,14 +1,11 @@
 """Moodle's own GIFT examples (question/format/gift/examples.txt) import question by question."""
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from quizzes.interchange import parse_gift
 
-EXAMPLES = Path("/work/shared/conformance/gift/moodle-examples.gift.txt")
-if not EXAMPLES.exists():  # pragma: no cover - depends on the checkout
-    EXAMPLES = Path(__file__).resolve().parents[3] / "shared/conformance/gift/moodle-examples.gift.txt"
+from tests.conftest import MOODLE_GIFT_EXAMPLES as EXAMPLES
 
 D = Decimal
 GRANT = [("Grant", 0, ""), ("Jefferson", 0, ""), ("no one", 1, "")]
