@@ -382,7 +382,7 @@ def experiment_run(*, experiment_id: int, worker_hostname: str = "", worker_pid:
         return finish(S.CANCELLED, reason="Cancelled on request.")
     except SoftTimeLimitExceeded:
         limit = lab_limits().soft_time_limit_s
-        return finish(S.FAILED, reason=f"Stopped at the time limit: a run may take at most {limit} s.")
+        return finish(S.FAILED, reason=_time_limit_reason(limit))
     except engine.DatasetError as exc:
         return finish(S.FAILED, reason=exc.message)
     except Exception as exc:  # the engine's message is the learner's best explanation
@@ -390,6 +390,22 @@ def experiment_run(*, experiment_id: int, worker_hostname: str = "", worker_pid:
         return finish(S.FAILED, reason=str(exc) or type(exc).__name__)
     log.info("experiment %s attempt %s succeeded in %.1f s", exp.pk, attempt, time.monotonic() - t0)
     return finish(S.SUCCEEDED, results=results)
+
+
+def _time_limit_reason(seconds: int) -> str:
+    return f"Stopped at the time limit: a run may take at most {seconds} s."
+
+
+def experiment_fail_hard_time_limit(*, experiment_id: int) -> bool:
+    """Fail a run whose worker process was killed at the hard time limit. Returns whether a
+    RUNNING run was failed (a run that already ended is left as it is)."""
+    limit = lab_limits().hard_time_limit_s
+    with transaction.atomic():
+        failed = Experiment.objects.filter(pk=experiment_id, status=S.RUNNING).update(
+            status=S.FAILED, finished_at=timezone.now(),
+            failure_reason=_time_limit_reason(limit),
+        )
+    return bool(failed)
 
 
 def _dataset_local_dir(dataset: Dataset) -> Path:
@@ -447,7 +463,7 @@ def experiments_sweep_orphans(*, restarting_hostname: str = "") -> list[SweepOut
         worker = f"{exp.worker_hostname or 'unknown worker'} (pid {exp.worker_pid})"
         with transaction.atomic():
             if exp.started_at and exp.started_at < now - timedelta(seconds=limits.hard_time_limit_s):
-                reason = f"Stopped at the time limit: a run may take at most {limits.hard_time_limit_s} s."
+                reason = _time_limit_reason(limits.hard_time_limit_s)
                 if lease.update(status=S.FAILED, finished_at=now, failure_reason=reason):
                     outcomes.append(SweepOutcome(exp.pk, "failed", reason))
             elif exp.attempts < limits.max_attempts:
