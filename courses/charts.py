@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 # Shapes that tell the series apart without relying on colour alone.
 _MARKERS = ("circle", "square", "triangle", "diamond")
-_LEGEND_WIDTH = 160  # px per legend entry
+_LEGEND_WIDTH = 120  # px per legend entry at least; longer labels get more
 # Colours are inline so the chart draws the same wherever it is embedded.
 _COLOURS = ("#1f5fbf", "#c0561b", "#1d7a3a", "#7a3db8")
 
@@ -67,7 +67,8 @@ def line_chart_svg(
     points = [p for s in series for p in s.points]
     left, right, bottom = 56, 16, 44
     # A legend row above the plot for every few series, so labels never cover the lines.
-    per_row = max(1, (width - left - right) // _LEGEND_WIDTH)
+    entry_width = max(_LEGEND_WIDTH, 30 + 7 * max((len(s.label) for s in series), default=0))
+    per_row = max(1, (width - left - right) // entry_width)
     legend_rows = 0 if len(series) < 2 else -(-len(series) // per_row)
     top = 16 + legend_rows * 20
     height += legend_rows * 20
@@ -130,7 +131,7 @@ def line_chart_svg(
     if len(series) > 1:
         for index, s in enumerate(series):
             row, column = divmod(index, per_row)
-            lx, ly = left + 6 + column * _LEGEND_WIDTH, 4 + row * 20
+            lx, ly = left + 6 + column * entry_width, 4 + row * 20
             out.append(
                 f'<g class="chart-legend chart-series-{index}">{_marker(_MARKERS[index % len(_MARKERS)], lx, ly + 4, s.label, _COLOURS[index % len(_COLOURS)])}'
                 f'<text x="{lx + 10}" y="{ly + 8}" font-size="12" fill="#1d2330">{escape(s.label)}</text></g>'
