@@ -271,7 +271,10 @@ def _tiny_load(parts: _Parts, path: Path | None) -> None:
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
-_TV_HOW = "run fetch_weights({name!r}) (or the management command) on a machine with network, or copy {file} to that path."
+_TV_HOW = (
+    "run `python manage.py fetch_weights {name}` (engine: fetch_weights({name!r})) on a machine with network, "
+    "or copy {file} to that path."
+)
 
 _REGISTRY: dict[str, BackboneSpec] = {}
 
