@@ -214,6 +214,20 @@ class Site:
 # ----------------------------------------------------------------------------- the client
 
 
+@contextlib.contextmanager
+def running_site(db: str, tmp: Path, *, prefix: str, **options):
+    """A started Site (migrated, content loaded) on a SQLite file or, with db="postgres", a
+    throwaway PostgreSQL database; stopped (and the database dropped) afterwards."""
+    with contextlib.ExitStack() as stack:
+        if db == "postgres":
+            options["database_url"] = stack.enter_context(postgres_database(prefix))
+        site = Site(tmp, **options)
+        site.prepare(static=False)
+        site.start()
+        stack.callback(site.stop)
+        yield site
+
+
 @dataclass
 class Reply:
     status: int

@@ -14,13 +14,12 @@ import pytest
 
 from benchmarks.harness import (
     Client,
-    Site,
     answer_options,
     csrf_token,
     is_result_location,
     postgres_available,
-    postgres_database,
     question_location,
+    running_site,
     start_test,
     wait_for,
 )
@@ -34,22 +33,11 @@ def site(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"kill-{request.param}")
     options = dict(settings_module="tests.faults.fault_settings", DEBUG="1", workers=1, threads=2,
                    FAULT_KILL_ARM_FILE=str(tmp / "arm"))
-    if request.param == "postgres":
-        if not postgres_available():
-            pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
-        with postgres_database("learn_kill") as url:
-            yield from _run(Site(tmp, database_url=url, **options))
-    else:
-        yield from _run(Site(tmp, **options))
-
-
-def _run(site):
-    site.prepare(static=False)
-    site.start()
-    try:
+    if request.param == "postgres" and not postgres_available():
+        pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
+    with running_site(request.param, tmp, prefix="learn_kill", **options) as site:
         yield site
-    finally:
-        site.stop()
+
 
 
 def _json(value):

@@ -12,13 +12,12 @@ import pytest
 
 from benchmarks.harness import (
     Client,
-    Site,
     answer_options,
     csrf_token,
     is_result_location,
     postgres_available,
-    postgres_database,
     question_location,
+    running_site,
     start_test,
 )
 from quizzes.grading import letter
@@ -29,23 +28,11 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def site(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"race-{request.param}")
-    if request.param == "postgres":
-        if not postgres_available():
-            pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
-        with postgres_database("learn_race") as url:
-            site = Site(tmp, database_url=url, DEBUG="1", workers=2, threads=4)
-            yield from _run(site)
-    else:
-        yield from _run(Site(tmp, DEBUG="1", workers=2, threads=4))
-
-
-def _run(site):
-    site.prepare(static=False)
-    site.start()
-    try:
+    if request.param == "postgres" and not postgres_available():
+        pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
+    with running_site(request.param, tmp, prefix="learn_race", DEBUG="1", workers=2, threads=4) as site:
         yield site
-    finally:
-        site.stop()
+
 
 
 def _json(value):
