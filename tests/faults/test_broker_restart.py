@@ -84,7 +84,7 @@ def test_broker_restarted_mid_run(tmp_path, redis):
         time.sleep(1)  # a redelivered first message would show up now
         assert stack.experiment(pk)["status"] == final["status"]
         assert stack.query("SELECT COUNT(*) FROM modellab_experiment")[0][0] == 2
-    except AssertionError:
+    except (AssertionError, TimeoutError):
         print(stack.logs())
         raise
     finally:

@@ -11,10 +11,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from benchmarks.harness import free_port, port_open, query_database
+from benchmarks.harness import free_port, port_open, query_database, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,12 +114,4 @@ class LabStack:
     def epochs(self, pk: int) -> list[int]:
         return [r[0] for r in self.query("SELECT epoch FROM modellab_epochrecord WHERE experiment_id = %s ORDER BY epoch", (pk,))]
 
-    @staticmethod
-    def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(interval)
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    wait_for = staticmethod(wait_for)  # raises TimeoutError naming what it waited for

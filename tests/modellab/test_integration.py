@@ -44,7 +44,7 @@ def submit_and_watch(stack: LabStack) -> None:
 
     try:
         stack.wait_for(done, 240, "both runs to finish", interval=0.1)
-    except AssertionError:
+    except (AssertionError, TimeoutError):
         raise AssertionError(stack.logs()) from None
     for pk in ids:
         exp = stack.experiment(pk)
@@ -131,7 +131,7 @@ def test_hard_time_limit_fails_the_run_at_once(stack_factory):
                          "--strategy", "scratch", "--epochs", "30", "--batch-size", "4", "--lr", "0.01")
     try:
         stack.wait_for(lambda: stack.experiment(pk)["status"] in TERMINAL, 120, "the run to end", interval=0.2)
-    except AssertionError:
+    except (AssertionError, TimeoutError):
         raise AssertionError(stack.logs()) from None
     exp = stack.experiment(pk)
     assert exp["status"] == "failed", (exp, stack.logs())
