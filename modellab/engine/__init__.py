@@ -18,6 +18,7 @@ from .backbones import (
     imagenet_categories,
     list_backbones,
 )
+from .errors import EngineError
 from .cache import FeatureCache, FeatureKey
 from .config import EpochStats, RunConfig, RunResult
 from .data import (
@@ -40,6 +41,7 @@ __all__ = [
     "BackboneUnavailable",
     "DatasetError",
     "DatasetReport",
+    "EngineError",
     "EpochStats",
     "FeatureCache",
     "FeatureKey",

@@ -43,17 +43,11 @@ from typing import Callable
 import torch
 from torch import nn
 
+from .errors import BackboneUnavailable, WeightsMismatch
+
 log = logging.getLogger(__name__)
 
 TINY_INIT_SEED = 20240601
-
-
-class BackboneUnavailable(RuntimeError):
-    """The backbone's weights are not on this machine; the message says how to get them."""
-
-
-class WeightsMismatch(RuntimeError):
-    """A weights file does not have its pinned sha256: it is not the file we expect."""
 
 
 @dataclass(frozen=True)

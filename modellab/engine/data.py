@@ -37,6 +37,8 @@ from typing import Iterable, Sequence
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from .errors import DatasetError
+
 log = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff"})
@@ -65,15 +67,6 @@ SKIP_REASONS = (
     "too_many_pixels",  # width*height over UploadLimits.max_image_pixels
     "outside_class_folder",  # a file at the archive root, not inside a class folder
 )
-
-
-class DatasetError(Exception):
-    """A dataset cannot be used. ``code`` is stable (see ERROR_CODES); ``message`` is for people."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
