@@ -54,7 +54,7 @@ def test_lesson_page_shows_every_seed_section(client, seed_lesson):
         assert name in page
     assert page.count('class="stage"') == 4
     assert "1000 x 7 x 7 x 512" in page and "1000 x number_of_classes" in page
-    assert "Pass images through pre-trained convolutional layers" in page
+    assert "Pass images through the pre-trained convolutional layers of a ResNet-18" in page
     assert "Image of a cat with 224x224 pixels and 3 color channels" in page
     assert "Training Trace - Epoch by Epoch" in page
     assert "Training converges quickly with pre-trained features" in page

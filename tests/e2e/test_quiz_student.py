@@ -46,7 +46,7 @@ def test_student_practises_with_a_hint_and_reads_the_solution(site, page, screen
     assert "Question 1 of 16" in page.locator("h1").inner_text()
     page.get_by_role("button", name="Show a hint").click()
     assert "Pre-trained means already learned features, reused." in page.locator("#hints").inner_text()
-    page.get_by_label("They require more data to train from scratch").check()
+    page.get_by_label("They need more labelled images than a model trained from scratch").check()
     page.get_by_role("button", name="Check answer").click()
     assert "Incorrect" in page.locator("#quiz-live").inner_text()
     solution = page.locator(".solution")
