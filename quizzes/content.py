@@ -19,7 +19,8 @@ from django.core.exceptions import ValidationError
 from courses.models import Lesson
 from courses.yamlnodes import Node
 from quizzes.grading import validate_choices, validate_no_letter_reference
-from quizzes.models import DIFFICULTIES, Choice, Hint, Kind, LessonQuizSettings, Mistake, Question, Role, SolutionStep
+from quizzes.models import Choice, Hint, Kind, LessonQuizSettings, Mistake, Question, Role, SolutionStep
+from quizzes.vocabulary import DIFFICULTIES
 
 _PLACES = Decimal("0.0000001")
 

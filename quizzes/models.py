@@ -11,20 +11,13 @@ from django.db import models
 from django.db.models import Q
 
 from courses.models import Lesson
+from quizzes.blueprint import DEFAULT_BLUEPRINT
+from quizzes.vocabulary import DIFFICULTIES, KINDS
 
-DIFFICULTIES = ("easy", "medium", "hard")
-
-
-class Difficulty(models.TextChoices):
-    EASY = "easy", "Easy"
-    MEDIUM = "medium", "Medium"
-    HARD = "hard", "Hard"
-
-
-class Kind(models.TextChoices):
-    SINGLE = "single", "Single answer"
-    MULTIPLE = "multiple", "Multiple answers"
-    TRUEFALSE = "truefalse", "True / false"
+# Choices built from the vocabulary: Difficulty.EASY == "easy" (label "Easy"), Kind.SINGLE, ...
+Difficulty = models.TextChoices("Difficulty", [(d.upper(), d) for d in DIFFICULTIES])
+_KIND_LABELS = {"single": "Single answer", "multiple": "Multiple answers", "truefalse": "True / false"}
+Kind = models.TextChoices("Kind", [(k.upper(), (k, _KIND_LABELS[k])) for k in KINDS])
 
 
 class Role(models.TextChoices):
@@ -36,9 +29,9 @@ class LessonQuizSettings(models.Model):
     """How many questions of each difficulty "Test this pattern" draws for a lesson."""
 
     lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="quiz_settings")
-    easy = models.PositiveSmallIntegerField(default=3)
-    medium = models.PositiveSmallIntegerField(default=4)
-    hard = models.PositiveSmallIntegerField(default=3)
+    easy = models.PositiveSmallIntegerField(default=DEFAULT_BLUEPRINT["easy"])
+    medium = models.PositiveSmallIntegerField(default=DEFAULT_BLUEPRINT["medium"])
+    hard = models.PositiveSmallIntegerField(default=DEFAULT_BLUEPRINT["hard"])
 
     class Meta:
         verbose_name = "lesson test blueprint"
@@ -47,10 +40,7 @@ class LessonQuizSettings(models.Model):
         return f"{self.lesson}: {self.easy}/{self.medium}/{self.hard}"
 
     def blueprint(self) -> dict[str, int]:
-        return {"easy": self.easy, "medium": self.medium, "hard": self.hard}
-
-
-DEFAULT_BLUEPRINT = {"easy": 3, "medium": 4, "hard": 3}
+        return {d: getattr(self, d) for d in DIFFICULTIES}
 
 
 class Question(models.Model):
