@@ -17,16 +17,11 @@ from django.urls import path
 from courses.models import Lesson
 from quizzes.interchange import InterchangeError
 from quizzes.interchange_services import FORMATS, questions_export, questions_import
-from quizzes.stats_selectors import SORT_COLUMNS, TOO_FEW_TEXT, lesson_item_statistics, rows_sorted, statistics_csv
+from quizzes.stats_report import COLUMNS, SORT_COLUMNS, TOO_FEW_TEXT, rows_sorted, statistics_csv
+from quizzes.stats_selectors import lesson_item_statistics
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 _EXTENSION = {"gift": "gift.txt", "aiken": "aiken.txt"}
-
-COLUMNS = [  # (sort key, heading)
-    ("position", "#"), ("key", "Question"), ("difficulty", "Difficulty"), ("attempts", "Attempts"),
-    ("facility", "Facility index"), ("sd", "Standard deviation"), ("discrimination", "Discrimination index"),
-    ("efficiency", "Discriminative efficiency"), ("weight", "Effective weight"), ("flags", "Flags"),
-]
 
 
 class ImportForm(forms.Form):
@@ -67,10 +62,10 @@ def lesson_statistics(request, lesson_id: int, *, admin_site):
     if order.lstrip("-") not in SORT_COLUMNS:
         order = "position"
     headers = []
-    for key, heading in COLUMNS:
-        current = order.lstrip("-") == key
-        next_order = key if (not current or order.startswith("-")) else f"-{key}"
-        headers.append({"key": key, "heading": heading, "order": next_order, "current": current,
+    for column in COLUMNS:
+        current = order.lstrip("-") == column.key
+        next_order = column.key if (not current or order.startswith("-")) else f"-{column.key}"
+        headers.append({"key": column.key, "heading": column.heading, "order": next_order, "current": current,
                         "descending": current and order.startswith("-")})
     return TemplateResponse(
         request, "admin/quizzes/lesson_statistics.html",

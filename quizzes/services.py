@@ -176,12 +176,12 @@ def attempt_finish(*, attempt: Attempt) -> Attempt:
 
 
 def _review_record(*, attempt: Attempt, question: Question, response: Response, now) -> None:
-    owner = {"user_id": attempt.user_id} if attempt.user_id else {"user__isnull": True, "anon_id": attempt.anon_id}
-    item = ReviewItem.objects.filter(question=question, **owner).first()
+    owner = Student.owning(attempt)
+    item = ReviewItem.objects.filter(question=question, **owner.owner_filter()).first()
     if item is None and not scheduler.needs_review(correct=response.correct, hints_used=response.hints_used):
         return
     if item is None:
-        item = ReviewItem(question=question, user_id=attempt.user_id, anon_id=attempt.anon_id if not attempt.user_id else "")
+        item = ReviewItem(question=question, **owner.owner_fields())
     q = scheduler.quality(correct=response.correct, marks=float(response.marks), hints_used=response.hints_used)
     state = scheduler.sm2(scheduler.ReviewState(item.easiness, item.repetitions, item.interval_days), q)
     item.easiness, item.repetitions, item.interval_days = state.easiness, state.repetitions, state.interval_days
