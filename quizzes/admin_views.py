@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
 
 from courses.models import Lesson
-from quizzes.interchange import InterchangeError
-from quizzes.interchange_services import FORMATS, questions_export, questions_import
+from quizzes.interchange import FORMATS, upload_error_text
+from quizzes.interchange_services import questions_export, questions_import
 from quizzes.stats_report import COLUMNS, SORT_COLUMNS, TOO_FEW_TEXT, rows_sorted, statistics_csv
 from quizzes.stats_selectors import lesson_item_statistics
 
@@ -94,9 +94,8 @@ def lesson_import(request, lesson_id: int, *, admin_site):
             upload = form.cleaned_data["file"]
             try:
                 report = questions_import(lesson=lesson, data=upload.read(), fmt=form.cleaned_data["format"] or None)
-            except InterchangeError as exc:
-                where = f"line {exc.line}: " if exc.line else ""
-                error = f"{upload.name}: {where}{exc.message}"
+            except ValidationError as exc:
+                error = upload_error_text(upload.name, exc)
             else:
                 level = messages.SUCCESS if report.ok else messages.WARNING
                 messages.add_message(request, level, report.lines()[0])

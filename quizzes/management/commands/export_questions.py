@@ -4,7 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.models import Lesson
-from quizzes.interchange_services import FORMATS, questions_export
+from quizzes.interchange import FORMATS
+from quizzes.interchange_services import questions_export
 
 
 class Command(BaseCommand):

@@ -1,11 +1,12 @@
 """`manage.py import_questions FILE --lesson SLUG [--format gift|aiken]`."""
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.models import Lesson
-from quizzes.interchange import InterchangeError
-from quizzes.interchange_services import FORMATS, questions_import
+from quizzes.interchange import FORMATS, upload_error_text
+from quizzes.interchange_services import questions_import
 
 
 class Command(BaseCommand):
@@ -27,9 +28,8 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {exc.strerror or exc}") from None
         try:
             report = questions_import(lesson=target, data=data, fmt=format)
-        except InterchangeError as exc:
-            where = f"line {exc.line}: " if exc.line else ""
-            raise CommandError(f"{file}: {where}{exc.message} [{exc.code}]") from None
+        except ValidationError as exc:
+            raise CommandError(f"{upload_error_text(file, exc)} [{exc.code}]") from None
         lines = report.lines()
         self.stdout.write(lines[0])
         for line in lines[1:]:
