@@ -8,6 +8,9 @@ from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift
 from quizzes.grading import validate_choices, validate_no_letter_reference
 from quizzes.models import Attempt, Choice, Hint, LessonQuizSettings, Mistake, Question, Response, ReviewItem, SolutionStep
 
+# Error code: a choice links a common mistake of another question.
+FOREIGN_MISTAKE = "foreign_mistake"
+
 
 class ChoiceFormSet(forms.BaseInlineFormSet):
     """The same rules as the content loader: see quizzes.grading.validate_choices."""
@@ -25,7 +28,7 @@ class ChoiceFormSet(forms.BaseInlineFormSet):
         for form in self.forms:
             mistake = form.cleaned_data.get("mistake") if form.cleaned_data else None
             if mistake is not None and self.instance.pk and mistake.question_id != self.instance.pk:
-                raise ValidationError("A choice can only link a mistake of its own question.", code="foreign_mistake")
+                raise ValidationError("A choice can only link a mistake of its own question.", code=FOREIGN_MISTAKE)
 
 
 class LetterFreeForm(forms.ModelForm):

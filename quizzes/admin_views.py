@@ -21,6 +21,9 @@ from quizzes.stats_report import COLUMNS, SORT_COLUMNS, TOO_FEW_TEXT, rows_sorte
 from quizzes.stats_selectors import lesson_item_statistics
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+# Error code: an uploaded question file over MAX_UPLOAD_BYTES.
+TOO_LARGE = "too_large"
 _EXTENSION = {"gift": "gift.txt", "aiken": "aiken.txt"}
 
 
@@ -34,7 +37,7 @@ class ImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB.", code="too_large")
+            raise forms.ValidationError("The file is larger than 5 MB.", code=TOO_LARGE)
         return upload
 
 
