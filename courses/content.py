@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from courses.models import Course, Lesson, PipelineStage, PredictionLayer, TrainingEpoch
+from courses.numbered import numbered_replace
 from courses.yamlnodes import Node, content_error, parse_document
 
 CONTENT_DIR = settings.BASE_DIR / "content" / "lessons"
@@ -147,16 +148,10 @@ def load_lesson_text(text: str, source: str = "<text>") -> LoadResult:
                 "key_insight": key_insight,
             },
         )
-        lesson_obj.stages.all().delete()
-        PipelineStage.objects.bulk_create(
-            PipelineStage(lesson=lesson_obj, position=i, **s) for i, s in enumerate(stages, start=1)
-        )
+        numbered_replace(PipelineStage, stages, lesson=lesson_obj)
         lesson_obj.epochs.all().delete()
         TrainingEpoch.objects.bulk_create(TrainingEpoch(lesson=lesson_obj, **e) for e in epochs)
-        lesson_obj.prediction_layers.all().delete()
-        PredictionLayer.objects.bulk_create(
-            PredictionLayer(lesson=lesson_obj, position=i, **p) for i, p in enumerate(layers, start=1)
-        )
+        numbered_replace(PredictionLayer, layers, lesson=lesson_obj)
         for save, parsed in extra.values():
             save(lesson_obj, parsed)
     return LoadResult(lesson=lesson_obj, created=created)

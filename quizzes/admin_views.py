@@ -1,7 +1,7 @@
 """Admin pages for a lesson's questions: item statistics (page and CSV), import and export.
 
-Every view is wrapped in `admin_site.admin_view` (staff only; others go to the admin login)
-and checks the model permission it needs. `admin_urls()` gives the URL patterns a
+Every view is wrapped in `admin_site.admin_view` (staff only; others go to the admin login),
+and `admin_urls` checks the model permission it needs before it looks the lesson up. `admin_urls()` gives the URL patterns a
 ModelAdmin's `get_urls` adds; `export_as_gift` / `export_as_aiken` are changelist actions.
 """
 from __future__ import annotations
@@ -56,9 +56,7 @@ def _question_opts():
     return Question._meta
 
 
-def lesson_statistics(request, lesson_id: int, *, admin_site):
-    _require(request, "quizzes.view_question")
-    lesson = get_object_or_404(Lesson, pk=lesson_id)
+def lesson_statistics(request, lesson: Lesson, *, admin_site):
     all_attempts = request.GET.get("all") == "1"
     stats = lesson_item_statistics(lesson=lesson, all_attempts=all_attempts)
     order = request.GET.get("o", "position")
@@ -78,18 +76,14 @@ def lesson_statistics(request, lesson_id: int, *, admin_site):
     )
 
 
-def lesson_statistics_csv(request, lesson_id: int, *, admin_site):
-    _require(request, "quizzes.view_question")
-    lesson = get_object_or_404(Lesson, pk=lesson_id)
+def lesson_statistics_csv(request, lesson: Lesson, *, admin_site):
     stats = lesson_item_statistics(lesson=lesson, all_attempts=request.GET.get("all") == "1")
     response = HttpResponse(statistics_csv(stats), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{lesson.slug}-question-statistics.csv"'
     return response
 
 
-def lesson_import(request, lesson_id: int, *, admin_site):
-    _require(request, "quizzes.add_question")
-    lesson = get_object_or_404(Lesson, pk=lesson_id)
+def lesson_import(request, lesson: Lesson, *, admin_site):
     report = error = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
@@ -120,9 +114,7 @@ def _download(result, name: str) -> HttpResponse:
     return response
 
 
-def lesson_export(request, lesson_id: int, *, admin_site):
-    _require(request, "quizzes.view_question")
-    lesson = get_object_or_404(Lesson, pk=lesson_id)
+def lesson_export(request, lesson: Lesson, *, admin_site):
     fmt = request.GET.get("format", "gift")
     if fmt not in FORMATS:
         fmt = "gift"
@@ -132,18 +124,20 @@ def lesson_export(request, lesson_id: int, *, admin_site):
 def admin_urls(admin_site) -> list:
     """URL patterns for a ModelAdmin's get_urls (names: admin:quizzes_lesson_<page>)."""
 
-    def wrap(view, name):
+    def page(view, name: str, perm: str):
         def bound(request, lesson_id):
-            return view(request, lesson_id, admin_site=admin_site)
+            # The permission first: without it, the page says nothing of whether the lesson exists.
+            _require(request, perm)
+            return view(request, get_object_or_404(Lesson, pk=lesson_id), admin_site=admin_site)
 
         return path(f"lesson/<int:lesson_id>/{name.replace('_', '-')}/", admin_site.admin_view(bound),
                     name=f"quizzes_lesson_{name}")
 
     return [
-        wrap(lesson_statistics, "statistics"),
-        wrap(lesson_statistics_csv, "statistics_csv"),
-        wrap(lesson_import, "import"),
-        wrap(lesson_export, "export"),
+        page(lesson_statistics, "statistics", "quizzes.view_question"),
+        page(lesson_statistics_csv, "statistics_csv", "quizzes.view_question"),
+        page(lesson_import, "import", "quizzes.add_question"),
+        page(lesson_export, "export", "quizzes.view_question"),
     ]
 
 

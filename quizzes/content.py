@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from courses.models import Lesson
+from courses.numbered import numbered_replace
 from courses.yamlnodes import Node
 from quizzes.grading import UNKNOWN_KIND, validate_choices, validate_no_letter_reference
 from quizzes.models import Choice, Hint, Kind, LessonQuizSettings, Mistake, Question, Role, SolutionStep
@@ -163,11 +164,6 @@ def validate_questions(node: Node) -> ParsedSection:
     return ParsedSection(blueprint=blueprint, questions=questions)
 
 
-def _replace(model, question: Question, rows: list[dict]) -> list:
-    model.objects.filter(question=question).delete()
-    return model.objects.bulk_create(model(question=question, position=i, **row) for i, row in enumerate(rows, start=1))
-
-
 def save_questions(lesson: Lesson, parsed: ParsedSection) -> None:
     """Write the section (inside the loader's transaction)."""
     if parsed.blueprint is not None:
@@ -180,9 +176,9 @@ def save_questions(lesson: Lesson, parsed: ParsedSection) -> None:
             defaults={"role": q.role, "position": positions[q.role], "kind": q.kind, "difficulty": q.difficulty,
                       "stem": q.stem, "quick_check": q.quick_check, "active": True},
         )
-        _replace(SolutionStep, question, q.steps)
-        _replace(Hint, question, [{"text": h} for h in q.hints])
-        mistakes = _replace(Mistake, question, [{"text": m} for m in q.mistakes])
+        numbered_replace(SolutionStep, q.steps, question=question)
+        numbered_replace(Hint, [{"text": h} for h in q.hints], question=question)
+        mistakes = numbered_replace(Mistake, [{"text": m} for m in q.mistakes], question=question)
         # Choices are updated in place (by position) so recorded responses keep pointing at them.
         existing = list(Choice.objects.filter(question=question).order_by("position", "id"))
         for i, row in enumerate(q.choices):

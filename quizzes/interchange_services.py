@@ -30,6 +30,7 @@ from django.db.models import Max, QuerySet
 from django.utils.text import slugify
 
 from courses.models import Lesson
+from courses.numbered import numbered_create
 from quizzes.grading import validate_choices, validate_no_letter_reference
 from quizzes.interchange import (
     ChoiceData,
@@ -172,16 +173,11 @@ def _save(*, lesson: Lesson, question: QuestionData, key: str, position: int) ->
     steps = list(question.steps)
     if question.general_feedback.strip():
         steps.append((GENERAL_FEEDBACK_TITLE, question.general_feedback))
-    SolutionStep.objects.bulk_create(
-        SolutionStep(question=row, position=i, title=t, body=b) for i, (t, b) in enumerate(steps, start=1)
-    )
-    Hint.objects.bulk_create(Hint(question=row, position=i, text=t) for i, t in enumerate(question.hints, start=1))
-    Mistake.objects.bulk_create(
-        Mistake(question=row, position=i, text=t) for i, t in enumerate(question.mistakes, start=1)
-    )
-    Choice.objects.bulk_create(
-        Choice(question=row, position=i, text=c.text, fraction=c.fraction, feedback=c.feedback)
-        for i, c in enumerate(question.choices, start=1)
+    numbered_create(SolutionStep, [{"title": t, "body": b} for t, b in steps], question=row)
+    numbered_create(Hint, [{"text": t} for t in question.hints], question=row)
+    numbered_create(Mistake, [{"text": t} for t in question.mistakes], question=row)
+    numbered_create(
+        Choice, [{"text": c.text, "fraction": c.fraction, "feedback": c.feedback} for c in question.choices], question=row
     )
     return row
 

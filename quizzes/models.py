@@ -62,21 +62,26 @@ class Question(models.Model):
         return f"{self.lesson.slug}/{self.key}"
 
 
-class Mistake(models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="mistakes")
+class QuestionPart(models.Model):
+    """A part of a question numbered in the order it is shown: a choice, a step, a hint, a mistake."""
+
     position = models.PositiveIntegerField(default=0)
-    text = models.CharField(max_length=300)
 
     class Meta:
+        abstract = True
         ordering = ["position", "id"]
+
+
+class Mistake(QuestionPart):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="mistakes")
+    text = models.CharField(max_length=300)
 
     def __str__(self):
         return self.text
 
 
-class Choice(models.Model):
+class Choice(QuestionPart):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
-    position = models.PositiveIntegerField(default=0)
     text = models.TextField(help_text="Markdown, shown inline.")
     fraction = models.DecimalField(
         "weight", max_digits=8, decimal_places=7, default=Decimal("0"),
@@ -86,8 +91,7 @@ class Choice(models.Model):
     feedback = models.TextField(blank=True, help_text="Markdown: why this choice is right or wrong.")
     mistake = models.ForeignKey(Mistake, null=True, blank=True, on_delete=models.SET_NULL, related_name="choices")
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(QuestionPart.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(fraction__gte=-1, fraction__lte=1), name="choice_fraction_range"),
         ]
@@ -100,26 +104,18 @@ class Choice(models.Model):
         return self.fraction > 0
 
 
-class SolutionStep(models.Model):
+class SolutionStep(QuestionPart):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=200)
     body = models.TextField(help_text="Markdown.")
-
-    class Meta:
-        ordering = ["position", "id"]
 
     def __str__(self):
         return self.title
 
 
-class Hint(models.Model):
+class Hint(QuestionPart):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="hints")
-    position = models.PositiveIntegerField(default=0)
     text = models.TextField(help_text="Markdown.")
-
-    class Meta:
-        ordering = ["position", "id"]
 
     def __str__(self):
         return self.text[:60]

@@ -4,9 +4,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.models import Lesson
 from quizzes.interchange import FORMATS, upload_error_text
 from quizzes.interchange_services import questions_import
+from quizzes.management.lessons import lesson_for_command
 
 
 class Command(BaseCommand):
@@ -18,10 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=FORMATS, default=None, help="default: guessed from the content")
 
     def handle(self, *args, file, lesson, format, **options):
-        try:
-            target = Lesson.objects.get(slug=lesson)
-        except Lesson.DoesNotExist:
-            raise CommandError(f"No lesson with slug '{lesson}'.") from None
+        target = lesson_for_command(lesson)
         try:
             data = self.stdin.buffer.read() if file == "-" and hasattr(self.stdin, "buffer") else Path(file).read_bytes()
         except OSError as exc:
