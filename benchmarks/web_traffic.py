@@ -53,6 +53,15 @@ class Stats:
         self.error_samples.extend(other.error_samples[: max(0, 10 - len(self.error_samples))])
 
 
+def in_threads(target, count: int) -> None:
+    """Run target(0) ... target(count - 1) at once, one thread each, and wait for them all."""
+    threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -124,7 +133,7 @@ def student(client: Client, rng: random.Random, stats: Stats, acks: list) -> Non
 
 
 def run_students(port: int, students: int, seconds: float, seed: int) -> tuple[Stats, list, float]:
-    stats_all, acks_all, threads = Stats(), [], []
+    stats_all, acks_all = Stats(), []
     deadline = time.monotonic() + seconds
     per_thread = [(Stats(), []) for _ in range(students)]
 
@@ -140,12 +149,7 @@ def run_students(port: int, students: int, seconds: float, seed: int) -> tuple[S
         client.close()
 
     start = time.monotonic()
-    for i in range(students):
-        t = threading.Thread(target=loop, args=(i,), daemon=True)
-        t.start()
-        threads.append(t)
-    for t in threads:
-        t.join()
+    in_threads(loop, students)
     wall = time.monotonic() - start
     for stats, acks in per_thread:
         stats_all.merge(stats)
@@ -199,11 +203,7 @@ def run_comparison(port: int, students: int, seconds: float) -> tuple[dict, Stat
     def prepare(i: int):
         comparers[i] = Comparer(port, tests)
 
-    threads = [threading.Thread(target=prepare, args=(i,), daemon=True) for i in range(students)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(prepare, students)
     if None in comparers:
         raise RuntimeError("could not start the comparison's tests")
     rounds = max(1, round(seconds / (len(COMPARED) * 1.0)))
@@ -225,11 +225,7 @@ def run_comparison(port: int, students: int, seconds: float) -> tuple[dict, Stat
                         comparers[i].client.close()
 
             start = time.monotonic()
-            threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(students)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            in_threads(loop, students)
             walls[kind] += time.monotonic() - start
             counts[kind] += sum(done)
     for c in comparers:
