@@ -1,3 +1,4 @@
+"""Lesson pages: parse the request, call one selector, render (the training trace drawn as an SVG chart)."""
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import render
 

@@ -1,3 +1,4 @@
+"""Admin of questions (choices, steps, hints and mistakes inline, checked like the loader), attempts and reviews."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
