@@ -1,4 +1,4 @@
-"""Site-wide middleware."""
+"""Site-wide middleware: a database that cannot be reached answers 503 with a page saying nothing was saved."""
 import logging
 
 from django.db import InterfaceError, OperationalError

@@ -1,3 +1,4 @@
+"""The site's URLs: the admin, the lab, lessons and quizzes, and Django's auth views behind a rate limit."""
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path

@@ -1,0 +1,1 @@
+"""The lessons app: courses, lessons and their sections, the content loader and the lesson pages."""

@@ -1,3 +1,4 @@
+"""Admin of courses and lessons: sections inline in order, a student preview and links to the question pages."""
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html

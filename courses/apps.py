@@ -1,3 +1,4 @@
+"""The lessons app's configuration."""
 from django.apps import AppConfig
 
 

@@ -2,8 +2,9 @@
 
 Loading is idempotent: the course and lesson are matched by slug and updated in place;
 a lesson's sections are replaced by the file's. Each file loads in one transaction, so a
-malformed file changes nothing. Other apps add top-level sections (the quiz app adds
-`questions`) with `register_section`.
+malformed file changes nothing: it raises ValidationError reading `file:line: field: what is
+wrong` (see `courses.yamlnodes.content_error`). Other apps add top-level sections (the quiz
+app adds `questions`) with `register_section`.
 """
 from __future__ import annotations
 
@@ -15,9 +16,15 @@ from django.conf import settings
 from django.db import transaction
 
 from courses.models import Course, Lesson, PipelineStage, PredictionLayer, TrainingEpoch
-from courses.yamlnodes import ContentError, Node, parse_document
+from courses.numbered import numbered_replace
+from courses.yamlnodes import Node, content_error, parse_document
 
 CONTENT_DIR = settings.BASE_DIR / "content" / "lessons"
+
+# Error codes of a lesson file, besides those of courses.yamlnodes.
+DUPLICATE_EPOCH = "duplicate_epoch"
+NOT_UTF8 = "not_utf8"
+UNREADABLE = "unreadable"
 
 # Section name -> (validate(node) -> parsed, save(lesson, parsed) -> None). Validation of
 # every section runs before anything is written.
@@ -90,7 +97,7 @@ def _validate_training(node: Node) -> tuple[str, list[dict]]:
         e = item.mapping({"epoch", "loss", "accuracy", "observation"}, {"epoch", "loss", "accuracy"})
         epoch = e["epoch"].integer(low=1)
         if epoch in seen:
-            raise e["epoch"].error(f"epoch {epoch} appears twice")
+            raise e["epoch"].error(f"epoch {epoch} appears twice", DUPLICATE_EPOCH)
         seen.add(epoch)
         rows.append(
             {
@@ -141,28 +148,23 @@ def load_lesson_text(text: str, source: str = "<text>") -> LoadResult:
                 "key_insight": key_insight,
             },
         )
-        lesson_obj.stages.all().delete()
-        PipelineStage.objects.bulk_create(
-            PipelineStage(lesson=lesson_obj, position=i, **s) for i, s in enumerate(stages, start=1)
-        )
+        numbered_replace(PipelineStage, stages, lesson=lesson_obj)
         lesson_obj.epochs.all().delete()
         TrainingEpoch.objects.bulk_create(TrainingEpoch(lesson=lesson_obj, **e) for e in epochs)
-        lesson_obj.prediction_layers.all().delete()
-        PredictionLayer.objects.bulk_create(
-            PredictionLayer(lesson=lesson_obj, position=i, **p) for i, p in enumerate(layers, start=1)
-        )
+        numbered_replace(PredictionLayer, layers, lesson=lesson_obj)
         for save, parsed in extra.values():
             save(lesson_obj, parsed)
     return LoadResult(lesson=lesson_obj, created=created)
 
 
 def load_lesson_file(path: Path) -> LoadResult:
+    """Load one lesson file; a file that cannot be read or is malformed raises ValidationError."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ContentError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
+        raise content_error(f"not UTF-8 text (byte {exc.start})", code=NOT_UTF8, source=str(path)) from None
     except OSError as exc:
-        raise ContentError(f"cannot be read: {exc.strerror}", source=str(path)) from None
+        raise content_error(f"cannot be read: {exc.strerror}", code=UNREADABLE, source=str(path)) from None
     return load_lesson_text(text, source=str(path))
 
 

@@ -45,22 +45,28 @@ class Lesson(models.Model):
         return reverse("courses:lesson", args=[self.slug])
 
 
-class PipelineStage(models.Model):
+class LessonPart(models.Model):
+    """A named part of a lesson page, numbered in the order it is shown (a stage, a layer)."""
+
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        abstract = True
+        ordering = ["position"]
+
+
+class PipelineStage(LessonPart):
     """One stage of the lesson's data flow: what goes in, what is done, what comes out."""
 
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="stages")
-    position = models.PositiveIntegerField()
-    name = models.CharField(max_length=200)
     input_shape = models.CharField(max_length=200)
     operation = models.TextField(help_text="Markdown.")
     output_shape = models.CharField(max_length=200)
     example = models.TextField(blank=True, help_text="Markdown.")
 
-    class Meta:
-        ordering = ["position"]
-        constraints = [
-            models.UniqueConstraint(fields=["lesson", "position"], name="unique_stage_position")
-        ]
+    class Meta(LessonPart.Meta):
+        constraints = [models.UniqueConstraint(fields=["lesson", "position"], name="unique_stage_position")]
 
     def __str__(self):
         return f"{self.position}. {self.name}"
@@ -89,19 +95,14 @@ class TrainingEpoch(models.Model):
         return f"Epoch {self.epoch}"
 
 
-class PredictionLayer(models.Model):
+class PredictionLayer(LessonPart):
     """One layer of the lesson's prediction trace, from input image to prediction."""
 
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="prediction_layers")
-    position = models.PositiveIntegerField()
-    name = models.CharField(max_length=200)
     description = models.TextField(blank=True, help_text="Markdown.")
 
-    class Meta:
-        ordering = ["position"]
-        constraints = [
-            models.UniqueConstraint(fields=["lesson", "position"], name="unique_layer_position")
-        ]
+    class Meta(LessonPart.Meta):
+        constraints = [models.UniqueConstraint(fields=["lesson", "position"], name="unique_layer_position")]
 
     def __str__(self):
         return f"Layer {self.position}: {self.name}"

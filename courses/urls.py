@@ -1,3 +1,4 @@
+"""URLs of the lesson pages: home, a course, a lesson and its staff preview."""
 from django.urls import path
 
 from courses import views

@@ -1,8 +1,9 @@
+"""Lesson pages: parse the request, call one selector, render (the training trace drawn as an SVG chart)."""
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import render
 
+from common.charts import Series, line_chart_svg
 from courses import selectors
-from courses.charts import Series, line_chart_svg
 from courses.modes import lesson_modes
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from courses.charts import Series, line_chart_svg
+from common.charts import Series, line_chart_svg
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The quiz app: the question bank, attempts in every mode, grading, interchange and item statistics."""

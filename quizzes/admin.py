@@ -1,3 +1,4 @@
+"""Admin of questions (choices, steps, hints and mistakes inline, checked like the loader), attempts and reviews."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -7,6 +8,9 @@ from django.utils.html import format_html
 from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift
 from quizzes.grading import validate_choices, validate_no_letter_reference
 from quizzes.models import Attempt, Choice, Hint, LessonQuizSettings, Mistake, Question, Response, ReviewItem, SolutionStep
+
+# Error code: a choice links a common mistake of another question.
+FOREIGN_MISTAKE = "foreign_mistake"
 
 
 class ChoiceFormSet(forms.BaseInlineFormSet):
@@ -25,7 +29,7 @@ class ChoiceFormSet(forms.BaseInlineFormSet):
         for form in self.forms:
             mistake = form.cleaned_data.get("mistake") if form.cleaned_data else None
             if mistake is not None and self.instance.pk and mistake.question_id != self.instance.pk:
-                raise ValidationError("A choice can only link a mistake of its own question.", code="foreign_mistake")
+                raise ValidationError("A choice can only link a mistake of its own question.", code=FOREIGN_MISTAKE)
 
 
 class LetterFreeForm(forms.ModelForm):

@@ -1,32 +1,30 @@
 """Admin pages for a lesson's questions: item statistics (page and CSV), import and export.
 
-Every view is wrapped in `admin_site.admin_view` (staff only; others go to the admin login)
-and checks the model permission it needs. `admin_urls()` gives the URL patterns a
+Every view is wrapped in `admin_site.admin_view` (staff only; others go to the admin login),
+and `admin_urls` checks the model permission it needs before it looks the lesson up. `admin_urls()` gives the URL patterns a
 ModelAdmin's `get_urls` adds; `export_as_gift` / `export_as_aiken` are changelist actions.
 """
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
 
 from courses.models import Lesson
-from quizzes.interchange import InterchangeError
-from quizzes.interchange_services import FORMATS, questions_export, questions_import
-from quizzes.stats_selectors import SORT_COLUMNS, TOO_FEW_TEXT, lesson_item_statistics, rows_sorted, statistics_csv
+from quizzes.interchange import FORMATS, upload_error_text
+from quizzes.interchange_services import questions_export, questions_import
+from quizzes.stats_report import COLUMNS, SORT_COLUMNS, TOO_FEW_TEXT, rows_sorted, statistics_csv
+from quizzes.stats_selectors import lesson_item_statistics
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-_EXTENSION = {"gift": "gift.txt", "aiken": "aiken.txt"}
 
-COLUMNS = [  # (sort key, heading)
-    ("position", "#"), ("key", "Question"), ("difficulty", "Difficulty"), ("attempts", "Attempts"),
-    ("facility", "Facility index"), ("sd", "Standard deviation"), ("discrimination", "Discrimination index"),
-    ("efficiency", "Discriminative efficiency"), ("weight", "Effective weight"), ("flags", "Flags"),
-]
+# Error code: an uploaded question file over MAX_UPLOAD_BYTES.
+TOO_LARGE = "too_large"
+_EXTENSION = {"gift": "gift.txt", "aiken": "aiken.txt"}
 
 
 class ImportForm(forms.Form):
@@ -39,7 +37,7 @@ class ImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB.", code="too_large")
+            raise forms.ValidationError("The file is larger than 5 MB.", code=TOO_LARGE)
         return upload
 
 
@@ -58,19 +56,17 @@ def _question_opts():
     return Question._meta
 
 
-def lesson_statistics(request, lesson_id: int, *, admin_site):
-    _require(request, "quizzes.view_question")
-    lesson = get_object_or_404(Lesson, pk=lesson_id)
+def lesson_statistics(request, lesson: Lesson, *, admin_site):
     all_attempts = request.GET.get("all") == "1"
     stats = lesson_item_statistics(lesson=lesson, all_attempts=all_attempts)
     order = request.GET.get("o", "position")
     if order.lstrip("-") not in SORT_COLUMNS:
         order = "position"
     headers = []
-    for key, heading in COLUMNS:
-        current = order.lstrip("-") == key
-        next_order = key if (not current or order.startswith("-")) else f"-{key}"
-        headers.append({"key": key, "heading": heading, "order": next_order, "current": current,
+    for column in COLUMNS:
+        current = order.lstrip("-") == column.key
+        next_order = column.key if (not current or order.startswith("-")) else f"-{column.key}"
+        headers.append({"key": column.key, "heading": column.heading, "order": next_order, "current": current,
                         "descending": current and order.startswith("-")})
     return TemplateResponse(
         request, "admin/quizzes/lesson_statistics.html",
@@ -80,18 +76,14 @@ def lesson_statistics(request, lesson_id: int, *, admin_site):
     )
 
 
-def lesson_statistics_csv(request, lesson_id: int, *, admin_site):
-    _require(request, "quizzes.view_question")
-    lesson = get_object_or_404(Lesson, pk=lesson_id)
+def lesson_statistics_csv(request, lesson: Lesson, *, admin_site):
     stats = lesson_item_statistics(lesson=lesson, all_attempts=request.GET.get("all") == "1")
     response = HttpResponse(statistics_csv(stats), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{lesson.slug}-question-statistics.csv"'
     return response
 
 
-def lesson_import(request, lesson_id: int, *, admin_site):
-    _require(request, "quizzes.add_question")
-    lesson = get_object_or_404(Lesson, pk=lesson_id)
+def lesson_import(request, lesson: Lesson, *, admin_site):
     report = error = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
@@ -99,9 +91,8 @@ def lesson_import(request, lesson_id: int, *, admin_site):
             upload = form.cleaned_data["file"]
             try:
                 report = questions_import(lesson=lesson, data=upload.read(), fmt=form.cleaned_data["format"] or None)
-            except InterchangeError as exc:
-                where = f"line {exc.line}: " if exc.line else ""
-                error = f"{upload.name}: {where}{exc.message}"
+            except ValidationError as exc:
+                error = upload_error_text(upload.name, exc)
             else:
                 level = messages.SUCCESS if report.ok else messages.WARNING
                 messages.add_message(request, level, report.lines()[0])
@@ -123,9 +114,7 @@ def _download(result, name: str) -> HttpResponse:
     return response
 
 
-def lesson_export(request, lesson_id: int, *, admin_site):
-    _require(request, "quizzes.view_question")
-    lesson = get_object_or_404(Lesson, pk=lesson_id)
+def lesson_export(request, lesson: Lesson, *, admin_site):
     fmt = request.GET.get("format", "gift")
     if fmt not in FORMATS:
         fmt = "gift"
@@ -135,18 +124,20 @@ def lesson_export(request, lesson_id: int, *, admin_site):
 def admin_urls(admin_site) -> list:
     """URL patterns for a ModelAdmin's get_urls (names: admin:quizzes_lesson_<page>)."""
 
-    def wrap(view, name):
+    def page(view, name: str, perm: str):
         def bound(request, lesson_id):
-            return view(request, lesson_id, admin_site=admin_site)
+            # The permission first: without it, the page says nothing of whether the lesson exists.
+            _require(request, perm)
+            return view(request, get_object_or_404(Lesson, pk=lesson_id), admin_site=admin_site)
 
         return path(f"lesson/<int:lesson_id>/{name.replace('_', '-')}/", admin_site.admin_view(bound),
                     name=f"quizzes_lesson_{name}")
 
     return [
-        wrap(lesson_statistics, "statistics"),
-        wrap(lesson_statistics_csv, "statistics_csv"),
-        wrap(lesson_import, "import"),
-        wrap(lesson_export, "export"),
+        page(lesson_statistics, "statistics", "quizzes.view_question"),
+        page(lesson_statistics_csv, "statistics_csv", "quizzes.view_question"),
+        page(lesson_import, "import", "quizzes.add_question"),
+        page(lesson_export, "export", "quizzes.view_question"),
     ]
 
 

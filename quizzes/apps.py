@@ -1,3 +1,4 @@
+"""The quiz app's configuration: registers the lesson file's `questions:` section and the login signal."""
 from django.apps import AppConfig
 
 

@@ -13,7 +13,10 @@ import random
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-DIFFICULTY_ORDER = ("easy", "medium", "hard")
+from quizzes.vocabulary import DIFFICULTIES
+
+#: What a test draws where the lesson sets no blueprint of its own: 10 questions.
+DEFAULT_BLUEPRINT = {"easy": 3, "medium": 4, "hard": 3}
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,13 @@ def draw(
     """Question ids for a test: grouped easy, medium, hard; unseen before seen."""
     rng = random.Random(seed)
     seen_ids = set(seen)
-    pools = {d: [] for d in DIFFICULTY_ORDER}
+    pools = {d: [] for d in DIFFICULTIES}
     for c in sorted(candidates, key=lambda c: c.id):
         pools.setdefault(c.difficulty, []).append(c)
     queues = {d: _ordered(pools[d], seen_ids, rng) for d in pools}
     picked: dict[str, list[Candidate]] = {d: [] for d in pools}
     shortfall = 0
-    for d in DIFFICULTY_ORDER:
+    for d in DIFFICULTIES:
         want = blueprint.get(d, 0)
         picked[d] = queues[d][:want]
         queues[d] = queues[d][want:]
@@ -53,7 +56,7 @@ def draw(
         leftovers.sort(key=lambda c: c.id in seen_ids)
         for c in leftovers[:shortfall]:
             picked[c.difficulty].append(c)
-    return [c.id for d in DIFFICULTY_ORDER for c in picked[d]]
+    return [c.id for d in DIFFICULTIES for c in picked[d]]
 
 
 def shuffle_choices(choice_ids: Sequence[int], *, seed: int, question_id: int) -> list[int]:

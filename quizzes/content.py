@@ -17,11 +17,21 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from courses.models import Lesson
+from courses.numbered import numbered_replace
 from courses.yamlnodes import Node
-from quizzes.grading import validate_choices, validate_no_letter_reference
-from quizzes.models import DIFFICULTIES, Choice, Hint, Kind, LessonQuizSettings, Mistake, Question, Role, SolutionStep
+from quizzes.grading import UNKNOWN_KIND, validate_choices, validate_no_letter_reference
+from quizzes.models import Choice, Hint, Kind, LessonQuizSettings, Mistake, Question, Role, SolutionStep
+from quizzes.vocabulary import DIFFICULTIES
 
 _PLACES = Decimal("0.0000001")
+
+# Error codes of the `questions:` section, besides those of courses.yamlnodes and quizzes.grading.
+BAD_KEY = "bad_key"
+DUPLICATE_KEY = "duplicate_key"
+UNKNOWN_DIFFICULTY = "unknown_difficulty"
+NO_SUCH_MISTAKE = "no_such_mistake"
+CORRECT_WEIGHT_DISAGREE = "correct_weight_disagree"
+BLUEPRINT_OVER_BANK = "blueprint_over_bank"
 
 
 @dataclass
@@ -44,17 +54,13 @@ class ParsedSection:
     questions: list[ParsedQuestion]
 
 
-def _message(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
 def _prose(node: Node, **kw) -> str:
     """Text that must not name a choice by letter."""
     value = node.text(**kw)
     try:
         validate_no_letter_reference(value)
     except ValidationError as exc:
-        raise node.error(_message(exc)) from None
+        raise node.error_from(exc) from None
     return value
 
 
@@ -68,7 +74,9 @@ def _fractions(kind: str, rows: list[tuple[Node, bool | None, Decimal | None]]) 
     for node, correct, weight in rows:
         if weight is not None:
             if correct is not None and correct != (weight > 0):
-                raise node.error("'correct' and 'weight' disagree (a correct choice has a weight above 0)")
+                raise node.error(
+                    "'correct' and 'weight' disagree (a correct choice has a weight above 0)", CORRECT_WEIGHT_DISAGREE
+                )
             out.append((weight / 100).quantize(_PLACES))
         elif correct:
             given += 1
@@ -86,13 +94,13 @@ def _question(node: Node, role: str) -> ParsedQuestion:
     )
     key = f["key"].text(max_length=80)
     if not all(ch.isalnum() or ch in "-_" for ch in key):
-        raise f["key"].error("use only letters, digits, '-' and '_'")
+        raise f["key"].error("use only letters, digits, '-' and '_'", BAD_KEY)
     kind = f["kind"].text() if "kind" in f else Kind.SINGLE
     if kind not in Kind.values:
-        raise f["kind"].error(f"'{kind}' is not one of: {', '.join(Kind.values)}")
+        raise f["kind"].error(f"'{kind}' is not one of: {', '.join(Kind.values)}", UNKNOWN_KIND)
     difficulty = f["difficulty"].text() if "difficulty" in f else "easy"
     if difficulty not in DIFFICULTIES:
-        raise f["difficulty"].error(f"'{difficulty}' is not one of: {', '.join(DIFFICULTIES)}")
+        raise f["difficulty"].error(f"'{difficulty}' is not one of: {', '.join(DIFFICULTIES)}", UNKNOWN_DIFFICULTY)
     mistakes = [_prose(m, max_length=300) for m in f["mistakes"].items()] if "mistakes" in f else []
     rows, choices = [], []
     for item in f["choices"].items():
@@ -101,7 +109,9 @@ def _question(node: Node, role: str) -> ParsedQuestion:
         if "mistake" in c:
             mistake = c["mistake"].integer(low=1)
             if mistake > len(mistakes):
-                raise c["mistake"].error(f"there is no mistake {mistake}; this question lists {len(mistakes)}")
+                raise c["mistake"].error(
+                    f"there is no mistake {mistake}; this question lists {len(mistakes)}", NO_SUCH_MISTAKE
+                )
         weight = c["weight"].decimal() if "weight" in c else None
         rows.append((item, c["correct"].boolean() if "correct" in c else None, weight))
         choices.append(
@@ -115,7 +125,7 @@ def _question(node: Node, role: str) -> ParsedQuestion:
     try:
         validate_choices(kind, fractions)
     except ValidationError as exc:
-        raise f["choices"].error(_message(exc)) from None
+        raise f["choices"].error_from(exc) from None
     for choice, fraction in zip(choices, fractions):
         choice["fraction"] = fraction
     steps = []
@@ -139,7 +149,7 @@ def validate_questions(node: Node) -> ParsedSection:
         for item in f[role].items() if role in f else []:
             q = _question(item, role)
             if q.key in seen:
-                raise item.error(f"key '{q.key}' is already used by the question on line {seen[q.key]}")
+                raise item.error(f"key '{q.key}' is already used by the question on line {seen[q.key]}", DUPLICATE_KEY)
             seen[q.key] = item.line
             questions.append(q)
     blueprint = None
@@ -148,13 +158,10 @@ def validate_questions(node: Node) -> ParsedSection:
         blueprint = {d: b[d].integer(low=0, high=100) if d in b else 0 for d in DIFFICULTIES}
         bank = sum(1 for q in questions if q.role == Role.PRACTICE)
         if sum(blueprint.values()) > bank:
-            raise f["blueprint"].error(f"asks for {sum(blueprint.values())} questions but the practice bank has {bank}")
+            raise f["blueprint"].error(
+                f"asks for {sum(blueprint.values())} questions but the practice bank has {bank}", BLUEPRINT_OVER_BANK
+            )
     return ParsedSection(blueprint=blueprint, questions=questions)
-
-
-def _replace(model, question: Question, rows: list[dict]) -> list:
-    model.objects.filter(question=question).delete()
-    return model.objects.bulk_create(model(question=question, position=i, **row) for i, row in enumerate(rows, start=1))
 
 
 def save_questions(lesson: Lesson, parsed: ParsedSection) -> None:
@@ -169,9 +176,9 @@ def save_questions(lesson: Lesson, parsed: ParsedSection) -> None:
             defaults={"role": q.role, "position": positions[q.role], "kind": q.kind, "difficulty": q.difficulty,
                       "stem": q.stem, "quick_check": q.quick_check, "active": True},
         )
-        _replace(SolutionStep, question, q.steps)
-        _replace(Hint, question, [{"text": h} for h in q.hints])
-        mistakes = _replace(Mistake, question, [{"text": m} for m in q.mistakes])
+        numbered_replace(SolutionStep, q.steps, question=question)
+        numbered_replace(Hint, [{"text": h} for h in q.hints], question=question)
+        mistakes = numbered_replace(Mistake, [{"text": m} for m in q.mistakes], question=question)
         # Choices are updated in place (by position) so recorded responses keep pointing at them.
         existing = list(Choice.objects.filter(question=question).order_by("position", "id"))
         for i, row in enumerate(q.choices):

@@ -1,3 +1,4 @@
+"""The sign-up form, and reading the letters a student picked from an answer form."""
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User

@@ -15,6 +15,8 @@ from typing import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
 
+from quizzes.vocabulary import KINDS
+
 ONE = Decimal("1")
 ZERO = Decimal("0")
 # Fractions such as 1/3 are stored rounded; sums this close to 100% count as 100%.
@@ -63,7 +65,7 @@ def grade(kind: str, fractions: Mapping[object, Decimal], chosen: Iterable[objec
 def validate_choices(kind: str, fractions: list[Decimal]) -> None:
     """Raise ValidationError (with one of the codes above) unless these choice weights,
     in order, make a well-formed question of this kind. Used by the admin and the loader."""
-    if kind not in ("single", "multiple", "truefalse"):
+    if kind not in KINDS:
         raise ValidationError("Unknown question kind %(kind)s.", code=UNKNOWN_KIND, params={"kind": kind})
     if len(fractions) < 2:
         raise ValidationError("A question needs at least two choices.", code=TOO_FEW_CHOICES)

@@ -16,6 +16,13 @@ class Student:
     user_id: int | None
     anon_id: str = ""
 
+    @classmethod
+    def owning(cls, row) -> Student:
+        """The student who owns a row with `user_id` and `anon_id` (an attempt, a review item)."""
+        if row.user_id:
+            return cls(user_id=row.user_id)
+        return cls(user_id=None, anon_id=row.anon_id)
+
     @property
     def known(self) -> bool:
         return bool(self.user_id or self.anon_id)

@@ -30,32 +30,30 @@ from django.db.models import Max, QuerySet
 from django.utils.text import slugify
 
 from courses.models import Lesson
+from courses.numbered import numbered_create
 from quizzes.grading import validate_choices, validate_no_letter_reference
 from quizzes.interchange import (
     ChoiceData,
-    InterchangeError,
     Problem,
     QuestionData,
+    check_format,
     decode_upload,
     dump_aiken,
     dump_gift,
-    guess_format,
     parse_aiken,
     parse_gift,
+    upload_format,
 )
 from quizzes.models import Choice, Difficulty, Hint, Kind, Mistake, Question, Role, SolutionStep
 
-FORMATS = ("gift", "aiken")
 GENERAL_FEEDBACK_TITLE = "General feedback"
 DEFAULT_DIFFICULTY = Difficulty.MEDIUM
 _PLACES = Decimal("0.0000001")  # Choice.fraction has 7 decimal places
 _KEY_MAX = 80
 
-# Error codes (Problem.code / InterchangeError.code) that tests and callers rely on.
-UNKNOWN_FORMAT = "unknown_format"
+# Problem codes of an imported question the site's rules refuse, besides the grading codes.
 EMPTY_STEM = "empty_stem"
 TOO_LONG = "too_long"
-PARTIAL_CREDIT_DROPPED = "partial_credit_dropped"
 
 
 @dataclass
@@ -175,40 +173,20 @@ def _save(*, lesson: Lesson, question: QuestionData, key: str, position: int) ->
     steps = list(question.steps)
     if question.general_feedback.strip():
         steps.append((GENERAL_FEEDBACK_TITLE, question.general_feedback))
-    SolutionStep.objects.bulk_create(
-        SolutionStep(question=row, position=i, title=t, body=b) for i, (t, b) in enumerate(steps, start=1)
-    )
-    Hint.objects.bulk_create(Hint(question=row, position=i, text=t) for i, t in enumerate(question.hints, start=1))
-    Mistake.objects.bulk_create(
-        Mistake(question=row, position=i, text=t) for i, t in enumerate(question.mistakes, start=1)
-    )
-    Choice.objects.bulk_create(
-        Choice(question=row, position=i, text=c.text, fraction=c.fraction, feedback=c.feedback)
-        for i, c in enumerate(question.choices, start=1)
+    numbered_create(SolutionStep, [{"title": t, "body": b} for t, b in steps], question=row)
+    numbered_create(Hint, [{"text": t} for t in question.hints], question=row)
+    numbered_create(Mistake, [{"text": t} for t in question.mistakes], question=row)
+    numbered_create(
+        Choice, [{"text": c.text, "fraction": c.fraction, "feedback": c.feedback} for c in question.choices], question=row
     )
     return row
 
 
-def _bad_byte_line(data: bytes) -> int:
-    """The line of the first byte that makes `data` not text (a NUL, or invalid UTF-8)."""
-    offset = data.find(b"\x00")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        offset = exc.start if offset == -1 else min(offset, exc.start)
-    return data.count(b"\n", 0, max(offset, 0)) + 1
-
-
 def questions_parse(*, data: bytes | str, fmt: str | None = None) -> tuple[str, list[QuestionData], list[Problem], list[Problem]]:
-    """Decode and parse a file: (format, questions, unsupported, errors). Raises InterchangeError
-    when the file as a whole cannot be read (not text, unknown format)."""
-    try:
-        text = decode_upload(data)
-    except InterchangeError as exc:
-        raise InterchangeError(exc.code, exc.message, line=_bad_byte_line(data)) from None
-    fmt = (fmt or "").strip().lower() or guess_format(text)
-    if fmt not in FORMATS:
-        raise InterchangeError(UNKNOWN_FORMAT, f"Unknown format '{fmt}'; use one of: {', '.join(FORMATS)}.")
+    """Decode and parse a file: (format, questions, unsupported, errors). Raises ValidationError
+    when the file as a whole cannot be read (not text, with `params["line"]`; unknown format)."""
+    text = decode_upload(data)
+    fmt = upload_format(fmt, text)
     result = parse_gift(text) if fmt == "gift" else parse_aiken(text)
     return fmt, result.questions, result.unsupported, result.errors
 
@@ -219,7 +197,8 @@ def questions_import(*, lesson: Lesson, data: bytes | str, fmt: str | None = Non
 
     Every valid question is saved; a question with an error is saved not at all and reported
     with its line; unsupported question types are reported with their line and type.
-    Raises InterchangeError (nothing saved) when the file is not text or the format is unknown.
+    Raises ValidationError (nothing saved; code `interchange.NOT_TEXT` with `params["line"]`, or
+    `interchange.UNKNOWN_FORMAT`) when the file is not text or the format is unknown.
     """
     fmt, questions, unsupported, errors = questions_parse(data=data, fmt=fmt)
     report = ImportReport(format=fmt, unsupported=list(unsupported), rejected=list(errors))
@@ -272,8 +251,7 @@ def questions_export(
 ) -> ExportResult:
     """Write a lesson's questions (the model quiz and the bank), or the given ones, as GIFT or Aiken.
     GIFT carries the lesson's slug as the category and the difficulty in the category path."""
-    if fmt not in FORMATS:
-        raise InterchangeError(UNKNOWN_FORMAT, f"Unknown format '{fmt}'; use one of: {', '.join(FORMATS)}.")
+    check_format(fmt)
     if questions is None:
         if lesson is None:
             raise ValueError("give a lesson or questions")

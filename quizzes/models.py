@@ -11,20 +11,13 @@ from django.db import models
 from django.db.models import Q
 
 from courses.models import Lesson
+from quizzes.blueprint import DEFAULT_BLUEPRINT
+from quizzes.vocabulary import DIFFICULTIES, KINDS
 
-DIFFICULTIES = ("easy", "medium", "hard")
-
-
-class Difficulty(models.TextChoices):
-    EASY = "easy", "Easy"
-    MEDIUM = "medium", "Medium"
-    HARD = "hard", "Hard"
-
-
-class Kind(models.TextChoices):
-    SINGLE = "single", "Single answer"
-    MULTIPLE = "multiple", "Multiple answers"
-    TRUEFALSE = "truefalse", "True / false"
+# Choices built from the vocabulary: Difficulty.EASY == "easy" (label "Easy"), Kind.SINGLE, ...
+Difficulty = models.TextChoices("Difficulty", [(d.upper(), d) for d in DIFFICULTIES])
+_KIND_LABELS = {"single": "Single answer", "multiple": "Multiple answers", "truefalse": "True / false"}
+Kind = models.TextChoices("Kind", [(k.upper(), (k, _KIND_LABELS[k])) for k in KINDS])
 
 
 class Role(models.TextChoices):
@@ -36,9 +29,9 @@ class LessonQuizSettings(models.Model):
     """How many questions of each difficulty "Test this pattern" draws for a lesson."""
 
     lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="quiz_settings")
-    easy = models.PositiveSmallIntegerField(default=3)
-    medium = models.PositiveSmallIntegerField(default=4)
-    hard = models.PositiveSmallIntegerField(default=3)
+    easy = models.PositiveSmallIntegerField(default=DEFAULT_BLUEPRINT["easy"])
+    medium = models.PositiveSmallIntegerField(default=DEFAULT_BLUEPRINT["medium"])
+    hard = models.PositiveSmallIntegerField(default=DEFAULT_BLUEPRINT["hard"])
 
     class Meta:
         verbose_name = "lesson test blueprint"
@@ -47,10 +40,7 @@ class LessonQuizSettings(models.Model):
         return f"{self.lesson}: {self.easy}/{self.medium}/{self.hard}"
 
     def blueprint(self) -> dict[str, int]:
-        return {"easy": self.easy, "medium": self.medium, "hard": self.hard}
-
-
-DEFAULT_BLUEPRINT = {"easy": 3, "medium": 4, "hard": 3}
+        return {d: getattr(self, d) for d in DIFFICULTIES}
 
 
 class Question(models.Model):
@@ -72,21 +62,26 @@ class Question(models.Model):
         return f"{self.lesson.slug}/{self.key}"
 
 
-class Mistake(models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="mistakes")
+class QuestionPart(models.Model):
+    """A part of a question numbered in the order it is shown: a choice, a step, a hint, a mistake."""
+
     position = models.PositiveIntegerField(default=0)
-    text = models.CharField(max_length=300)
 
     class Meta:
+        abstract = True
         ordering = ["position", "id"]
+
+
+class Mistake(QuestionPart):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="mistakes")
+    text = models.CharField(max_length=300)
 
     def __str__(self):
         return self.text
 
 
-class Choice(models.Model):
+class Choice(QuestionPart):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
-    position = models.PositiveIntegerField(default=0)
     text = models.TextField(help_text="Markdown, shown inline.")
     fraction = models.DecimalField(
         "weight", max_digits=8, decimal_places=7, default=Decimal("0"),
@@ -96,8 +91,7 @@ class Choice(models.Model):
     feedback = models.TextField(blank=True, help_text="Markdown: why this choice is right or wrong.")
     mistake = models.ForeignKey(Mistake, null=True, blank=True, on_delete=models.SET_NULL, related_name="choices")
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(QuestionPart.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(fraction__gte=-1, fraction__lte=1), name="choice_fraction_range"),
         ]
@@ -110,26 +104,18 @@ class Choice(models.Model):
         return self.fraction > 0
 
 
-class SolutionStep(models.Model):
+class SolutionStep(QuestionPart):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=200)
     body = models.TextField(help_text="Markdown.")
-
-    class Meta:
-        ordering = ["position", "id"]
 
     def __str__(self):
         return self.title
 
 
-class Hint(models.Model):
+class Hint(QuestionPart):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="hints")
-    position = models.PositiveIntegerField(default=0)
     text = models.TextField(help_text="Markdown.")
-
-    class Meta:
-        ordering = ["position", "id"]
 
     def __str__(self):
         return self.text[:60]

@@ -11,9 +11,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from courses.models import Lesson
+from quizzes.blueprint import DEFAULT_BLUEPRINT
 from quizzes.grading import letter
 from quizzes.identity import Student
-from quizzes.models import DIFFICULTIES, Attempt, Choice, Mode, Question, Response, ReviewItem, Role
+from quizzes.models import Attempt, Choice, Mode, Question, Response, ReviewItem, Role
+from quizzes.vocabulary import DIFFICULTIES
 
 VERDICTS = (  # (lowest score, verdict): the first that the score reaches
     (Decimal("0.8"), "Strong: you can use this pattern with confidence."),
@@ -31,6 +33,26 @@ def verdict(score: Decimal | None) -> str:
 
 def lesson_get(*, slug: str) -> Lesson:
     return get_object_or_404(Lesson.objects.select_related("course"), slug=slug, published=True)
+
+
+def lesson_test_blueprint(*, lesson: Lesson) -> dict[str, int]:
+    """How many questions of each difficulty the lesson's test draws (its own, or the default)."""
+    settings = getattr(lesson, "quiz_settings", None)
+    return settings.blueprint() if settings else dict(DEFAULT_BLUEPRINT)
+
+
+def practice_bank(*, lesson: Lesson):
+    """The questions practice and tests ask: the lesson's active practice questions."""
+    return Question.objects.filter(lesson=lesson, role=Role.PRACTICE, active=True)
+
+
+def practice_bank_counts(*, lesson: Lesson) -> dict[str, int]:
+    """Questions in the practice bank per difficulty, every difficulty listed in order (1 query)."""
+    found = practice_bank(lesson=lesson).values_list("difficulty", flat=True)
+    counts = dict.fromkeys(DIFFICULTIES, 0)
+    for difficulty in found:
+        counts[difficulty] = counts.get(difficulty, 0) + 1
+    return counts
 
 
 def _full_questions():

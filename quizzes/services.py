@@ -18,7 +18,8 @@ from quizzes import blueprint as blueprint_mod
 from quizzes import scheduler
 from quizzes.grading import grade, letter
 from quizzes.identity import Student
-from quizzes.models import DEFAULT_BLUEPRINT, Attempt, Mode, Question, Response, ReviewItem, Role
+from quizzes.models import Attempt, Mode, Question, Response, ReviewItem, Role
+from quizzes.selectors import attempt_unfinished, lesson_test_blueprint, practice_bank, question_ids_seen
 
 # Error codes the views turn into messages.
 ATTEMPT_FINISHED = "attempt_finished"
@@ -46,14 +47,11 @@ def _choice_orders(questions: list[Question], *, attempt: Attempt) -> dict[str, 
 
 
 def _test_draw(*, student: Student, lesson: Lesson, seed: int) -> list[int]:
-    from quizzes.selectors import question_ids_seen
-
-    settings = getattr(lesson, "quiz_settings", None)
-    plan = settings.blueprint() if settings else DEFAULT_BLUEPRINT
-    pool = Question.objects.filter(lesson=lesson, role=Role.PRACTICE, active=True).values_list("id", "difficulty")
+    pool = practice_bank(lesson=lesson).values_list("id", "difficulty")
     return blueprint_mod.draw(
         [blueprint_mod.Candidate(i, d) for i, d in pool],
-        blueprint=plan, seen=question_ids_seen(student=student, lesson=lesson), seed=seed,
+        blueprint=lesson_test_blueprint(lesson=lesson), seen=question_ids_seen(student=student, lesson=lesson),
+        seed=seed,
     )
 
 
@@ -70,7 +68,7 @@ def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: 
     elif mode == Mode.QUIZ:
         ids = list(active.filter(role=Role.QUIZ).values_list("id", flat=True))
     else:
-        pool = active.filter(role=Role.PRACTICE) if mode == Mode.PRACTICE else active
+        pool = practice_bank(lesson=lesson) if mode == Mode.PRACTICE else active
         if question_ids is not None:
             wanted = set(pool.filter(id__in=question_ids).values_list("id", flat=True))
             ids = [i for i in question_ids if i in wanted]
@@ -154,8 +152,6 @@ def response_submit(*, attempt: Attempt, question_id: int, letters: list[str]) -
 def quiz_response_submit(*, student: Student, lesson: Lesson, question_id: int, letters: list[str]) -> tuple[Response, bool]:
     """Answer the inline model quiz: into the student's open quiz attempt, starting one if
     needed. A refused answer saves nothing, not even the new attempt."""
-    from quizzes.selectors import attempt_unfinished
-
     attempt = attempt_unfinished(student=student, lesson=lesson, mode=Mode.QUIZ)
     if attempt is None:
         attempt = attempt_start(student=student, lesson=lesson, mode=Mode.QUIZ)
@@ -180,12 +176,12 @@ def attempt_finish(*, attempt: Attempt) -> Attempt:
 
 
 def _review_record(*, attempt: Attempt, question: Question, response: Response, now) -> None:
-    owner = {"user_id": attempt.user_id} if attempt.user_id else {"user__isnull": True, "anon_id": attempt.anon_id}
-    item = ReviewItem.objects.filter(question=question, **owner).first()
+    owner = Student.owning(attempt)
+    item = ReviewItem.objects.filter(question=question, **owner.owner_filter()).first()
     if item is None and not scheduler.needs_review(correct=response.correct, hints_used=response.hints_used):
         return
     if item is None:
-        item = ReviewItem(question=question, user_id=attempt.user_id, anon_id=attempt.anon_id if not attempt.user_id else "")
+        item = ReviewItem(question=question, **owner.owner_fields())
     q = scheduler.quality(correct=response.correct, marks=float(response.marks), hints_used=response.hints_used)
     state = scheduler.sm2(scheduler.ReviewState(item.easiness, item.repetitions, item.interval_days), q)
     item.easiness, item.repetitions, item.interval_days = state.easiness, state.repetitions, state.interval_days

@@ -39,6 +39,7 @@ from decimal import Decimal
 
 __all__ = [
     "Flag",
+    "Flagged",
     "QuestionStatistics",
     "TestStatistics",
     "ChoiceStatistics",
@@ -46,6 +47,10 @@ __all__ = [
     "ItemAnalysis",
     "MIN_ATTEMPTS",
     "WEAK_DISTRACTOR_PERCENT",
+    "TOO_FEW_ATTEMPTS",
+    "DIFFICULTY_MISMATCH",
+    "NEGATIVE_DISCRIMINATION",
+    "WEAK_DISTRACTOR",
     "mark_matrix",
     "question_statistics",
     "test_statistics",
@@ -59,6 +64,12 @@ HARD_FACILITY_ABOVE = 80.0
 EASY_FACILITY_BELOW = 40.0
 _EPS = 1e-12
 
+# Flag codes: reports, the admin page and tests rely on these, not on the wording.
+TOO_FEW_ATTEMPTS = "too_few_attempts"
+DIFFICULTY_MISMATCH = "difficulty_mismatch"
+NEGATIVE_DISCRIMINATION = "negative_discrimination"
+WEAK_DISTRACTOR = "weak_distractor"
+
 Mark = float | int | Decimal | tuple | None
 
 
@@ -68,8 +79,21 @@ class Flag:
     message: str
 
 
+class Flagged:
+    """A result that carries `flags` (a list of Flag): their codes, in order."""
+
+    flags: list[Flag]
+
+    @property
+    def flag_codes(self) -> list[str]:
+        return [flag.code for flag in self.flags]
+
+    def flagged(self, code: str) -> bool:
+        return code in self.flag_codes
+
+
 @dataclass
-class QuestionStatistics:
+class QuestionStatistics(Flagged):
     question_id: Hashable
     n: int
     max_mark: float
@@ -81,13 +105,9 @@ class QuestionStatistics:
     effective_weight: float | None  # %
     flags: list[Flag] = field(default_factory=list)
 
-    @property
-    def flag_codes(self) -> list[str]:
-        return [flag.code for flag in self.flags]
-
 
 @dataclass
-class TestStatistics:
+class TestStatistics(Flagged):
     n: int
     questions: int
     max_total: float
@@ -105,10 +125,6 @@ class TestStatistics:
     standard_error_percent: float | None  # % of max_total
     flags: list[Flag] = field(default_factory=list)
 
-    @property
-    def flag_codes(self) -> list[str]:
-        return [flag.code for flag in self.flags]
-
 
 @dataclass
 class ChoiceStatistics:
@@ -120,15 +136,11 @@ class ChoiceStatistics:
 
 
 @dataclass
-class ChoiceReport:
+class ChoiceReport(Flagged):
     attempts: int  # attempts given (answered or not)
     responses: int  # attempts that chose at least one choice
     choices: list[ChoiceStatistics]
     flags: list[Flag] = field(default_factory=list)
-
-    @property
-    def flag_codes(self) -> list[str]:
-        return [flag.code for flag in self.flags]
 
 
 @dataclass
@@ -152,7 +164,7 @@ def _is_zero(value: float | None, scale: float = 1.0) -> bool:
 
 def _too_few_flag(n: int, min_attempts: int) -> Flag:
     return Flag(
-        "too_few_attempts",
+        TOO_FEW_ATTEMPTS,
         f"only {n} attempt(s); at least {min_attempts} are needed for reliable statistics",
     )
 
@@ -271,14 +283,14 @@ def question_statistics(
             ):
                 stats.flags.append(
                     Flag(
-                        "difficulty_mismatch",
+                        DIFFICULTY_MISMATCH,
                         f"labelled {label} but {facility:.0f}% of the available marks were scored",
                     )
                 )
             if discrimination is not None and discrimination < 0:
                 stats.flags.append(
                     Flag(
-                        "negative_discrimination",
+                        NEGATIVE_DISCRIMINATION,
                         "students who did well on the rest of the test did worse on this question",
                     )
                 )
@@ -362,6 +374,15 @@ def test_statistics(
 # Choices
 
 
+def _picked(response) -> list:
+    """The choice ids of one response: a single id, an iterable of ids, or None (nothing)."""
+    if response is None:
+        return []
+    if isinstance(response, (str, bytes)) or not isinstance(response, Iterable):
+        return [response]
+    return list(response)
+
+
 def choice_statistics(
     responses: Sequence[Iterable[Hashable] | Hashable | None],
     choices: Mapping[Hashable, float | Decimal] | Sequence[Hashable],
@@ -384,12 +405,7 @@ def choice_statistics(
     counts = {cid: 0 for cid in credit}
     answered = 0
     for response in responses:
-        if response is None:
-            continue
-        if isinstance(response, (str, bytes)) or not isinstance(response, Iterable):
-            picked = {response}
-        else:
-            picked = set(response)
+        picked = set(_picked(response))
         if not picked:
             continue
         answered += 1
@@ -404,7 +420,7 @@ def choice_statistics(
         stat = ChoiceStatistics(choice_id=cid, count=count, percent=pct, fraction=credit[cid])
         if enough and credit[cid] is not None and credit[cid] <= 0 and pct is not None and pct < weak_percent:
             stat.flags.append(
-                Flag("weak_distractor", f"wrong choice picked by only {pct:.1f}% of the responses")
+                Flag(WEAK_DISTRACTOR, f"wrong choice picked by only {pct:.1f}% of the responses")
             )
         report.choices.append(stat)
     if not enough:
@@ -412,19 +428,9 @@ def choice_statistics(
     elif any(stat.flags for stat in report.choices):
         weak = [stat.choice_id for stat in report.choices if stat.flags]
         report.flags.append(
-            Flag("weak_distractor", f"{len(weak)} wrong choice(s) picked by under {weak_percent:g}%: {weak}")
+            Flag(WEAK_DISTRACTOR, f"{len(weak)} wrong choice(s) picked by under {weak_percent:g}%: {weak}")
         )
     return report
-
-
-def _picked_ids(responses):
-    for response in responses:
-        if response is None:
-            continue
-        if isinstance(response, (str, bytes)) or not isinstance(response, Iterable):
-            yield response
-        else:
-            yield from response
 
 
 def item_analysis(
@@ -445,11 +451,11 @@ def item_analysis(
     for qid, per_attempt in (responses or {}).items():
         known = (choices or {}).get(qid)
         if known is None:  # ids only, in the order first picked
-            known = list(dict.fromkeys(_picked_ids(per_attempt)))
+            known = list(dict.fromkeys(cid for response in per_attempt for cid in _picked(response)))
         report = choice_statistics(per_attempt, known, min_attempts=min_attempts)
         reports[qid] = report
         if qid in questions:
-            questions[qid].flags.extend(f for f in report.flags if f.code == "weak_distractor")
+            questions[qid].flags.extend(f for f in report.flags if f.code == WEAK_DISTRACTOR)
     return ItemAnalysis(test=test, questions=questions, choices=reports)
 
 

@@ -9,22 +9,25 @@ they all do, the whole matrix goes to `item_analysis` at once (exactly Moodle's 
 When they don't, each question is analysed over the attempts that asked it, with "the rest
 of the test" being that attempt's total minus the question (how Moodle treats random
 questions), and the test's figures are taken by position in the test (Moodle's slots).
-Effective weight needs a common set of questions, so it is left out in that case.
+Effective weight needs a common set of questions, so it is left out in that case. How the
+result is laid out for people (columns, sort, CSV) is `quizzes.stats_report`'s job.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 
 from courses.models import Lesson
+from quizzes.identity import Student
 from quizzes.models import Attempt, Mode, Question, Response, Role
 from quizzes.statistics import (
     MIN_ATTEMPTS,
+    TOO_FEW_ATTEMPTS,
+    WEAK_DISTRACTOR,
     ChoiceReport,
     Flag,
+    Flagged,
     QuestionStatistics,
     TestStatistics,
     item_analysis,
@@ -32,8 +35,6 @@ from quizzes.statistics import (
     test_statistics,
 )
 
-TOO_FEW = "too_few_attempts"
-TOO_FEW_TEXT = "too few attempts to judge"
 _REST = "__rest_of_test__"
 
 
@@ -52,7 +53,7 @@ class ChoiceRow:
 
 
 @dataclass
-class QuestionRow:
+class QuestionRow(Flagged):
     question: Question
     stats: QuestionStatistics
     choices: list[ChoiceRow] = field(default_factory=list)
@@ -60,34 +61,7 @@ class QuestionRow:
 
     @property
     def too_few(self) -> bool:
-        return any(f.code == TOO_FEW for f in self.flags)
-
-    @property
-    def flag_codes(self) -> list[str]:
-        return [f.code for f in self.flags]
-
-    @property
-    def flag_text(self) -> str:
-        return "; ".join(f.code.replace("_", " ") + ": " + f.message for f in self.flags)
-
-    def value(self, column: str):
-        """The value a column sorts on (None sorts last)."""
-        q, s = self.question, self.stats
-        return {
-            "position": (q.role, q.position, q.id),
-            "key": q.key,
-            "difficulty": ("easy", "medium", "hard").index(q.difficulty) if q.difficulty in ("easy", "medium", "hard") else 9,
-            "attempts": s.n,
-            "facility": s.facility,
-            "sd": s.sd,
-            "discrimination": s.discrimination_index,
-            "efficiency": s.discriminative_efficiency,
-            "weight": s.effective_weight,
-            "flags": ", ".join(self.flag_codes),
-        }[column]
-
-
-SORT_COLUMNS = ("position", "key", "difficulty", "attempts", "facility", "sd", "discrimination", "efficiency", "weight", "flags")
+        return self.flagged(TOO_FEW_ATTEMPTS)
 
 
 @dataclass
@@ -101,17 +75,16 @@ class LessonStatistics:
 
     @property
     def too_few(self) -> bool:
-        return any(f.code == TOO_FEW for f in self.test.flags)
+        return self.test.flagged(TOO_FEW_ATTEMPTS)
 
 
 def _test_attempts(*, lesson: Lesson, all_attempts: bool) -> list[Attempt]:
     attempts = Attempt.objects.filter(lesson=lesson, mode=Mode.TEST, finished_at__isnull=False).order_by("started_at", "id")
     if all_attempts:
         return list(attempts)
-    first: dict[str, Attempt] = {}
+    first: dict[Student, Attempt] = {}
     for attempt in attempts:
-        owner = f"user:{attempt.user_id}" if attempt.user_id else f"anon:{attempt.anon_id}"
-        first.setdefault(owner, attempt)
+        first.setdefault(Student.owning(attempt), attempt)
     return list(first.values())
 
 
@@ -204,53 +177,9 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
         report = reports.get(question.id)
         flags = list(stats.flags)
         if report is not None:
-            flags += [f for f in report.flags if f.code == "weak_distractor" and f not in flags]
+            flags += [f for f in report.flags if f.code == WEAK_DISTRACTOR and f not in flags]
         rows.append(QuestionRow(question=question, stats=stats, choices=_choice_rows(question, report), flags=flags))
     return LessonStatistics(
         lesson=lesson, all_attempts=all_attempts, attempts=len(attempts), test=test, rows=rows,
         common_questions=common,
     )
-
-
-def rows_sorted(rows: list[QuestionRow], order: str) -> list[QuestionRow]:
-    """Sort by a column of SORT_COLUMNS, `-column` for descending; empty values go last either way."""
-    column = order.lstrip("-")
-    if column not in SORT_COLUMNS:
-        return list(rows)
-    present = [r for r in rows if r.value(column) is not None]
-    missing = [r for r in rows if r.value(column) is None]
-    return sorted(present, key=lambda r: r.value(column), reverse=order.startswith("-")) + missing
-
-
-CSV_HEADER = [
-    "row", "question", "position", "difficulty", "kind", "attempts", "facility_pct", "sd_pct",
-    "discrimination_index_pct", "discriminative_efficiency_pct", "effective_weight_pct",
-    "choice", "choice_credit", "choice_count", "choice_pct", "flags",
-]
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
-
-
-def statistics_csv(stats: LessonStatistics) -> str:
-    """One row per question, then one per choice of it (distractor analysis). A question with
-    too few attempts has its numbers left empty and says so in `flags`."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for row in stats.rows:
-        q, s = row.question, row.stats
-        numbers = [s.facility, s.sd, s.discrimination_index, s.discriminative_efficiency, s.effective_weight]
-        if row.too_few:
-            numbers = [None] * len(numbers)
-        writer.writerow(
-            ["question", q.key, q.position, q.difficulty, q.kind, s.n, *map(_num, numbers), "", "", "", "",
-             "; ".join(TOO_FEW_TEXT if f.code == TOO_FEW else f.code for f in row.flags)]
-        )
-        for c in row.choices:
-            writer.writerow(
-                ["choice", q.key, q.position, "", "", "", "", "", "", "", "", c.text, _num(c.fraction * 100), c.count,
-                 _num(c.percent), "; ".join(f.code for f in c.flags)]
-            )
-    return out.getvalue()

@@ -1,3 +1,4 @@
+"""URLs of the quiz pages: the model quiz, practice, tests, reviews, attempts, progress and sign-up."""
 from django.urls import path
 
 from quizzes import views

@@ -14,7 +14,7 @@ from config.ratelimit import rate_limit
 from quizzes import selectors, services
 from quizzes.forms import SignupForm, answer_letters
 from quizzes.identity import student_for
-from quizzes.models import DIFFICULTIES, Mode, Question, Role
+from quizzes.models import Mode
 
 
 def _question_url(attempt, number, anchor="question"):
@@ -58,6 +58,15 @@ def quiz_restart(request, slug):
 
 # --- starting practice, a test, a review ----------------------------------------------
 
+def _mode_page(request, lesson, student, mode, counts: dict[str, int]):
+    """The start page of practice or a test: questions per difficulty, and the last attempt."""
+    return render(request, "quizzes/mode_start.html", {
+        "lesson": lesson, "mode": mode, "counts": counts, "total": sum(counts.values()),
+        "unfinished": selectors.attempt_unfinished(student=student, lesson=lesson, mode=mode),
+        "last": selectors.attempt_latest(student=student, lesson=lesson, mode=mode),
+    })
+
+
 def _start(request, lesson, mode, question_ids=None):
     try:
         attempt = services.attempt_start(
@@ -82,13 +91,7 @@ def practice(request, slug):
                 return redirect(request.path)
             retry_ids = selectors.missed_question_ids(attempt=previous)
         return _start(request, lesson, Mode.PRACTICE, retry_ids)
-    bank = Question.objects.filter(lesson=lesson, role=Role.PRACTICE, active=True)
-    counts = {d: bank.filter(difficulty=d).count() for d in DIFFICULTIES}
-    return render(request, "quizzes/mode_start.html", {
-        "lesson": lesson, "mode": Mode.PRACTICE, "counts": counts, "total": sum(counts.values()),
-        "unfinished": selectors.attempt_unfinished(student=student, lesson=lesson, mode=Mode.PRACTICE),
-        "last": selectors.attempt_latest(student=student, lesson=lesson, mode=Mode.PRACTICE),
-    })
+    return _mode_page(request, lesson, student, Mode.PRACTICE, selectors.practice_bank_counts(lesson=lesson))
 
 
 @require_http_methods(["GET", "POST"])
@@ -100,13 +103,7 @@ def test_start(request, slug):
         if unfinished and not request.POST.get("new"):
             return redirect("quizzes:attempt", unfinished.pk)
         return _start(request, lesson, Mode.TEST)
-    settings = getattr(lesson, "quiz_settings", None)
-    plan = settings.blueprint() if settings else {"easy": 3, "medium": 4, "hard": 3}
-    return render(request, "quizzes/mode_start.html", {
-        "lesson": lesson, "mode": Mode.TEST, "counts": plan, "total": sum(plan.values()),
-        "unfinished": selectors.attempt_unfinished(student=student, lesson=lesson, mode=Mode.TEST),
-        "last": selectors.attempt_latest(student=student, lesson=lesson, mode=Mode.TEST),
-    })
+    return _mode_page(request, lesson, student, Mode.TEST, selectors.lesson_test_blueprint(lesson=lesson))
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,3 +1,4 @@
+"""Fixtures and paths every test folder shares: the seed lesson, Moodle's GIFT examples, a fresh cache per test."""
 from pathlib import Path
 
 import pytest

@@ -1,0 +1,1 @@
+"""The lessons app's management commands."""

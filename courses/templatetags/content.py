@@ -1,3 +1,4 @@
+"""Template filters that render a lesson's Markdown fields as sanitized HTML."""
 from django import template
 
 from courses.markdown import render_markdown, render_markdown_inline

@@ -35,13 +35,21 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .types import ChoiceData, ImportResult, InterchangeError, Problem, QuestionData
+from .text import TRIM as _TRIM
+from .text import source_text, split_lines
+from .types import ChoiceData, ImportResult, Problem, QuestionData
 
 __all__ = ["parse_aiken", "dump_aiken"]
 
-_TRIM = " \t\n\r\0\x0b"
+# Problem codes of a question this parser refuses.
+ANSWER_LETTER_UNKNOWN = "answer_letter_unknown"
+MISSING_ANSWER = "missing_answer"
+TOO_FEW_OPTIONS = "too_few_options"
+DUPLICATE_OPTION_LETTER = "duplicate_option_letter"
+OPTION_WITHOUT_QUESTION = "option_without_question"
+ANSWER_WITHOUT_QUESTION = "answer_without_question"
+
 _OPTION_RE = re.compile(r"([A-Z])[).][ \t]?")
-_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -53,41 +61,40 @@ class _Open:
 
 
 def parse_aiken(text: str) -> ImportResult:
-    """Parse Aiken text into single-answer questions; see the module docstring."""
-    if not isinstance(text, str):
-        raise InterchangeError("not_text", "Aiken input must be text; decode uploads with decode_upload().")
-    text = text.lstrip("\ufeff")
+    """Parse Aiken text into single-answer questions; see the module docstring.
+    Raises ValidationError (code `text.NOT_TEXT`) when given anything but a str."""
+    text = source_text(text, fmt="Aiken")
     result = ImportResult()
     current: _Open | None = None
 
     def error(line: int, code: str, message: str) -> None:
         result.errors.append(Problem(line=line, message=message, code=code))
 
-    for number, raw in enumerate(_LINE_SPLIT.split(text), start=1):
+    for number, raw in enumerate(split_lines(text), start=1):
         line = raw.strip(_TRIM)
         if len(line) < 2:
             continue
         option = _OPTION_RE.match(line)
         if option:
             if current is None:
-                error(number, "option_without_question", "an option line before any question text")
+                error(number, OPTION_WITHOUT_QUESTION, "an option line before any question text")
                 continue
             current.options.append((option.group(1), line[2:].strip(_TRIM)))
         elif line.startswith("ANSWER:"):
             if current is None:
-                error(number, "answer_without_question", "an ANSWER line before any question text")
+                error(number, ANSWER_WITHOUT_QUESTION, "an ANSWER line before any question text")
                 continue
             question, current = current, None
             letter = line[len("ANSWER:") :].strip(_TRIM)[:1].upper()
             letters = [label for label, _ in question.options]
             if len(question.options) < 2:
-                error(question.line, "too_few_options", "a question needs at least two options")
+                error(question.line, TOO_FEW_OPTIONS, "a question needs at least two options")
             elif len(set(letters)) != len(letters):
-                error(question.line, "duplicate_option_letter", "two options have the same letter")
+                error(question.line, DUPLICATE_OPTION_LETTER, "two options have the same letter")
             elif letter not in letters:
                 error(
                     question.line,
-                    "answer_letter_unknown",
+                    ANSWER_LETTER_UNKNOWN,
                     f"ANSWER names {letter or 'nothing'!r}, which is not one of the options {', '.join(letters)}",
                 )
             else:
@@ -106,10 +113,10 @@ def parse_aiken(text: str) -> ImportResult:
             current.stem_lines.append(line)
         else:
             if current is not None:
-                error(current.line, "missing_answer", "the question has no ANSWER line")
+                error(current.line, MISSING_ANSWER, "the question has no ANSWER line")
             current = _Open(number, line)
     if current is not None:
-        error(current.line, "missing_answer", "the question has no ANSWER line")
+        error(current.line, MISSING_ANSWER, "the question has no ANSWER line")
     return result
 
 

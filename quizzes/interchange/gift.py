@@ -58,23 +58,25 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
-from .types import (
-    DIFFICULTIES,
-    ChoiceData,
-    ImportResult,
-    InterchangeError,
-    Problem,
-    QuestionData,
-    validate_question,
-)
+from django.core.exceptions import ValidationError
 
-__all__ = ["parse_gift", "dump_gift", "decode_upload", "guess_format", "BLANK"]
+from quizzes.vocabulary import DIFFICULTIES
+
+from .text import TRIM as _TRIM
+from .text import source_text, split_lines
+from .types import BAD_WEIGHT, TOO_FEW_ANSWERS, ChoiceData, ImportResult, Problem, QuestionData, validate_question
+
+__all__ = ["parse_gift", "dump_gift", "BLANK"]
 
 #: What stands in the stem of a missing-word question where the answer block was.
 BLANK = "_____"
 
-# PHP's trim() character set (Moodle trims every line with it).
-_TRIM = " \t\n\r\0\x0b"
+# Problem codes of a question this parser refuses (besides types.BAD_WEIGHT and TOO_FEW_ANSWERS).
+UNTERMINATED_BRACE = "unterminated_brace"
+UNMATCHED_BRACE = "unmatched_brace"
+EXTRA_BRACE = "extra_brace"
+ANSWER_WITHOUT_MARKER = "answer_without_marker"
+EMPTY_ANSWER = "empty_answer"
 
 # Escaped characters are replaced by placeholders (private-use code points) before the structure is
 # read and restored afterwards, exactly like Moodle's escapedchar_pre/escapedchar_post.
@@ -85,54 +87,10 @@ _FORMATS = ("moodle", "html", "plain", "markdown")
 _TRUEFALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 _WEIGHT_RE = re.compile(r"%([-+0-9.\s]*)%")
 _META_RE = re.compile(r"//\s*@(step|hint|mistake|quickcheck)\b\s?(.*)$", re.DOTALL)
-_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
-
-
-class _QuestionError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 # --------------------------------------------------------------------------------------------------
 # Helpers shared by import and export
-
-
-def decode_upload(data: bytes) -> str:
-    """Decode an uploaded question file: UTF-8 (a BOM is dropped), refusing anything that is not text."""
-    if isinstance(data, str):
-        return data.lstrip("\ufeff")
-    if b"\x00" in data:
-        raise InterchangeError("not_text", "The file is not a text file (it contains NUL bytes).")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InterchangeError(
-            "not_text", f"The file is not UTF-8 text (undecodable byte at offset {exc.start})."
-        ) from None
-
-
-def guess_format(text: str) -> str:
-    """``"aiken"`` when the text looks like Aiken (options + ``ANSWER:`` lines, no GIFT braces), else ``"gift"``."""
-    has_answer = has_option = has_brace = False
-    for raw in _LINE_SPLIT.split(text):
-        line = raw.strip(_TRIM)
-        if line.startswith("//"):
-            continue
-        if re.match(r"ANSWER:", line):
-            has_answer = True
-        elif re.match(r"[A-Z][).]", line):
-            has_option = True
-        if re.search(r"(?<!\\)[{}]", line):
-            has_brace = True
-    return "aiken" if has_answer and has_option and not has_brace else "gift"
-
-
-def _split_lines(text: str) -> list[str]:
-    return _LINE_SPLIT.split(text)
 
 
 def _pre(text: str) -> str:
@@ -205,9 +163,9 @@ def _parse_weight(piece: str) -> tuple[Decimal | None, str]:
     try:
         percent = Decimal(raw)
     except InvalidOperation:
-        raise _QuestionError("bad_weight", f"the weight %{raw}% is not a number") from None
+        raise ValidationError("the weight %%%(raw)s%% is not a number", code=BAD_WEIGHT, params={"raw": raw}) from None
     if not percent.is_finite() or not (-100 <= percent <= 100):
-        raise _QuestionError("bad_weight", f"the weight %{raw}% is outside -100..100")
+        raise ValidationError("the weight %%%(raw)s%% is outside -100..100", code=BAD_WEIGHT, params={"raw": raw})
     return percent / 100, piece[match.end() :]
 
 
@@ -215,9 +173,9 @@ def _parse_choices(answertext: str) -> tuple[str, list[ChoiceData]]:
     markers = list(re.finditer(r"[~=]", answertext))
     before = answertext[: markers[0].start()].strip(_TRIM)
     if before:
-        raise _QuestionError(
-            "answer_without_marker",
-            f"the answer {_post(before)!r} has no '=' (right) or '~' (wrong) in front of it",
+        raise ValidationError(
+            "the answer %(answer)r has no '=' (right) or '~' (wrong) in front of it",
+            code=ANSWER_WITHOUT_MARKER, params={"answer": _post(before)},
         )
     choices = []
     for i, marker in enumerate(markers):
@@ -229,10 +187,10 @@ def _parse_choices(answertext: str) -> tuple[str, list[ChoiceData]]:
         text, _, feedback = piece.partition("#")
         text = _text(text)
         if not text:
-            raise _QuestionError("empty_answer", "an answer has no text")
+            raise ValidationError("an answer has no text", code=EMPTY_ANSWER)
         choices.append(ChoiceData(text=text, fraction=fraction, feedback=_text(feedback)))
     if len(choices) < 2:
-        raise _QuestionError("too_few_answers", "a multiple-choice question needs at least two answers")
+        raise ValidationError("a multiple-choice question needs at least two answers", code=TOO_FEW_ANSWERS)
     kind = "single" if "=" in answertext else "multiple"
     return kind, choices
 
@@ -285,10 +243,14 @@ class _Parser:
         start = content[0][0]
         try:
             question = self.question("\n".join(line for _, line in content), start)
-        except _QuestionError as exc:
-            self.result.errors.append(Problem(line=start, message=exc.message, code=exc.code))
+        except ValidationError as exc:
+            self.result.errors.append(Problem(line=start, message=exc.messages[0], code=exc.code))
             return
         if question is None:
+            return
+        problems = validate_question(question)
+        if problems:
+            self.result.errors.append(problems[0])
             return
         question.steps, question.hints = meta["steps"], meta["hints"]
         question.mistakes, question.quick_check = meta["mistakes"], meta["quick_check"]
@@ -314,12 +276,12 @@ class _Parser:
             self.unsupported("description", start)
             return None
         if close_at == -1:
-            raise _QuestionError("unterminated_brace", "'{' is never closed with '}'")
+            raise ValidationError("'{' is never closed with '}'", code=UNTERMINATED_BRACE)
         if open_at == -1 or close_at < open_at:
-            raise _QuestionError("unmatched_brace", "'}' without an opening '{' (escape it as '\\}')")
+            raise ValidationError("'}' without an opening '{' (escape it as '\\}')", code=UNMATCHED_BRACE)
         if text.find("{", open_at + 1) != -1 or text.find("}", close_at + 1) != -1:
-            raise _QuestionError(
-                "extra_brace", "more than one '{' or '}' (only one answer block; escape others as '\\{' '\\}')"
+            raise ValidationError(
+                "more than one '{' or '}' (only one answer block; escape others as '\\{' '\\}')", code=EXTRA_BRACE
             )
 
         answertext = text[open_at + 1 : close_at].strip(_TRIM)
@@ -350,7 +312,7 @@ class _Parser:
         else:
             kind, choices = _parse_choices(answertext)
 
-        question = QuestionData(
+        return QuestionData(
             kind=kind,
             stem=_text(stem),
             choices=choices,
@@ -360,20 +322,15 @@ class _Parser:
             category=self.category,
             line=start,
         )
-        problems = validate_question(question)
-        if problems:
-            raise _QuestionError(problems[0].code, problems[0].message)
-        return question
 
 
 def parse_gift(text: str) -> ImportResult:
-    """Parse GIFT text; see the module docstring for what is imported, reported and refused."""
-    if not isinstance(text, str):
-        raise InterchangeError("not_text", "GIFT input must be text; decode uploads with decode_upload().")
-    text = text.lstrip("\ufeff")
+    """Parse GIFT text; see the module docstring for what is imported, reported and refused.
+    Raises ValidationError (code `text.NOT_TEXT`) when given anything but a str."""
+    text = source_text(text, fmt="GIFT")
     parser = _Parser()
     block: list[tuple[int, str]] = []
-    for number, raw in enumerate(_split_lines(text), start=1):
+    for number, raw in enumerate(split_lines(text), start=1):
         line = raw.strip(_TRIM)
         if line:
             block.append((number, line))

@@ -1,7 +1,9 @@
-"""Plain data types shared by the question interchange formats (GIFT, Aiken).
+"""Plain data types shared by the question interchange formats (GIFT, Aiken), and the rules a question obeys.
 
 These dataclasses are the contract between the parsers/writers in this package and
-the rest of the site: nothing here touches Django models or the database.
+the rest of the site: nothing here touches Django models or the database. A problem with
+one question is a `Problem` (a stable `code`, a message for people, the line); a file that
+cannot be read at all raises ValidationError (see `text.py` and `upload.py`).
 """
 from __future__ import annotations
 
@@ -9,20 +11,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 __all__ = [
-    "KINDS",
-    "DIFFICULTIES",
     "ChoiceData",
     "QuestionData",
     "Problem",
     "ImportResult",
-    "InterchangeError",
     "validate_question",
 ]
 
-#: Question kinds the site supports.
-KINDS = ("single", "multiple", "truefalse")
-#: Difficulty labels (``""`` = not set).
-DIFFICULTIES = ("easy", "medium", "hard")
+# Problem codes of the rules every imported question must satisfy (validate_question).
+BAD_WEIGHT = "bad_weight"
+NO_CORRECT_ANSWER = "no_correct_answer"
+FRACTIONS_SUM = "fractions_sum"
+BAD_TRUEFALSE = "bad_truefalse"
+BAD_KIND = "bad_kind"
+TOO_FEW_ANSWERS = "too_few_answers"
 
 
 @dataclass
@@ -80,45 +82,32 @@ class ImportResult:
         return not self.errors
 
 
-class InterchangeError(Exception):
-    """The input as a whole cannot be read (e.g. an upload that is not text)."""
-
-    def __init__(self, code: str, message: str, line: int = 0):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.line = line
-
-    def __str__(self) -> str:  # pragma: no cover - trivial
-        return f"{self.message} [{self.code}]"
-
-
 def _fraction_problem(question: QuestionData) -> tuple[str, str] | None:
     """Check the credit rules every kind must satisfy; return ``(code, message)`` or None."""
     for choice in question.choices:
         if not (Decimal(-1) <= choice.fraction <= Decimal(1)):
-            return "bad_weight", f"a choice's credit {choice.fraction * 100}% is outside -100%..100%"
+            return BAD_WEIGHT, f"a choice's credit {choice.fraction * 100}% is outside -100%..100%"
     if question.kind == "single":
         if not any(c.fraction == 1 for c in question.choices):
-            return "no_correct_answer", "no choice gives full credit"
+            return NO_CORRECT_ANSWER, "no choice gives full credit"
     elif question.kind == "multiple":
         positive = sum((c.fraction for c in question.choices if c.fraction > 0), Decimal(0))
         if positive == 0:
-            return "no_correct_answer", "no choice gives positive credit"
+            return NO_CORRECT_ANSWER, "no choice gives positive credit"
         if abs(positive - 1) > Decimal("0.01"):
             return (
-                "fractions_sum",
+                FRACTIONS_SUM,
                 f"the positive credits of a multiple-answer question sum to {positive * 100}%, not 100%",
             )
     elif question.kind == "truefalse":
         if [c.text for c in question.choices] != ["True", "False"] or sorted(
             c.fraction for c in question.choices
         ) != [0, 1]:
-            return "bad_truefalse", "a true/false question needs choices True/False, one of them correct"
+            return BAD_TRUEFALSE, "a true/false question needs choices True/False, one of them correct"
     else:
-        return "bad_kind", f"unknown question kind {question.kind!r}"
+        return BAD_KIND, f"unknown question kind {question.kind!r}"
     if question.kind != "truefalse" and len(question.choices) < 2:
-        return "too_few_answers", "a multiple-choice question needs at least two choices"
+        return TOO_FEW_ANSWERS, "a multiple-choice question needs at least two choices"
     return None
 
 

@@ -1,0 +1,1 @@
+"""The quiz app's management commands and what they share."""

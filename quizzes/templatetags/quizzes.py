@@ -1,8 +1,8 @@
+"""Template tags of the lesson page's quiz parts (the model quiz, the practice bank) and score filters."""
 from django import template
 
 from quizzes import selectors
-from quizzes.identity import student_for
-from quizzes.models import DIFFICULTIES, Question, Role
+from quizzes.identity import Student, student_for
 
 register = template.Library()
 
@@ -11,10 +11,7 @@ register = template.Library()
 def lesson_model_quiz(context, lesson):
     """The lesson's model quiz as the current student left it: {attempt, questions, done}."""
     request = context.get("request")
-    student = student_for(request) if request else None
-    if student is None:
-        from quizzes.identity import Student
-        student = Student(None)
+    student = student_for(request) if request else Student(None)
     attempt, shown = selectors.model_quiz(student=student, lesson=lesson)
     answered = sum(1 for s in shown if s.answered)
     return {"attempt": attempt, "questions": shown, "answered": answered,
@@ -25,9 +22,8 @@ def lesson_model_quiz(context, lesson):
 @register.simple_tag
 def lesson_practice_bank(lesson):
     """Counts of the lesson's active practice questions by difficulty."""
-    rows = Question.objects.filter(lesson=lesson, role=Role.PRACTICE, active=True).values_list("difficulty", flat=True)
-    rows = list(rows)
-    return {"total": len(rows), "counts": [(d, rows.count(d)) for d in DIFFICULTIES if rows.count(d)]}
+    counts = selectors.practice_bank_counts(lesson=lesson)
+    return {"total": sum(counts.values()), "counts": [(d, n) for d, n in counts.items() if n]}
 
 
 @register.filter

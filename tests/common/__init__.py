@@ -1,0 +1,1 @@
+"""Tests of common/, the plain-Python helpers."""

@@ -1,3 +1,4 @@
+"""Rate limits: log-in and password reset refuse POSTs beyond the limit with 429."""
 import pytest
 from django.test import override_settings
 from django.urls import reverse

@@ -1,3 +1,4 @@
+"""The lessons admin: a lesson added with its sections inline, bad values refused, the staff preview."""
 import pytest
 from django.urls import reverse
 

@@ -1,11 +1,13 @@
+"""The lesson loader: every section from YAML, idempotent reloads, and malformed files refused with their place."""
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from courses import content, yamlnodes
 from courses.content import load_lesson_file, load_lesson_text
 from courses.models import Course, Lesson, PipelineStage, PredictionLayer, TrainingEpoch
-from courses.yamlnodes import ContentError
 from tests.conftest import SEED_LESSON
 
 MINIMAL = """\
@@ -73,27 +75,37 @@ def test_changed_file_updates_the_lesson():
 
 
 @pytest.mark.parametrize(
-    "broken, line, field, words",
+    "broken, line, field, words, code",
     [
-        (MINIMAL.replace("minutes: 3", "minutes: three"), 5, "lesson.minutes", "not a whole number"),
-        (MINIMAL.replace("loss: 1.0", "loss: -1"), 11, "training.epochs[1].loss", "below the minimum"),
-        (MINIMAL.replace("accuracy: 0.5", "accuracy: 5"), 11, "training.epochs[1].accuracy", "above the maximum"),
-        (MINIMAL.replace("title: Tiny lesson", "titel: Tiny lesson"), 4, "lesson.titel", "unknown field"),
-        (MINIMAL.replace(", output_shape: N x 3}", "}"), 8, "pipeline.stages[1]", "missing required field 'output_shape'"),
-        (MINIMAL.replace("  minutes: 3", " minutes: [3"), 5, "", "not valid YAML"),
+        (MINIMAL.replace("minutes: 3", "minutes: three"), 5, "lesson.minutes", "not a whole number",
+         yamlnodes.NOT_A_NUMBER),
+        (MINIMAL.replace("loss: 1.0", "loss: -1"), 11, "training.epochs[1].loss", "below the minimum",
+         yamlnodes.BELOW_MINIMUM),
+        (MINIMAL.replace("accuracy: 0.5", "accuracy: 5"), 11, "training.epochs[1].accuracy", "above the maximum",
+         yamlnodes.ABOVE_MAXIMUM),
+        (MINIMAL.replace("title: Tiny lesson", "titel: Tiny lesson"), 4, "lesson.titel", "unknown field",
+         yamlnodes.UNKNOWN_FIELD),
+        (MINIMAL.replace(", output_shape: N x 3}", "}"), 8, "pipeline.stages[1]", "missing required field 'output_shape'",
+         yamlnodes.MISSING_FIELD),
+        (MINIMAL.replace("  minutes: 3", " minutes: [3"), 5, "", "not valid YAML", yamlnodes.INVALID_YAML),
+        (MINIMAL.replace("- {epoch: 1, loss: 1.0, accuracy: 0.5}", "- {epoch: 1, loss: 1.0, accuracy: 0.5}\n"
+                         "    - {epoch: 1, loss: 0.9, accuracy: 0.6}"), 12, "training.epochs[2].epoch",
+         "epoch 1 appears twice", content.DUPLICATE_EPOCH),
     ],
 )
 @pytest.mark.django_db
-def test_malformed_file_is_rejected_with_its_location(broken, line, field, words):
+def test_malformed_file_is_rejected_with_its_location(broken, line, field, words, code):
     """A malformed file names the file, line and field, and what is wrong."""
-    with pytest.raises(ContentError) as info:
+    with pytest.raises(ValidationError) as info:
         load_lesson_text(broken, "lessons/tiny.yaml")
     error = info.value
-    assert error.source == "lessons/tiny.yaml"
-    assert error.line == line
-    assert error.field == field
-    assert words in error.message
-    assert str(error).startswith(f"lessons/tiny.yaml:{line}")
+    assert error.code == code
+    assert error.params["source"] == "lessons/tiny.yaml"
+    assert error.params["line"] == line
+    assert error.params["field"] == field
+    assert words in error.params["problem"]
+    where = f"lessons/tiny.yaml:{line}" + (f": {field}" if field else "")
+    assert error.messages == [f"{where}: {error.params['problem']}"]
 
 
 @pytest.mark.django_db
@@ -102,7 +114,7 @@ def test_malformed_file_changes_nothing():
     load_lesson_text(MINIMAL, "a.yaml")
     before = _counts()
     broken = MINIMAL.replace("Tiny lesson", "Half-saved title").replace("accuracy: 0.5", "accuracy: 2")
-    with pytest.raises(ContentError):
+    with pytest.raises(ValidationError):
         load_lesson_text(broken, "a.yaml")
     assert Lesson.objects.get(slug="tiny").title == "Tiny lesson"
     assert _counts() == before
@@ -128,5 +140,7 @@ def test_non_utf8_file_is_rejected(tmp_path):
     """A binary file is rejected with a message, not a traceback."""
     path = tmp_path / "binary.yaml"
     path.write_bytes(b"\xff\xfe\x00junk")
-    with pytest.raises(ContentError, match="not UTF-8"):
+    with pytest.raises(ValidationError) as info:
         load_lesson_file(Path(path))
+    assert info.value.code == content.NOT_UTF8
+    assert info.value.messages == [f"{path}: not UTF-8 text (byte 0)"]

@@ -1,3 +1,4 @@
+"""Lesson pages: every seed section shown, the SVG chart, the mode picker, 404s and a fixed query count."""
 from html.parser import HTMLParser
 
 import pytest

@@ -1,3 +1,4 @@
+"""Markdown rendering: formatting and highlighting kept, scripts and event handlers removed."""
 import pytest
 
 from courses.markdown import render_markdown

@@ -1,3 +1,4 @@
+"""Settings from the environment: deploy checks pass, a missing SECRET_KEY refuses to start, DATABASE_URL picks the database."""
 import os
 import subprocess
 import sys

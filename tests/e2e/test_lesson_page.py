@@ -1,3 +1,4 @@
+"""A student reads the lesson in Chromium, on a desktop and on a phone."""
 from tests.conftest import SEED_LESSON
 
 from courses.content import load_lesson_file

@@ -1,0 +1,1 @@
+"""Fault tests: processes killed and services cut while students and the lab work."""

@@ -17,7 +17,8 @@ import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
-from benchmarks.harness import Client, Site, csrf_token, free_port, postgres_available, postgres_database
+from tests.harness import Site, free_port, postgres_available, postgres_database
+from tests.http_client import Client, csrf_token
 
 FORM = {"dataset": "builtin:digits-3", "backbone": "tiny", "strategy": "scratch", "epochs": "1", "lr": "0.01",
         "batch_size": "8"}

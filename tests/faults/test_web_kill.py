@@ -12,18 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-from benchmarks.harness import (
-    Client,
-    answer_options,
-    csrf_token,
-    is_result_location,
-    postgres_available,
-    question_location,
-    running_site,
-    start_test,
-    wait_for,
-)
 from quizzes.grading import grade
+from tests.harness import postgres_available, running_site, wait_for
+from tests.http_client import Client, answer_options, csrf_token, is_result_location, question_location, start_test
 
 pytestmark = pytest.mark.integration
 

@@ -5,10 +5,10 @@ production one (Redis at 127.0.0.1:6379, PostgreSQL at 127.0.0.1:5432). One test
 kills the worker with SIGKILL during a run and checks the run never stays RUNNING.
 """
 import os
-import uuid
 
 import pytest
 
+from tests.harness import postgres_available, postgres_database
 from tests.modellab.lab_stack import LabStack, port_open
 
 pytestmark = pytest.mark.integration
@@ -70,17 +70,10 @@ def test_filesystem_broker_and_sqlite(stack_factory):
 
 @pytest.fixture
 def postgres_url():
-    if not port_open("127.0.0.1", 5432):
+    if not postgres_available():
         pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
-    import psycopg
-
-    name = f"lab_it_{uuid.uuid4().hex[:10]}"
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as con:
-        con.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(admin, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_database("lab_it") as url:
+        yield url
 
 
 def test_redis_broker_and_postgres(stack_factory, postgres_url):

@@ -10,17 +10,9 @@ import time
 
 import pytest
 
-from benchmarks.harness import (
-    Client,
-    answer_options,
-    csrf_token,
-    is_result_location,
-    postgres_available,
-    question_location,
-    running_site,
-    start_test,
-)
 from quizzes.grading import letter
+from tests.harness import postgres_available, running_site
+from tests.http_client import Client, answer_options, csrf_token, is_result_location, question_location, start_test
 
 pytestmark = pytest.mark.integration
 

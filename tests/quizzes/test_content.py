@@ -3,10 +3,12 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from courses import yamlnodes
 from courses.content import load_lesson_text
 from courses.markdown import render_markdown
-from courses.yamlnodes import ContentError
+from quizzes import content, grading
 from quizzes.grading import find_letter_reference
 from quizzes.models import Attempt, Choice, LessonQuizSettings, Question, Response
 
@@ -91,8 +93,8 @@ def test_removed_questions_with_responses_become_inactive():
     assert Question.objects.get(key="p1").active is True
 
 
-def error_for(text) -> ContentError:
-    with pytest.raises(ContentError) as exc:
+def error_for(text) -> ValidationError:
+    with pytest.raises(ValidationError) as exc:
         load(text)
     return exc.value
 
@@ -104,28 +106,39 @@ def _replace_line(text, old, new):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "old, new, line, field, words",
+    "old, new, line, field, words, code",
     [
-        ("quick_check: One and two.", "quick_check: Pre-trained models reuse features = B", 22, "quick_check", "by letter"),
-        ("- {title: Think, body: Carefully.}", "- {title: Think, body: Options C and D are wrong.}", 20, "body", "by letter"),
-        ("- {text: Wrong}\n", "- {text: Wrong, correct: true}\n", 8, "quiz[1].choices", "exactly one correct"),
-        ("- {text: Three, mistake: 1}", "- {text: Three, mistake: 2}", 17, "mistake", "no mistake 2"),
-        ("- key: p2", "- key: p1", 23, "practice[2]", "already used"),
-        ("difficulty: medium", "difficulty: tricky", 25, "difficulty", "not one of"),
-        ("- {text: A little, weight: 25}", "- {text: A little, weight: 20}", 28, "choices", "add up to 95%"),
-        ("- {text: A little, weight: 25}", "- {text: A little, weight: 25, correct: false}", 30, "choices[2]", "disagree"),
-        ("blueprint: {easy: 1, medium: 1}", "blueprint: {easy: 1, medium: 1, hard: 5}", 4, "blueprint", "practice bank has 2"),
-        ("      stem: First?\n", "      stem: First?\n      answer: B\n", 7, "answer", "unknown field"),
-        ("        - {text: Wrong}\n", "", 8, "choices", "at least two"),
+        ("quick_check: One and two.", "quick_check: Pre-trained models reuse features = B", 22, "quick_check", "by letter",
+         grading.LETTER_REFERENCE),
+        ("- {title: Think, body: Carefully.}", "- {title: Think, body: Options C and D are wrong.}", 20, "body", "by letter",
+         grading.LETTER_REFERENCE),
+        ("- {text: Wrong}\n", "- {text: Wrong, correct: true}\n", 8, "quiz[1].choices", "exactly one correct",
+         grading.SINGLE_NEEDS_ONE_CORRECT),
+        ("- {text: Three, mistake: 1}", "- {text: Three, mistake: 2}", 17, "mistake", "no mistake 2", content.NO_SUCH_MISTAKE),
+        ("- key: p2", "- key: p1", 23, "practice[2]", "already used", content.DUPLICATE_KEY),
+        ("difficulty: medium", "difficulty: tricky", 25, "difficulty", "not one of", content.UNKNOWN_DIFFICULTY),
+        ("- {text: A little, weight: 25}", "- {text: A little, weight: 20}", 28, "choices", "add up to 95%",
+         grading.WEIGHTS_NOT_100),
+        ("- {text: A little, weight: 25}", "- {text: A little, weight: 25, correct: false}", 30, "choices[2]", "disagree",
+         content.CORRECT_WEIGHT_DISAGREE),
+        ("blueprint: {easy: 1, medium: 1}", "blueprint: {easy: 1, medium: 1, hard: 5}", 4, "blueprint",
+         "practice bank has 2", content.BLUEPRINT_OVER_BANK),
+        ("      stem: First?\n", "      stem: First?\n      answer: B\n", 7, "answer", "unknown field",
+         yamlnodes.UNKNOWN_FIELD),
+        ("        - {text: Wrong}\n", "", 8, "choices", "at least two", grading.TOO_FEW_CHOICES),
+        ("    - key: q1\n", "    - key: q 1\n", 6, "key", "use only letters", content.BAD_KEY),
+        ("      stem: First?\n", "      stem: First?\n      kind: essay\n", 8, "kind", "not one of", grading.UNKNOWN_KIND),
     ],
 )
-def test_validation_errors_name_line_and_field(old, new, line, field, words):
+def test_validation_errors_name_line_and_field(old, new, line, field, words, code):
     """Every rule fails with the file, line and field, and nothing is saved."""
     error = error_for(_replace_line(GOOD, old, new))
-    assert error.source == "lesson.yaml"
-    assert field in error.field, error
-    assert words in error.message, error
-    assert abs(error.line - line) <= 3, error
+    assert error.code == code, error
+    assert error.params["source"] == "lesson.yaml"
+    assert field in error.params["field"], error
+    assert words in error.params["problem"], error
+    assert error.messages[0].startswith(f"lesson.yaml:{error.params['line']}: {error.params['field']}: "), error
+    assert abs(error.params["line"] - line) <= 3, error
     assert not Question.objects.exists()
 
 
@@ -133,7 +146,7 @@ def test_validation_errors_name_line_and_field(old, new, line, field, words):
 def test_letters_cannot_be_typed_for_the_answer():
     """There is no field for a letter: an `answer: B` line is refused, and letters come from order."""
     error = error_for(GOOD.replace("      stem: First?\n", "      stem: First?\n      answer: B\n"))
-    assert "unknown field 'answer'" in error.message
+    assert "unknown field 'answer'" in error.params["problem"]
 
 
 @pytest.mark.django_db

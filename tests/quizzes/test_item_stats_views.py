@@ -17,6 +17,7 @@ Repeating the four rows three times (12 students) leaves every one of those numb
 """
 import csv
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -28,7 +29,8 @@ from quizzes.grading import letter
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, LessonQuizSettings, Mode, Question, Response
 from quizzes.services import attempt_start, response_submit
-from quizzes.stats_selectors import lesson_item_statistics, rows_sorted, statistics_csv
+from quizzes.stats_report import rows_sorted, statistics_csv
+from quizzes.stats_selectors import lesson_item_statistics
 
 PATTERN = {"A": (1, 1, 1), "B": (1, 0, 1), "C": (0, 1, 0), "D": (0, 0, 0)}
 
@@ -189,6 +191,26 @@ def test_statistics_csv(lesson, staff_client):
     assert (q1["attempts"], q1["facility_pct"], q1["discrimination_index_pct"]) == ("12", "50.00", "70.71")
     wrong_two = next(r for r in rows if r["row"] == "choice" and r["question"] == "q1" and r["choice"] == "wrong two")
     assert wrong_two["choice_count"] == "0" and wrong_two["flags"] == "weak_distractor"
+
+
+def test_page_and_csv_show_the_same_statistics_in_the_same_order(lesson, staff_client):
+    """Each statistic heads a sortable column of the page and a column of the CSV, in one order."""
+    _students(lesson, copies=3)
+    url = reverse("admin:quizzes_lesson_statistics", args=[lesson.pk])
+    page = staff_client.get(url).content.decode()
+    table = page[page.index('id="question-statistics"'):page.index("</thead>", page.index('id="question-statistics"'))]
+    headings = re.findall(r'<a href="\?o=(-?\w+)[^"]*">([^<]+)</a>', table)
+    assert [h for _, h in headings] == [
+        "#", "Question", "Difficulty", "Attempts", "Facility index", "Standard deviation", "Discrimination index",
+        "Discriminative efficiency", "Effective weight", "Flags",
+    ]
+    header = next(csv.reader(io.StringIO(statistics_csv(lesson_item_statistics(lesson=lesson)))))
+    assert [name for name in header if name.endswith("_pct") and name != "choice_pct"] == [
+        "facility_pct", "sd_pct", "discrimination_index_pct", "discriminative_efficiency_pct", "effective_weight_pct",
+    ]
+    for key, _ in headings:  # every heading's link sorts by its column
+        sorted_page = staff_client.get(url, {"o": key.lstrip("-")}).content.decode()
+        assert sorted_page.count("sortable sorted ascending") == 1, key
 
 
 @pytest.mark.parametrize("name", ["statistics", "statistics_csv", "import", "export"])

@@ -144,6 +144,20 @@ def test_practice_retry_only_the_missed(client_as, lesson, bank):
     assert retry.question_ids == [attempt.question_ids[n - 1] for n in (3, 6, 9, 12)]
 
 
+def test_practice_page_and_lesson_page_count_the_same_bank(client, lesson, make_question):
+    """Both count the lesson's active practice questions by difficulty, never a quiz or inactive one."""
+    for difficulty in ["easy", "easy", "hard"]:
+        make_question(difficulty=difficulty)
+    make_question(difficulty="medium", role="quiz")
+    retired = make_question(difficulty="medium")
+    retired.active = False
+    retired.save()
+    practice = client.get(reverse("quizzes:practice", args=[lesson.slug])).content.decode()
+    assert "3 questions: 2 easy, 0 medium, 1 hard." in practice
+    lesson_page = " ".join(client.get(lesson.get_absolute_url()).content.decode().split())
+    assert "3 questions with hints and worked solutions: 2 easy, 1 hard." in lesson_page
+
+
 # --- test this pattern -------------------------------------------------------------
 
 def test_test_mode_hides_feedback_until_finished(client_as, lesson, bank):

@@ -1,0 +1,1 @@
+"""Security tests: who may see what, CSRF, hardening and fuzzed input."""

@@ -1,7 +1,8 @@
+"""`manage.py loadcontent [PATH ...]`: load lesson files, each on its own; report the malformed ones."""
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.content import content_files, load_lesson_file
-from courses.yamlnodes import ContentError
 
 
 class Command(BaseCommand):
@@ -18,9 +19,10 @@ class Command(BaseCommand):
         for path in files:
             try:
                 result = load_lesson_file(path)
-            except ContentError as exc:
-                failures.append(str(exc))
-                self.stderr.write(self.style.ERROR(f"rejected {exc}"))
+            except ValidationError as exc:
+                message = " ".join(exc.messages)
+                failures.append(message)
+                self.stderr.write(self.style.ERROR(f"rejected {message}"))
                 continue
             verb = "created" if result.created else "updated"
             self.stdout.write(f"{verb} {result.lesson.slug} from {path}")

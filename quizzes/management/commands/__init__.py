@@ -1,0 +1,1 @@
+"""The quiz app's management commands (`import_questions`, `export_questions`)."""

@@ -3,8 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.models import Lesson
-from quizzes.interchange_services import FORMATS, questions_export
+from quizzes.interchange import FORMATS
+from quizzes.interchange_services import questions_export
+from quizzes.management.lessons import lesson_for_command
 
 
 class Command(BaseCommand):
@@ -16,10 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", default=None, help="file to write (default: standard output)")
 
     def handle(self, *args, lesson, format, output, **options):
-        try:
-            target = Lesson.objects.get(slug=lesson)
-        except Lesson.DoesNotExist:
-            raise CommandError(f"No lesson with slug '{lesson}'.") from None
+        target = lesson_for_command(lesson)
         result = questions_export(lesson=target, fmt=format)
         if output:
             try:

@@ -1,11 +1,12 @@
 """`manage.py import_questions FILE --lesson SLUG [--format gift|aiken]`."""
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.models import Lesson
-from quizzes.interchange import InterchangeError
-from quizzes.interchange_services import FORMATS, questions_import
+from quizzes.interchange import FORMATS, upload_error_text
+from quizzes.interchange_services import questions_import
+from quizzes.management.lessons import lesson_for_command
 
 
 class Command(BaseCommand):
@@ -17,19 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=FORMATS, default=None, help="default: guessed from the content")
 
     def handle(self, *args, file, lesson, format, **options):
-        try:
-            target = Lesson.objects.get(slug=lesson)
-        except Lesson.DoesNotExist:
-            raise CommandError(f"No lesson with slug '{lesson}'.") from None
+        target = lesson_for_command(lesson)
         try:
             data = self.stdin.buffer.read() if file == "-" and hasattr(self.stdin, "buffer") else Path(file).read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror or exc}") from None
         try:
             report = questions_import(lesson=target, data=data, fmt=format)
-        except InterchangeError as exc:
-            where = f"line {exc.line}: " if exc.line else ""
-            raise CommandError(f"{file}: {where}{exc.message} [{exc.code}]") from None
+        except ValidationError as exc:
+            raise CommandError(f"{upload_error_text(file, exc)} [{exc.code}]") from None
         lines = report.lines()
         self.stdout.write(lines[0])
         for line in lines[1:]:

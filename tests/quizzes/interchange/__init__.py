@@ -1,0 +1,1 @@
+"""Tests of the GIFT and Aiken parsers and writers."""

@@ -1,3 +1,4 @@
+"""Aiken read as Moodle reads it, errors with their line, and what export skips."""
 from decimal import Decimal
 
 import pytest

@@ -2,13 +2,14 @@
 from dataclasses import replace
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quizzes.interchange import (
+    NOT_TEXT,
     ChoiceData,
     ImportResult,
-    InterchangeError,
     QuestionData,
     dump_gift,
     parse_aiken,
@@ -23,7 +24,8 @@ anything = st.one_of(st.text(max_size=200), gifty)
 def _never_crashes(parse, text):
     try:
         result = parse(text)
-    except InterchangeError:
+    except ValidationError as exc:
+        assert exc.code == NOT_TEXT
         return
     assert isinstance(result, ImportResult)
     for problem in result.errors + result.unsupported:

@@ -1,17 +1,16 @@
-"""A real site in a subprocess and a small HTTP client, for `benchmarks/web.py` and the fault tests.
+"""The process harness: the real site under gunicorn in a subprocess, free ports, throwaway databases.
 
+Used by the fault and concurrency tests, the lab's integration stack and `benchmarks/web.py`.
 Standard library only (plus psycopg for a throwaway PostgreSQL database). Traffic stays on
 127.0.0.1. The site runs the production settings (DEBUG=0, WhiteNoise manifest storage)
 under gunicorn, with a throwaway DATA_DIR; `settings_module` picks a settings module that
-adds test- or benchmark-only URLs (never the production URL conf).
+adds test- or benchmark-only URLs (never the production URL conf). Talking to the site is
+`tests/http_client.py`'s job.
 """
 from __future__ import annotations
 
 import contextlib
-import html
-import http.client
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -21,13 +20,11 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+
+from tests.http_client import Client
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSON_SLUG = "why-pretrained-models-save-time"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -211,9 +208,6 @@ class Site:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-# ----------------------------------------------------------------------------- the client
-
-
 @contextlib.contextmanager
 def running_site(db: str, tmp: Path, *, prefix: str, **options):
     """A started Site (migrated, content loaded) on a SQLite file or, with db="postgres", a
@@ -226,147 +220,3 @@ def running_site(db: str, tmp: Path, *, prefix: str, **options):
         site.start()
         stack.callback(site.stop)
         yield site
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict
-    body: str
-    seconds: float
-
-    @property
-    def location(self) -> str:
-        return self.headers.get("location", "")
-
-
-_CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-_ANSWER_RE = re.compile(r'<input type="(radio|checkbox)" name="answer" id="[^"]*" value="([A-Z]+)"')
-_FORM_RE = re.compile(r'<form method="post" action="([^"]+)" class="question-form"')
-
-
-@dataclass
-class Client:
-    """One browser tab: a keep-alive connection to 127.0.0.1, a cookie jar, CSRF from the forms.
-
-    Redirects are not followed automatically, so each request is timed on its own; `follow`
-    follows them with GETs the way a browser does after a POST.
-    """
-
-    port: int
-    timeout: float = 60
-    cookies: dict = field(default_factory=dict)
-    conn: http.client.HTTPConnection | None = None
-
-    def _connection(self) -> http.client.HTTPConnection:
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-        return self.conn
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-    def new_identity(self) -> None:
-        """Forget the cookies: the next request is a new visitor (the connection is kept)."""
-        self.cookies = {}
-
-    def request(self, method: str, path: str, data: dict | list | None = None) -> Reply:
-        headers = {"Host": f"127.0.0.1:{self.port}"}
-        body = None
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if method == "POST":
-            body = urlencode(data or {}, doseq=True).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Origin"] = f"http://127.0.0.1:{self.port}"
-            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
-        # A GET on a connection the server closed while idle is resent once; a POST never is.
-        for attempt in (1, 2):
-            conn = self._connection()
-            start = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                resp = conn.getresponse()
-                raw = resp.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self.close()
-                if method == "GET" and attempt == 1:
-                    continue
-                raise
-            except Exception:
-                self.close()
-                raise
-            seconds = time.perf_counter() - start
-            break
-        for header in resp.msg.get_all("Set-Cookie") or []:
-            jar = SimpleCookie()
-            jar.load(header)
-            for name, morsel in jar.items():
-                if morsel["max-age"] == "0" or morsel.value == "":
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        if resp.getheader("Connection", "").lower() == "close":
-            self.close()
-        return Reply(resp.status, {k.lower(): v for k, v in resp.getheaders()}, raw.decode("utf-8", "replace"), seconds)
-
-    def get(self, path: str) -> Reply:
-        return self.request("GET", path)
-
-    def post(self, path: str, data: dict | list | None = None, *, csrf: str | None = None) -> Reply:
-        data = list(data.items()) if isinstance(data, dict) else list(data or [])
-        token = csrf or self.cookies.get("csrftoken", "")
-        return self.request("POST", path, [("csrfmiddlewaretoken", token), *data])
-
-    def follow(self, reply: Reply, limit: int = 5) -> Reply:
-        while reply.status in (301, 302, 303) and limit:
-            reply = self.get(path_of(reply.location))
-            limit -= 1
-        return reply
-
-
-def path_of(location: str) -> str:
-    """The path (and query) of a redirect's Location, without its #fragment."""
-    parts = urlsplit(location)
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-
-
-def csrf_token(page: str) -> str:
-    match = _CSRF_RE.search(page)
-    return html.unescape(match.group(1)) if match else ""
-
-
-def answer_options(page: str) -> tuple[str, list[str]]:
-    """('radio' or 'checkbox', the letters) of the question form on a question page."""
-    found = _ANSWER_RE.findall(page)
-    if not found:
-        return "", []
-    return found[0][0], [letter for _, letter in found]
-
-
-_ATTEMPT_RE = re.compile(r"/attempts/(\d+)/questions/(\d+)/")
-_RESULT_RE = re.compile(r"/attempts/(\d+)/result/")
-
-
-def question_location(location: str) -> tuple[int, int] | None:
-    """(attempt id, question number) of a question URL, else None."""
-    match = _ATTEMPT_RE.search(location)
-    return (int(match.group(1)), int(match.group(2))) if match else None
-
-
-def is_result_location(location: str) -> bool:
-    return bool(_RESULT_RE.search(location))
-
-
-def start_test(client: Client, slug: str = LESSON_SLUG) -> tuple[int, Reply, Reply]:
-    """Open the test page and start a new test; returns (attempt id, page reply, start reply)."""
-    page = client.get(f"/lessons/{slug}/test/")
-    if page.status != 200:
-        raise RuntimeError(f"test page answered {page.status}")
-    start = client.post(f"/lessons/{slug}/test/", {"new": "1"}, csrf=csrf_token(page.body))
-    where = question_location(start.location) if start.status == 302 else None
-    if where is None:
-        raise RuntimeError(f"starting the test answered {start.status} {start.location!r}")
-    return where[0], page, start

@@ -1,0 +1,12 @@
+"""The fixed words of the question bank, in order: the difficulties and the question kinds.
+
+Their one home: the models' choices, the lesson loader, the interchange formats, the test
+draw, grading and the statistics all import them from here. Plain Python, so the pure
+modules (grading, blueprint, interchange) need no Django models to use them.
+"""
+
+#: A question's difficulty, easiest first: the order tests draw and reports list them in.
+DIFFICULTIES = ("easy", "medium", "hard")
+
+#: A question's kind: one correct choice, several correct choices, or True/False.
+KINDS = ("single", "multiple", "truefalse")
