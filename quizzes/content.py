@@ -2,6 +2,7 @@
 
     questions:
       blueprint: {easy: 3, medium: 4, hard: 3}   # what "Test this pattern" draws
+      exam: {minutes: 15, blueprint: {...}}      # the timed exam (blueprint: as the test's if absent)
       quiz: [question, ...]                      # the lesson's model quiz, in order
       practice: [question, ...]                  # the practice bank
 
@@ -19,7 +20,10 @@ from django.core.exceptions import ValidationError
 from courses.models import Lesson
 from courses.yamlnodes import Node
 from quizzes.grading import validate_choices, validate_no_letter_reference
-from quizzes.models import DIFFICULTIES, Choice, Hint, Kind, LessonQuizSettings, Mistake, Question, Role, SolutionStep
+from quizzes.models import (
+    DIFFICULTIES, EXAM_DEFAULT_MINUTES, Choice, Hint, Kind, LessonExamSettings, LessonQuizSettings, Mistake, Question, Role,
+    SolutionStep,
+)
 
 _PLACES = Decimal("0.0000001")
 
@@ -42,6 +46,7 @@ class ParsedQuestion:
 class ParsedSection:
     blueprint: dict | None
     questions: list[ParsedQuestion]
+    exam: dict | None = None  # LessonExamSettings fields
 
 
 def _message(exc: ValidationError) -> str:
@@ -131,8 +136,25 @@ def _question(node: Node, role: str) -> ParsedQuestion:
     )
 
 
+def _blueprint(node: Node, bank: int) -> dict[str, int]:
+    b = node.mapping(set(DIFFICULTIES))
+    blueprint = {d: b[d].integer(low=0, high=100) if d in b else 0 for d in DIFFICULTIES}
+    if sum(blueprint.values()) > bank:
+        raise node.error(f"asks for {sum(blueprint.values())} questions but the practice bank has {bank}")
+    return blueprint
+
+
+def _exam(node: Node, bank: int) -> dict:
+    f = node.mapping({"minutes", "blueprint"})
+    blueprint = _blueprint(f["blueprint"], bank) if "blueprint" in f else {d: None for d in DIFFICULTIES}
+    if "blueprint" in f and not sum(blueprint.values()):
+        raise f["blueprint"].error("asks for no questions; give at least one")
+    minutes = f["minutes"].integer(low=1, high=600) if "minutes" in f else EXAM_DEFAULT_MINUTES
+    return {"minutes": minutes, **blueprint}
+
+
 def validate_questions(node: Node) -> ParsedSection:
-    f = node.mapping({"blueprint", "quiz", "practice"})
+    f = node.mapping({"blueprint", "exam", "quiz", "practice"})
     questions: list[ParsedQuestion] = []
     seen: dict[str, int] = {}
     for role in (Role.QUIZ, Role.PRACTICE):
@@ -142,14 +164,10 @@ def validate_questions(node: Node) -> ParsedSection:
                 raise item.error(f"key '{q.key}' is already used by the question on line {seen[q.key]}")
             seen[q.key] = item.line
             questions.append(q)
-    blueprint = None
-    if "blueprint" in f:
-        b = f["blueprint"].mapping(set(DIFFICULTIES))
-        blueprint = {d: b[d].integer(low=0, high=100) if d in b else 0 for d in DIFFICULTIES}
-        bank = sum(1 for q in questions if q.role == Role.PRACTICE)
-        if sum(blueprint.values()) > bank:
-            raise f["blueprint"].error(f"asks for {sum(blueprint.values())} questions but the practice bank has {bank}")
-    return ParsedSection(blueprint=blueprint, questions=questions)
+    bank = sum(1 for q in questions if q.role == Role.PRACTICE)
+    blueprint = _blueprint(f["blueprint"], bank) if "blueprint" in f else None
+    exam = _exam(f["exam"], bank) if "exam" in f else None
+    return ParsedSection(blueprint=blueprint, questions=questions, exam=exam)
 
 
 def _replace(model, question: Question, rows: list[dict]) -> list:
@@ -161,6 +179,8 @@ def save_questions(lesson: Lesson, parsed: ParsedSection) -> None:
     """Write the section (inside the loader's transaction)."""
     if parsed.blueprint is not None:
         LessonQuizSettings.objects.update_or_create(lesson=lesson, defaults=parsed.blueprint)
+    if parsed.exam is not None:
+        LessonExamSettings.objects.update_or_create(lesson=lesson, defaults=parsed.exam)
     positions = {Role.QUIZ: 0, Role.PRACTICE: 0}
     for q in parsed.questions:
         positions[q.role] += 1
