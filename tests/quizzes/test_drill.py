@@ -1,8 +1,10 @@
 """The mistake drill: the two-in-a-row rule, which mistakes a student has shown, the rounds over
 HTTP until every mistake is fixed, anonymous progress carried over on log-in, the picker's line."""
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from quizzes import services
 from quizzes.drill import MASTERY, Answer, streak
 from quizzes.drill_selectors import drill_progress
 from quizzes.identity import Student
@@ -120,6 +122,20 @@ def test_the_drill_runs_until_each_mistake_is_right_twice_in_a_row(client, lesso
     page = drill_page(client, lesson)
     assert "Done:" in page and page.count("fixed (2 of 2 in a row)") == 2
     assert "Start the drill" not in page
+
+
+def test_a_mistake_shown_on_the_model_quiz_is_drilled_too_without_hints(client, lesson, bank, make_question):
+    quiz = make_question(role="quiz")
+    quiz.mistakes.update(text="Thinking frozen layers stop producing outputs")
+    # the model quiz keeps the authored order: A is right, B is wrong and linked to the mistake
+    client.post(reverse("quizzes:quiz_answer", args=[lesson.slug]), {"question": quiz.pk, "answer": "B"})
+    assert "Thinking frozen layers stop producing outputs" in drill_page(client, lesson)
+    client.post(reverse("quizzes:drill", args=[lesson.slug]))
+    attempt = Attempt.objects.get(mode="drill")
+    assert attempt.question_ids == [quiz.pk]
+    with pytest.raises(ValidationError) as exc:
+        services.response_use_hint(attempt=attempt, question_id=quiz.pk)
+    assert exc.value.code == services.NO_HINTS_IN_TEST
 
 
 def test_a_mistake_shown_again_comes_back(client, lesson, bank):
