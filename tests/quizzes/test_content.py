@@ -199,6 +199,9 @@ def test_exam_section_sets_the_time_limit_and_blueprint():
     exam.refresh_from_db()
     assert exam.minutes == 10 and exam.blueprint() is None
     assert exam_plan(lesson) == {"easy": 1, "medium": 1, "hard": 0}
+    load(GOOD)  # a file without `exam:` leaves the exam as it is
+    exam.refresh_from_db()
+    assert exam.minutes == 10
 
 
 @pytest.mark.django_db

@@ -260,7 +260,7 @@ def test_an_exam_hides_feedback_until_the_result(client, lesson, bank):
     assert "Question 2 of 10" in page and "Incorrect" not in page and "Show a hint" not in page
     client.post(reverse("quizzes:finish", args=[attempt.pk]))
     result = client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
-    assert "Timed exam: your results" in result and "Breakdown by difficulty" in result
+    assert "Timed exam: your results" in result and "Breakdown by difficulty" in result and "Pattern strength" in result
     assert result.count('class="solution"') == 10 and "Time used:" in result and "of 15 min 0 s" in result
 
 
