@@ -12,7 +12,9 @@ from django.urls import reverse
 
 from quizzes import exam, services
 from quizzes.identity import Student
-from quizzes.models import Attempt, ExamExtension, LessonExamSettings, LessonQuizSettings, Response
+from quizzes.models import (
+    EMPTY_EXTENSION, PARTIAL_EXAM_BLUEPRINT, Attempt, ExamExtension, LessonExamSettings, LessonQuizSettings, Response,
+)
 from quizzes.tasks import close_exam
 from tests.quizzes.test_views import letters_for
 
@@ -80,10 +82,10 @@ def test_an_extension_applies_to_exams_started_after_it(lesson, bank, clock, stu
 def test_an_extension_must_change_something():
     with pytest.raises(ValidationError) as exc:
         ExamExtension(minutes=None, extra_minutes=0).clean()
-    assert exc.value.code == "empty_extension"
+    assert exc.value.code == EMPTY_EXTENSION
     with pytest.raises(ValidationError) as exc:
         LessonExamSettings(minutes=10, easy=2, medium=None, hard=None).clean()
-    assert exc.value.code == "partial_exam_blueprint"
+    assert exc.value.code == PARTIAL_EXAM_BLUEPRINT
 
 
 def test_the_admin_sets_an_extension_for_a_student(client, lesson, bank, student, django_user_model, clock):
