@@ -223,6 +223,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# Timed exams (quizzes/exam.py): an answer arriving this long after the deadline is still
+# accepted (it was on its way); then the exam closes.
+EXAM_GRACE_SECONDS = max(0, env_int("EXAM_GRACE_SECONDS", 30))
+
 # Lab (modellab): limits and worker behaviour a deployment sets. See docs/lab.md.
 # Run time is bounded by LAB_RUN_SOFT_LIMIT_S / LAB_RUN_HARD_LIMIT_S above (Celery limits).
 LAB_MAX_CONCURRENT_RUNS_PER_USER = env_int("LAB_MAX_CONCURRENT_RUNS_PER_USER", 2)  # queued + running

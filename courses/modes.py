@@ -1,9 +1,11 @@
 """The lesson page's learning-mode picker.
 
 Each mode links to its page once that page exists (its URL name resolves); until then
-it is listed as coming, never as a dead link.
+it is listed as coming, never as a dead link. An app can give a mode a line about the
+current student's state ("Last exam: 80%") with `register_mode_state`.
 """
 from dataclasses import dataclass
+from typing import Callable
 
 from django.urls import NoReverseMatch, reverse
 
@@ -14,6 +16,7 @@ class Mode:
     label: str
     description: str
     url: str | None  # None: not available yet
+    state: str = ""  # the current student's state in this mode, if its app says one
 
     @property
     def available(self) -> bool:
@@ -26,10 +29,20 @@ _MODES = (
     ("test", "Test this pattern", "10 questions across easy, medium and hard.", "quizzes:test_start", ""),
     ("review", "Review", "Questions you missed, when they are due.", "quizzes:review", ""),
     ("lab", "Lab", "Train the model yourself on real data.", "modellab:new", ""),
+    ("exam", "Timed exam", "A test against the clock, like the real thing.", "quizzes:exam", ""),
+    ("drill", "Mistake drill", "The common mistakes you have shown, until you get them right.", "quizzes:drill", ""),
 )
 
+# Mode key -> state(lesson, request) -> a short line, or "" for none. One small function per mode.
+_STATES: dict[str, Callable[[object, object], str]] = {}
 
-def lesson_modes(lesson) -> list[Mode]:
+
+def register_mode_state(key: str, state: Callable[[object, object], str]) -> None:
+    _STATES[key] = state
+
+
+def lesson_modes(lesson, request=None) -> list[Mode]:
+    """The picker's modes; with the request, each with the current student's state."""
     modes = []
     for key, label, description, url_name, anchor in _MODES:
         try:
@@ -39,5 +52,6 @@ def lesson_modes(lesson) -> list[Mode]:
                 url = reverse(url_name) + (f"?lesson={lesson.slug}" if key == "lab" else "")
             except NoReverseMatch:
                 url = None
-        modes.append(Mode(key, label, description, url))
+        state = _STATES[key](lesson, request) if request is not None and url and key in _STATES else ""
+        modes.append(Mode(key, label, description, url, state))
     return modes

@@ -7,7 +7,10 @@ from django.utils.html import format_html
 
 from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift
 from quizzes.grading import validate_choices, validate_no_letter_reference
-from quizzes.models import Attempt, Choice, Hint, LessonQuizSettings, Mistake, Question, Response, ReviewItem, SolutionStep
+from quizzes.models import (
+    Attempt, Choice, ExamExtension, Hint, LessonExamSettings, LessonQuizSettings, Mistake, Question, Response, ReviewItem,
+    SolutionStep,
+)
 
 # Error code: a choice links a common mistake of another question.
 FOREIGN_MISTAKE = "foreign_mistake"
@@ -122,6 +125,22 @@ class QuestionAdmin(admin.ModelAdmin):
 @admin.register(LessonQuizSettings)
 class LessonQuizSettingsAdmin(admin.ModelAdmin):
     list_display = ["lesson", "easy", "medium", "hard"]
+
+
+@admin.register(LessonExamSettings)
+class LessonExamSettingsAdmin(admin.ModelAdmin):
+    list_display = ["lesson", "minutes", "easy", "medium", "hard"]
+
+
+@admin.register(ExamExtension)
+class ExamExtensionAdmin(admin.ModelAdmin):
+    """Per-student time limits (accommodations); they apply to exams started after they are saved."""
+
+    list_display = ["user", "lesson", "minutes", "extra_minutes", "reason"]
+    list_filter = ["lesson"]
+    search_fields = ["user__username", "reason"]
+    autocomplete_fields = ["user", "lesson"]
+    list_select_related = ["user", "lesson"]
 
 
 class ResponseInline(admin.TabularInline):

@@ -8,7 +8,11 @@ class QuizzesConfig(AppConfig):
 
     def ready(self):
         from courses.content import register_section
+        from courses.modes import register_mode_state
         from quizzes import signals  # noqa: F401 - connects the login handler
         from quizzes.content import save_questions, validate_questions
+        from quizzes.mode_states import drill_state, exam_state
 
         register_section("questions", validate=validate_questions, save=save_questions)
+        register_mode_state("exam", exam_state)
+        register_mode_state("drill", drill_state)

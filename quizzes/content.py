@@ -2,6 +2,7 @@
 
     questions:
       blueprint: {easy: 3, medium: 4, hard: 3}   # what "Test this pattern" draws
+      exam: {minutes: 15, blueprint: {...}}      # the timed exam (blueprint: as the test's if absent)
       quiz: [question, ...]                      # the lesson's model quiz, in order
       practice: [question, ...]                  # the practice bank
 
@@ -20,7 +21,10 @@ from courses.models import Lesson
 from courses.numbered import numbered_replace
 from courses.yamlnodes import Node
 from quizzes.grading import UNKNOWN_KIND, validate_choices, validate_no_letter_reference
-from quizzes.models import Choice, Hint, Kind, LessonQuizSettings, Mistake, Question, Role, SolutionStep
+from quizzes.models import (
+    EXAM_DEFAULT_MINUTES, Choice, Hint, Kind, LessonExamSettings, LessonQuizSettings, Mistake, Question, Role,
+    SolutionStep,
+)
 from quizzes.vocabulary import DIFFICULTIES
 
 _PLACES = Decimal("0.0000001")
@@ -32,6 +36,7 @@ UNKNOWN_DIFFICULTY = "unknown_difficulty"
 NO_SUCH_MISTAKE = "no_such_mistake"
 CORRECT_WEIGHT_DISAGREE = "correct_weight_disagree"
 BLUEPRINT_OVER_BANK = "blueprint_over_bank"
+EXAM_ASKS_NOTHING = "exam_asks_nothing"
 
 
 @dataclass
@@ -52,6 +57,7 @@ class ParsedQuestion:
 class ParsedSection:
     blueprint: dict | None
     questions: list[ParsedQuestion]
+    exam: dict | None = None  # LessonExamSettings fields
 
 
 def _prose(node: Node, **kw) -> str:
@@ -141,8 +147,27 @@ def _question(node: Node, role: str) -> ParsedQuestion:
     )
 
 
+def _blueprint(node: Node, bank: int) -> dict[str, int]:
+    b = node.mapping(set(DIFFICULTIES))
+    blueprint = {d: b[d].integer(low=0, high=100) if d in b else 0 for d in DIFFICULTIES}
+    if sum(blueprint.values()) > bank:
+        raise node.error(
+            f"asks for {sum(blueprint.values())} questions but the practice bank has {bank}", BLUEPRINT_OVER_BANK
+        )
+    return blueprint
+
+
+def _exam(node: Node, bank: int) -> dict:
+    f = node.mapping({"minutes", "blueprint"})
+    blueprint = _blueprint(f["blueprint"], bank) if "blueprint" in f else {d: None for d in DIFFICULTIES}
+    if "blueprint" in f and not sum(blueprint.values()):
+        raise f["blueprint"].error("asks for no questions; give at least one", EXAM_ASKS_NOTHING)
+    minutes = f["minutes"].integer(low=1, high=600) if "minutes" in f else EXAM_DEFAULT_MINUTES
+    return {"minutes": minutes, **blueprint}
+
+
 def validate_questions(node: Node) -> ParsedSection:
-    f = node.mapping({"blueprint", "quiz", "practice"})
+    f = node.mapping({"blueprint", "exam", "quiz", "practice"})
     questions: list[ParsedQuestion] = []
     seen: dict[str, int] = {}
     for role in (Role.QUIZ, Role.PRACTICE):
@@ -152,22 +177,18 @@ def validate_questions(node: Node) -> ParsedSection:
                 raise item.error(f"key '{q.key}' is already used by the question on line {seen[q.key]}", DUPLICATE_KEY)
             seen[q.key] = item.line
             questions.append(q)
-    blueprint = None
-    if "blueprint" in f:
-        b = f["blueprint"].mapping(set(DIFFICULTIES))
-        blueprint = {d: b[d].integer(low=0, high=100) if d in b else 0 for d in DIFFICULTIES}
-        bank = sum(1 for q in questions if q.role == Role.PRACTICE)
-        if sum(blueprint.values()) > bank:
-            raise f["blueprint"].error(
-                f"asks for {sum(blueprint.values())} questions but the practice bank has {bank}", BLUEPRINT_OVER_BANK
-            )
-    return ParsedSection(blueprint=blueprint, questions=questions)
+    bank = sum(1 for q in questions if q.role == Role.PRACTICE)
+    blueprint = _blueprint(f["blueprint"], bank) if "blueprint" in f else None
+    exam = _exam(f["exam"], bank) if "exam" in f else None
+    return ParsedSection(blueprint=blueprint, questions=questions, exam=exam)
 
 
 def save_questions(lesson: Lesson, parsed: ParsedSection) -> None:
     """Write the section (inside the loader's transaction)."""
     if parsed.blueprint is not None:
         LessonQuizSettings.objects.update_or_create(lesson=lesson, defaults=parsed.blueprint)
+    if parsed.exam is not None:
+        LessonExamSettings.objects.update_or_create(lesson=lesson, defaults=parsed.exam)
     positions = {Role.QUIZ: 0, Role.PRACTICE: 0}
     for q in parsed.questions:
         positions[q.role] += 1

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from courses.models import Lesson
 from quizzes.blueprint import DEFAULT_BLUEPRINT
+from quizzes import exam
 from quizzes.grading import letter
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, Mode, Question, Response, ReviewItem, Role
@@ -107,10 +108,15 @@ def shown_question(question: Question, order: list[int], response: Response | No
 
 
 def attempt_get(*, pk: int, student: Student) -> Attempt:
-    """The student's own attempt, or 404: nobody sees another student's attempts."""
+    """The student's own attempt, or 404: nobody sees another student's attempts.
+
+    An exam past its deadline and grace period is finished first (quizzes/exam.py), so what
+    the student sees never depends on the closing task having run.
+    """
     if not student.known:
         raise Http404("No such attempt.")
-    return get_object_or_404(Attempt.objects.select_related("lesson", "lesson__course"), pk=pk, **student.owner_filter())
+    attempt = get_object_or_404(Attempt.objects.select_related("lesson", "lesson__course"), pk=pk, **student.owner_filter())
+    return exam.exam_close(attempt=attempt) if attempt.deadline and not attempt.finished else attempt
 
 
 def attempt_question(*, attempt: Attempt, number: int) -> ShownQuestion:
@@ -124,9 +130,9 @@ def attempt_question(*, attempt: Attempt, number: int) -> ShownQuestion:
     qid = attempt.question_ids[number - 1]
     response = Response.objects.filter(attempt=attempt, question_id=qid).first()
     related = [Prefetch("choices", queryset=Choice.objects.select_related("mistake"))]
-    if attempt.mode != Mode.TEST or response is not None:
+    if not attempt.feedback_at_end or response is not None:
         related.append("hints")
-    if attempt.mode != Mode.TEST and response is not None and response.answered:
+    if not attempt.feedback_at_end and response is not None and response.answered:
         related += ["steps", "mistakes"]
     question = get_object_or_404(Question.objects.prefetch_related(*related), pk=qid)
     return shown_question(question, attempt.choice_orders.get(str(qid), []), response, number)

@@ -7,6 +7,7 @@ finished attempt.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -28,6 +29,7 @@ NO_CHOICE = "no_choice"
 UNKNOWN_CHOICE = "unknown_choice"
 NOTHING_TO_ASK = "nothing_to_ask"
 NO_HINTS_IN_TEST = "no_hints_in_test"
+EXAM_TIME_UP = "exam_time_up"
 
 
 class AttemptFinished(ValidationError):
@@ -46,11 +48,11 @@ def _choice_orders(questions: list[Question], *, attempt: Attempt) -> dict[str, 
     return orders
 
 
-def _test_draw(*, student: Student, lesson: Lesson, seed: int) -> list[int]:
+def _test_draw(*, student: Student, lesson: Lesson, seed: int, plan: dict[str, int]) -> list[int]:
     pool = practice_bank(lesson=lesson).values_list("id", "difficulty")
     return blueprint_mod.draw(
         [blueprint_mod.Candidate(i, d) for i, d in pool],
-        blueprint=lesson_test_blueprint(lesson=lesson), seen=question_ids_seen(student=student, lesson=lesson),
+        blueprint=plan, seen=question_ids_seen(student=student, lesson=lesson),
         seed=seed,
     )
 
@@ -60,11 +62,15 @@ def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: 
     """Start an attempt; its questions and choice orders are fixed now.
 
     question_ids (practice: a retry of the missed ones; review: the due ones) narrows the set.
+    An exam also gets its deadline, and the task that closes it is queued on commit.
     """
+    from quizzes import exam
+
     seed = secrets.randbits(31)
     active = Question.objects.filter(lesson=lesson, active=True)
-    if mode == Mode.TEST:
-        ids = _test_draw(student=student, lesson=lesson, seed=seed)
+    if mode in (Mode.TEST, Mode.EXAM):
+        plan = exam.exam_plan(lesson) if mode == Mode.EXAM else lesson_test_blueprint(lesson=lesson)
+        ids = _test_draw(student=student, lesson=lesson, seed=seed, plan=plan)
     elif mode == Mode.QUIZ:
         ids = list(active.filter(role=Role.QUIZ).values_list("id", flat=True))
     else:
@@ -79,12 +85,22 @@ def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: 
     attempt = Attempt.objects.create(mode=mode, lesson=lesson, seed=seed, question_ids=ids, **student.owner_fields())
     questions = Question.objects.filter(id__in=ids).prefetch_related("choices")
     attempt.choice_orders = _choice_orders(list(questions), attempt=attempt)
-    attempt.save(update_fields=["choice_orders"])
+    if mode == Mode.EXAM:
+        attempt.deadline = attempt.started_at + timedelta(minutes=exam.exam_limit(student=student, lesson=lesson).minutes)
+        exam.exam_schedule_close(attempt)
+    attempt.save(update_fields=["choice_orders", "deadline"])
     return attempt
 
 
 def _locked(attempt: Attempt, question_id: int) -> Attempt:
+    from quizzes import exam
+
     locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if exam.answers_closed(locked, timezone.now()):
+        raise ValidationError(
+            "Time is up: this exam ended at %(deadline)s UTC, so this answer was not saved. The answers you sent in time are kept.",
+            code=EXAM_TIME_UP, params={"deadline": f"{locked.deadline:%H:%M:%S}"},
+        )
     if locked.finished:
         raise AttemptFinished()
     if question_id not in locked.question_ids:
@@ -96,8 +112,8 @@ def _locked(attempt: Attempt, question_id: int) -> Attempt:
 def response_use_hint(*, attempt: Attempt, question_id: int) -> Response:
     """Reveal one more hint for a question not yet answered; the count is kept on the response."""
     locked = _locked(attempt, question_id)
-    if locked.mode == Mode.TEST:
-        raise ValidationError("Hints are not available during a test.", code=NO_HINTS_IN_TEST)
+    if not locked.offers_hints:
+        raise ValidationError("Hints are not available here: a test, an exam or a drill is answered on your own.", code=NO_HINTS_IN_TEST)
     response, _ = Response.objects.get_or_create(
         attempt=locked, question_id=question_id,
         defaults={"shown_choice_ids": locked.choice_orders.get(str(question_id), [])},

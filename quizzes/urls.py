@@ -1,7 +1,7 @@
 """URLs of the quiz pages: the model quiz, practice, tests, reviews, attempts, progress and sign-up."""
 from django.urls import path
 
-from quizzes import views
+from quizzes import drill_views, exam_views, views
 
 app_name = "quizzes"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("lessons/<slug:slug>/practice/", views.practice, name="practice"),
     path("lessons/<slug:slug>/test/", views.test_start, name="test_start"),
     path("lessons/<slug:slug>/review/", views.review, name="review"),
+    path("lessons/<slug:slug>/exam/", exam_views.exam_start, name="exam"),
+    path("lessons/<slug:slug>/drill/", drill_views.drill, name="drill"),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt"),
     path("attempts/<int:pk>/questions/<int:number>/", views.attempt_question, name="question"),
     path("attempts/<int:pk>/questions/<int:number>/answer/", views.answer, name="answer"),

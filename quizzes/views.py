@@ -11,7 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.ratelimit import rate_limit
-from quizzes import selectors, services
+from quizzes import exam, selectors, services
+from quizzes.drill_selectors import drill_question_progress
 from quizzes.forms import SignupForm, answer_letters
 from quizzes.identity import student_for
 from quizzes.models import Mode
@@ -137,14 +138,16 @@ def attempt_detail(request, pk):
 def attempt_question(request, pk, number):
     attempt = selectors.attempt_get(pk=pk, student=student_for(request))
     shown = selectors.attempt_question(attempt=attempt, number=number)
-    if attempt.mode == Mode.TEST and attempt.finished:
+    if attempt.feedback_at_end and exam.exam_close(attempt=attempt, at_deadline=True).finished:
         return redirect(reverse("quizzes:result", args=[attempt.pk]) + f"#q-{number}")
     return render(request, "quizzes/question.html", {
         "attempt": attempt, "lesson": attempt.lesson, "shown": shown,
         "total": len(attempt.question_ids),
         "answered_count": selectors.attempt_answered_count(attempt=attempt),
         # in a test nothing about correctness shows until the attempt is finished
-        "reveal": shown.answered and attempt.mode != Mode.TEST,
+        "reveal": shown.answered and not attempt.feedback_at_end,
+        "clock": exam.exam_clock(attempt),
+        "drill": drill_question_progress(attempt=attempt, question=shown.question),
     })
 
 
@@ -159,10 +162,10 @@ def answer(request, pk, number):
         )
     except ValidationError as exc:
         _error(request, exc)
-        if getattr(exc, "code", "") == services.ATTEMPT_FINISHED:
+        if getattr(exc, "code", "") in (services.ATTEMPT_FINISHED, services.EXAM_TIME_UP):
             return redirect("quizzes:result", attempt.pk)
         return redirect(_question_url(attempt, number))
-    if attempt.mode == Mode.TEST:
+    if attempt.feedback_at_end:
         attempt.refresh_from_db()
         if attempt.finished:
             return redirect("quizzes:result", attempt.pk)
@@ -191,8 +194,9 @@ def finish(request, pk):
 
 def result(request, pk):
     attempt = selectors.attempt_get(pk=pk, student=student_for(request))
+    exam.exam_close(attempt=attempt, at_deadline=True)
     if not attempt.finished:
-        if attempt.mode == Mode.TEST:
+        if attempt.feedback_at_end:
             messages.info(request, "Finish the test to see your score and the solutions.")
         return redirect("quizzes:attempt", attempt.pk)
     shown = selectors.attempt_questions(attempt=attempt)

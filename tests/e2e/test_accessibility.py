@@ -3,15 +3,18 @@
 axe-core is vendored (tests/e2e/vendor/axe.min.js, MPL-2.0, from the npm registry); the test
 injects it into each page and runs it with its default rules (WCAG 2 A/AA and best practices).
 """
+import re
 from pathlib import Path
 
 import pytest
 
 from courses.content import load_lesson_file
+from courses.models import Lesson
 from modellab import services, storage
 from modellab.models import Dataset, Experiment
 from quizzes.models import Attempt, Choice, Mode
 from tests.conftest import SEED_LESSON
+from tests.e2e.test_exam_and_drill import right_positions, show_mistakes
 from tests.modellab.conftest import png_bytes
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
@@ -176,3 +179,51 @@ def test_lab_form_and_experiment_page_have_no_serious_axe_violations(site, page,
     assert_accessible(page, screenshot, "lab-experiment-queued")
     page.goto(f"{url}/lab/datasets/{experiment.dataset_id}/")
     assert_accessible(page, screenshot, "lab-dataset")
+
+
+def test_timed_exam_pages_have_no_serious_axe_violations(site, page, screenshot):
+    url, _ = site
+    log_in(page, url)
+    page.goto(url + LESSON_PATH + "exam/")
+    assert_accessible(page, screenshot, "exam-start")
+    page.get_by_role("button", name="Start the exam").click()
+    page.wait_for_url("**/questions/1/**")
+    page.wait_for_function("/:/.test(document.getElementById('exam-time-left').textContent)")  # ticking
+    assert_accessible(page, screenshot, "exam-question")
+    page.get_by_role("button", name=re.compile("Finish the exam")).click()
+    page.wait_for_url("**/result/")
+    assert_accessible(page, screenshot, "exam-result")
+    page.goto(url + LESSON_PATH + "exam/")  # now with the last exam's score
+    assert_accessible(page, screenshot, "exam-start-after")
+
+
+def test_mistake_drill_pages_have_no_serious_axe_violations(site, page, screenshot):
+    url, user = site
+    log_in(page, url)
+    page.goto(url + LESSON_PATH + "drill/")
+    assert "not shown any" in page.locator(".drill-none").inner_text()
+    assert_accessible(page, screenshot, "drill-none")
+    lesson = Lesson.objects.get()
+    show_mistakes(user, lesson, 1)
+    page.reload()
+    assert_accessible(page, screenshot, "drill-start")
+    page.get_by_role("button", name=re.compile("Start the drill")).click()
+    page.wait_for_url("**/questions/1/**")
+    assert_accessible(page, screenshot, "drill-question")
+    (attempt,) = Attempt.objects.filter(user=user, mode=Mode.DRILL)
+    for i in right_positions(attempt, attempt.question_ids[0]):
+        page.locator("input[name=answer]").nth(i).check()
+    page.get_by_role("button", name="Check answer").click()
+    page.locator(".solution").wait_for()
+    assert_accessible(page, screenshot, "drill-feedback")
+    # a second right round fixes the mistake: the page says the drill is done
+    page.goto(url + LESSON_PATH + "drill/")
+    page.get_by_role("button", name=re.compile("Start the drill")).click()
+    page.wait_for_url("**/questions/1/**")
+    attempt = Attempt.objects.filter(user=user, mode=Mode.DRILL).latest("id")
+    for i in right_positions(attempt, attempt.question_ids[0]):
+        page.locator("input[name=answer]").nth(i).check()
+    page.get_by_role("button", name="Check answer").click()
+    page.get_by_role("link", name="Continue the drill").click()
+    page.locator(".drill-done").wait_for()
+    assert_accessible(page, screenshot, "drill-done")

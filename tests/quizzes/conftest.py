@@ -1,4 +1,5 @@
-"""Fixtures for the quiz app: a bare lesson and a question factory."""
+"""Fixtures for the quiz app: a bare lesson, a question factory and a clock the test controls."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -40,3 +41,24 @@ def make_question(lesson):
         return q
 
     return make
+
+
+class Clock:
+    """What django.utils.timezone.now returns while the `clock` fixture is active."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def advance(self, **delta):
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Time under the test's control, starting now: code that asks `timezone.now()` (auto_now
+    fields included) sees `clock.now`; `clock.advance(minutes=16)` moves it."""
+    from django.utils import timezone
+
+    current = Clock(timezone.now())
+    monkeypatch.setattr(timezone, "now", lambda: current.now)
+    return current

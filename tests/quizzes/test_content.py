@@ -10,7 +10,7 @@ from courses.content import load_lesson_text
 from courses.markdown import render_markdown
 from quizzes import content, grading
 from quizzes.grading import find_letter_reference
-from quizzes.models import Attempt, Choice, LessonQuizSettings, Question, Response
+from quizzes.models import Attempt, Choice, LessonExamSettings, LessonQuizSettings, Question, Response
 
 HEAD = """\
 course: {slug: c, title: Course, track: ml}
@@ -195,3 +195,41 @@ def test_loader_section_is_registered():
 
     assert "questions" in _SECTIONS
 
+
+
+EXAM = GOOD.replace("  blueprint: {easy: 1, medium: 1}\n", "  blueprint: {easy: 1, medium: 1}\n  exam: {minutes: 20, blueprint: {medium: 1}}\n")
+
+
+@pytest.mark.django_db
+def test_exam_section_sets_the_time_limit_and_blueprint():
+    """`exam:` sets the timed exam's minutes and draw; without a blueprint it draws as the test."""
+    from quizzes.exam import exam_plan
+
+    lesson = load(EXAM)
+    exam = LessonExamSettings.objects.get(lesson=lesson)
+    assert exam.minutes == 20 and exam_plan(lesson) == {"easy": 0, "medium": 1, "hard": 0}
+    load(EXAM.replace("exam: {minutes: 20, blueprint: {medium: 1}}", "exam: {minutes: 10}"))
+    exam.refresh_from_db()
+    assert exam.minutes == 10 and exam.blueprint() is None
+    assert exam_plan(lesson) == {"easy": 1, "medium": 1, "hard": 0}
+    load(GOOD)  # a file without `exam:` leaves the exam as it is
+    exam.refresh_from_db()
+    assert exam.minutes == 10
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "new, field, words",
+    [
+        ("exam: {minutes: 0}", "exam.minutes", "below the minimum 1"),
+        ("exam: {minutes: soon}", "exam.minutes", "not a whole number"),
+        ("exam: {minutes: 20, blueprint: {hard: 3}}", "exam.blueprint", "practice bank has 2"),
+        ("exam: {minutes: 20, blueprint: {easy: 0}}", "exam.blueprint", "asks for no questions"),
+        ("exam: {minutes: 20, seconds: 5}", "exam.seconds", "unknown field"),
+    ],
+)
+def test_exam_section_errors_name_line_and_field(new, field, words):
+    error = error_for(_replace_line(EXAM, "exam: {minutes: 20, blueprint: {medium: 1}}", new))
+    assert error.params["source"] == "lesson.yaml" and error.params["line"] == 5, error
+    assert field in error.params["field"] and words in error.params["problem"], error
+    assert not Question.objects.exists() and not LessonExamSettings.objects.exists()

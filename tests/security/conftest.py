@@ -13,7 +13,8 @@ from modellab import storage
 from modellab.models import Dataset, EpochRecord, Experiment
 from quizzes import services as quiz_services
 from quizzes.identity import Student
-from quizzes.models import Attempt, LessonQuizSettings, Mode, Question, ReviewItem, Role
+from quizzes.grading import letter
+from quizzes.models import Attempt, Choice, ExamExtension, LessonExamSettings, LessonQuizSettings, Mode, Question, ReviewItem, Role
 from tests.conftest import SEED_LESSON
 from tests.modellab.conftest import png_bytes
 
@@ -27,7 +28,9 @@ class World:
     course: Course
     question: Question
     practice: Attempt  # student A's unfinished practice attempt
-    test_done: Attempt  # student A's finished test
+    test_done: Attempt  # student A's finished test, its one answer showing a common mistake
+    exam: Attempt  # student A's timed exam, running
+    drill: Attempt  # student A's mistake drill round, running
     dataset: Dataset  # student A's upload
     experiment: Experiment  # student A's finished run
     experiment2: Experiment  # student A's queued run
@@ -78,6 +81,16 @@ def lab_media(settings, tmp_path):
     return Path(settings.MEDIA_ROOT)
 
 
+def _mistake_answer(attempt: Attempt) -> tuple[int, str]:
+    """A question of the attempt and the letter of a wrong choice that shows a common mistake."""
+    for qid in attempt.question_ids:
+        for i, cid in enumerate(attempt.choice_orders[str(qid)]):
+            choice = Choice.objects.get(pk=cid)
+            if choice.mistake_id and not choice.is_correct:
+                return qid, letter(i)
+    raise AssertionError("the seed lesson's test has no choice linked to a common mistake")
+
+
 @pytest.fixture
 def world(db, django_user_model, lab_media) -> World:
     lesson = load_lesson_file(SEED_LESSON).lesson
@@ -92,9 +105,12 @@ def world(db, django_user_model, lab_media) -> World:
     student = Student(user_id=alice.pk)
     practice = quiz_services.attempt_start(student=student, lesson=lesson, mode=Mode.PRACTICE)
     test_done = quiz_services.attempt_start(student=student, lesson=lesson, mode=Mode.TEST)
-    quiz_services.response_submit(attempt=test_done, question_id=test_done.question_ids[0], letters=["A"])
+    shown_qid, shown_letter = _mistake_answer(test_done)
+    quiz_services.response_submit(attempt=test_done, question_id=shown_qid, letters=[shown_letter])
     quiz_services.attempt_finish(attempt=test_done)
     test_done.refresh_from_db()
+    exam = quiz_services.attempt_start(student=student, lesson=lesson, mode=Mode.EXAM)
+    drill = quiz_services.attempt_start(student=student, lesson=lesson, mode=Mode.DRILL, question_ids=[shown_qid])
     question = Question.objects.filter(lesson=lesson, role=Role.PRACTICE).first()
     review_item = ReviewItem.objects.filter(user=alice).first() or ReviewItem.objects.create(
         question=question, user=alice, due_at=timezone.now()
@@ -113,10 +129,14 @@ def world(db, django_user_model, lab_media) -> World:
         EpochRecord.objects.create(experiment=experiment, epoch=epoch, train_loss=1.0 / epoch, train_accuracy=0.5,
                                    val_loss=1.0 / epoch, val_accuracy=0.5, seconds=0.1)
     experiment2 = Experiment.objects.create(**common, strategy="features", status=Experiment.Status.QUEUED, queued_at=now)
+    exam_settings = LessonExamSettings.objects.get(lesson=lesson)
+    extension = ExamExtension.objects.create(lesson=lesson, user=bob, extra_minutes=10, reason="accommodation")
     objects = {
         type(o): o
-        for o in (alice, group, course, lesson, question, quiz_settings, test_done, review_item, dataset, experiment)
+        for o in (alice, group, course, lesson, question, quiz_settings, test_done, review_item, dataset, experiment,
+                  exam_settings, extension)
     }
     return World(lesson=lesson, draft=draft, course=course, question=question, practice=practice, test_done=test_done,
+                 exam=exam, drill=drill,
                  dataset=dataset, experiment=experiment, experiment2=experiment2, alice=alice, bob=bob, admin=admin,
                  group=group, objects=objects)

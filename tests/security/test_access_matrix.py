@@ -127,6 +127,10 @@ RULES: dict[str, Rule] = {
     "quizzes:practice": Rule(r("quizzes:practice", LESSON), everyone(200), everyone(REDIRECT)),
     "quizzes:test_start": Rule(r("quizzes:test_start", LESSON), everyone(200), everyone(REDIRECT)),
     "quizzes:review": Rule(r("quizzes:review", LESSON), everyone(200), everyone(REDIRECT)),
+    "quizzes:exam": Rule(r("quizzes:exam", LESSON), everyone(200), everyone(REDIRECT),
+                         notes="A resumes her running exam; the others start one"),
+    "quizzes:drill": Rule(r("quizzes:drill", LESSON), everyone(200), everyone(REDIRECT),
+                          notes="A resumes her drill round; the others have no mistakes and are sent back"),
     # quizzes: one attempt of A
     "quizzes:attempt": Rule(r("quizzes:attempt", PRACTICE), (404, REDIRECT, 404, 404)),
     "quizzes:question": Rule(r("quizzes:question", PRACTICE, 1), OWNER_ONLY),
@@ -350,7 +354,8 @@ def test_staff_without_permissions_cannot_use_the_question_pages(world, django_u
 def test_an_unpublished_lesson_is_404_except_in_the_staff_preview(world):
     for role in ("anon", "owner", "admin"):
         client = client_for(role, world)
-        for name in ("courses:lesson", "quizzes:practice", "quizzes:test_start", "quizzes:review"):
+        for name in ("courses:lesson", "quizzes:practice", "quizzes:test_start", "quizzes:review", "quizzes:exam",
+                     "quizzes:drill"):
             assert client.get(reverse(name, args=[world.draft.slug])).status_code == 404, (role, name)
         assert client.post(reverse("quizzes:test_start", args=[world.draft.slug])).status_code == 404, role
     assert client_for("admin", world).get(reverse("courses:lesson_preview", args=[world.draft.slug])).status_code == 200

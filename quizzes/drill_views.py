@@ -1,0 +1,32 @@
+"""The mistake drill's page: the mistakes the student has shown, their progress, and each round's start."""
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from quizzes import selectors
+from quizzes.drill_selectors import drill_progress, drill_question_ids
+from quizzes.identity import student_for
+from quizzes.models import Mode
+from quizzes.views import _start
+
+
+@require_http_methods(["GET", "POST"])
+def drill(request, slug):
+    """GET: the mistakes shown and how far along each is. POST: resume the round in progress, or
+    start one that asks each question with a mistake not yet fixed."""
+    lesson = selectors.lesson_get(slug=slug)
+    student = student_for(request)
+    unfinished = selectors.attempt_unfinished(student=student, lesson=lesson, mode=Mode.DRILL)
+    progress = drill_progress(student=student, lesson=lesson)
+    if request.method == "POST":
+        if unfinished:
+            return redirect("quizzes:attempt", unfinished.pk)
+        ids = drill_question_ids(progress)
+        if not ids:
+            messages.info(request, "There is nothing to drill: no common mistake of yours is left to fix.")
+            return redirect(request.path)
+        return _start(request, lesson, Mode.DRILL, ids)
+    return render(request, "quizzes/drill.html", {
+        "lesson": lesson, "progress": progress, "left": sum(1 for p in progress if not p.done),
+        "unfinished": unfinished,
+    })

@@ -1,0 +1,24 @@
+"""Celery tasks of the quiz app: thin, they load by id and call one service.
+
+They run on the ``default`` queue (the CELERY_TASK_DEFAULT_QUEUE; only ``modellab.tasks.*``
+is routed to ``gpu``), which `make run`'s worker consumes with ``-Q gpu,default``.
+"""
+from celery import shared_task
+
+from quizzes import exam
+from quizzes.models import Attempt
+
+# A worker whose clock runs behind the web server's may run the close before the exam's
+# grace period ends by its own clock: then it tries again at that moment, a few times at most.
+CLOSE_RETRIES = 3
+
+
+@shared_task(bind=True, acks_late=True, max_retries=CLOSE_RETRIES)
+def close_exam(self, attempt_id: int) -> None:
+    """Finish exam attempt ``attempt_id`` once its time and grace period are over."""
+    attempt = Attempt.objects.filter(pk=attempt_id).first()
+    if attempt is None or attempt.deadline is None:
+        return
+    attempt = exam.exam_close(attempt=attempt)
+    if not attempt.finished:
+        raise self.retry(eta=attempt.deadline + exam.grace())
