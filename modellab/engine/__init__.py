@@ -4,8 +4,8 @@ No Django imports and no printing (``logging`` only). The web layer builds a
 :class:`RunConfig`, calls :func:`run` (usually in a worker) with an ``on_epoch_end``
 callback for progress, and stores the returned :class:`RunResult` (``to_dict()``).
 
-Modules: ``backbones`` (registry, weights), ``data`` (uploads, built-in datasets,
-splits, preprocessing), ``cache`` (feature cache), ``training`` (``run``),
+Modules: ``backbones`` (registry, weights), ``upload`` (zip uploads), ``builtin``
+(built-in datasets), ``data`` (scan, hash, splits, preprocessing), ``cache`` (feature cache), ``training`` (``run``),
 ``evaluate`` (reports, saved models, ``predict_image``), ``config`` (dataclasses).
 """
 
@@ -21,18 +21,10 @@ from .backbones import (
 from .errors import EngineError
 from .cache import FeatureCache, FeatureKey
 from .config import EpochStats, RunConfig, RunResult
-from .data import (
-    DatasetError,
-    DatasetReport,
-    SkippedFile,
-    UploadLimits,
-    content_hash,
-    materialize_cifar10,
-    materialize_digits,
-    prepare_upload,
-    scan_image_folder,
-    stratified_split,
-)
+from .builtin import materialize_cifar10, materialize_digits
+from .data import DatasetReport, SkippedFile, content_hash, scan_image_folder, stratified_split
+from .errors import DatasetError
+from .upload import UploadLimits, prepare_upload
 from .evaluate import load_model, predict_image
 from .training import RunCancelled, run
 
