@@ -4,26 +4,18 @@ No Django imports and no printing (``logging`` only). The web layer builds a
 :class:`RunConfig`, calls :func:`run` (usually in a worker) with an ``on_epoch_end``
 callback for progress, and stores the returned :class:`RunResult` (``to_dict()``).
 
-Modules: ``backbones`` (registry, weights), ``upload`` (zip uploads), ``builtin``
+Modules: ``backbones`` (registry), ``adapters`` (network families), ``weights``
+(pins, verify, download), ``model`` (classifier, shape trace), ``upload`` (zip uploads), ``builtin``
 (built-in datasets), ``data`` (scan, hash, splits, preprocessing), ``cache`` (feature cache), ``training`` (``run``),
 ``evaluate`` (reports, saved models, ``predict_image``), ``config`` (dataclasses).
 """
 
-from .backbones import (
-    BackboneInfo,
-    BackboneUnavailable,
-    WeightsMismatch,
-    build_backbone,
-    fetch_weights,
-    imagenet_categories,
-    list_backbones,
-)
-from .errors import EngineError
+from .backbones import BackboneInfo, build_backbone, fetch_weights, imagenet_categories, list_backbones
 from .cache import FeatureCache, FeatureKey
 from .config import EpochStats, RunConfig, RunResult
 from .builtin import materialize_cifar10, materialize_digits
 from .data import DatasetReport, SkippedFile, content_hash, scan_image_folder, stratified_split
-from .errors import DatasetError
+from .errors import BackboneUnavailable, DatasetError, EngineError, WeightsMismatch
 from .upload import UploadLimits, prepare_upload
 from .evaluate import load_model, predict_image
 from .training import RunCancelled, run

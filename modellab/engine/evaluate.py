@@ -4,7 +4,7 @@ A saved model is two files in the run's output directory:
 
 * ``model.pt``  - ``torch.save`` of a state dict: the linear head only (strategy
   ``features``: the backbone is the registry's pretrained one) or the whole
-  :class:`~modellab.engine.backbones.Classifier` (``finetune`` / ``scratch``);
+  :class:`~modellab.engine.model.Classifier` (``finetune`` / ``scratch``);
 * ``model.json`` - metadata: backbone, strategy, class names, preprocessing.
 """
 
@@ -18,7 +18,8 @@ from typing import Any, Sequence
 import torch
 from PIL import Image
 
-from .backbones import Classifier, build_backbone
+from .backbones import build_backbone
+from .model import Classifier
 from .data import eval_transform, load_rgb, to_rgb
 
 MODEL_FORMAT = 1

@@ -28,7 +28,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from .backbones import Backbone, Classifier, build_backbone, get_spec, pool, require_available, shape_trace
+from .backbones import build_backbone, get_spec, require_available
+from .model import Backbone, Classifier, pool, shape_trace
 from .cache import FeatureCache, FeatureKey
 from .config import EpochStats, RunConfig, RunResult
 from .data import (
