@@ -7,7 +7,8 @@ callback for progress, and stores the returned :class:`RunResult` (``to_dict()``
 Modules: ``backbones`` (registry), ``adapters`` (network families), ``weights``
 (pins, verify, download), ``model`` (classifier, shape trace), ``upload`` (zip uploads), ``builtin``
 (built-in datasets), ``data`` (scan, hash, splits, preprocessing), ``cache`` (feature cache), ``training`` (``run``),
-``evaluate`` (reports, saved models, ``predict_image``), ``config`` (dataclasses).
+``report`` (per-class accuracy, confusion, top-k),
+``checkpoint`` (saved models, ``predict_image``), ``config`` (dataclasses).
 """
 
 from .backbones import BackboneInfo, build_backbone, fetch_weights, imagenet_categories, list_backbones
@@ -17,7 +18,7 @@ from .builtin import materialize_cifar10, materialize_digits
 from .data import DatasetReport, SkippedFile, content_hash, scan_image_folder, stratified_split
 from .errors import BackboneUnavailable, DatasetError, EngineError, WeightsMismatch
 from .upload import UploadLimits, prepare_upload
-from .evaluate import load_model, predict_image
+from .checkpoint import load_model, predict_image
 from .training import RunCancelled, run
 
 __all__ = [

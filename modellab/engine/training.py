@@ -41,7 +41,8 @@ from .data import (
     stratified_split,
     train_transform,
 )
-from .evaluate import save_model, summarize
+from .checkpoint import save_model
+from .report import summarize
 
 log = logging.getLogger(__name__)
 
