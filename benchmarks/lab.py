@@ -35,7 +35,8 @@ from torch.utils.data import DataLoader
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from modellab.engine import RunConfig, build_backbone, materialize_digits, run  # noqa: E402
-from modellab.engine.backbones import Classifier, get_spec, pool  # noqa: E402
+from modellab.engine.backbones import get_spec  # noqa: E402
+from modellab.engine.model import Classifier, pool  # noqa: E402
 from modellab.engine.data import (  # noqa: E402
     ImageFolderDataset,
     eval_transform,

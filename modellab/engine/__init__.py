@@ -4,37 +4,36 @@ No Django imports and no printing (``logging`` only). The web layer builds a
 :class:`RunConfig`, calls :func:`run` (usually in a worker) with an ``on_epoch_end``
 callback for progress, and stores the returned :class:`RunResult` (``to_dict()``).
 
-Modules: ``backbones`` (registry, weights), ``data`` (uploads, built-in datasets,
-splits, preprocessing), ``cache`` (feature cache), ``training`` (``run``),
-``evaluate`` (reports, saved models, ``predict_image``), ``config`` (dataclasses).
+Modules, one job each:
+
+* ``config`` - RunConfig, EpochStats, RunResult (plain dataclasses);
+* ``errors`` - EngineError and its kinds (DatasetError, BackboneUnavailable, WeightsMismatch);
+* ``upload`` - an untrusted zip made into a dataset directory (limits, skip reasons);
+* ``builtin`` - offline built-in datasets (handwritten digits, CIFAR-10 from a local archive);
+* ``data`` - dataset directories: scan, content hash, split, transforms, the torch Dataset;
+* ``backbones`` - the registry: which backbones exist, availability, building, fetching;
+* ``adapters`` - each network family's architecture and weight loading (timm, torchvision, tiny);
+* ``weights`` - sha256 pins, verifying a weights file, downloading one;
+* ``model`` - Backbone and Classifier (pooling, new head, frozen part), the shape trace;
+* ``cache`` - the feature cache;
+* ``loop`` - ``train_one_epoch`` and ``evaluate``, shared by every strategy;
+* ``strategy`` - what a strategy gets (RunData) and hands the loop (Setup);
+* ``features`` / ``network`` - the strategies (cached features + head; finetune and scratch);
+* ``training`` - ``run``: the entry point;
+* ``report`` - per-class accuracy, confusion matrix, top-k predictions;
+* ``checkpoint`` - saved models and ``predict_image``.
 """
 
-from .backbones import (
-    BackboneInfo,
-    BackboneUnavailable,
-    WeightsMismatch,
-    build_backbone,
-    fetch_weights,
-    imagenet_categories,
-    list_backbones,
-)
-from .errors import EngineError
+from .backbones import BackboneInfo, build_backbone, fetch_weights, imagenet_categories, list_backbones
+from .builtin import materialize_cifar10, materialize_digits
 from .cache import FeatureCache, FeatureKey
+from .checkpoint import load_model, predict_image
 from .config import EpochStats, RunConfig, RunResult
-from .data import (
-    DatasetError,
-    DatasetReport,
-    SkippedFile,
-    UploadLimits,
-    content_hash,
-    materialize_cifar10,
-    materialize_digits,
-    prepare_upload,
-    scan_image_folder,
-    stratified_split,
-)
-from .evaluate import load_model, predict_image
-from .training import RunCancelled, run
+from .data import DatasetReport, SkippedFile, content_hash, scan_image_folder, stratified_split
+from .errors import BackboneUnavailable, DatasetError, EngineError, WeightsMismatch
+from .loop import RunCancelled
+from .training import run
+from .upload import UploadLimits, prepare_upload
 
 __all__ = [
     "BackboneInfo",

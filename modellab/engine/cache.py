@@ -1,4 +1,4 @@
-"""On-disk cache of extracted backbone features.
+"""On-disk cache of extracted backbone features, one file per key.
 
 The key covers everything that changes the features: the dataset's content hash, the
 backbone name, its weights identity (sha256), the preprocessing (input size, mean, std)
@@ -6,8 +6,9 @@ and the augmentation (number of cached views; 0 without augmentation). It does n
 cover the split, seed of the head or epochs: those only change what is done with the
 features, so runs that differ only there share one extraction.
 
-Writes are atomic (a temporary file in the cache directory, then ``os.replace``): two
-runs extracting the same key at once both succeed and readers never see a partial file.
+Writes are atomic (``common.files.atomic_write``: a temporary file in the cache directory,
+then a rename): two runs extracting the same key at once both succeed and readers never
+see a partial file.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from common.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -68,17 +70,7 @@ class FeatureCache:
 
     def save(self, key: FeatureKey, payload: dict[str, Any]) -> Path:
         """Atomically write ``payload`` (tensors, lists, str, numbers) under ``key``."""
-        self.dir.mkdir(parents=True, exist_ok=True)
         path = self.path(key)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-features-", suffix=".pt", dir=self.dir)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                torch.save({**payload, "key": key.digest()}, fh)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        with atomic_write(path) as fh:
+            torch.save({**payload, "key": key.digest()}, fh)
         return path

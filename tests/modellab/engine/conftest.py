@@ -1,9 +1,10 @@
-"""Fixtures for the engine tests: tiny generated image datasets (no network, no downloads)."""
+"""Fixtures for the engine tests: tiny generated image datasets and an empty weights folder (no network, no downloads)."""
 
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 COLOURS = {"red": (210, 40, 40), "green": (40, 190, 60), "blue": (40, 60, 210)}
@@ -26,3 +27,12 @@ def make_toy_dataset(root: Path, per_class: int = 15, size: int = 32, seed: int 
 @pytest.fixture
 def toy_dataset(tmp_path: Path) -> Path:
     return make_toy_dataset(tmp_path / "toy")
+
+
+@pytest.fixture
+def empty_hub(tmp_path, monkeypatch) -> Path:
+    """$TORCH_HOME points at an empty folder: no torchvision weights on this machine. Returns the hub dir."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    hub = tmp_path / "torch-home" / "hub"
+    assert torch.hub.get_dir() == str(hub), "torch.hub.set_dir() was called: $TORCH_HOME is not read"
+    return hub

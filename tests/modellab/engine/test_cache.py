@@ -6,8 +6,10 @@ from dataclasses import replace
 import pytest
 import torch
 
-from modellab.engine import FeatureCache, FeatureKey, RunConfig, run
+from modellab.engine import FeatureCache, FeatureKey, RunConfig, build_backbone, run
 from modellab.engine.backbones import get_spec
+from modellab.engine.data import eval_transform, load_rgb
+from modellab.engine.model import pool
 
 
 def cfg(tmp_path, dataset, **kw):
@@ -83,7 +85,22 @@ def test_dataset_content_change_misses(tmp_path, toy_dataset):
 )
 def test_every_key_field_changes_the_digest(field, value):
     assert replace(KEY, **{field: value}).digest() != KEY.digest()
-    assert replace(KEY).digest() == KEY.digest()
+
+
+def test_cached_features_equal_a_fresh_extraction(tmp_path, toy_dataset):
+    """What a cache hit serves is what the frozen backbone computes for each image, in the listed order."""
+    run(cfg(tmp_path, toy_dataset))
+    (entry,) = (tmp_path / "cache").glob("features-*.pt")
+    payload = torch.load(entry, weights_only=True)
+    spec = get_spec("tiny")
+    backbone = build_backbone("tiny").eval()
+    images = torch.stack(
+        [eval_transform(spec.input_size, spec.mean, spec.std)(load_rgb(toy_dataset / p)) for p in payload["paths"]]
+    )
+    with torch.no_grad():
+        fresh = pool(backbone(images))
+    assert len(payload["paths"]) == 45 and payload["features"].shape == fresh.shape
+    assert torch.allclose(payload["features"], fresh, atol=1e-5)
 
 
 def test_weights_change_misses(tmp_path, toy_dataset, monkeypatch):

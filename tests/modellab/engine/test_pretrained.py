@@ -10,7 +10,8 @@ from PIL import Image
 
 from modellab.engine import RunConfig, build_backbone, imagenet_categories, list_backbones, materialize_digits, run
 from modellab.engine import backbones
-from modellab.engine.backbones import EFFNET_LITE0_SHA256, WeightsMismatch, get_spec
+from modellab.engine.backbones import EFFNET_LITE0_SHA256, get_spec
+from modellab.engine.errors import WeightsMismatch
 from modellab.engine.data import eval_transform
 
 pytestmark = pytest.mark.slow

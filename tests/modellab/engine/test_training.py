@@ -18,6 +18,8 @@ from modellab.engine import (
     run,
 )
 from modellab.engine.backbones import get_spec
+from modellab.engine.loop import Runtime, train_one_epoch
+from modellab.engine.model import Classifier
 
 
 def config(tmp_path, dataset, **kw):
@@ -88,6 +90,43 @@ def test_saved_model_reloads_and_predicts(tmp_path, toy_dataset):
         assert model.head.out_features == 3
 
 
+def _frozen_and_tail_keys(state: dict) -> tuple[list[str], list[str]]:
+    """The tiny backbone's first two blocks are frozen when fine-tuning; its last block is the tail."""
+    frozen = [k for k in state if k.startswith(("backbone.body.blocks.0.", "backbone.body.blocks.1."))]
+    tail = [k for k in state if k.startswith("backbone.body.blocks.2.")]
+    assert {k.rsplit(".", 1)[1] for k in frozen} >= {"weight", "running_mean", "running_var", "num_batches_tracked"}
+    return frozen, tail
+
+
+def test_finetune_epoch_changes_tail_and_head_only():
+    """A fine-tuning epoch trains the tail and the head; the frozen blocks keep weights and BatchNorm statistics."""
+    torch.manual_seed(0)
+    model = Classifier(build_backbone("tiny"), num_classes=3)
+    model.freeze_body()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    batches = [(torch.randn(8, 3, 32, 32), torch.randint(0, 3, (8,))) for _ in range(3)]
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    runtime = Runtime(torch.device("cpu"))
+    train_one_epoch(model, batches, optimizer, runtime.grad_scaler(), runtime)
+
+    after = model.state_dict()
+    frozen, tail = _frozen_and_tail_keys(after)
+    assert [k for k in frozen if not torch.equal(after[k], before[k])] == []
+    changed = {k.rsplit(".", 1)[1] for k in tail if not torch.equal(after[k], before[k])}
+    assert changed >= {"weight", "bias", "running_mean", "running_var", "num_batches_tracked"}
+    assert not torch.equal(after["head.weight"], before["head.weight"])
+
+
+def test_finetuned_model_keeps_the_pretrained_frozen_part(tmp_path, toy_dataset):
+    """The saved fine-tuned model still has the pretrained frozen blocks, BatchNorm statistics included."""
+    result = run(config(tmp_path, toy_dataset, strategy="finetune", epochs=2))
+    saved = torch.load(result.model_path, weights_only=True)
+    pretrained = {f"backbone.{k}": v for k, v in build_backbone("tiny").state_dict().items()}
+    frozen, tail = _frozen_and_tail_keys(saved)
+    assert [k for k in frozen if not torch.equal(saved[k], pretrained[k])] == []
+    assert any(not torch.equal(saved[k], pretrained[k]) for k in tail if k.endswith("running_mean"))
+
+
 def test_cpu_runs_are_deterministic(tmp_path, toy_dataset):
     def stats(result):
         return [(e.train_loss, e.train_accuracy, e.val_loss, e.val_accuracy) for e in result.epochs], result.predictions
@@ -133,23 +172,20 @@ def test_other_optimizers(tmp_path, toy_dataset, optimizer):
     assert all(torch.isfinite(torch.tensor(e.train_loss)) for e in result.epochs)
 
 
-@pytest.fixture
-def empty_hub(tmp_path, monkeypatch):
-    hub = tmp_path / "hub"
-    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(hub))
-    return hub
-
-
 def test_missing_weights_listed_unavailable_and_explained(tmp_path, toy_dataset, empty_hub):
+    """With an empty $TORCH_HOME every torchvision backbone is listed unavailable with how to get it, and refused."""
     infos = {b.name: b for b in list_backbones()}
     assert infos["tiny"].available and infos["tiny"].unavailable_reason == ""
     assert infos["tiny"].feature_channels == 64
-    resnet = infos["resnet18"]
-    assert not resnet.available
-    assert "fetch_weights('resnet18')" in resnet.unavailable_reason
-    assert str(empty_hub) in resnet.unavailable_reason
-    with pytest.raises(BackboneUnavailable, match=r"fetch_weights\('resnet18'\)"):
-        run(config(tmp_path, toy_dataset, backbone="resnet18"))
+    for name in ("resnet18", "mobilenet_v3_small", "efficientnet_b0"):
+        assert not infos[name].available, name
+        assert f"fetch_weights({name!r})" in infos[name].unavailable_reason
+        assert str(empty_hub / "checkpoints") in infos[name].unavailable_reason
+    for strategy in ("features", "finetune"):
+        with pytest.raises(BackboneUnavailable, match=r"fetch_weights\('resnet18'\)") as err:
+            run(config(tmp_path, toy_dataset, backbone="resnet18", strategy=strategy))
+        assert err.value.code == "backbone_unavailable"
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()
     with pytest.raises(BackboneUnavailable):
         build_backbone("mobilenet_v3_small")
 

@@ -1,0 +1,157 @@
+"""The ``features`` strategy: a frozen backbone's pooled features, extracted once and cached, train a new linear head.
+
+One backbone pass over every image (plus one per augmented view) fills the cache
+(:mod:`.cache`); a run whose key is already there skips the backbone entirely. The
+head then trains on batches of cached vectors (:class:`FeatureBatches`) with the same
+``train_one_epoch`` / ``evaluate`` as the other strategies.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Iterator
+
+import torch
+from torch import nn
+
+from .backbones import BackboneSpec, build_backbone
+from .cache import FeatureCache, FeatureKey
+from .config import RunConfig
+from .data import content_hash, eval_transform, train_transform
+from .loop import Runtime
+from .model import Backbone, pool, shape_trace
+from .strategy import RunData, Setup, image_loader
+
+
+class FeatureBatches:
+    """Batches ``(x, y)`` of cached feature vectors, already on the device; iterable once per epoch.
+
+    ``bank`` is ``versions x N x C``: version 0 the clean features, then the augmented views.
+    With a ``generator`` (training) each pass draws a new order and, per sample, one version;
+    without one (evaluation) the clean features in the order of ``indices``.
+    """
+
+    def __init__(self, bank: torch.Tensor, labels: torch.Tensor, indices: list[int], batch_size: int, generator: torch.Generator | None = None):
+        self.bank = bank
+        self.labels = labels  # N, on the bank's device
+        self.indices = torch.tensor(indices, dtype=torch.long, device=bank.device)
+        self.batch_size = batch_size
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        dev, n = self.bank.device, len(self.indices)
+        if self.generator is None:
+            order, version = self.indices, torch.zeros(n, dtype=torch.long, device=dev)
+        else:
+            order = self.indices[torch.randperm(n, generator=self.generator).to(dev)]
+            version = torch.randint(0, self.bank.shape[0], (n,), generator=self.generator).to(dev)
+        for start in range(0, n, self.batch_size):
+            idx = order[start : start + self.batch_size]
+            yield self.bank[version[start : start + self.batch_size], idx], self.labels[idx]
+
+
+def prepare_features(config: RunConfig, spec: BackboneSpec, data: RunData, runtime: Runtime) -> Setup:
+    """The cached features (extracted on a miss), a new linear head, and the notes saying which happened."""
+    payload, hit = cached_features(config, spec, data, runtime)
+    n_img = len(data.samples)
+    if hit:
+        notes = [
+            f"Cache hit: the frozen backbone's features of all {n_img} images were reused; "
+            "only the linear head was trained. The shape trace is the one recorded when they were extracted."
+        ]
+    else:
+        notes = [
+            f"Frozen backbone: features of all {n_img} images were extracted once "
+            f"({payload['extract_seconds']:.1f} s) and cached; the linear head trained on them every epoch."
+        ]
+    if config.augment:
+        notes.append(
+            f"Augmentation with cached features: {config.augment_views} fixed augmented view(s) of each image were "
+            f"extracted once and cached; each epoch the head sees one of these {config.augment_views + 1} versions "
+            "(original included) per image, not a new random augmentation."
+        )
+
+    dev = runtime.device
+    clean = payload["features"].to(dev).unsqueeze(0)
+    bank = torch.cat([clean, payload["views"].to(dev)]) if config.augment else clean
+    labels = data.labels(range(n_img)).to(dev)
+    head = nn.Linear(clean.shape[2], len(data.class_names)).to(dev)
+    split, bs = data.split, config.batch_size
+
+    def trace() -> list[dict]:
+        # The cached trace comes from the real backbone pass made when the features were extracted.
+        stages = [dict(t) for t in payload["trace"]]
+        with torch.no_grad():
+            logits = head(clean[0, : stages[-1]["shape"][0]])
+        return stages + [{"stage": "head", "shape": list(logits.shape)}]
+
+    return Setup(
+        model=head,
+        train=FeatureBatches(bank, labels, split.train, bs, torch.Generator().manual_seed(config.seed)),
+        val=FeatureBatches(clean, labels, split.val, bs),
+        test=FeatureBatches(clean, labels, split.test, bs),
+        notes=notes,
+        cache_hit=hit,
+        trace=trace,
+    )
+
+
+def cached_features(config: RunConfig, spec: BackboneSpec, data: RunData, runtime: Runtime) -> tuple[dict, bool]:
+    """(the cache payload for this run's key, whether it was a hit); extracts and stores it on a miss."""
+    views = config.augment_views if config.augment else 0
+    key = FeatureKey(
+        dataset_hash=content_hash(data.root),
+        backbone=spec.name,
+        weights_id=spec.weights_id,
+        image_size=data.image_size,
+        mean=spec.mean,
+        std=spec.std,
+        augment_views=views,
+    )
+    cache = FeatureCache(config.cache_dir)
+    paths = [p for p, _ in data.samples]
+    payload = cache.load(key)
+    if payload is not None and payload["paths"] == paths:
+        return payload, True
+
+    t0 = time.perf_counter()
+    # Extraction leaves the run's RNG untouched (a hit and a miss train the same head) and draws
+    # augmented views from a seed fixed by the key (the cached file does not depend on the run's seed).
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(key.digest()[:8], 16))
+        # channels_last speeds up inference on CPUs too (about 1.3x for efficientnet_lite0 on 2 cores).
+        backbone = build_backbone(spec.name, pretrained=True).to(runtime.device).eval()
+        backbone = backbone.to(memory_format=torch.channels_last)
+        clean, trace = _extract(config, data, runtime, backbone, eval_transform(data.image_size, spec.mean, spec.std), 0)
+        augmented = []
+        for v in range(views):
+            aug = train_transform(data.image_size, spec.mean, spec.std, augment=True)
+            augmented.append(_extract(config, data, runtime, backbone, aug, 1 + v)[0])
+    payload = {
+        "paths": paths,
+        "features": clean,
+        "views": torch.stack(augmented) if augmented else torch.empty(0),
+        "trace": trace,
+        "extract_seconds": time.perf_counter() - t0,
+    }
+    cache.save(key, payload)
+    return payload, False
+
+
+@torch.no_grad()  # not inference_mode: the head trains on these tensors afterwards
+def _extract(config: RunConfig, data: RunData, runtime: Runtime, backbone: Backbone, transform, seed_offset: int) -> tuple[torch.Tensor, list[dict]]:
+    """Pooled features (CPU float32, N x C) of every sample, and the shapes of the first batch."""
+    every = list(range(len(data.samples)))
+    loader = image_loader(data, every, transform, config, runtime.device, shuffle=False, seed_offset=seed_offset)
+    out = torch.empty(len(every), backbone.spec.feature_channels)
+    trace: list[dict] = []
+    for x, _, idx in loader:
+        runtime.check_cancelled()
+        x = x.to(runtime.device, non_blocking=True, memory_format=torch.channels_last)
+        with runtime.autocast():
+            feats = backbone(x)
+            pooled = pool(feats)
+        if not trace:
+            trace = shape_trace(x, feats, pooled)
+        out[idx] = pooled.float().cpu()
+    return out, trace

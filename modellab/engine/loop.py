@@ -1,0 +1,115 @@
+"""One epoch of training and one evaluation pass: the same two functions serve every strategy.
+
+As in torchvision's ``references/classification/train.py``: ``train_one_epoch`` and
+``evaluate`` take a model and an iterable of batches, nothing else about the strategy.
+The features strategy passes its linear head and cached feature vectors
+(:class:`.features.FeatureBatches`); finetune and scratch pass the whole
+:class:`.model.Classifier` and a DataLoader of images. A batch is a tuple
+``(x, y, ...)``: inputs, integer labels, and anything after them is ignored.
+
+Every batch first asks ``should_cancel`` (cooperative cancellation). On CUDA the
+forward pass runs under float16 autocast with gradient scaling and 4-D inputs go
+channels_last; on the CPU everything is float32.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import torch
+from torch import nn
+
+CancelCheck = Callable[[], bool]
+
+
+class RunCancelled(Exception):
+    """``should_cancel`` returned True; the run stopped at the next batch."""
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Where batches run and how a run is stopped: what the two loops share besides the model."""
+
+    device: torch.device
+    should_cancel: CancelCheck | None = None  # polled before every batch
+
+    def check_cancelled(self) -> None:
+        """Raise RunCancelled when ``should_cancel`` says so."""
+        if self.should_cancel is not None and self.should_cancel():
+            raise RunCancelled("the run was cancelled")
+
+    def autocast(self):
+        """float16 autocast on CUDA, nothing elsewhere."""
+        if self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.float16)
+        return contextlib.nullcontext()
+
+    def to_device(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` on the device; image batches channels_last on CUDA (what cuDNN's fast kernels want)."""
+        if self.device.type == "cuda" and x.dim() == 4:
+            return x.to(self.device, non_blocking=True, memory_format=torch.channels_last)
+        return x.to(self.device, non_blocking=True)
+
+    def grad_scaler(self) -> torch.amp.GradScaler:
+        """A gradient scaler for float16 on CUDA; a pass-through elsewhere."""
+        return torch.amp.GradScaler("cuda", enabled=self.device.type == "cuda")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What one evaluation pass measured."""
+
+    loss: float  # mean cross-entropy; 0.0 when there were no samples
+    accuracy: float  # fraction in [0, 1]; 0.0 when there were no samples
+    probs: torch.Tensor  # CPU float32, samples x classes, in batch order
+
+
+def train_one_epoch(
+    model: nn.Module,
+    batches: Iterable,
+    optimizer: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
+    runtime: Runtime,
+) -> tuple[float, float]:
+    """One pass over ``batches`` in train mode; returns (mean loss, accuracy) over the samples seen.
+
+    ``model.train()`` decides which parts really train (a fine-tuned Classifier keeps its
+    frozen part in eval mode); the optimizer holds only the trainable parameters.
+    """
+    model.train()
+    total_loss, correct, seen = 0.0, 0, 0
+    for x, y, *_ in batches:
+        runtime.check_cancelled()
+        x, y = runtime.to_device(x), y.to(runtime.device, non_blocking=True)
+        with runtime.autocast():
+            logits = model(x)
+            loss = nn.functional.cross_entropy(logits, y)
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        total_loss += float(loss.detach()) * len(y)
+        correct += int((logits.argmax(1) == y).sum())
+        seen += len(y)
+    return total_loss / max(seen, 1), correct / max(seen, 1)
+
+
+@torch.inference_mode()
+def evaluate(model: nn.Module, batches: Iterable, runtime: Runtime) -> Evaluation:
+    """One pass over ``batches`` in eval mode, no gradients: loss, accuracy and class probabilities."""
+    model.eval()
+    probs, total_loss, correct, seen = [], 0.0, 0, 0
+    for x, y, *_ in batches:
+        runtime.check_cancelled()
+        x, y = runtime.to_device(x), y.to(runtime.device, non_blocking=True)
+        with runtime.autocast():
+            logits = model(x).float()
+        total_loss += float(nn.functional.cross_entropy(logits, y, reduction="sum"))
+        correct += int((logits.argmax(1) == y).sum())
+        seen += len(y)
+        probs.append(logits.softmax(1).cpu())
+    if not probs:
+        return Evaluation(0.0, 0.0, torch.empty(0, 0))
+    return Evaluation(total_loss / seen, correct / seen, torch.cat(probs))

@@ -1,0 +1,51 @@
+"""The ``finetune`` and ``scratch`` strategies: the whole Classifier trains on images, every epoch.
+
+* ``finetune`` - pretrained backbone; its tail (last block) and the new head are trained,
+  the rest stays frozen, BatchNorm statistics included (:meth:`.model.Classifier.freeze_body`).
+* ``scratch``  - the same architecture from random weights, everything trained.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .backbones import BackboneSpec, build_backbone
+from .config import RunConfig
+from .data import eval_transform, train_transform
+from .loop import Runtime
+from .model import Classifier
+from .strategy import RunData, Setup, image_loader
+
+
+def prepare_network(config: RunConfig, spec: BackboneSpec, data: RunData, runtime: Runtime) -> Setup:
+    """A Classifier (pretrained and partly frozen for finetune, random for scratch) and image loaders."""
+    pretrained = config.strategy == "finetune"
+    model = Classifier(build_backbone(spec.name, pretrained=pretrained), len(data.class_names))
+    if pretrained:
+        model.freeze_body()
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    if pretrained:
+        notes = [
+            f"Fine-tuning: the backbone's last block and the head are trained ({trainable:,} of {total:,} "
+            "parameters); the rest keeps its pretrained weights."
+        ]
+    else:
+        notes = [f"From scratch: random initial weights, all {total:,} parameters trained."]
+    dev = runtime.device
+    model = model.to(dev)
+    if dev.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+
+    split, size = data.split, data.image_size
+    plain = eval_transform(size, spec.mean, spec.std)
+    train = image_loader(data, split.train, train_transform(size, spec.mean, spec.std, config.augment), config, dev, shuffle=True)
+    val = image_loader(data, split.val, plain, config, dev, shuffle=False)
+    test = image_loader(data, split.test, plain, config, dev, shuffle=False)
+
+    def trace() -> list[dict]:
+        x, _, _ = next(iter(val))
+        with runtime.autocast():
+            return model.eval().trace(runtime.to_device(x[:2]))
+
+    return Setup(model=model, train=train, val=val, test=test, notes=notes, cache_hit=False, trace=trace)
