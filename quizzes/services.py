@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from courses.models import Lesson
 from quizzes import blueprint as blueprint_mod
@@ -34,13 +35,20 @@ class AttemptFinished(ValidationError):
         super().__init__("This attempt is finished; its answers cannot change.", code=ATTEMPT_FINISHED)
 
 
+def _choice_secret(attempt: Attempt) -> bytes:
+    # The attempt's random seed mixed with SECRET_KEY: neither leaves the server. The seed
+    # alone would not do: it also orders the visible question draw, and 31 bits can be searched.
+    return salted_hmac("quizzes.choice-order", str(attempt.seed)).digest()
+
+
 def _choice_orders(questions: list[Question], *, attempt: Attempt) -> dict[str, list[int]]:
-    """Authored order for the model quiz and true/false; shuffled (seeded by the attempt) otherwise."""
+    """Authored order for the model quiz and true/false; shuffled by a secret of the attempt otherwise."""
     orders = {}
+    secret = _choice_secret(attempt)
     for q in questions:
         ids = [c.id for c in q.choices.all()]
         if attempt.mode != Mode.QUIZ and q.kind != "truefalse":
-            ids = blueprint_mod.shuffle_choices(ids, seed=attempt.pk, question_id=q.id)
+            ids = blueprint_mod.shuffle_choices(ids, secret=secret, question_id=q.id)
         orders[str(q.id)] = ids
     return orders
 
