@@ -206,9 +206,11 @@ def _rate(name: str, default: str) -> tuple[int, int]:
     return count, seconds
 
 
-# POSTs allowed per client (or user) per window.
+# POSTs allowed per window: log-in, sign-up and password reset per client address, log-in also
+# per account named; the lab per signed-in user. See config/ratelimit.py.
 RATE_LIMITS = {
     "login": _rate("login", "10/300"),
+    "login_account": _rate("login_account", "10/300"),
     "signup": _rate("signup", "5/3600"),
     "password_reset": _rate("password_reset", "5/3600"),
     "lab_submit": _rate("lab_submit", "30/3600"),

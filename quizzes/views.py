@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.ratelimit import rate_limit
+from config.ratelimit import per_client, rate_limit
 from quizzes import selectors, services
 from quizzes.forms import SignupForm, answer_letters
 from quizzes.identity import student_for
@@ -222,7 +222,7 @@ def question_preview(request, pk):
 # --- accounts -------------------------------------------------------------------------
 
 @require_http_methods(["GET", "POST"])
-@rate_limit("signup")
+@rate_limit("signup", per=per_client)
 def signup(request):
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):

@@ -17,7 +17,7 @@ from tests.modellab.conftest import make_zip, png_bytes
 from tests.security.conftest import finished_results
 
 ROOT = Path(__file__).resolve().parents[2]
-LIMITS = {"login": (10, 300), "signup": (5, 3600), "password_reset": (5, 3600), "lab_submit": (3, 3600),
+LIMITS = {"login": (10, 300), "login_account": (10, 300), "signup": (5, 3600), "password_reset": (5, 3600), "lab_submit": (3, 3600),
           "lab_predict": (2, 3600)}
 
 
