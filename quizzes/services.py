@@ -80,7 +80,9 @@ def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: 
     else:
         pool = active.filter(role=Role.PRACTICE) if mode == Mode.PRACTICE else active
         if question_ids is not None:
-            wanted = set(pool.filter(id__in=question_ids).values_list("id", flat=True))
+            # The pool's ids, not an IN (...) of the posted ones: a posted id too large for the
+            # database's integer would fail the query.
+            wanted = set(pool.values_list("id", flat=True))
             ids = [i for i in question_ids if i in wanted]
         else:
             ids = list(pool.values_list("id", flat=True))

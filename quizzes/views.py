@@ -75,12 +75,14 @@ def practice(request, slug):
     student = student_for(request)
     if request.method == "POST":
         retry_ids = None
-        if request.POST.get("retry"):
-            try:
+        try:
+            if request.POST.get("retry"):
                 previous = selectors.attempt_get(pk=int(request.POST["retry"]), student=student)
-            except ValueError:
-                return redirect(request.path)
-            retry_ids = selectors.missed_question_ids(attempt=previous)
+                retry_ids = selectors.missed_question_ids(attempt=previous)
+            elif request.POST.get("question"):  # one question, e.g. one skipped in a test
+                retry_ids = [int(request.POST["question"])]
+        except ValueError:
+            return redirect(request.path)
         return _start(request, lesson, Mode.PRACTICE, retry_ids)
     bank = Question.objects.filter(lesson=lesson, role=Role.PRACTICE, active=True)
     counts = {d: bank.filter(difficulty=d).count() for d in DIFFICULTIES}

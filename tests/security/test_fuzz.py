@@ -151,6 +151,14 @@ def test_attempt_answer_and_hint_fuzz(world, number, answer, action, retry):
     r = client.post(reverse("quizzes:practice", args=[world.lesson.slug]), {"retry": retry})
     assert r.status_code in (302, 404)
     responses_consistent()
+    practising = Attempt.objects.filter(mode="practice").count()
+    r = client.post(reverse("quizzes:practice", args=[world.lesson.slug]), {"question": retry})
+    assert r.status_code == 302
+    assert_local_redirect(r)
+    if retry.strip():  # an empty field starts the whole bank, as without it
+        for attempt in Attempt.objects.filter(mode="practice").order_by("id")[practising:]:
+            assert attempt.question_ids == [int(retry)], "practice of one question asks that question only"
+    responses_consistent()
 
 
 @FEW
