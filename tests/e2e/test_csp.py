@@ -1,0 +1,123 @@
+"""The Content-Security-Policy in Chromium: the pages students use send it, and nothing on them
+(templates, htmx, quizzes/quiz.js, rendered Markdown) breaks it.
+
+Chromium reports each blocked inline script, style or handler as a `securitypolicyviolation`
+event and a console error. An init script (run by the browser before any page script, not
+subject to the page's policy) records the events in sessionStorage, which outlives the
+navigations between pages; the console errors are collected too.
+"""
+import pytest
+from django.conf import settings
+
+from courses.content import load_lesson_file
+from modellab import services, storage
+from modellab.models import Dataset
+from tests.conftest import SEED_LESSON
+
+PASSWORD = "a-long-pass-42"
+LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
+RECORD_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const seen = JSON.parse(sessionStorage.getItem("csp") || "[]");
+  seen.push(`${location.pathname}: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+  sessionStorage.setItem("csp", JSON.stringify(seen));
+});
+"""
+
+
+@pytest.fixture
+def site(transactional_db, live_server, django_user_model, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LAB_LOCAL_CACHE_DIR = tmp_path / "lab-local"
+    settings.LAB_CIFAR_ROOT = tmp_path / "no-cifar"
+    settings.LAB_DEVICE = "cpu"
+    load_lesson_file(SEED_LESSON)
+    user = django_user_model.objects.create_user("learner", password=PASSWORD)
+    return live_server.url, user
+
+
+@pytest.fixture
+def watched(page):
+    """The page, with every CSP violation it reports collected (events and console errors)."""
+    console = []
+    page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
+    page.add_init_script(RECORD_VIOLATIONS)
+
+    def violations() -> list[str]:
+        return page.evaluate('JSON.parse(sessionStorage.getItem("csp") || "[]")') + console
+
+    page.violations = violations
+    return page
+
+
+def visit(page, url: str) -> None:
+    """Open url, check its policy header is ours, and let its scripts run."""
+    response = page.goto(url)
+    assert response.status == 200, url
+    assert response.headers["content-security-policy"] == settings.CONTENT_SECURITY_POLICY, url
+    page.wait_for_load_state("load")
+
+
+def log_in(page, url):
+    visit(page, f"{url}/accounts/login/")
+    page.get_by_label("Username").fill("learner")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{url}/")
+
+
+def test_the_browser_enforces_the_policy_and_the_watch_sees_it(site, watched):
+    """Guards the test below: an inline script added to a page is blocked and reported."""
+    url, _ = site
+    visit(watched, url + LESSON_PATH)
+    watched.evaluate("""() => { const s = document.createElement("script");
+                               s.textContent = "window.__ran = true"; document.body.append(s); }""")
+    watched.wait_for_function('sessionStorage.getItem("csp") !== null')
+    assert watched.evaluate("window.__ran") is None
+    assert any("script-src" in v for v in watched.violations())
+
+
+def test_lesson_quiz_questions_and_the_lab_break_no_policy(site, watched, screenshot):
+    url, user = site
+    page = watched
+    # the lesson, and the model quiz answered in place by quizzes/quiz.js
+    visit(page, url + LESSON_PATH)
+    quiz = page.locator("#model-quiz .quiz-question").first
+    quiz.locator("input[name=answer]").first.check()
+    page.evaluate("window.__sameDocument = true")
+    quiz.get_by_role("button", name="Check").click()
+    page.locator("#model-quiz .verdict").first.wait_for()
+    assert page.evaluate("window.__sameDocument === true"), "quiz.js ran under the policy"
+    # a practice question, a hint and its solution
+    visit(page, url + LESSON_PATH + "practice/")
+    page.get_by_role("button", name="Start practice").click()
+    page.wait_for_url("**/questions/1/**")
+    page.get_by_role("button", name="Show a hint").click()
+    page.locator("input[name=answer]").first.check()
+    page.get_by_role("button", name="Check answer").click()
+    page.locator(".solution").wait_for()
+    # a test question, then the result of a test finished at once
+    visit(page, url + LESSON_PATH + "test/")
+    page.get_by_role("button", name="Start the test").click()
+    page.wait_for_url("**/questions/1/**")
+    page.get_by_role("button", name="Finish test").click()
+    page.wait_for_url("**/result/")
+    # the lab form (signed in), and a queued run's page, where htmx polls the trace
+    log_in(page, url)
+    visit(page, f"{url}/lab/new/")
+    folder = f"{storage.UPLOAD_ROOT}/u{user.pk}/csp"
+    from modellab import engine
+
+    report = engine.materialize_digits(storage.local_dir(folder), classes=[0, 1], max_per_class=4)
+    dataset = Dataset.objects.create(owner=user, name="csp digits", kind=Dataset.Kind.UPLOAD, folder=folder,
+                                     report=report.to_dict())
+    (queued,) = services.experiment_submit(owner=user, dataset=dataset, backbone="tiny", strategy="scratch",
+                                           epochs=1, lr=0.01, batch_size=8)
+    visit(page, f"{url}/lab/experiments/{queued.pk}/")
+    page.wait_for_function("window.htmx !== undefined")
+    with page.expect_response(lambda r: "/trace/" in r.url, timeout=15_000):
+        pass  # htmx's first poll: the script runs and swaps under the policy
+    problems = page.violations()
+    if problems:
+        screenshot(page, "csp-violation")
+    assert not problems, "\n".join(problems)
