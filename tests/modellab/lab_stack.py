@@ -56,10 +56,10 @@ class LabStack:
         out = self.manage("lab_submit", *args)
         return json.loads(out.strip().splitlines()[-1])["experiments"]
 
-    def start_worker(self, name: str) -> subprocess.Popen:
+    def start_worker(self, name: str, queues: str = "gpu") -> subprocess.Popen:
         log = open(self.tmp / f"worker-{name}-{len(self.procs)}.log", "w")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "gpu", "-c", "1", "-n", name,
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "-c", "1", "-n", name,
              "--without-gossip", "--without-mingle", "-l", "info"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )

@@ -1,5 +1,6 @@
 """Password reset takes the same work for an address with an account and one without: the
 request only queues a task, and the task sends the mail (issue 15, finding 4)."""
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -8,8 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from benchmarks.harness import Client as HarnessClient
+from benchmarks.harness import csrf_token
 from config.celery import app
 from quizzes.tasks import send_password_reset
+from tests.modellab.lab_stack import LabStack
 
 KNOWN, UNKNOWN = "f@example.com", "nobody@example.com"
 
@@ -56,3 +60,29 @@ def test_the_task_goes_to_the_default_queue():
     """Where `make run`'s worker (-Q gpu,default) picks it up; the GPU workers take only `gpu`."""
     route = app.amqp.router.route({}, send_password_reset.name)
     assert route["queue"].name == "default"
+
+
+@pytest.mark.integration
+def test_a_real_worker_on_the_default_queue_sends_the_mail(tmp_path):
+    """The site (runserver) queues the task on the embedded broker; a `celery worker -Q default`
+    process sends the mail (the console backend writes it to the worker's log), the web
+    process never does."""
+    stack = LabStack(tmp_path)
+    try:
+        stack.migrate()
+        stack.manage("shell", "-c", "from django.contrib.auth import get_user_model; get_user_model().objects"
+                     f".create_user('forgetful', email='{KNOWN}', password='pw-123456789')")
+        client = HarnessClient(port=int(stack.start_web().rsplit(":", 1)[1]))
+        worker = stack.start_worker("mail@test", queues="default")
+        form = client.get("/accounts/password_reset/")
+        reply = client.post("/accounts/password_reset/", {"email": KNOWN}, csrf=csrf_token(form.body))
+        assert reply.status == 302, reply.body[:2000]
+        mailed = lambda: "/accounts/reset/" in Path(worker.log_path).read_text()  # noqa: E731
+        try:
+            stack.wait_for(mailed, 90, "the reset mail in the worker's log")
+        except TimeoutError:
+            raise AssertionError(stack.logs()) from None
+        assert f"To: {KNOWN}" in Path(worker.log_path).read_text()
+        assert "/accounts/reset/" not in (tmp_path / "web.log").read_text(), "the web process sent mail"
+    finally:
+        stack.stop_all()
