@@ -9,13 +9,10 @@ navigations between pages; the console errors are collected too.
 import pytest
 from django.conf import settings
 
-from courses.content import load_lesson_file
-from modellab import services, storage
+from modellab import engine, services, storage
 from modellab.models import Dataset
-from tests.conftest import SEED_LESSON
+from tests.e2e.test_accessibility import LESSON_PATH, log_in, site  # noqa: F401 (site: the fixture)
 
-PASSWORD = "a-long-pass-42"
-LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
 RECORD_VIOLATIONS = """
 document.addEventListener("securitypolicyviolation", (e) => {
   const seen = JSON.parse(sessionStorage.getItem("csp") || "[]");
@@ -23,17 +20,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
   sessionStorage.setItem("csp", JSON.stringify(seen));
 });
 """
-
-
-@pytest.fixture
-def site(transactional_db, live_server, django_user_model, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.LAB_LOCAL_CACHE_DIR = tmp_path / "lab-local"
-    settings.LAB_CIFAR_ROOT = tmp_path / "no-cifar"
-    settings.LAB_DEVICE = "cpu"
-    load_lesson_file(SEED_LESSON)
-    user = django_user_model.objects.create_user("learner", password=PASSWORD)
-    return live_server.url, user
 
 
 @pytest.fixture
@@ -56,14 +42,6 @@ def visit(page, url: str) -> None:
     assert response.status == 200, url
     assert response.headers["content-security-policy"] == settings.CONTENT_SECURITY_POLICY, url
     page.wait_for_load_state("load")
-
-
-def log_in(page, url):
-    visit(page, f"{url}/accounts/login/")
-    page.get_by_label("Username").fill("learner")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{url}/")
 
 
 def test_the_browser_enforces_the_policy_and_the_watch_sees_it(site, watched):
@@ -106,8 +84,6 @@ def test_lesson_quiz_questions_and_the_lab_break_no_policy(site, watched, screen
     log_in(page, url)
     visit(page, f"{url}/lab/new/")
     folder = f"{storage.UPLOAD_ROOT}/u{user.pk}/csp"
-    from modellab import engine
-
     report = engine.materialize_digits(storage.local_dir(folder), classes=[0, 1], max_per_class=4)
     dataset = Dataset.objects.create(owner=user, name="csp digits", kind=Dataset.Kind.UPLOAD, folder=folder,
                                      report=report.to_dict())
