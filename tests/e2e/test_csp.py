@@ -8,9 +8,12 @@ navigations between pages; the console errors are collected too.
 """
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
+from courses.models import Lesson
 from modellab import engine, services, storage
 from modellab.models import Dataset
+from quizzes.models import Question
 from tests.e2e.test_accessibility import LESSON_PATH, log_in, site  # noqa: F401 (site: the fixture)
 
 RECORD_VIOLATIONS = """
@@ -96,4 +99,23 @@ def test_lesson_quiz_questions_and_the_lab_break_no_policy(site, watched, screen
     problems = page.violations()
     if problems:
         screenshot(page, "csp-violation")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_admin_breaks_no_policy(site, watched):
+    """Staff pages under the same policy: Django's admin scripts, the question form with its
+    inlines (adding a row runs the admin's inline script), the lesson's statistics page."""
+    url, user = site
+    type(user).objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+    page = watched
+    log_in(page, url)
+    lesson = Lesson.objects.get(slug=LESSON_PATH.strip("/").split("/")[-1])
+    question = Question.objects.filter(lesson=lesson).first()
+    for path in (reverse("admin:index"), reverse("admin:quizzes_question_changelist"),
+                 reverse("admin:courses_lesson_change", args=[lesson.pk]),
+                 reverse("admin:quizzes_lesson_statistics", args=[lesson.pk])):
+        visit(page, url + path)
+    visit(page, url + reverse("admin:quizzes_question_change", args=[question.pk]))
+    page.locator(".add-row a").first.click()
+    problems = page.violations()
     assert not problems, "\n".join(problems)
