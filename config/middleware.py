@@ -1,6 +1,7 @@
-"""Site-wide middleware: a database that cannot be reached answers 503 with a page saying nothing was saved."""
+"""Site-wide middleware: the security policy of pages, the request size cap, and a 503 page saying nothing was saved when the database cannot be reached."""
 import logging
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -8,6 +9,49 @@ from django.template.loader import render_to_string
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 10
+REQUEST_TOO_LARGE = "request_too_large"
+CSP_HEADER = "Content-Security-Policy"
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send settings.CONTENT_SECURITY_POLICY with every HTML response that has no policy of
+    its own (the lab's image view sets a stricter one, which stays)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith("text/html") and CSP_HEADER not in response:
+            response[CSP_HEADER] = settings.CONTENT_SECURITY_POLICY
+        return response
+
+
+class RequestBodyLimitMiddleware:
+    """Answer HTTP 413 to a request whose Content-Length is over settings.MAX_REQUEST_BODY_BYTES,
+    before anything reads its body (Django's DATA_UPLOAD_MAX_MEMORY_SIZE leaves file uploads
+    out). The proxy in front should cap the body too; this holds where there is none.
+
+    A request without a valid Content-Length has an empty body for Django, so nothing to cap.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.MAX_REQUEST_BODY_BYTES
+        if length <= limit:
+            return self.get_response(request)
+        log.warning("request too large: %s %s: %d bytes, limit %d", request.method, request.path, length, limit)
+        body = render_to_string("413.html", {
+            "code": REQUEST_TOO_LARGE, "size_mb": length / 2**20, "limit_mb": limit / 2**20,
+            "upload_mb": settings.LAB_MAX_UPLOAD_MB,
+        })
+        return HttpResponse(body, status=413)
 
 
 class DatabaseUnavailableMiddleware:

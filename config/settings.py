@@ -66,6 +66,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
+    # Before anything that reads the body (the CSRF check reads the form).
+    "config.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -153,6 +156,19 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Every HTML page (config/middleware.py): scripts, styles and images from this site only,
+# nothing inline, no plugins, forms post here, no framing. Templates hold no inline script,
+# style or on* handler (tests/e2e/test_csp.py watches the browser for violations).
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
 
 # Celery: the embedded filesystem broker on a laptop, Redis or RabbitMQ in production.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -206,9 +222,11 @@ def _rate(name: str, default: str) -> tuple[int, int]:
     return count, seconds
 
 
-# POSTs allowed per client (or user) per window.
+# POSTs allowed per window: log-in, sign-up and password reset per client address, log-in also
+# per account named; the lab per signed-in user. See config/ratelimit.py.
 RATE_LIMITS = {
     "login": _rate("login", "10/300"),
+    "login_account": _rate("login_account", "10/300"),
     "signup": _rate("signup", "5/3600"),
     "password_reset": _rate("password_reset", "5/3600"),
     "lab_submit": _rate("lab_submit", "30/3600"),
@@ -232,6 +250,11 @@ EXAM_GRACE_SECONDS = max(0, env_int("EXAM_GRACE_SECONDS", 30))
 LAB_MAX_CONCURRENT_RUNS_PER_USER = env_int("LAB_MAX_CONCURRENT_RUNS_PER_USER", 2)  # queued + running
 LAB_MAX_IMAGES_PER_DATASET = env_int("LAB_MAX_IMAGES_PER_DATASET", 5000)
 LAB_MAX_UPLOAD_MB = env_int("LAB_MAX_UPLOAD_MB", 50)  # size of an uploaded zip (also cap it at the proxy)
+# Form fields of one request, files excluded (Django's default, stated): over it Django answers 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The largest request body: an uploaded zip plus the form's other fields. Over it the site
+# answers 413 before reading the body (config/middleware.py).
+MAX_REQUEST_BODY_BYTES = LAB_MAX_UPLOAD_MB * 2**20 + DATA_UPLOAD_MAX_MEMORY_SIZE
 LAB_MAX_EPOCHS = env_int("LAB_MAX_EPOCHS", 30)
 LAB_MAX_BATCH_SIZE = env_int("LAB_MAX_BATCH_SIZE", 256)
 LAB_MAX_ATTEMPTS = env_int("LAB_MAX_ATTEMPTS", 2)  # a run whose worker died is requeued until this many starts

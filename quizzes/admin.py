@@ -160,7 +160,10 @@ class AttemptAdmin(admin.ModelAdmin):
 
     list_display = ["id", "mode", "lesson", "user", "anon_id", "started_at", "finished_at", "score"]
     list_filter = ["mode", "lesson"]
-    readonly_fields = [f.name for f in Attempt._meta.fields]
+    # Not the seed: it keys the attempt's choice shuffle, and no page shows it (a staff member
+    # taking a test is a student too).
+    readonly_fields = [f.name for f in Attempt._meta.fields if f.name != "seed"]
+    exclude = ["seed"]
     inlines = [ResponseInline]
 
     def has_add_permission(self, request):

@@ -9,6 +9,8 @@ same draw, and the seed is stored on the attempt.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
@@ -59,8 +61,13 @@ def draw(
     return [c.id for d in DIFFICULTIES for c in picked[d]]
 
 
-def shuffle_choices(choice_ids: Sequence[int], *, seed: int, question_id: int) -> list[int]:
-    """The order to show one question's choices in, stable for one (seed, question)."""
+def shuffle_choices(choice_ids: Sequence[int], *, secret: bytes, question_id: int) -> list[int]:
+    """The order to show one question's choices in, stable for one (secret, question).
+
+    `secret` must be something the student never sees. Seeded by what they can see (the
+    attempt's id), two practice attempts revealed each question's authored order, and from
+    then on every test's shuffle could be undone.
+    """
     order = list(choice_ids)
-    random.Random(f"{seed}:{question_id}").shuffle(order)
+    random.Random(hmac.new(secret, str(question_id).encode(), hashlib.sha256).digest()).shuffle(order)
     return order

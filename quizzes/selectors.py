@@ -191,12 +191,16 @@ def missed_question_ids(*, attempt: Attempt) -> list[int]:
 
 
 def question_ids_seen(*, student: Student, lesson: Lesson) -> set[int]:
-    return set(
+    """Questions the student answered in any mode, and every question of their finished tests:
+    one skipped there counts as seen, so the next test draws never-seen questions first."""
+    answered = set(
         Response.objects.filter(
             attempt__lesson=lesson, answered_at__isnull=False,
             **{f"attempt__{k}": v for k, v in student.owner_filter().items()},
         ).values_list("question_id", flat=True)
     )
+    tests = Attempt.objects.filter(lesson=lesson, mode=Mode.TEST, finished_at__isnull=False, **student.owner_filter())
+    return answered.union(*tests.values_list("question_ids", flat=True))
 
 
 def attempt_unfinished(*, student: Student, lesson: Lesson, mode: str) -> Attempt | None:

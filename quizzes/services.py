@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from courses.models import Lesson
 from quizzes import blueprint as blueprint_mod
@@ -37,13 +38,20 @@ class AttemptFinished(ValidationError):
         super().__init__("This attempt is finished; its answers cannot change.", code=ATTEMPT_FINISHED)
 
 
+def _choice_secret(attempt: Attempt) -> bytes:
+    # The attempt's random seed mixed with SECRET_KEY: neither leaves the server. The seed
+    # alone would not do: it also orders the visible question draw, and 31 bits can be searched.
+    return salted_hmac("quizzes.choice-order", str(attempt.seed)).digest()
+
+
 def _choice_orders(questions: list[Question], *, attempt: Attempt) -> dict[str, list[int]]:
-    """Authored order for the model quiz and true/false; shuffled (seeded by the attempt) otherwise."""
+    """Authored order for the model quiz and true/false; shuffled by a secret of the attempt otherwise."""
     orders = {}
+    secret = _choice_secret(attempt)
     for q in questions:
         ids = [c.id for c in q.choices.all()]
         if attempt.mode != Mode.QUIZ and q.kind != "truefalse":
-            ids = blueprint_mod.shuffle_choices(ids, seed=attempt.pk, question_id=q.id)
+            ids = blueprint_mod.shuffle_choices(ids, secret=secret, question_id=q.id)
         orders[str(q.id)] = ids
     return orders
 
@@ -76,7 +84,9 @@ def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: 
     else:
         pool = practice_bank(lesson=lesson) if mode == Mode.PRACTICE else active
         if question_ids is not None:
-            wanted = set(pool.filter(id__in=question_ids).values_list("id", flat=True))
+            # The pool's ids, not an IN (...) of the posted ones: a posted id too large for the
+            # database's integer would fail the query.
+            wanted = set(pool.values_list("id", flat=True))
             ids = [i for i in question_ids if i in wanted]
         else:
             ids = list(pool.values_list("id", flat=True))

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.ratelimit import rate_limit
+from config.ratelimit import per_client, rate_limit
 from quizzes import exam, selectors, services
 from quizzes.drill_selectors import drill_question_progress
 from quizzes.forms import SignupForm, answer_letters
@@ -85,12 +85,14 @@ def practice(request, slug):
     student = student_for(request)
     if request.method == "POST":
         retry_ids = None
-        if request.POST.get("retry"):
-            try:
+        try:
+            if request.POST.get("retry"):
                 previous = selectors.attempt_get(pk=int(request.POST["retry"]), student=student)
-            except ValueError:
-                return redirect(request.path)
-            retry_ids = selectors.missed_question_ids(attempt=previous)
+                retry_ids = selectors.missed_question_ids(attempt=previous)
+            elif request.POST.get("question"):  # one question, e.g. one skipped in a test
+                retry_ids = [int(request.POST["question"])]
+        except ValueError:
+            return redirect(request.path)
         return _start(request, lesson, Mode.PRACTICE, retry_ids)
     return _mode_page(request, lesson, student, Mode.PRACTICE, selectors.practice_bank_counts(lesson=lesson))
 
@@ -223,7 +225,7 @@ def question_preview(request, pk):
 # --- accounts -------------------------------------------------------------------------
 
 @require_http_methods(["GET", "POST"])
-@rate_limit("signup")
+@rate_limit("signup", per=per_client)
 def signup(request):
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):

@@ -56,10 +56,21 @@ def test_auth_pages_render(client):
         assert response.status_code == 200 and b"<form" in response.content
 
 
+@pytest.fixture
+def eager_tasks():
+    """Queued tasks run at once, in this process (the reset mail is sent by a task)."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 @pytest.mark.django_db
-def test_password_reset_sends_a_working_link(client, django_user_model):
+def test_password_reset_sends_a_working_link(client, django_user_model, eager_tasks, django_capture_on_commit_callbacks):
     django_user_model.objects.create_user("forgetful", email="f@example.com", password="pw-123456789")
-    response = client.post(reverse("password_reset"), {"email": "f@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": "f@example.com"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     link = next(line for line in mail.outbox[0].body.splitlines() if "/reset/" in line).strip()

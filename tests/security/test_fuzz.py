@@ -11,14 +11,17 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from config.middleware import RequestBodyLimitMiddleware
 from courses.markdown import render_markdown, render_markdown_inline
 from modellab.models import Dataset, Experiment
 from quizzes.grading import validate_choices
@@ -150,6 +153,14 @@ def test_attempt_answer_and_hint_fuzz(world, number, answer, action, retry):
     responses_consistent()
     r = client.post(reverse("quizzes:practice", args=[world.lesson.slug]), {"retry": retry})
     assert r.status_code in (302, 404)
+    responses_consistent()
+    practising = Attempt.objects.filter(mode="practice").count()
+    r = client.post(reverse("quizzes:practice", args=[world.lesson.slug]), {"question": retry})
+    assert r.status_code == 302
+    assert_local_redirect(r)
+    if retry.strip():  # an empty field starts the whole bank, as without it
+        for attempt in Attempt.objects.filter(mode="practice").order_by("id")[practising:]:
+            assert attempt.question_ids == [int(retry)], "practice of one question asks that question only"
     responses_consistent()
 
 
@@ -379,3 +390,19 @@ def test_a_lesson_slug_longer_than_the_column_is_refused(world):
     before = Experiment.objects.count()
     assert client.post(reverse("modellab:new"), data).status_code == 400
     assert Experiment.objects.count() == before
+
+
+# ----------------------------------------------------------------------------- request size
+
+@FUZZ
+@given(length=st.one_of(st.integers(min_value=-(2**70), max_value=2**70).map(str), st.text(max_size=20)))
+def test_request_body_cap_fuzz(length):
+    """Any Content-Length a client sends: 413 exactly when Django would read a body over the cap
+    (Django reads an invalid length as 0), never an error, and the body is never touched."""
+    request = RequestFactory().post("/accounts/login/", CONTENT_LENGTH=length)
+    response = RequestBodyLimitMiddleware(lambda r: HttpResponse("view"))(request)
+    try:
+        declared = int(length)
+    except ValueError:
+        declared = 0
+    assert response.status_code == (413 if declared > django_settings.MAX_REQUEST_BODY_BYTES else 200)

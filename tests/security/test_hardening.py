@@ -17,7 +17,7 @@ from tests.modellab.conftest import make_zip, png_bytes
 from tests.security.conftest import finished_results
 
 ROOT = Path(__file__).resolve().parents[2]
-LIMITS = {"login": (10, 300), "signup": (5, 3600), "password_reset": (5, 3600), "lab_submit": (3, 3600),
+LIMITS = {"login": (10, 300), "login_account": (10, 300), "signup": (5, 3600), "password_reset": (5, 3600), "lab_submit": (3, 3600),
           "lab_predict": (2, 3600)}
 
 
@@ -83,13 +83,13 @@ def test_anonymous_lab_posts_go_to_log_in_and_are_not_counted(world):
 
 # ----------------------------------------------------------------------------- production settings
 
-def _production_settings(tmp_path, code: str) -> subprocess.CompletedProcess:
+def _production_settings(tmp_path, code: str, **more_env: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
     env.update({
         "DEBUG": "0", "SECRET_KEY": "p" * 20 + "-a-long-random-production-key-0123456789",
         "ALLOWED_HOSTS": "learn.example.org", "DATA_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", "DJANGO_SETTINGS_MODULE": "config.settings",
-    })
+    }, **more_env)
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
