@@ -5,8 +5,11 @@ from dataclasses import dataclass
 
 from django import forms
 
+from modellab import selectors
+from modellab.builtins import BUILTINS
+from modellab.dataset_ref import DatasetRef
 from modellab.limits import lab_limits
-from modellab.models import Experiment
+from modellab.models import Dataset, Experiment
 
 
 @dataclass(frozen=True)
@@ -19,18 +22,16 @@ class Option:
 
 
 def dataset_options(*, user) -> list[Option]:
-    from modellab import selectors
-    from modellab.models import Dataset
-    from modellab.services import BUILTINS
-
+    """The built-in datasets (with why one is unavailable here) and the uploads ``user`` may use;
+    each value is a dataset reference."""
     options = []
     for b in BUILTINS.values():
         reason = b.unavailable_reason()
-        options.append(Option(f"builtin:{b.key}", b.name, b.description, not reason, reason))
+        options.append(Option(str(DatasetRef.builtin(b.key)), b.name, b.description, not reason, reason))
     for d in selectors.datasets_visible_to(user).filter(kind=Dataset.Kind.UPLOAD):
         counts = d.report.get("counts") or {}
         desc = f"{len(counts)} classes, {d.total_images} images"
-        options.append(Option(f"upload:{d.pk}", f"{d.name} (your upload)", desc))
+        options.append(Option(str(DatasetRef.upload(d.pk)), f"{d.name} (your upload)", desc))
     return options
 
 
@@ -84,12 +85,12 @@ class ExperimentForm(forms.Form):
         self.fields["batch_size"].validators.append(_max(limits.max_batch_size, "batch_too_large", "images per batch"))
         self.fields["batch_size"].widget.attrs["max"] = limits.max_batch_size
 
-    def clean_dataset(self):
+    def clean_dataset(self) -> DatasetRef:
         value = self.cleaned_data["dataset"]
         option = next(o for o in self.dataset_opts if o.value == value)
         if not option.available:
             raise forms.ValidationError(option.reason, code="dataset_unavailable")
-        return value
+        return DatasetRef.parse(value)
 
     def clean(self):
         data = super().clean()
