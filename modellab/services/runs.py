@@ -126,10 +126,11 @@ def _results_for_storage(result, *, dataset: Dataset, output_name: str) -> dict:
     return data
 
 
-def experiment_fail_hard_time_limit(*, experiment_id: int) -> bool:
-    """Fail a run whose worker process was killed at the hard time limit. Returns whether a
-    RUNNING run was failed (a run that already ended is left as it is)."""
-    return bool(experiment_transition(
-        Experiment.objects.filter(pk=experiment_id), source=S.RUNNING, target=S.FAILED,
-        reason=time_limit_reason(lab_limits().hard_time_limit_s),
-    ))
+def experiment_fail_hard_time_limit(*, experiment_id: int, worker_hostname: str, worker_pid: int | None) -> bool:
+    """Fail the attempt that the worker process ``worker_hostname`` / ``worker_pid`` held when Celery
+    killed it at the hard time limit. Returns whether an attempt was failed: a run that already
+    ended, or that the sweep requeued and another process claimed since, is left as it is."""
+    lease = RunLease.held_by(experiment_id=experiment_id, worker_hostname=worker_hostname, worker_pid=worker_pid)
+    if lease is None:
+        return False
+    return lease.finish(S.FAILED, reason=time_limit_reason(lab_limits().hard_time_limit_s))
