@@ -243,6 +243,13 @@ def compare(request):
 
 @login_required
 def compare_trace(request):
+    """The live part of the comparison page; htmx polls it while any run is queued or running.
+
+    Every run's state (a queued run starting, one run ending while another still runs) is in
+    this partial, so the swap shows it in place: a reload then would show the same page and
+    cut short whatever the learner was doing (a click, a hover on the chart). The page
+    reloads once, when the last run ends, so that it stops polling.
+    """
     context = _compare_context(request)
     response = render(request, "modellab/_overlay.html", context)
     if request.headers.get("HX-Request") and not context["polling"]:
