@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, help="username (created with --create-user)")
         parser.add_argument("--create-user", action="store_true")
-        parser.add_argument("--dataset", default="builtin:digits-3", help="builtin:<key> or upload:<id>")
+        parser.add_argument("--dataset", default=str(DatasetRef.builtin("digits-3")), help="builtin:<key> or upload:<id>")
         parser.add_argument("--zip", help="upload this zip of class folders as a new dataset and use it")
         parser.add_argument("--backbone", default="efficientnet_lite0")
         parser.add_argument("--strategy", default=Experiment.Strategy.FEATURES, choices=Experiment.Strategy.values)
