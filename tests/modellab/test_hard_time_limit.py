@@ -24,12 +24,6 @@ S = Experiment.Status
 
 
 @pytest.fixture
-def delay():
-    with mock.patch("modellab.tasks.run_experiment.delay") as m:
-        yield m
-
-
-@pytest.fixture
 def queued(user, tiny_dataset, delay, settings):
     settings.LAB_MAX_ATTEMPTS = 2
     settings.LAB_HEARTBEAT_STALE_S = 60

@@ -25,12 +25,6 @@ def submit(user, dataset, **overrides):
     return experiment_submit(**kwargs)
 
 
-@pytest.fixture
-def delay():
-    with mock.patch("modellab.tasks.run_experiment.delay") as m:
-        yield m
-
-
 def test_submit_queues_the_task_on_commit_only(user, tiny_dataset, delay, django_capture_on_commit_callbacks):
     """The task is sent after the transaction commits, with the new experiment's id."""
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

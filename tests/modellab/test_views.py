@@ -18,12 +18,6 @@ S = Experiment.Status
 
 
 @pytest.fixture
-def delay():
-    with mock.patch("modellab.tasks.run_experiment.delay") as m:
-        yield m
-
-
-@pytest.fixture
 def alice(client, user):
     client.force_login(user)
     return client
