@@ -61,7 +61,7 @@ def _report_dataset(request) -> Dataset | None:
         return None
     if ref.kind != UPLOAD:
         return None
-    return selectors.datasets_visible_to(request.user).filter(kind=Dataset.Kind.UPLOAD, pk=ref.upload_pk).first()
+    return selectors.upload_visible_to(user=request.user, pk=ref.upload_pk)
 
 
 @login_required

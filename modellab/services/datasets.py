@@ -14,7 +14,7 @@ from modellab.builtins import BUILTINS
 from modellab.dataset_ref import BUILTIN, DatasetRef
 from modellab.limits import lab_limits
 from modellab.models import Dataset
-from modellab.selectors import datasets_visible_to
+from modellab.selectors import upload_visible_to
 from modellab.services.engine_errors import validation_error_from_engine
 
 UNKNOWN_DATASET = "unknown_dataset"
@@ -44,7 +44,7 @@ def dataset_resolve(*, user, ref: DatasetRef) -> Dataset:
     another learner's upload: the two read alike), DATASET_UNAVAILABLE (a built-in missing here)."""
     if ref.kind == BUILTIN:
         return dataset_get_or_create_builtin(key=ref.key)
-    dataset = datasets_visible_to(user).filter(kind=Dataset.Kind.UPLOAD, pk=ref.upload_pk).first()
+    dataset = upload_visible_to(user=user, pk=ref.upload_pk)
     if dataset is None:
         raise ValidationError("There is no dataset %(ref)s you can use.", code=UNKNOWN_DATASET, params={"ref": str(ref)})
     return dataset

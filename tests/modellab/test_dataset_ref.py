@@ -11,6 +11,7 @@ from modellab.services.datasets import dataset_resolve
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lab_media")]
 
 BAD_REFS = ["x", "", "builtin:", "upload:", "upload:abc", "upload:-1", "upload:\u0661", "zip:3", ":digits"]
+MISSING_REFS = ["builtin:nope", "upload:999999", "upload:" + "9" * 30]
 
 
 @pytest.mark.parametrize("text", ["builtin:digits-3", "upload:42"])
@@ -33,7 +34,8 @@ def test_resolving_a_builtin_gives_its_one_shared_row(user, other_user):
 
 @pytest.mark.parametrize("text, code", [("builtin:nope", "unknown_dataset"),
                                         ("builtin:cifar-cat-dog-bird", "dataset_unavailable"),
-                                        ("upload:999999", "unknown_dataset")])
+                                        ("upload:999999", "unknown_dataset"),
+                                        ("upload:" + "9" * 30, "unknown_dataset")])
 def test_resolving_a_dataset_that_is_not_there_says_which(user, text, code):
     with pytest.raises(ValidationError) as err:
         dataset_resolve(user=user, ref=DatasetRef.parse(text))
@@ -58,7 +60,7 @@ def test_lab_submit_refuses_a_bad_reference_with_its_code(user, text, code):
     assert Experiment.objects.count() == 0
 
 
-@pytest.mark.parametrize("text", BAD_REFS + ["builtin:nope", "upload:999999"])
+@pytest.mark.parametrize("text", BAD_REFS + MISSING_REFS)
 def test_the_form_page_survives_any_reference(client, user, text):
     """?dataset= only preselects and shows an upload's report; a POSTed one must be among the options."""
     client.force_login(user)
