@@ -8,6 +8,8 @@ from django.conf import settings
 
 from modellab import storage
 
+DATASET_UNAVAILABLE = "dataset_unavailable"  # the code of a refusal that gives unavailable_reason()
+
 
 @dataclass(frozen=True)
 class BuiltinDataset:

@@ -10,17 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from modellab import storage
-from modellab.builtins import BUILTINS
+from modellab.builtins import BUILTINS, DATASET_UNAVAILABLE
 from modellab.dataset_ref import BUILTIN, DatasetRef
-from modellab.limits import lab_limits
+from modellab.limits import check_image_count, check_upload_size, lab_limits
 from modellab.models import Dataset
 from modellab.selectors import upload_visible_to
 from modellab.services.engine_errors import validation_error_from_engine
 
 UNKNOWN_DATASET = "unknown_dataset"
-DATASET_UNAVAILABLE = "dataset_unavailable"
-UPLOAD_TOO_LARGE = "upload_too_large"
-TOO_MANY_IMAGES = "too_many_images"
 
 
 def dataset_get_or_create_builtin(*, key: str) -> Dataset:
@@ -50,30 +47,16 @@ def dataset_resolve(*, user, ref: DatasetRef) -> Dataset:
     return dataset
 
 
-def check_image_count(count: int) -> None:
-    """Raise ValidationError(TOO_MANY_IMAGES) when a dataset of ``count`` images is over LAB_MAX_IMAGES_PER_DATASET."""
-    limit = lab_limits().max_images_per_dataset
-    if count > limit:
-        raise ValidationError(
-            "The dataset has %(count)s images; the limit is %(limit)s per dataset.",
-            code=TOO_MANY_IMAGES, params={"count": count, "limit": limit},
-        )
-
-
 def dataset_create_from_upload(*, owner, uploaded_file, name: str = "") -> Dataset:
     """Validate and extract an uploaded zip of class folders into a new Dataset of ``owner``.
 
     Raises ValidationError with the engine's DatasetError code (bad_zip, path_traversal, too_few_classes, ...)
-    or one of ours (UPLOAD_TOO_LARGE, TOO_MANY_IMAGES). Nothing is kept on failure.
+    or a limit's (upload_too_large, too_many_images). Nothing is kept on failure.
     """
     from modellab import engine
 
     limits = lab_limits()
-    if uploaded_file.size > limits.max_upload_bytes:
-        raise ValidationError(
-            "The zip is %(size_mb).1f MB; the limit is %(limit_mb)s MB.", code=UPLOAD_TOO_LARGE,
-            params={"size_mb": uploaded_file.size / 2**20, "limit_mb": limits.max_upload_bytes // 2**20},
-        )
+    check_upload_size(uploaded_file.size)
     folder = f"{storage.UPLOAD_ROOT}/u{owner.pk}/{uuid.uuid4().hex}"
     dest = storage.local_dir(folder)
     engine_limits = engine.UploadLimits(

@@ -9,14 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from modellab.dataset_ref import DatasetRef
-from modellab.limits import lab_limits
+from modellab.limits import check_epochs, check_image_count, lab_limits
 from modellab.models import Dataset, Experiment
-from modellab.services.datasets import check_image_count, dataset_resolve
+from modellab.services.datasets import dataset_resolve
 from modellab.services.lifecycle import experiment_transition
 
 S = Experiment.Status
 
-TOO_MANY_EPOCHS = "too_many_epochs"
 TOO_MANY_RUNS = "too_many_runs"
 UNKNOWN_BACKBONE = "unknown_backbone"
 BACKBONE_UNAVAILABLE = "backbone_unavailable"
@@ -63,8 +62,7 @@ def experiment_submit(
     limits = lab_limits()
     if dataset.owner_id is not None and dataset.owner_id != owner.pk and not owner.is_staff:
         raise ValidationError("That dataset is not yours.", code=DATASET_FORBIDDEN)
-    if epochs > limits.max_epochs:
-        raise ValidationError("At most %(limit)s epochs per run.", code=TOO_MANY_EPOCHS, params={"limit": limits.max_epochs})
+    check_epochs(epochs)
     if dataset.kind == Dataset.Kind.UPLOAD:
         check_image_count(dataset.total_images)
     scratch = Experiment.Strategy.SCRATCH
