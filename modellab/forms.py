@@ -5,8 +5,15 @@ from dataclasses import dataclass
 
 from django import forms
 
-from modellab.limits import lab_limits
-from modellab.models import Experiment
+from modellab import selectors
+from modellab.builtins import BUILTINS, DATASET_UNAVAILABLE
+from modellab.dataset_ref import DatasetRef
+from modellab.limits import check_batch_size, check_epochs, check_upload_size, lab_limits
+from modellab.models import Dataset, Experiment
+
+NOT_ZIP = "not_zip"
+IMAGE_TOO_LARGE = "image_too_large"
+BACKBONE_UNAVAILABLE = "backbone_unavailable"  # services.experiments refuses a submit with the same code
 
 
 @dataclass(frozen=True)
@@ -19,18 +26,16 @@ class Option:
 
 
 def dataset_options(*, user) -> list[Option]:
-    from modellab import selectors
-    from modellab.models import Dataset
-    from modellab.services import BUILTINS
-
+    """The built-in datasets (with why one is unavailable here) and the uploads ``user`` may use;
+    each value is a dataset reference."""
     options = []
     for b in BUILTINS.values():
         reason = b.unavailable_reason()
-        options.append(Option(f"builtin:{b.key}", b.name, b.description, not reason, reason))
+        options.append(Option(str(DatasetRef.builtin(b.key)), b.name, b.description, not reason, reason))
     for d in selectors.datasets_visible_to(user).filter(kind=Dataset.Kind.UPLOAD):
         counts = d.report.get("counts") or {}
         desc = f"{len(counts)} classes, {d.total_images} images"
-        options.append(Option(f"upload:{d.pk}", f"{d.name} (your upload)", desc))
+        options.append(Option(str(DatasetRef.upload(d.pk)), f"{d.name} (your upload)", desc))
     return options
 
 
@@ -49,15 +54,9 @@ class DatasetUploadForm(forms.Form):
 
     def clean_archive(self):
         f = self.cleaned_data["archive"]
-        limit = lab_limits().max_upload_bytes
-        if f.size > limit:
-            raise forms.ValidationError(
-                "The zip is %(size).1f MB; the limit is %(limit)d MB.",
-                code="upload_too_large",
-                params={"size": f.size / 2**20, "limit": limit // 2**20},
-            )
+        check_upload_size(f.size)
         if not f.name.lower().endswith(".zip"):
-            raise forms.ValidationError("Upload a .zip file.", code="not_zip")
+            raise forms.ValidationError("Upload a .zip file.", code=NOT_ZIP)
         return f
 
 
@@ -65,9 +64,9 @@ class ExperimentForm(forms.Form):
     dataset = forms.ChoiceField()
     backbone = forms.ChoiceField()
     strategy = forms.ChoiceField(choices=Experiment.Strategy.choices, initial=Experiment.Strategy.FEATURES)
-    epochs = forms.IntegerField(min_value=1, initial=5)
+    epochs = forms.IntegerField(min_value=1, initial=5, validators=[check_epochs])
     lr = forms.FloatField(label="Learning rate", min_value=1e-6, max_value=1.0, initial=1e-3)
-    batch_size = forms.IntegerField(min_value=1, initial=32)
+    batch_size = forms.IntegerField(min_value=1, initial=32, validators=[check_batch_size])
     lesson = forms.SlugField(
         required=False, max_length=Experiment._meta.get_field("lesson_slug").max_length, widget=forms.HiddenInput
     )
@@ -79,35 +78,25 @@ class ExperimentForm(forms.Form):
         self.backbone_opts = backbone_options()
         self.fields["dataset"].choices = [(o.value, o.label) for o in self.dataset_opts]
         self.fields["backbone"].choices = [(o.value, o.label) for o in self.backbone_opts]
-        self.fields["epochs"].validators.append(_max(limits.max_epochs, "too_many_epochs", "epochs per run"))
         self.fields["epochs"].widget.attrs["max"] = limits.max_epochs
-        self.fields["batch_size"].validators.append(_max(limits.max_batch_size, "batch_too_large", "images per batch"))
         self.fields["batch_size"].widget.attrs["max"] = limits.max_batch_size
 
-    def clean_dataset(self):
+    def clean_dataset(self) -> DatasetRef:
         value = self.cleaned_data["dataset"]
         option = next(o for o in self.dataset_opts if o.value == value)
         if not option.available:
-            raise forms.ValidationError(option.reason, code="dataset_unavailable")
-        return value
+            raise forms.ValidationError(option.reason, code=DATASET_UNAVAILABLE)
+        return DatasetRef.parse(value)
 
     def clean(self):
         data = super().clean()
         backbone, strategy = data.get("backbone"), data.get("strategy")
         if backbone and strategy:
             option = next(o for o in self.backbone_opts if o.value == backbone)
-            needs_weights = strategy != "scratch" or self.data.get("action") == "compare"
+            needs_weights = strategy != Experiment.Strategy.SCRATCH or self.data.get("action") == "compare"
             if needs_weights and not option.available:
-                self.add_error("backbone", forms.ValidationError(option.reason, code="backbone_unavailable"))
+                self.add_error("backbone", forms.ValidationError(option.reason, code=BACKBONE_UNAVAILABLE))
         return data
-
-
-def _max(limit: int, code: str, what: str):
-    def validate(value):
-        if value is not None and value > limit:
-            raise forms.ValidationError(f"At most {limit} {what}.", code=code)
-
-    return validate
 
 
 class PredictForm(forms.Form):
@@ -116,5 +105,5 @@ class PredictForm(forms.Form):
     def clean_image(self):
         f = self.cleaned_data["image"]
         if f.size > lab_limits().max_upload_bytes:
-            raise forms.ValidationError("That image is too large.", code="image_too_large")
+            raise forms.ValidationError("That image is too large.", code=IMAGE_TOO_LARGE)
         return f

@@ -1,7 +1,14 @@
-"""Limits a deployment sets for the lab (from settings, read at call time so tests can change them)."""
+"""Limits a deployment sets for the lab (read from settings at call time, so tests can change them) and the
+checks that refuse what is over them."""
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+
+UPLOAD_TOO_LARGE = "upload_too_large"
+TOO_MANY_IMAGES = "too_many_images"
+TOO_MANY_EPOCHS = "too_many_epochs"
+BATCH_TOO_LARGE = "batch_too_large"
 
 
 @dataclass(frozen=True)
@@ -27,3 +34,37 @@ def lab_limits() -> LabLimits:
         soft_time_limit_s=settings.CELERY_TASK_SOFT_TIME_LIMIT,
         hard_time_limit_s=settings.CELERY_TASK_TIME_LIMIT,
     )
+
+
+def check_upload_size(nbytes: int) -> None:
+    """Raise ValidationError(UPLOAD_TOO_LARGE) for a zip over LAB_MAX_UPLOAD_MB."""
+    limit = lab_limits().max_upload_bytes
+    if nbytes > limit:
+        raise ValidationError(
+            "The zip is %(size_mb).1f MB; the limit is %(limit_mb)s MB.", code=UPLOAD_TOO_LARGE,
+            params={"size_mb": nbytes / 2**20, "limit_mb": limit // 2**20},
+        )
+
+
+def check_image_count(count: int) -> None:
+    """Raise ValidationError(TOO_MANY_IMAGES) for a dataset over LAB_MAX_IMAGES_PER_DATASET."""
+    limit = lab_limits().max_images_per_dataset
+    if count > limit:
+        raise ValidationError(
+            "The dataset has %(count)s images; the limit is %(limit)s per dataset.",
+            code=TOO_MANY_IMAGES, params={"count": count, "limit": limit},
+        )
+
+
+def check_epochs(epochs: int) -> None:
+    """Raise ValidationError(TOO_MANY_EPOCHS) for a run over LAB_MAX_EPOCHS."""
+    limit = lab_limits().max_epochs
+    if epochs > limit:
+        raise ValidationError("At most %(limit)s epochs per run.", code=TOO_MANY_EPOCHS, params={"limit": limit})
+
+
+def check_batch_size(batch_size: int) -> None:
+    """Raise ValidationError(BATCH_TOO_LARGE) for a batch over LAB_MAX_BATCH_SIZE."""
+    limit = lab_limits().max_batch_size
+    if batch_size > limit:
+        raise ValidationError("At most %(limit)s images per batch.", code=BATCH_TOO_LARGE, params={"limit": limit})

@@ -2,7 +2,7 @@
 
 Progress lives here, not in Celery's result backend: the worker writes one EpochRecord
 per finished epoch and the experiment's status moves through a small lifecycle whose
-transitions are conditional UPDATEs in ``modellab.services``.
+transitions are conditional UPDATEs in ``modellab.services.lifecycle``.
 """
 import uuid
 

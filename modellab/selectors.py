@@ -37,6 +37,11 @@ def dataset_get_for_user(*, user, pk: int) -> Dataset:
         raise Http404("No such dataset.") from None
 
 
+def upload_visible_to(*, user, pk: int) -> Dataset | None:
+    """Upload ``pk`` when ``user`` may use it (their own; any, for staff), else None."""
+    return datasets_visible_to(user).filter(kind=Dataset.Kind.UPLOAD, pk=pk).first()
+
+
 def experiment_queue_position(*, experiment: Experiment) -> int | None:
     """1 for the next run a worker takes, None when the run is not queued."""
     if experiment.status != S.QUEUED:

@@ -17,7 +17,7 @@ _timer_started = threading.Event()
 
 
 def sweep_once(*, restarting_hostname: str = "") -> list:
-    from modellab.services import experiments_sweep_orphans
+    from modellab.services.sweep import experiments_sweep_orphans
 
     try:
         return experiments_sweep_orphans(restarting_hostname=restarting_hostname)

@@ -8,12 +8,14 @@ uploads what it writes back under the same names; see docs/lab.md.
 """
 from __future__ import annotations
 
-import os
+import shutil
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
+
+from common.files import atomic_write
 
 BUILTIN_ROOT = "lab/datasets/builtin"
 UPLOAD_ROOT = "lab/datasets/upload"
@@ -53,12 +55,8 @@ def pull_dir(name: str) -> Path:
         dest = Path(settings.LAB_LOCAL_CACHE_DIR) / file_name
         if dest.exists() and dest.stat().st_size == default_storage.size(file_name):
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.part")
-        with default_storage.open(file_name, "rb") as src, open(tmp, "wb") as out:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
-                out.write(chunk)
-        os.replace(tmp, dest)
+        with default_storage.open(file_name, "rb") as src, atomic_write(dest) as out:
+            shutil.copyfileobj(src, out, 1 << 20)
     return target
 
 

@@ -2,25 +2,44 @@
 
 Routed to the ``gpu`` queue by CELERY_TASK_ROUTES (``modellab.tasks.*``).
 """
+import logging
 import os
 import socket
 
 from celery import Task, shared_task
-from celery.exceptions import TimeLimitExceeded
+from celery.worker.request import Request
 
-from modellab import services
+from modellab.services.runs import experiment_fail_hard_time_limit, experiment_run
+
+log = logging.getLogger(__name__)
+
+
+class ExperimentRequest(Request):
+    """A run's message as the worker's parent process holds it: it knows the child's pid."""
+
+    def on_timeout(self, soft, timeout):
+        if not soft:
+            # The hard limit killed the child. The parent fails the attempt that child held at
+            # once (rather than the orphan sweep, minutes later), and only that attempt: by now
+            # the sweep may have requeued the run and another process may hold a newer one.
+            # (The next child does not share this connection: Celery's Django fixup closes
+            # inherited ones at child start.)
+            try:
+                experiment_fail_hard_time_limit(
+                    experiment_id=self.args[0] if self.args else self.kwargs["experiment_id"],
+                    worker_hostname=self.hostname, worker_pid=self.worker_pid,
+                )
+            except Exception:  # the worker's parent must survive; the sweep fails the run later
+                log.exception("could not fail experiment %s at the hard time limit", self.args or self.kwargs)
+        super().on_timeout(soft, timeout)
 
 
 class ExperimentTask(Task):
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
-        # The hard time limit kills the child; Celery calls this in the worker's parent, which
-        # records the failure at once instead of leaving it to the orphan sweep.
-        if isinstance(exc, TimeLimitExceeded):
-            services.experiment_fail_hard_time_limit(experiment_id=args[0] if args else kwargs["experiment_id"])
+    Request = ExperimentRequest
 
 
 @shared_task(base=ExperimentTask, bind=True, acks_late=True, reject_on_worker_lost=True)
 def run_experiment(self, experiment_id: int) -> str | None:
     """Train experiment ``experiment_id``; progress and results are written to its rows."""
     hostname = self.request.hostname or f"local@{socket.gethostname()}"
-    return services.experiment_run(experiment_id=experiment_id, worker_hostname=hostname, worker_pid=os.getpid())
+    return experiment_run(experiment_id=experiment_id, worker_hostname=hostname, worker_pid=os.getpid())

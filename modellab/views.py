@@ -1,7 +1,6 @@
 """Views of the lab: parse, call one service or selector, render."""
 from __future__ import annotations
 
-import io
 from pathlib import PurePosixPath
 
 from django.contrib import messages
@@ -14,10 +13,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.ratelimit import rate_limit
-from modellab import selectors, services
+from modellab import selectors
+from modellab.dataset_ref import UPLOAD, DatasetRef
 from modellab.forms import DatasetUploadForm, ExperimentForm, PredictForm
+from modellab.images import thumbnail_png
 from modellab.limits import lab_limits
 from modellab.models import Dataset, Experiment
+from modellab.services.datasets import dataset_create_from_upload
+from modellab.services.experiments import experiment_cancel as cancel_experiment
+from modellab.services.experiments import experiment_submit
+from modellab.services.predict import experiment_predict as predict_image
 from modellab.trace import experiment_chart, overlay_chart, trace_rows
 
 POLL_SECONDS = 2
@@ -36,8 +41,8 @@ def _new_page(request, *, form, upload_form, status=200, report_dataset=None):
 
 
 def _initial(request) -> dict:
-    initial = {"dataset": "builtin:digits", "backbone": "efficientnet_lite0", "strategy": "features", "epochs": 5,
-               "lr": 1e-3, "batch_size": 32}
+    initial = {"dataset": str(DatasetRef.builtin("digits")), "backbone": "efficientnet_lite0",
+               "strategy": Experiment.Strategy.FEATURES, "epochs": 5, "lr": 1e-3, "batch_size": 32}
     if request.GET.get("lesson"):
         initial["lesson"] = request.GET["lesson"]
     if request.GET.get("dataset"):
@@ -48,11 +53,15 @@ def _initial(request) -> dict:
     return initial
 
 
-def _resolve_dataset(user, value: str) -> Dataset:
-    kind, _, key = value.partition(":")
-    if kind == "builtin":
-        return services.dataset_get_or_create_builtin(key=key)
-    return selectors.dataset_get_for_user(user=user, pk=int(key))
+def _report_dataset(request) -> Dataset | None:
+    """The upload ``?dataset=`` names, whose validation report the page shows (None for anything else)."""
+    try:
+        ref = DatasetRef.parse(request.GET.get("dataset", ""))
+    except ValidationError:
+        return None
+    if ref.kind != UPLOAD:
+        return None
+    return selectors.upload_visible_to(user=request.user, pk=ref.upload_pk)
 
 
 @login_required
@@ -60,26 +69,19 @@ def _resolve_dataset(user, value: str) -> Dataset:
 def new(request):
     """The submit form; "Compare" submits pre-trained and from-scratch runs with the same settings."""
     if request.method != "POST":
-        report_dataset = None
-        if request.GET.get("dataset", "").startswith("upload:"):
-            try:
-                report_dataset = selectors.dataset_get_for_user(user=request.user, pk=int(request.GET["dataset"][7:]))
-            except (ValueError, Http404):
-                report_dataset = None
         form = ExperimentForm(user=request.user, initial=_initial(request))
-        return _new_page(request, form=form, upload_form=DatasetUploadForm(), report_dataset=report_dataset)
+        return _new_page(request, form=form, upload_form=DatasetUploadForm(), report_dataset=_report_dataset(request))
     form = ExperimentForm(request.POST, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            dataset = _resolve_dataset(request.user, data["dataset"])
-            created = services.experiment_submit(
-                owner=request.user, dataset=dataset, backbone=data["backbone"], strategy=data["strategy"],
+            created = experiment_submit(
+                owner=request.user, dataset=data["dataset"], backbone=data["backbone"], strategy=data["strategy"],
                 epochs=data["epochs"], lr=data["lr"], batch_size=data["batch_size"],
                 compare=request.POST.get("action") == "compare", lesson_slug=data.get("lesson") or "",
             )
-        except services.LabError as exc:
-            form.add_error(None, ValidationError(exc.message, code=exc.code))
+        except ValidationError as exc:
+            form.add_error(None, exc)
         else:
             if len(created) > 1:
                 messages.success(request, f"Queued a comparison: {', '.join(e.label for e in created)}.")
@@ -96,14 +98,14 @@ def dataset_upload(request):
     upload_form = DatasetUploadForm(request.POST, request.FILES)
     if upload_form.is_valid():
         try:
-            dataset = services.dataset_create_from_upload(
+            dataset = dataset_create_from_upload(
                 owner=request.user, uploaded_file=upload_form.cleaned_data["archive"], name=upload_form.cleaned_data["name"]
             )
-        except services.LabError as exc:
-            upload_form.add_error("archive", ValidationError(exc.message, code=exc.code))
+        except ValidationError as exc:
+            upload_form.add_error("archive", exc)
         else:
             messages.success(request, f"Dataset {dataset.name!r} is ready: {dataset.total_images} images.")
-            return redirect(f"{reverse('modellab:new')}?dataset=upload:{dataset.pk}")
+            return redirect(f"{reverse('modellab:new')}?dataset={DatasetRef.of(dataset)}")
     form = ExperimentForm(user=request.user, initial=_initial(request))
     return _new_page(request, form=form, upload_form=upload_form, status=400)
 
@@ -111,7 +113,7 @@ def dataset_upload(request):
 @login_required
 def dataset_detail(request, pk: int):
     dataset = selectors.dataset_get_for_user(user=request.user, pk=pk)
-    return render(request, "modellab/dataset_detail.html", {"dataset": dataset})
+    return render(request, "modellab/dataset_detail.html", {"dataset": dataset, "dataset_ref": DatasetRef.of(dataset)})
 
 
 def _trace_context(experiment: Experiment, *, user) -> dict:
@@ -166,9 +168,9 @@ def experiment_trace(request, pk: int):
 def experiment_cancel(request, pk: int):
     experiment = selectors.experiment_get_for_user(user=request.user, pk=pk)
     try:
-        services.experiment_cancel(experiment=experiment)
-    except services.LabError as exc:
-        messages.error(request, exc.message)
+        cancel_experiment(experiment=experiment)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     else:
         messages.info(request, "Cancelled." if experiment.status == "cancelled" else "Stopping the run at the next batch.")
     return redirect(experiment)
@@ -183,9 +185,9 @@ def experiment_predict(request, pk: int):
     prediction = None
     if form.is_valid():
         try:
-            prediction = services.experiment_predict(experiment=experiment, image_file=form.cleaned_data["image"])
-        except services.LabError as exc:
-            form.add_error("image", ValidationError(exc.message, code=exc.code))
+            prediction = predict_image(experiment=experiment, image_file=form.cleaned_data["image"])
+        except ValidationError as exc:
+            form.add_error("image", exc)
     status = 200 if prediction is not None else 400
     return _render_experiment(request, experiment, predict_form=form, prediction=prediction, status=status)
 
@@ -193,8 +195,6 @@ def experiment_predict(request, pk: int):
 @login_required
 def experiment_image(request, pk: int, index: int):
     """A validation image of the run, re-encoded as a PNG thumbnail: never the uploaded bytes, never HTML."""
-    from PIL import Image
-
     experiment = selectors.experiment_get_for_user(user=request.user, pk=pk)
     predictions = (experiment.results or {}).get("predictions") or []
     if not 0 <= index < len(predictions):
@@ -203,13 +203,11 @@ def experiment_image(request, pk: int, index: int):
     if not rel.parts or rel.is_absolute() or ".." in rel.parts:
         raise Http404("No such image.")
     try:
-        with default_storage.open(f"{experiment.dataset.folder}/{rel.as_posix()}", "rb") as fh, Image.open(fh) as im:
-            im.thumbnail((160, 160))
-            out = io.BytesIO()
-            im.convert("RGB").save(out, format="PNG")
+        with default_storage.open(f"{experiment.dataset.folder}/{rel.as_posix()}", "rb") as fh:
+            png = thumbnail_png(fh)
     except (OSError, ValueError):
         raise Http404("Image not readable.") from None
-    response = HttpResponse(out.getvalue(), content_type="image/png")
+    response = HttpResponse(png, content_type="image/png")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="val-{index}.png"'
     response["Cache-Control"] = "private, max-age=3600"
@@ -245,6 +243,13 @@ def compare(request):
 
 @login_required
 def compare_trace(request):
+    """The live part of the comparison page; htmx polls it while any run is queued or running.
+
+    Every run's state (a queued run starting, one run ending while another still runs) is in
+    this partial, so the swap shows it in place: a reload then would show the same page and
+    cut short whatever the learner was doing (a click, a hover on the chart). The page
+    reloads once, when the last run ends, so that it stops polling.
+    """
     context = _compare_context(request)
     response = render(request, "modellab/_overlay.html", context)
     if request.headers.get("HX-Request") and not context["polling"]:

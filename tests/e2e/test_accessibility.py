@@ -10,8 +10,10 @@ import pytest
 
 from courses.content import load_lesson_file
 from courses.models import Lesson
-from modellab import services, storage
+from modellab import storage
 from modellab.models import Dataset, Experiment
+from modellab.services.experiments import experiment_submit
+from modellab.services.runs import experiment_run
 from quizzes.models import Attempt, Choice, Mode
 from tests.conftest import SEED_LESSON
 from tests.e2e.test_exam_and_drill import right_positions, show_mistakes
@@ -140,11 +142,11 @@ def _finished_experiment(user) -> Experiment:
     report = engine.materialize_digits(storage.local_dir(folder), classes=[0, 1, 2], max_per_class=8)
     dataset = Dataset.objects.create(owner=user, name="tiny digits", kind=Dataset.Kind.UPLOAD, folder=folder,
                                      report=report.to_dict())
-    (exp,) = services.experiment_submit(owner=user, dataset=dataset, backbone="tiny", strategy="scratch", epochs=2,
-                                        lr=0.01, batch_size=8)
+    (exp,) = experiment_submit(owner=user, dataset=dataset, backbone="tiny", strategy="scratch", epochs=2,
+                               lr=0.01, batch_size=8)
     app.conf.task_always_eager = True
     try:
-        services.experiment_run(experiment_id=exp.pk)
+        experiment_run(experiment_id=exp.pk)
     finally:
         app.conf.task_always_eager = False
     exp.refresh_from_db()
@@ -175,8 +177,8 @@ def test_lab_form_and_experiment_page_have_no_serious_axe_violations(site, page,
     page.locator(".lab-prediction").wait_for()
     assert_accessible(page, screenshot, "lab-experiment-prediction")
     # a queued run: the live trace and the cancel button
-    (queued,) = services.experiment_submit(owner=user, dataset=experiment.dataset, backbone="tiny", strategy="scratch",
-                                           epochs=2, lr=0.01, batch_size=8)
+    (queued,) = experiment_submit(owner=user, dataset=experiment.dataset, backbone="tiny", strategy="scratch",
+                                  epochs=2, lr=0.01, batch_size=8)
     page.goto(f"{url}/lab/experiments/{queued.pk}/")
     assert_accessible(page, screenshot, "lab-experiment-queued")
     page.goto(f"{url}/lab/datasets/{experiment.dataset_id}/")

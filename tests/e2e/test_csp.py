@@ -11,7 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from courses.models import Lesson
-from modellab import engine, services, storage
+from modellab import engine, storage
+from modellab.services.experiments import experiment_submit
 from modellab.models import Dataset
 from quizzes.models import Question
 from tests.e2e.test_accessibility import LESSON_PATH, log_in, site  # noqa: F401 (site: the fixture)
@@ -90,8 +91,8 @@ def test_lesson_quiz_questions_and_the_lab_break_no_policy(site, watched, screen
     report = engine.materialize_digits(storage.local_dir(folder), classes=[0, 1], max_per_class=4)
     dataset = Dataset.objects.create(owner=user, name="csp digits", kind=Dataset.Kind.UPLOAD, folder=folder,
                                      report=report.to_dict())
-    (queued,) = services.experiment_submit(owner=user, dataset=dataset, backbone="tiny", strategy="scratch",
-                                           epochs=1, lr=0.01, batch_size=8)
+    (queued,) = experiment_submit(owner=user, dataset=dataset, backbone="tiny", strategy="scratch",
+                                   epochs=1, lr=0.01, batch_size=8)
     visit(page, f"{url}/lab/experiments/{queued.pk}/")
     page.wait_for_function("window.htmx !== undefined")
     with page.expect_response(lambda r: "/trace/" in r.url, timeout=15_000):

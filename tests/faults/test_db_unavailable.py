@@ -143,8 +143,8 @@ def test_submit_while_postgres_is_unreachable(tmp_path):
 
 @pytest.mark.django_db
 def test_database_error_inside_the_submit_transaction(client, django_user_model, settings, tmp_path, monkeypatch):
-    from modellab import services
     from modellab.models import Experiment
+    from modellab.services import experiments
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LAB_CIFAR_ROOT = tmp_path / "no-cifar"
@@ -156,7 +156,7 @@ def test_database_error_inside_the_submit_transaction(client, django_user_model,
         written.append(Experiment.objects.filter(pk=experiment_id).exists())  # the row is written by now
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "_enqueue", connection_lost)
+    monkeypatch.setattr(experiments, "_enqueue", connection_lost)
     down = client.post(reverse("modellab:new"), FORM)
     assert_unavailable_page(down.status_code, down.content.decode())
     assert written == [True]
@@ -164,7 +164,7 @@ def test_database_error_inside_the_submit_transaction(client, django_user_model,
 
     monkeypatch.undo()
     queued = []
-    monkeypatch.setattr(services, "_enqueue", queued.append)
+    monkeypatch.setattr(experiments, "_enqueue", queued.append)
     up = client.post(reverse("modellab:new"), FORM)
     assert up.status_code == 302
     assert Experiment.objects.count() == 1 and queued == [Experiment.objects.get().pk]

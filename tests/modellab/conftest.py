@@ -1,6 +1,7 @@
 """Fixtures of the lab's web-side tests: users, media in a temporary folder, tiny datasets."""
 import io
 import zipfile
+from unittest import mock
 
 import pytest
 from PIL import Image
@@ -16,6 +17,13 @@ def lab_media(settings, tmp_path):
     settings.LAB_CIFAR_ROOT = tmp_path / "no-cifar"
     settings.LAB_DEVICE = "cpu"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def delay():
+    """The run task's ``delay``, recorded instead of sent (no broker in these tests)."""
+    with mock.patch("modellab.tasks.run_experiment.delay") as m:
+        yield m
 
 
 @pytest.fixture

@@ -4,10 +4,16 @@ from unittest import mock
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from modellab import engine, services
+from modellab import engine
 from modellab.models import EpochRecord, Experiment
+from modellab.services import lease
+from modellab.services.datasets import dataset_get_or_create_builtin
+from modellab.services.experiments import experiment_cancel, experiment_submit
+from modellab.services.runs import experiment_run
+from modellab.services.sweep import experiments_sweep_orphans
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lab_media")]
 S = Experiment.Status
@@ -16,13 +22,7 @@ S = Experiment.Status
 def submit(user, dataset, **overrides):
     kwargs = dict(owner=user, dataset=dataset, backbone="tiny", strategy="features", epochs=2, lr=0.01, batch_size=8)
     kwargs.update(overrides)
-    return services.experiment_submit(**kwargs)
-
-
-@pytest.fixture
-def delay():
-    with mock.patch("modellab.tasks.run_experiment.delay") as m:
-        yield m
+    return experiment_submit(**kwargs)
 
 
 def test_submit_queues_the_task_on_commit_only(user, tiny_dataset, delay, django_capture_on_commit_callbacks):
@@ -50,7 +50,7 @@ def test_concurrent_run_limit(user, tiny_dataset, delay, settings, django_captur
     settings.LAB_MAX_CONCURRENT_RUNS_PER_USER = 2
     with django_capture_on_commit_callbacks(execute=True):
         submit(user, tiny_dataset)
-        with pytest.raises(services.LabError) as err:
+        with pytest.raises(ValidationError) as err:
             submit(user, tiny_dataset, compare=True)
     assert err.value.code == "too_many_runs"
     assert Experiment.objects.count() == 1 and delay.call_count == 1
@@ -59,37 +59,36 @@ def test_concurrent_run_limit(user, tiny_dataset, delay, settings, django_captur
 def test_epoch_and_image_limits(user, tiny_dataset, delay, settings):
     """Epochs over LAB_MAX_EPOCHS and datasets over LAB_MAX_IMAGES_PER_DATASET are refused."""
     settings.LAB_MAX_EPOCHS = 3
-    with pytest.raises(services.LabError) as err:
+    with pytest.raises(ValidationError) as err:
         submit(user, tiny_dataset, epochs=4)
     assert err.value.code == "too_many_epochs"
     settings.LAB_MAX_IMAGES_PER_DATASET = 10
-    with pytest.raises(services.LabError) as err:
+    with pytest.raises(ValidationError) as err:
         submit(user, tiny_dataset)
     assert err.value.code == "too_many_images"
 
 
 def test_another_users_dataset_is_refused(other_user, tiny_dataset, delay):
-    with pytest.raises(services.LabError) as err:
+    with pytest.raises(ValidationError) as err:
         submit(other_user, tiny_dataset)
     assert err.value.code == "dataset_forbidden"
 
 
-def test_unavailable_backbone_is_refused_unless_from_scratch(user, tiny_dataset, delay):
-    """A backbone without weights can still train from scratch, never as pre-trained."""
-    missing = [b for b in engine.list_backbones() if not b.available]
-    if not missing:
-        pytest.skip("every backbone has its weights on this machine")
-    with pytest.raises(services.LabError) as err:
-        submit(user, tiny_dataset, backbone=missing[0].name)
+def test_unavailable_backbone_is_refused_unless_from_scratch(user, tiny_dataset, delay, tmp_path, monkeypatch):
+    """With an empty weights folder resnet18 can still train from scratch, never as pre-trained."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-torch-home"))
+    assert not {b.name: b for b in engine.list_backbones()}["resnet18"].available
+    with pytest.raises(ValidationError) as err:
+        submit(user, tiny_dataset, backbone="resnet18")
     assert err.value.code == "backbone_unavailable"
-    (exp,) = submit(user, tiny_dataset, backbone=missing[0].name, strategy="scratch")
+    (exp,) = submit(user, tiny_dataset, backbone="resnet18", strategy="scratch")
     assert exp.strategy == "scratch"
 
 
 def test_run_records_every_epoch_and_results(user, tiny_dataset, delay):
     """A real run with the tiny backbone: epoch rows, results, a model that predicts."""
     (exp,) = submit(user, tiny_dataset, epochs=3)
-    status = services.experiment_run(experiment_id=exp.pk, worker_hostname="w1@test", worker_pid=123)
+    status = experiment_run(experiment_id=exp.pk, worker_hostname="w1@test", worker_pid=123)
     exp.refresh_from_db()
     assert status == exp.status == S.SUCCEEDED
     assert list(exp.epoch_records.values_list("epoch", flat=True)) == [1, 2, 3]
@@ -112,14 +111,14 @@ def test_epoch_rows_appear_while_running(user, tiny_dataset, delay):
         return real_run(config, on_epoch_end=cb, should_cancel=should_cancel)
 
     with mock.patch.object(engine, "run", spy):
-        services.experiment_run(experiment_id=exp.pk)
+        experiment_run(experiment_id=exp.pk)
     assert seen == [1, 2, 3]
 
 
 def test_engine_error_fails_with_its_message(user, tiny_dataset, delay):
     (exp,) = submit(user, tiny_dataset)
     with mock.patch.object(engine, "run", side_effect=RuntimeError("CUDA out of memory in the head")):
-        assert services.experiment_run(experiment_id=exp.pk) == S.FAILED
+        assert experiment_run(experiment_id=exp.pk) == S.FAILED
     exp.refresh_from_db()
     assert exp.status == S.FAILED and exp.failure_reason == "CUDA out of memory in the head"
 
@@ -127,18 +126,18 @@ def test_engine_error_fails_with_its_message(user, tiny_dataset, delay):
 def test_soft_time_limit_fails_with_time_limit(user, tiny_dataset, delay):
     (exp,) = submit(user, tiny_dataset)
     with mock.patch.object(engine, "run", side_effect=SoftTimeLimitExceeded()):
-        services.experiment_run(experiment_id=exp.pk)
+        experiment_run(experiment_id=exp.pk)
     exp.refresh_from_db()
     assert exp.status == S.FAILED and "time limit" in exp.failure_reason
 
 
 def test_cancel_queued_run_is_immediate(user, tiny_dataset, delay):
     (exp,) = submit(user, tiny_dataset)
-    services.experiment_cancel(experiment=exp)
+    experiment_cancel(experiment=exp)
     exp.refresh_from_db()
     assert exp.status == S.CANCELLED
     # its message, when it arrives, runs nothing
-    assert services.experiment_run(experiment_id=exp.pk) is None
+    assert experiment_run(experiment_id=exp.pk) is None
     assert exp.epoch_records.count() == 0
 
 
@@ -151,14 +150,14 @@ def test_cancel_running_run_stops_it_at_the_next_check(user, tiny_dataset, delay
         def cb(stats):
             on_epoch_end(stats)
             if stats.epoch == 1:
-                services.experiment_cancel(experiment=Experiment.objects.get(pk=exp.pk))
-                services_time = services.time.monotonic
-                with mock.patch.object(services.time, "monotonic", lambda: services_time() + 60):
+                experiment_cancel(experiment=Experiment.objects.get(pk=exp.pk))
+                real_clock = lease.time.monotonic
+                with mock.patch.object(lease.time, "monotonic", lambda: real_clock() + 60):
                     assert should_cancel() is True
         return real_run(config, on_epoch_end=cb, should_cancel=should_cancel)
 
     with mock.patch.object(engine, "run", cancel_after_first_epoch):
-        assert services.experiment_run(experiment_id=exp.pk) == S.CANCELLED
+        assert experiment_run(experiment_id=exp.pk) == S.CANCELLED
     exp.refresh_from_db()
     assert exp.status == S.CANCELLED and exp.epoch_records.count() == 1
 
@@ -166,8 +165,8 @@ def test_cancel_running_run_stops_it_at_the_next_check(user, tiny_dataset, delay
 def test_cancel_finished_run_is_refused(user, tiny_dataset, delay):
     (exp,) = submit(user, tiny_dataset)
     Experiment.objects.filter(pk=exp.pk).update(status=S.SUCCEEDED)
-    with pytest.raises(services.LabError) as err:
-        services.experiment_cancel(experiment=exp)
+    with pytest.raises(ValidationError) as err:
+        experiment_cancel(experiment=exp)
     assert err.value.code == "not_cancellable"
 
 
@@ -178,13 +177,13 @@ def test_redelivered_message_never_runs_twice(user, tiny_dataset, delay):
 
     def nested(config, *, on_epoch_end, should_cancel):
         calls.append(1)
-        assert services.experiment_run(experiment_id=exp.pk) is None  # the redelivery, while running
+        assert experiment_run(experiment_id=exp.pk) is None  # the redelivery, while running
         raise RuntimeError("stop")
 
     with mock.patch.object(engine, "run", nested):
-        services.experiment_run(experiment_id=exp.pk)
+        experiment_run(experiment_id=exp.pk)
     assert calls == [1]
-    assert services.experiment_run(experiment_id=exp.pk) is None
+    assert experiment_run(experiment_id=exp.pk) is None
     exp.refresh_from_db()
     assert exp.attempts == 1
 
@@ -193,7 +192,7 @@ def test_retry_starts_epoch_rows_afresh(user, tiny_dataset, delay):
     (exp,) = submit(user, tiny_dataset, epochs=2)
     Experiment.objects.filter(pk=exp.pk).update(attempts=1)
     EpochRecord.objects.create(experiment=exp, epoch=7, train_loss=9, train_accuracy=0, val_loss=9, val_accuracy=0, seconds=1)
-    services.experiment_run(experiment_id=exp.pk)
+    experiment_run(experiment_id=exp.pk)
     exp.refresh_from_db()
     assert exp.attempts == 2
     assert list(exp.epoch_records.values_list("epoch", flat=True)) == [1, 2]
@@ -203,7 +202,7 @@ def test_attempts_are_bounded(user, tiny_dataset, delay, settings):
     settings.LAB_MAX_ATTEMPTS = 2
     (exp,) = submit(user, tiny_dataset)
     Experiment.objects.filter(pk=exp.pk).update(attempts=2)
-    assert services.experiment_run(experiment_id=exp.pk) is None
+    assert experiment_run(experiment_id=exp.pk) is None
     exp.refresh_from_db()
     assert exp.status == S.FAILED and "2 attempt" in exp.failure_reason
 
@@ -222,7 +221,7 @@ def test_sweep_requeues_run_of_a_restarting_worker(user, tiny_dataset, delay, dj
     running(exp, hostname="w1@host")
     delay.reset_mock()
     with django_capture_on_commit_callbacks(execute=True):
-        outcomes = services.experiments_sweep_orphans(restarting_hostname="w1@host")
+        outcomes = experiments_sweep_orphans(restarting_hostname="w1@host")
     exp.refresh_from_db()
     assert [o.action for o in outcomes] == ["requeued"]
     assert exp.status == S.QUEUED and exp.worker_hostname == ""
@@ -232,7 +231,7 @@ def test_sweep_requeues_run_of_a_restarting_worker(user, tiny_dataset, delay, dj
 def test_sweep_leaves_live_runs_alone(user, tiny_dataset, delay):
     (exp,) = submit(user, tiny_dataset)
     running(exp, hostname="w2@host", heartbeat_age_s=5)
-    assert services.experiments_sweep_orphans(restarting_hostname="w1@host") == []
+    assert experiments_sweep_orphans(restarting_hostname="w1@host") == []
     exp.refresh_from_db()
     assert exp.status == S.RUNNING
 
@@ -242,7 +241,7 @@ def test_sweep_fails_stale_run_without_attempts_left(user, tiny_dataset, delay, 
     settings.LAB_HEARTBEAT_STALE_S = 60
     (exp,) = submit(user, tiny_dataset)
     running(exp, hostname="gone@host", attempts=2, heartbeat_age_s=120)
-    (outcome,) = services.experiments_sweep_orphans()
+    (outcome,) = experiments_sweep_orphans()
     exp.refresh_from_db()
     assert outcome.action == "failed" and exp.status == S.FAILED
     assert "gone@host" in exp.failure_reason and "stopped" in exp.failure_reason
@@ -253,7 +252,7 @@ def test_sweep_fails_run_past_the_hard_limit_with_time_limit(user, tiny_dataset,
     settings.LAB_HEARTBEAT_STALE_S = 60
     (exp,) = submit(user, tiny_dataset)
     running(exp, heartbeat_age_s=90, started_age_s=200)
-    services.experiments_sweep_orphans()
+    experiments_sweep_orphans()
     exp.refresh_from_db()
     assert exp.status == S.FAILED and "time limit" in exp.failure_reason
 
@@ -271,22 +270,22 @@ def test_a_replaced_attempt_cannot_write(user, tiny_dataset, delay):
         return real_run(config, on_epoch_end=cb, should_cancel=should_cancel)
 
     with mock.patch.object(engine, "run", taken_over):
-        assert services.experiment_run(experiment_id=exp.pk) is None
+        assert experiment_run(experiment_id=exp.pk) is None
     exp.refresh_from_db()
     assert exp.status == S.RUNNING and exp.epoch_records.count() == 1
 
 
 def test_builtin_dataset_materialises_on_first_run(user, delay, settings):
     settings.LAB_BUILTIN_PER_CLASS = 6
-    ds = services.dataset_get_or_create_builtin(key="digits-3")
-    assert services.dataset_get_or_create_builtin(key="digits-3").pk == ds.pk
+    ds = dataset_get_or_create_builtin(key="digits-3")
+    assert dataset_get_or_create_builtin(key="digits-3").pk == ds.pk
     (exp,) = submit(user, ds, epochs=1)
-    assert services.experiment_run(experiment_id=exp.pk) == S.SUCCEEDED
+    assert experiment_run(experiment_id=exp.pk) == S.SUCCEEDED
     ds.refresh_from_db()
     assert ds.report["counts"] == {"0": 6, "1": 6, "2": 6}
 
 
 def test_cifar_unavailable_says_where_to_put_it():
-    with pytest.raises(services.LabError) as err:
-        services.dataset_get_or_create_builtin(key="cifar-cat-dog-bird")
-    assert err.value.code == "dataset_unavailable" and "cifar-10-python.tar.gz" in err.value.message
+    with pytest.raises(ValidationError) as err:
+        dataset_get_or_create_builtin(key="cifar-cat-dog-bird")
+    assert err.value.code == "dataset_unavailable" and "cifar-10-python.tar.gz" in err.value.messages[0]

@@ -8,18 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from modellab import engine, services
+from modellab import engine
 from modellab.models import Dataset, EpochRecord, Experiment
+from modellab.services.experiments import experiment_submit
 from tests.modellab.conftest import colour_zip, make_zip, png_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lab_media")]
 S = Experiment.Status
-
-
-@pytest.fixture
-def delay():
-    with mock.patch("modellab.tasks.run_experiment.delay") as m:
-        yield m
 
 
 @pytest.fixture
@@ -196,7 +191,7 @@ def finished(user, tiny_dataset, settings, django_capture_on_commit_callbacks):
     app.conf.task_always_eager = True
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            (exp,) = services.experiment_submit(
+            (exp,) = experiment_submit(
                 owner=user, dataset=tiny_dataset, backbone="tiny", strategy="scratch", epochs=2, lr=0.01, batch_size=8
             )
     finally:

@@ -2,10 +2,14 @@
 import json
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
-from modellab import selectors, services
+from modellab.dataset_ref import DatasetRef
+from modellab.models import Experiment
+from modellab.services.datasets import dataset_create_from_upload
+from modellab.services.experiments import experiment_submit
 
 
 class Command(BaseCommand):
@@ -14,10 +18,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, help="username (created with --create-user)")
         parser.add_argument("--create-user", action="store_true")
-        parser.add_argument("--dataset", default="builtin:digits-3", help="builtin:<key> or upload:<id>")
+        parser.add_argument("--dataset", default=str(DatasetRef.builtin("digits-3")), help="builtin:<key> or upload:<id>")
         parser.add_argument("--zip", help="upload this zip of class folders as a new dataset and use it")
         parser.add_argument("--backbone", default="efficientnet_lite0")
-        parser.add_argument("--strategy", default="features", choices=["features", "finetune", "scratch"])
+        parser.add_argument("--strategy", default=Experiment.Strategy.FEATURES, choices=Experiment.Strategy.values)
         parser.add_argument("--epochs", type=int, default=5)
         parser.add_argument("--lr", type=float, default=1e-3)
         parser.add_argument("--batch-size", type=int, default=32)
@@ -35,17 +39,13 @@ class Command(BaseCommand):
         try:
             if o["zip"]:
                 with open(o["zip"], "rb") as fh:
-                    dataset = services.dataset_create_from_upload(owner=user, uploaded_file=File(fh, name=o["zip"]))
+                    dataset = dataset_create_from_upload(owner=user, uploaded_file=File(fh, name=o["zip"]))
             else:
-                kind, _, key = o["dataset"].partition(":")
-                if kind == "builtin":
-                    dataset = services.dataset_get_or_create_builtin(key=key)
-                else:
-                    dataset = selectors.dataset_get_for_user(user=user, pk=int(key))
-            created = services.experiment_submit(
+                dataset = DatasetRef.parse(o["dataset"])
+            created = experiment_submit(
                 owner=user, dataset=dataset, backbone=o["backbone"], strategy=o["strategy"], epochs=o["epochs"],
                 lr=o["lr"], batch_size=o["batch_size"], compare=o["compare"], lesson_slug=o["lesson"],
             )
-        except services.LabError as exc:
-            raise CommandError(f"{exc.code}: {exc.message}") from exc
-        self.stdout.write(json.dumps({"experiments": [e.pk for e in created], "dataset": dataset.pk}))
+        except ValidationError as exc:
+            raise CommandError(f"{exc.code}: {' '.join(exc.messages)}") from exc
+        self.stdout.write(json.dumps({"experiments": [e.pk for e in created], "dataset": created[0].dataset_id}))

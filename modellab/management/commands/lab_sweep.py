@@ -1,7 +1,7 @@
 """Requeue or fail runs whose worker is gone (for cron, or after a crash with no worker restart)."""
 from django.core.management.base import BaseCommand
 
-from modellab.services import experiments_sweep_orphans
+from modellab.services.sweep import experiments_sweep_orphans
 
 
 class Command(BaseCommand):

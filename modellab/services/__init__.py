@@ -1,0 +1,11 @@
+"""Every write of the lab, each in a transaction, one job a module; import from the module that does the job.
+
+- ``lifecycle``: the experiment's status lifecycle; the one function that moves a status.
+- ``datasets``: built-in dataset rows, uploads, resolving a dataset reference, a dataset's local files.
+- ``experiments``: submit (the only place that queues a run) and cancel.
+- ``lease``: a worker's hold on one attempt of a run, and every write it makes.
+- ``runs``: the worker side: claim, run, the hard time limit.
+- ``sweep``: requeue or fail the runs of workers that are gone.
+- ``predict``: classify an uploaded image in the web process.
+- ``engine_errors``: the engine's errors as the project's ValidationError.
+"""
