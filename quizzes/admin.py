@@ -149,6 +149,6 @@ class AttemptAdmin(admin.ModelAdmin):
 
 @admin.register(ReviewItem)
 class ReviewItemAdmin(admin.ModelAdmin):
-    list_display = ["question", "user", "anon_id", "due_at", "interval_days", "repetitions", "easiness"]
+    list_display = ["question", "user", "anon_id", "due_at", "state", "stability", "difficulty"]
     list_filter = ["question__lesson"]
     list_select_related = ["question", "user"]

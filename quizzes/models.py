@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from courses.models import Lesson
+from quizzes import scheduler
 
 DIFFICULTIES = ("easy", "medium", "hard")
 
@@ -204,17 +205,39 @@ class Response(models.Model):
         return self.answered_at is not None
 
 
-class ReviewItem(models.Model):
-    """A question a student missed or needed hints for, scheduled by SM-2 (see scheduler.py)."""
+class Scheduled(models.Model):
+    """FSRS's memory of one thing one student learns: the fields of scheduler.Memory."""
+
+    class State(models.IntegerChoices):
+        LEARNING = scheduler.LEARNING, "Learning"
+        REVIEW = scheduler.REVIEW, "Review"
+        RELEARNING = scheduler.RELEARNING, "Relearning"
+
+    state = models.PositiveSmallIntegerField(choices=State.choices, default=State.LEARNING)
+    step = models.PositiveSmallIntegerField(null=True, blank=True, default=0, help_text="Learning or relearning step; empty in Review.")
+    stability = models.FloatField(null=True, blank=True, help_text="Days until the chance of recall falls to 90%.")
+    difficulty = models.FloatField(null=True, blank=True, help_text="FSRS difficulty, 1 (easy) to 10 (hard).")
+    due_at = models.DateTimeField()
+    last_reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def memory(self) -> scheduler.Memory:
+        return scheduler.Memory(self.state, self.step, self.stability, self.difficulty, self.due_at, self.last_reviewed_at)
+
+    def remember(self, memory: scheduler.Memory) -> None:
+        """Take the memory's fields (the caller saves)."""
+        self.state, self.step, self.stability, self.difficulty = memory.state, memory.step, memory.stability, memory.difficulty
+        self.due_at, self.last_reviewed_at = memory.due, memory.last_review
+
+
+class ReviewItem(Scheduled):
+    """A question a student missed or needed hints for, scheduled by FSRS (see scheduler.py)."""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="review_items")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="review_items")
     anon_id = models.CharField(max_length=40, blank=True, db_index=True)
-    easiness = models.FloatField(default=2.5)
-    repetitions = models.PositiveIntegerField(default=0)
-    interval_days = models.PositiveIntegerField(default=0)
-    due_at = models.DateTimeField()
-    last_reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]

@@ -144,7 +144,7 @@ def response_submit(*, attempt: Attempt, question_id: int, letters: list[str]) -
     response.answered_at = now
     response.time_taken = now - since
     response.save()
-    _review_record(attempt=locked, question=question, response=response, now=now)
+    _review_record(attempt=locked, response=response, now=now)
     if locked.responses.filter(answered_at__isnull=False).count() >= len(locked.question_ids):
         _finish(locked, now)
     return response, True
@@ -179,18 +179,17 @@ def attempt_finish(*, attempt: Attempt) -> Attempt:
     return locked
 
 
-def _review_record(*, attempt: Attempt, question: Question, response: Response, now) -> None:
+def _review_record(*, attempt: Attempt, response: Response, now) -> None:
+    """Reschedule the answered question in the student's deck (FSRS, rated from the answer)."""
     owner = {"user_id": attempt.user_id} if attempt.user_id else {"user__isnull": True, "anon_id": attempt.anon_id}
-    item = ReviewItem.objects.filter(question=question, **owner).first()
+    item = ReviewItem.objects.filter(question_id=response.question_id, **owner).first()
     if item is None and not scheduler.needs_review(correct=response.correct, hints_used=response.hints_used):
         return
     if item is None:
-        item = ReviewItem(question=question, user_id=attempt.user_id, anon_id=attempt.anon_id if not attempt.user_id else "")
-    q = scheduler.quality(correct=response.correct, marks=float(response.marks), hints_used=response.hints_used)
-    state = scheduler.sm2(scheduler.ReviewState(item.easiness, item.repetitions, item.interval_days), q)
-    item.easiness, item.repetitions, item.interval_days = state.easiness, state.repetitions, state.interval_days
-    item.due_at = scheduler.next_due(state, now)
-    item.last_reviewed_at = now
+        item = ReviewItem(question_id=response.question_id, user_id=attempt.user_id, due_at=now,
+                          anon_id=attempt.anon_id if not attempt.user_id else "")
+    rating = scheduler.rating_for_answer(correct=response.correct, hints_used=response.hints_used)
+    item.remember(scheduler.review(item.memory(), rating, now))
     item.save()
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the quiz app: a bare lesson and a question factory."""
+"""Fixtures for the quiz app: a bare lesson, a question factory, a clock that moves on."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -40,3 +41,26 @@ def make_question(lesson):
         return q
 
     return make
+
+
+class Clock:
+    """The site's clock (django.utils.timezone.now), which a test moves forward."""
+
+    def __init__(self, real_now):
+        self._real_now, self._offset = real_now, timedelta(0)
+
+    def now(self):
+        return self._real_now() + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        self._offset += delta
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Pages, services and auto_now fields all read timezone.now, so advancing this moves them on together."""
+    from django.utils import timezone
+
+    clock = Clock(timezone.now)
+    monkeypatch.setattr(timezone, "now", clock.now)
+    return clock

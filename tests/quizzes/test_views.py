@@ -1,6 +1,7 @@
 """Every mode through HTTP, anonymous and signed in; the answer-leak rule; double submits,
 finished attempts, per-student isolation and fixed query counts."""
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -195,12 +196,14 @@ def test_finishing_early_scores_unanswered_as_zero(client_as, lesson, bank):
 
 # --- review and progress ----------------------------------------------------------
 
-def test_review_asks_the_missed_questions(client_as, lesson, bank):
+def test_review_asks_the_missed_questions(client_as, lesson, bank, clock):
     page = client_as.get(reverse("quizzes:review", args=[lesson.slug])).content.decode()
     assert "Nothing is due" in page
     attempt = start(client_as, lesson, "practice")
     answer(client_as, attempt, 1, correct=False)
     answer(client_as, attempt, 2, correct=True)
+    assert "Nothing is due" in client_as.get(reverse("quizzes:review", args=[lesson.slug])).content.decode()
+    clock.advance(timedelta(minutes=1))  # FSRS's first learning step
     page = client_as.get(reverse("quizzes:review", args=[lesson.slug])).content.decode()
     assert "1</strong> question due now" in page
     review = start(client_as, lesson, "review")
@@ -209,11 +212,12 @@ def test_review_asks_the_missed_questions(client_as, lesson, bank):
     assert "Nothing is due" in client_as.get(reverse("quizzes:review", args=[lesson.slug])).content.decode()
 
 
-def test_progress_shows_best_and_last_test_and_due(client_as, lesson, bank):
+def test_progress_shows_best_and_last_test_and_due(client_as, lesson, bank, clock):
     for correct_until in (8, 5):
         attempt = start(client_as, lesson, "test")
         for n in range(1, 11):
             answer(client_as, attempt, n, correct=n <= correct_until)
+    clock.advance(timedelta(minutes=1))  # the missed questions' first learning step
     page = client_as.get(reverse("quizzes:progress")).content.decode()
     row = page[page.index(lesson.title):]
     assert re.search(r"<td>80%</td>\s*<td>50%</td>\s*<td>2</td>", row), row[:400]
