@@ -144,7 +144,8 @@ def response_submit(*, attempt: Attempt, question_id: int, letters: list[str]) -
     response.answered_at = now
     response.time_taken = now - since
     response.save()
-    _review_record(attempt=locked, response=response, now=now)
+    if locked.mode != Mode.TEST:  # a test's answers reach the deck when it is finished (see _finish)
+        _review_record(attempt=locked, response=response, now=now)
     if locked.responses.filter(answered_at__isnull=False).count() >= len(locked.question_ids):
         _finish(locked, now)
     return response, True
@@ -163,11 +164,16 @@ def quiz_response_submit(*, student: Student, lesson: Lesson, question_id: int, 
 
 
 def _finish(attempt: Attempt, now) -> None:
-    answered = attempt.responses.filter(answered_at__isnull=False).values_list("marks", flat=True)
-    total = sum(answered, Decimal("0"))
+    """Score the attempt and close it. A test's answers enter the review deck only now, all
+    together: until then a due count that moved would tell a right answer from a wrong one."""
+    answered = list(attempt.responses.filter(answered_at__isnull=False).order_by("answered_at", "id"))
+    total = sum((r.marks for r in answered), Decimal("0"))
     attempt.score = (total / len(attempt.question_ids)).quantize(Decimal("0.00001")) if attempt.question_ids else Decimal("0")
     attempt.finished_at = now
     attempt.save(update_fields=["score", "finished_at"])
+    if attempt.mode == Mode.TEST:
+        for response in answered:
+            _review_record(attempt=attempt, response=response, now=now)
 
 
 @transaction.atomic
