@@ -34,7 +34,7 @@ def training_chart(lesson):
 def _render_lesson(request, lesson, *, preview=False):
     context = {
         "lesson": lesson,
-        "modes": lesson_modes(lesson),
+        "modes": lesson_modes(lesson, request),
         "training_chart": training_chart(lesson),
         "preview": preview,
     }

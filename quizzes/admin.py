@@ -6,7 +6,9 @@ from django.utils.html import format_html
 
 from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift
 from quizzes.grading import validate_choices, validate_no_letter_reference
-from quizzes.models import Attempt, Choice, Hint, LessonQuizSettings, Mistake, Question, Response, ReviewItem, SolutionStep
+from quizzes.models import (
+    Attempt, Choice, Flashcard, Hint, LessonQuizSettings, Mistake, Question, Response, ReviewItem, SolutionStep,
+)
 
 
 class ChoiceFormSet(forms.BaseInlineFormSet):
@@ -89,6 +91,15 @@ class HintInline(admin.TabularInline):
 class MistakeInline(admin.TabularInline):
     model = Mistake
     extra = 0
+
+
+class FlashcardInline(admin.StackedInline):
+    """A lesson's flashcards, edited on the lesson's admin page (courses/admin.py)."""
+
+    model = Flashcard
+    extra = 0
+    ordering = ["position"]
+    fields = [("key", "position", "active"), "front", "back"]
 
 
 @admin.register(Question)

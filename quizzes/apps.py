@@ -9,5 +9,7 @@ class QuizzesConfig(AppConfig):
         from courses.content import register_section
         from quizzes import signals  # noqa: F401 - connects the login handler
         from quizzes.content import save_questions, validate_questions
+        from quizzes.flashcard_content import save_flashcards, validate_flashcards
 
         register_section("questions", validate=validate_questions, save=save_questions)
+        register_section("flashcards", validate=validate_flashcards, save=save_flashcards)

@@ -1,4 +1,4 @@
-"""Question bank, attempts, responses and the review schedule.
+"""Question bank, attempts, responses, flashcards and their FSRS schedules.
 
 Choice letters are never stored: a letter is derived from the order a student was shown,
 so no text in the bank can name the wrong one.
@@ -146,6 +146,15 @@ class Mode(models.TextChoices):
 _OWNER = Q(user__isnull=False) | ~Q(anon_id="")
 
 
+def _one_per_owner(name: str, field: str) -> list:
+    """Constraints of a student's row: owned by a user or an anonymous id, one per owner and `field`."""
+    return [
+        models.CheckConstraint(condition=_OWNER, name=f"{name}_has_owner"),
+        models.UniqueConstraint(fields=["user", field], condition=Q(user__isnull=False), name=f"one_{name}_per_user"),
+        models.UniqueConstraint(fields=["anon_id", field], condition=Q(user__isnull=True), name=f"one_{name}_per_anon"),
+    ]
+
+
 class Attempt(models.Model):
     """One sitting in one mode. The questions and each question's choice order are fixed at
     the start, so a reload shows the same page; a finished attempt never changes."""
@@ -241,11 +250,42 @@ class ReviewItem(Scheduled):
 
     class Meta:
         ordering = ["due_at", "id"]
-        constraints = [
-            models.CheckConstraint(condition=_OWNER, name="review_item_has_owner"),
-            models.UniqueConstraint(fields=["user", "question"], condition=Q(user__isnull=False), name="one_review_item_per_user"),
-            models.UniqueConstraint(fields=["anon_id", "question"], condition=Q(user__isnull=True), name="one_review_item_per_anon"),
-        ]
+        constraints = _one_per_owner("review_item", "question")
 
     def __str__(self):
         return f"{self.question} due {self.due_at:%Y-%m-%d}"
+
+
+class Flashcard(models.Model):
+    """A key term or fact of a lesson: a front to recall from, a back to check against."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="flashcards")
+    key = models.SlugField(max_length=80, help_text="Stable name used by the content loader.")
+    position = models.PositiveIntegerField(default=0)
+    front = models.TextField(help_text="Markdown: what the student sees and recalls from.")
+    back = models.TextField(help_text="Markdown: shown when the card is turned over.")
+    active = models.BooleanField(default=True, help_text="Inactive cards keep students' schedules but are not shown.")
+
+    class Meta:
+        ordering = ["lesson", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["lesson", "key"], name="unique_flashcard_key_per_lesson")]
+
+    def __str__(self):
+        return f"{self.lesson.slug}/{self.key}"
+
+
+class FlashcardSchedule(Scheduled):
+    """One student's FSRS schedule of one flashcard, from their first rating of it on."""
+
+    card = models.ForeignKey(Flashcard, on_delete=models.CASCADE, related_name="schedules")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="flashcard_schedules")
+    anon_id = models.CharField(max_length=40, blank=True, db_index=True)
+    introduced_at = models.DateTimeField(help_text="First rated: the card counts against that day's new cards.")
+    reviews = models.PositiveIntegerField(default=0, help_text="Ratings so far.")
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = _one_per_owner("flashcard_schedule", "card")
+
+    def __str__(self):
+        return f"{self.card} due {self.due_at:%Y-%m-%d %H:%M}"

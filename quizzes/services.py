@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from courses.models import Lesson
 from quizzes import blueprint as blueprint_mod
-from quizzes import scheduler
+from quizzes import flashcard_services, scheduler
 from quizzes.grading import grade, letter
 from quizzes.identity import Student
 from quizzes.models import DEFAULT_BLUEPRINT, Attempt, Mode, Question, Response, ReviewItem, Role
@@ -201,10 +201,12 @@ def _review_record(*, attempt: Attempt, response: Response, now) -> None:
 
 @transaction.atomic
 def attempts_claim_anonymous(*, user, anon_id: str) -> int:
-    """Give a student's anonymous attempts and review deck to their account (on sign-up or
-    log-in). Where both have the same question in the deck, the account's schedule wins."""
+    """Give a student's anonymous attempts, review deck and flashcard schedules to their
+    account (on sign-up or log-in). Where both have the same question in the deck or the
+    same card scheduled, the account's schedule wins."""
     if not anon_id:
         return 0
+    flashcard_services.schedules_claim_anonymous(user=user, anon_id=anon_id)
     moved = Attempt.objects.filter(user__isnull=True, anon_id=anon_id).update(user=user, anon_id="")
     have = set(ReviewItem.objects.filter(user=user).values_list("question_id", flat=True))
     anon_items = ReviewItem.objects.filter(user__isnull=True, anon_id=anon_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quizzes import views
+from quizzes import flashcard_views, views
 
 app_name = "quizzes"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("lessons/<slug:slug>/practice/", views.practice, name="practice"),
     path("lessons/<slug:slug>/test/", views.test_start, name="test_start"),
     path("lessons/<slug:slug>/review/", views.review, name="review"),
+    path("lessons/<slug:slug>/flashcards/", flashcard_views.flashcards, name="flashcards"),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt"),
     path("attempts/<int:pk>/questions/<int:number>/", views.attempt_question, name="question"),
     path("attempts/<int:pk>/questions/<int:number>/answer/", views.answer, name="answer"),

@@ -82,7 +82,7 @@ def test_mode_picker_links_resolve_or_are_marked_coming(client, seed_lesson):
     """Every learning mode is listed; each link on the picker leads to a page that answers."""
     page = client.get(seed_lesson.get_absolute_url()).content.decode()
     picker = page[page.index('class="mode-list"') : page.index("</ul>", page.index('class="mode-list"'))]
-    for label in ("Read", "Practice", "Test this pattern", "Review", "Lab"):
+    for label in ("Read", "Practice", "Test this pattern", "Review", "Flashcards", "Lab"):
         assert label in picker
     parser = _Links()
     parser.feed(picker)
@@ -91,7 +91,7 @@ def test_mode_picker_links_resolve_or_are_marked_coming(client, seed_lesson):
     for href in parser.hrefs:
         assert client.get(href.split("#")[0]).status_code == 200, href
     links = parser.hrefs + ["coming"] * picker.count("Coming soon")
-    assert len(links) == 5
+    assert len(links) == 6
 
 
 @pytest.mark.django_db

@@ -11,9 +11,10 @@ from courses.content import load_lesson_file
 from courses.models import Course, Lesson
 from modellab import storage
 from modellab.models import Dataset, EpochRecord, Experiment
+from quizzes import flashcard_services, scheduler
 from quizzes import services as quiz_services
 from quizzes.identity import Student
-from quizzes.models import Attempt, LessonQuizSettings, Mode, Question, ReviewItem, Role
+from quizzes.models import Attempt, Flashcard, LessonQuizSettings, Mode, Question, ReviewItem, Role
 from tests.conftest import SEED_LESSON
 from tests.modellab.conftest import png_bytes
 
@@ -26,6 +27,7 @@ class World:
     draft: Lesson  # unpublished
     course: Course
     question: Question
+    card: Flashcard  # the lesson's first flashcard, which student A has rated once
     practice: Attempt  # student A's unfinished practice attempt
     test_done: Attempt  # student A's finished test
     dataset: Dataset  # student A's upload
@@ -99,6 +101,8 @@ def world(db, django_user_model, lab_media) -> World:
     review_item = ReviewItem.objects.filter(user=alice).first() or ReviewItem.objects.create(
         question=question, user=alice, due_at=timezone.now()
     )
+    card = lesson.flashcards.first()
+    flashcard_services.flashcard_rate(student=student, lesson=lesson, card_id=card.pk, rating=scheduler.GOOD, seen_reviews=0)
 
     folder = f"{storage.UPLOAD_ROOT}/u{alice.pk}/fixture"
     dataset = Dataset.objects.create(owner=alice, name="alice colours", kind=Dataset.Kind.UPLOAD, folder=folder,
@@ -117,6 +121,6 @@ def world(db, django_user_model, lab_media) -> World:
         type(o): o
         for o in (alice, group, course, lesson, question, quiz_settings, test_done, review_item, dataset, experiment)
     }
-    return World(lesson=lesson, draft=draft, course=course, question=question, practice=practice, test_done=test_done,
+    return World(lesson=lesson, draft=draft, course=course, question=question, card=card, practice=practice, test_done=test_done,
                  dataset=dataset, experiment=experiment, experiment2=experiment2, alice=alice, bob=bob, admin=admin,
                  group=group, objects=objects)

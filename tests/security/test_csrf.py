@@ -60,6 +60,7 @@ def extra_pages(w) -> list[tuple[str, str]]:
         ("owner", reverse("modellab:experiment", args=[w.experiment2.pk])),  # a queued run: the cancel form
         ("owner", reverse("quizzes:question", args=[w.practice.pk, 2])),
         ("owner", reverse("quizzes:practice", args=[w.lesson.slug])),  # with an unfinished attempt
+        ("owner", reverse("quizzes:flashcards", args=[w.lesson.slug]) + f"?card={w.card.pk}"),  # a card turned over
         ("admin", reverse("admin:quizzes_question_change", args=[w.question.pk])),
         ("admin", reverse("admin:auth_user_change", args=[w.alice.pk])),
     ]
