@@ -1,14 +1,13 @@
 """The lesson page's learning-mode picker.
 
 Each mode links to its page once that page exists (its URL name resolves); until then
-it is listed as coming, never as a dead link. A mode may name a state function (a dotted
-path, so this app imports none of the others): `state(request, lesson) -> str`, a few words
-on where this student stands ("4 cards due"); an empty string shows nothing.
+it is listed as coming, never as a dead link. An app can give a mode a line about the
+current student's state ("Last exam: 80%") with `register_mode_state`.
 """
 from dataclasses import dataclass
+from typing import Callable
 
 from django.urls import NoReverseMatch, reverse
-from django.utils.module_loading import import_string
 
 
 @dataclass(frozen=True)
@@ -17,7 +16,7 @@ class Mode:
     label: str
     description: str
     url: str | None  # None: not available yet
-    state: str = ""  # where this student stands in the mode
+    state: str = ""  # the current student's state in this mode, if its app says one
 
     @property
     def available(self) -> bool:
@@ -30,15 +29,22 @@ _MODES = (
     ("test", "Test this pattern", "10 questions across easy, medium and hard.", "quizzes:test_start", ""),
     ("review", "Review", "Questions you missed, when they are due.", "quizzes:review", ""),
     ("flashcards", "Flashcards", "Key terms and facts, each shown again just before you would forget it.",
-     "quizzes:flashcards", "", "quizzes.flashcard_views.picker_state"),
+     "quizzes:flashcards", ""),
     ("lab", "Lab", "Train the model yourself on real data.", "modellab:new", ""),
 )
 
+# Mode key -> state(lesson, request) -> a short line, or "" for none. One small function per mode.
+_STATES: dict[str, Callable[[object, object], str]] = {}
+
+
+def register_mode_state(key: str, state: Callable[[object, object], str]) -> None:
+    _STATES[key] = state
+
 
 def lesson_modes(lesson, request=None) -> list[Mode]:
-    """The lesson's modes; with a request, each available mode's state for that student."""
+    """The picker's modes; with the request, each with the current student's state."""
     modes = []
-    for key, label, description, url_name, anchor, *state_function in _MODES:
+    for key, label, description, url_name, anchor in _MODES:
         try:
             url = reverse(url_name, args=[lesson.slug]) + anchor
         except NoReverseMatch:
@@ -46,6 +52,6 @@ def lesson_modes(lesson, request=None) -> list[Mode]:
                 url = reverse(url_name) + (f"?lesson={lesson.slug}" if key == "lab" else "")
             except NoReverseMatch:
                 url = None
-        state = import_string(state_function[0])(request, lesson) if state_function and url and request else ""
+        state = _STATES[key](lesson, request) if request is not None and url and key in _STATES else ""
         modes.append(Mode(key, label, description, url, state))
     return modes

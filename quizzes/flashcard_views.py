@@ -52,7 +52,7 @@ def _rate(request, lesson):
     return redirect(request.path)
 
 
-def picker_state(request, lesson) -> str:
-    """The Flashcards entry of the lesson's mode picker: how many cards are due and new."""
+def flashcards_state(lesson, request) -> str:
+    """The Flashcards line of the lesson's mode picker: how many cards are due and new."""
     deck = flashcard_selectors.flashcard_deck(student=student_for(request), lesson=lesson, now=timezone.now())
     return deck.summary
