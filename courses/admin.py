@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from courses.models import Course, Lesson, PipelineStage, PredictionLayer, TrainingEpoch
+from quizzes.admin import FlashcardInline
 
 
 class PipelineStageInline(admin.StackedInline):
@@ -36,7 +37,7 @@ class LessonAdmin(admin.ModelAdmin):
     list_filter = ["course", "published"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [PipelineStageInline, TrainingEpochInline, PredictionLayerInline]
+    inlines = [PipelineStageInline, TrainingEpochInline, PredictionLayerInline, FlashcardInline]
     fieldsets = [
         (None, {"fields": ["course", "title", "subtitle", "slug", "minutes", "position", "published"]}),
         ("Pipeline", {"fields": ["pipeline_title", "pipeline_summary"]}),

@@ -28,6 +28,8 @@ _MODES = (
     ("practice", "Practice", "One question at a time, hints and worked solutions.", "quizzes:practice", ""),
     ("test", "Test this pattern", "10 questions across easy, medium and hard.", "quizzes:test_start", ""),
     ("review", "Review", "Questions you missed, when they are due.", "quizzes:review", ""),
+    ("flashcards", "Flashcards", "Key terms and facts, each shown again just before you would forget it.",
+     "quizzes:flashcards", ""),
     ("lab", "Lab", "Train the model yourself on real data.", "modellab:new", ""),
     ("exam", "Timed exam", "A test against the clock, like the real thing.", "quizzes:exam", ""),
     ("drill", "Mistake drill", "The common mistakes you have shown, until you get them right.", "quizzes:drill", ""),

@@ -8,8 +8,8 @@ from django.utils.html import format_html
 from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift
 from quizzes.grading import validate_choices, validate_no_letter_reference
 from quizzes.models import (
-    Attempt, Choice, ExamExtension, Hint, LessonExamSettings, LessonQuizSettings, Mistake, Question, Response, ReviewItem,
-    SolutionStep,
+    Attempt, Choice, ExamExtension, Flashcard, Hint, LessonExamSettings, LessonQuizSettings, Mistake, Question, Response,
+    ReviewItem, SolutionStep,
 )
 
 # Error code: a choice links a common mistake of another question.
@@ -98,6 +98,15 @@ class MistakeInline(admin.TabularInline):
     extra = 0
 
 
+class FlashcardInline(admin.StackedInline):
+    """A lesson's flashcards, edited on the lesson's admin page (courses/admin.py)."""
+
+    model = Flashcard
+    extra = 0
+    ordering = ["position"]
+    fields = [("key", "position", "active"), "front", "back"]
+
+
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     form = QuestionForm
@@ -175,6 +184,6 @@ class AttemptAdmin(admin.ModelAdmin):
 
 @admin.register(ReviewItem)
 class ReviewItemAdmin(admin.ModelAdmin):
-    list_display = ["question", "user", "anon_id", "due_at", "interval_days", "repetitions", "easiness"]
+    list_display = ["question", "user", "anon_id", "due_at", "state", "stability", "difficulty"]
     list_filter = ["question__lesson"]
     list_select_related = ["question", "user"]

@@ -70,6 +70,14 @@ def _prose(node: Node, **kw) -> str:
     return value
 
 
+def stable_key(node: Node) -> str:
+    """A question's or card's `key`: the name reloads match it by."""
+    key = node.text(max_length=80)
+    if not all(ch.isalnum() or ch in "-_" for ch in key):
+        raise node.error("use only letters, digits, '-' and '_'", BAD_KEY)
+    return key
+
+
 def _fractions(kind: str, rows: list[tuple[Node, bool | None, Decimal | None]]) -> list[Decimal]:
     """Weights as fractions: explicit `weight` percents win; otherwise `correct: true` shares
     100% equally, and (multiple answers only) each wrong choice takes away one correct share."""
@@ -98,9 +106,7 @@ def _question(node: Node, role: str) -> ParsedQuestion:
         {"key", "kind", "difficulty", "stem", "choices", "steps", "quick_check", "hints", "mistakes"},
         {"key", "stem", "choices"} | ({"difficulty"} if role == Role.PRACTICE else set()),
     )
-    key = f["key"].text(max_length=80)
-    if not all(ch.isalnum() or ch in "-_" for ch in key):
-        raise f["key"].error("use only letters, digits, '-' and '_'", BAD_KEY)
+    key = stable_key(f["key"])
     kind = f["kind"].text() if "kind" in f else Kind.SINGLE
     if kind not in Kind.values:
         raise f["kind"].error(f"'{kind}' is not one of: {', '.join(Kind.values)}", UNKNOWN_KIND)

@@ -1,10 +1,12 @@
-"""The sign-up form, and reading the letters a student picked from an answer form."""
+"""Forms of the quiz pages: sign-up, the letters an answer posts, a flashcard's rating."""
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.contrib.sites.shortcuts import get_current_site
 
 from quizzes import account_services
+
+from quizzes.scheduler import RATINGS
 
 
 class SignupForm(UserCreationForm):
@@ -29,3 +31,16 @@ class QueuedPasswordResetForm(PasswordResetForm):
 def answer_letters(data) -> list[str]:
     """The letters a student picked: what the answer form posts as `answer` (one or several)."""
     return [x.strip().upper() for x in data.getlist("answer") if x.strip()][:26]
+
+
+class FlashcardRatingForm(forms.Form):
+    """A rating as a turned flashcard's form posts it: which card, how many ratings it had, which button."""
+
+    _STALE = dict.fromkeys(("required", "invalid", "min_value"), "This card's form is incomplete: turn the card over again.")
+    card = forms.IntegerField(min_value=1, error_messages=_STALE)
+    reviews = forms.IntegerField(min_value=0, error_messages=_STALE)
+    rating = forms.ChoiceField(
+        choices=[(name, name.title()) for name in RATINGS],
+        error_messages={"required": "Rate the card: Again, Hard, Good or Easy.",
+                        "invalid_choice": "Rate the card: Again, Hard, Good or Easy."},
+    )

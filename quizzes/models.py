@@ -1,4 +1,4 @@
-"""Question bank, attempts, responses and the review schedule.
+"""Question bank, attempts, responses, flashcards and their FSRS schedules.
 
 Choice letters are never stored: a letter is derived from the order a student was shown,
 so no text in the bank can name the wrong one.
@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from courses.models import Lesson
+from quizzes import scheduler
 from quizzes.blueprint import DEFAULT_BLUEPRINT
 from quizzes.vocabulary import DIFFICULTIES, KINDS
 
@@ -134,6 +135,15 @@ class Mode(models.TextChoices):
 _OWNER = Q(user__isnull=False) | ~Q(anon_id="")
 
 
+def _one_per_owner(name: str, field: str) -> list:
+    """Constraints of a student's row: owned by a user or an anonymous id, one per owner and `field`."""
+    return [
+        models.CheckConstraint(condition=_OWNER, name=f"{name}_has_owner"),
+        models.UniqueConstraint(fields=["user", field], condition=Q(user__isnull=False), name=f"one_{name}_per_user"),
+        models.UniqueConstraint(fields=["anon_id", field], condition=Q(user__isnull=True), name=f"one_{name}_per_anon"),
+    ]
+
+
 class Attempt(models.Model):
     """One sitting in one mode. The questions and each question's choice order are fixed at
     the start, so a reload shows the same page; a finished attempt never changes."""
@@ -216,25 +226,43 @@ class Response(models.Model):
         return self.answered_at is not None
 
 
-class ReviewItem(models.Model):
-    """A question a student missed or needed hints for, scheduled by SM-2 (see scheduler.py)."""
+class Scheduled(models.Model):
+    """FSRS's memory of one thing one student learns: the fields of scheduler.Memory."""
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="review_items")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="review_items")
-    anon_id = models.CharField(max_length=40, blank=True, db_index=True)
-    easiness = models.FloatField(default=2.5)
-    repetitions = models.PositiveIntegerField(default=0)
-    interval_days = models.PositiveIntegerField(default=0)
+    class State(models.IntegerChoices):
+        LEARNING = scheduler.LEARNING, "Learning"
+        REVIEW = scheduler.REVIEW, "Review"
+        RELEARNING = scheduler.RELEARNING, "Relearning"
+
+    state = models.PositiveSmallIntegerField(choices=State.choices, default=State.LEARNING)
+    step = models.PositiveSmallIntegerField(null=True, blank=True, default=0, help_text="Learning or relearning step; empty in Review.")
+    stability = models.FloatField(null=True, blank=True, help_text="Days until the chance of recall falls to 90%.")
+    difficulty = models.FloatField(null=True, blank=True, help_text="FSRS difficulty, 1 (easy) to 10 (hard).")
     due_at = models.DateTimeField()
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
+
+    def memory(self) -> scheduler.Memory:
+        return scheduler.Memory(self.state, self.step, self.stability, self.difficulty, self.due_at, self.last_reviewed_at)
+
+    def remember(self, memory: scheduler.Memory) -> None:
+        """Take the memory's fields (the caller saves)."""
+        self.state, self.step, self.stability, self.difficulty = memory.state, memory.step, memory.stability, memory.difficulty
+        self.due_at, self.last_reviewed_at = memory.due, memory.last_review
+
+
+class ReviewItem(Scheduled):
+    """A question a student missed or needed hints for, scheduled by FSRS (see scheduler.py)."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="review_items")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="review_items")
+    anon_id = models.CharField(max_length=40, blank=True, db_index=True)
+
+    class Meta:
         ordering = ["due_at", "id"]
-        constraints = [
-            models.CheckConstraint(condition=_OWNER, name="review_item_has_owner"),
-            models.UniqueConstraint(fields=["user", "question"], condition=Q(user__isnull=False), name="one_review_item_per_user"),
-            models.UniqueConstraint(fields=["anon_id", "question"], condition=Q(user__isnull=True), name="one_review_item_per_anon"),
-        ]
+        constraints = _one_per_owner("review_item", "question")
 
     def __str__(self):
         return f"{self.question} due {self.due_at:%Y-%m-%d}"
@@ -294,3 +322,36 @@ class ExamExtension(models.Model):
     def clean(self):
         if self.minutes is None and not self.extra_minutes:
             raise ValidationError("Set extra minutes, a different limit, or both.", code=EMPTY_EXTENSION)
+class Flashcard(models.Model):
+    """A key term or fact of a lesson: a front to recall from, a back to check against."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="flashcards")
+    key = models.SlugField(max_length=80, help_text="Stable name used by the content loader.")
+    position = models.PositiveIntegerField(default=0)
+    front = models.TextField(help_text="Markdown: what the student sees and recalls from.")
+    back = models.TextField(help_text="Markdown: shown when the card is turned over.")
+    active = models.BooleanField(default=True, help_text="Inactive cards keep students' schedules but are not shown.")
+
+    class Meta:
+        ordering = ["lesson", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["lesson", "key"], name="unique_flashcard_key_per_lesson")]
+
+    def __str__(self):
+        return f"{self.lesson.slug}/{self.key}"
+
+
+class FlashcardSchedule(Scheduled):
+    """One student's FSRS schedule of one flashcard, from their first rating of it on."""
+
+    card = models.ForeignKey(Flashcard, on_delete=models.CASCADE, related_name="schedules")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="flashcard_schedules")
+    anon_id = models.CharField(max_length=40, blank=True, db_index=True)
+    introduced_at = models.DateTimeField(help_text="First rated: the card counts against that day's new cards.")
+    reviews = models.PositiveIntegerField(default=0, help_text="Ratings so far.")
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = _one_per_owner("flashcard_schedule", "card")
+
+    def __str__(self):
+        return f"{self.card} due {self.due_at:%Y-%m-%d %H:%M}"

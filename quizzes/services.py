@@ -17,7 +17,7 @@ from django.utils.crypto import salted_hmac
 
 from courses.models import Lesson
 from quizzes import blueprint as blueprint_mod
-from quizzes import scheduler
+from quizzes import flashcard_services, scheduler
 from quizzes.grading import grade, letter
 from quizzes.identity import Student
 from quizzes.models import Attempt, Mode, Question, Response, ReviewItem, Role
@@ -168,7 +168,8 @@ def response_submit(*, attempt: Attempt, question_id: int, letters: list[str]) -
     response.answered_at = now
     response.time_taken = now - since
     response.save()
-    _review_record(attempt=locked, question=question, response=response, now=now)
+    if not locked.feedback_at_end:  # a test's or exam's answers reach the deck when it is finished (see _finish)
+        _review_record(attempt=locked, response=response, now=now)
     if locked.responses.filter(answered_at__isnull=False).count() >= len(locked.question_ids):
         _finish(locked, now)
     return response, True
@@ -185,11 +186,16 @@ def quiz_response_submit(*, student: Student, lesson: Lesson, question_id: int, 
 
 
 def _finish(attempt: Attempt, now) -> None:
-    answered = attempt.responses.filter(answered_at__isnull=False).values_list("marks", flat=True)
-    total = sum(answered, Decimal("0"))
+    """Score the attempt and close it. A test's answers enter the review deck only now, all
+    together: until then a due count that moved would tell a right answer from a wrong one."""
+    answered = list(attempt.responses.filter(answered_at__isnull=False).order_by("answered_at", "id"))
+    total = sum((r.marks for r in answered), Decimal("0"))
     attempt.score = (total / len(attempt.question_ids)).quantize(Decimal("0.00001")) if attempt.question_ids else Decimal("0")
     attempt.finished_at = now
     attempt.save(update_fields=["score", "finished_at"])
+    if attempt.feedback_at_end:
+        for response in answered:
+            _review_record(attempt=attempt, response=response, now=now)
 
 
 @transaction.atomic
@@ -201,27 +207,27 @@ def attempt_finish(*, attempt: Attempt) -> Attempt:
     return locked
 
 
-def _review_record(*, attempt: Attempt, question: Question, response: Response, now) -> None:
+def _review_record(*, attempt: Attempt, response: Response, now) -> None:
+    """Reschedule the answered question in the student's deck (FSRS, rated from the answer)."""
     owner = Student.owning(attempt)
-    item = ReviewItem.objects.filter(question=question, **owner.owner_filter()).first()
+    item = ReviewItem.objects.filter(question_id=response.question_id, **owner.owner_filter()).first()
     if item is None and not scheduler.needs_review(correct=response.correct, hints_used=response.hints_used):
         return
     if item is None:
-        item = ReviewItem(question=question, **owner.owner_fields())
-    q = scheduler.quality(correct=response.correct, marks=float(response.marks), hints_used=response.hints_used)
-    state = scheduler.sm2(scheduler.ReviewState(item.easiness, item.repetitions, item.interval_days), q)
-    item.easiness, item.repetitions, item.interval_days = state.easiness, state.repetitions, state.interval_days
-    item.due_at = scheduler.next_due(state, now)
-    item.last_reviewed_at = now
+        item = ReviewItem(question_id=response.question_id, due_at=now, **owner.owner_fields())
+    rating = scheduler.rating_for_answer(correct=response.correct, hints_used=response.hints_used)
+    item.remember(scheduler.review(item.memory(), rating, now))
     item.save()
 
 
 @transaction.atomic
 def attempts_claim_anonymous(*, user, anon_id: str) -> int:
-    """Give a student's anonymous attempts and review deck to their account (on sign-up or
-    log-in). Where both have the same question in the deck, the account's schedule wins."""
+    """Give a student's anonymous attempts, review deck and flashcard schedules to their
+    account (on sign-up or log-in). Where both have the same question in the deck or the
+    same card scheduled, the account's schedule wins."""
     if not anon_id:
         return 0
+    flashcard_services.schedules_claim_anonymous(user=user, anon_id=anon_id)
     moved = Attempt.objects.filter(user__isnull=True, anon_id=anon_id).update(user=user, anon_id="")
     have = set(ReviewItem.objects.filter(user=user).values_list("question_id", flat=True))
     anon_items = ReviewItem.objects.filter(user__isnull=True, anon_id=anon_id)

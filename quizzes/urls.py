@@ -2,6 +2,7 @@
 from django.urls import path
 
 from quizzes import drill_views, exam_views, views
+from quizzes import flashcard_views, views
 
 app_name = "quizzes"
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("lessons/<slug:slug>/review/", views.review, name="review"),
     path("lessons/<slug:slug>/exam/", exam_views.exam_start, name="exam"),
     path("lessons/<slug:slug>/drill/", drill_views.drill, name="drill"),
+    path("lessons/<slug:slug>/flashcards/", flashcard_views.flashcards, name="flashcards"),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt"),
     path("attempts/<int:pk>/questions/<int:number>/", views.attempt_question, name="question"),
     path("attempts/<int:pk>/questions/<int:number>/answer/", views.answer, name="answer"),

@@ -23,7 +23,7 @@ def _inline_management(prefix, total, initial=0):
 
 @pytest.mark.django_db
 def test_admin_adds_a_lesson_with_sections_inline(admin_client_logged):
-    """An admin creates a lesson with two stages, an epoch and a layer in one form."""
+    """An admin creates a lesson with two stages, an epoch, a layer and a flashcard in one form."""
     course = Course.objects.create(slug="cv", title="CV", track="ml")
     data = {
         "course": course.pk, "title": "New lesson", "subtitle": "", "slug": "new-lesson", "minutes": "7",
@@ -38,12 +38,16 @@ def test_admin_adds_a_lesson_with_sections_inline(admin_client_logged):
         "epochs-0-epoch": "1", "epochs-0-loss": "0.9", "epochs-0-accuracy": "0.6", "epochs-0-observation": "ok",
         **_inline_management("prediction_layers", 1),
         "prediction_layers-0-position": "1", "prediction_layers-0-name": "Input", "prediction_layers-0-description": "",
+        **_inline_management("flashcards", 1),
+        "flashcards-0-key": "backbone", "flashcards-0-position": "1", "flashcards-0-active": "on",
+        "flashcards-0-front": "What is a *backbone*?", "flashcards-0-back": "The pre-trained feature extractor.",
     }
     response = admin_client_logged.post(reverse("admin:courses_lesson_add"), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     lesson = Lesson.objects.get(slug="new-lesson")
     assert [s.name for s in lesson.stages.all()] == ["Input", "Features"]
     assert lesson.epochs.get().accuracy == 0.6
+    assert [(c.key, c.front) for c in lesson.flashcards.all()] == [("backbone", "What is a *backbone*?")]
 
 
 @pytest.mark.django_db

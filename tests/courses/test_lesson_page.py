@@ -84,7 +84,7 @@ def test_mode_picker_links_resolve_or_are_marked_coming(client, seed_lesson):
     """Every learning mode is listed; each link on the picker leads to a page that answers."""
     page = client.get(seed_lesson.get_absolute_url()).content.decode()
     picker = page[page.index('class="mode-list"') : page.index("</ul>", page.index('class="mode-list"'))]
-    for label in ("Read", "Practice", "Test this pattern", "Review", "Lab", "Timed exam", "Mistake drill"):
+    for label in ("Read", "Practice", "Test this pattern", "Review", "Flashcards", "Lab", "Timed exam", "Mistake drill"):
         assert label in picker
     parser = _Links()
     parser.feed(picker)

@@ -41,7 +41,11 @@ def pytest_runtest_protocol(item, nextitem):
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-@pytest.fixture(scope="session")
+# One browser per test module, not per session: while Playwright's sync API is open, its
+# event loop counts as running in the main thread, and pytest-django runs every other
+# transactional test (a migration test, say) after the browser tests, where Django would
+# refuse it as async-unsafe.
+@pytest.fixture(scope="module")
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); .ci/run does.")

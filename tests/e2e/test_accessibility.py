@@ -14,6 +14,9 @@ from modellab import storage
 from modellab.models import Dataset, Experiment
 from modellab.services.experiments import experiment_submit
 from modellab.services.runs import experiment_run
+from courses.models import Lesson
+from quizzes import flashcard_services, scheduler
+from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, Mode
 from tests.conftest import SEED_LESSON
 from tests.e2e.test_exam_and_drill import right_positions, show_mistakes
@@ -131,6 +134,28 @@ def test_test_in_progress_and_its_results_have_no_serious_axe_violations(site, p
         page.wait_for_load_state()
     page.wait_for_url("**/result/")
     assert_accessible(page, screenshot, "test-result")
+
+
+def test_flashcards_have_no_serious_axe_violations(site, page, screenshot):
+    """The front, the card turned over with its rating buttons, and the page once nothing is due."""
+    url, user = site
+    log_in(page, url)
+    page.goto(url + LESSON_PATH + "flashcards/")
+    assert_accessible(page, screenshot, "flashcards-front")
+    page.get_by_role("button", name="Show answer").click()
+    page.locator("#answer").wait_for()
+    assert_accessible(page, screenshot, "flashcards-turned")
+    page.get_by_role("button", name="Easy").click()
+    page.get_by_role("status").filter(has_text="Easy: that card comes back").wait_for()
+    assert_accessible(page, screenshot, "flashcards-rated")
+    # the rest of today's 20 new cards, rated through the service
+    student, lesson = Student(user.pk), Lesson.objects.get(slug="why-pretrained-models-save-time")
+    for card in lesson.flashcards.all()[1:20]:
+        flashcard_services.flashcard_rate(student=student, lesson=lesson, card_id=card.pk, rating=scheduler.EASY,
+                                          seen_reviews=0)
+    page.goto(url + LESSON_PATH + "flashcards/")
+    page.get_by_text("Nothing is due right now.").wait_for()
+    assert_accessible(page, screenshot, "flashcards-done")
 
 
 def _finished_experiment(user) -> Experiment:

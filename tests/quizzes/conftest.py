@@ -49,8 +49,9 @@ class Clock:
     def __init__(self, now):
         self.now = now
 
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
+    def advance(self, delta: timedelta | None = None, **parts) -> None:
+        """Move the clock on by `delta` or by timedelta keywords (`minutes=16`)."""
+        self.now += (delta or timedelta(0)) + timedelta(**parts)
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
 """Sign up, log in, log out and password reset; anonymous work carried over to the account."""
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -21,7 +23,7 @@ def anonymous_practice(client, make_question, lesson):
     return attempt
 
 
-def test_signup_carries_anonymous_work_over(client, anonymous_practice):
+def test_signup_carries_anonymous_work_over(client, anonymous_practice, clock):
     response = client.post(
         reverse("quizzes:signup"),
         {"username": "newbie", "email": "", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42"},
@@ -30,6 +32,7 @@ def test_signup_carries_anonymous_work_over(client, anonymous_practice):
     anonymous_practice.refresh_from_db()
     assert anonymous_practice.user.username == "newbie" and anonymous_practice.anon_id == ""
     assert ReviewItem.objects.get().user.username == "newbie"
+    clock.advance(timedelta(minutes=1))  # the missed question's first learning step
     page = client.get(reverse("quizzes:progress")).content.decode()
     assert "1 due" in page and "Log out newbie" in page
 

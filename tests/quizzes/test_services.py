@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from quizzes import services
+from quizzes import selectors, services
 from quizzes.grading import letter
 from quizzes.identity import Student
 from quizzes.models import Attempt, Response, ReviewItem
@@ -114,8 +114,9 @@ def test_bad_answers_are_refused(lesson, bank):
     assert exc.value.code == services.NOT_IN_ATTEMPT
 
 
-def test_misses_and_hints_enter_the_review_deck(lesson, bank):
-    """A miss is due at once; a hinted correct answer is due tomorrow; a clean answer adds nothing."""
+def test_misses_and_hints_enter_the_review_deck(lesson, bank, clock):
+    """A miss (Again) is due in a minute, a hinted correct answer (Hard) in 5.5 minutes, a clean
+    answer adds nothing; the missed one, answered right twice in review, is due days later."""
     attempt = services.attempt_start(student=ANON, lesson=lesson, mode="practice")
     missed, hinted, clean = bank[:3]
     services.response_submit(attempt=attempt, question_id=missed.id, letters=[wrong_letter(attempt, missed)])
@@ -124,13 +125,20 @@ def test_misses_and_hints_enter_the_review_deck(lesson, bank):
     services.response_submit(attempt=attempt, question_id=clean.id, letters=[correct_letter(attempt, clean)])
     items = {i.question_id: i for i in ReviewItem.objects.filter(anon_id="anon-1")}
     assert set(items) == {missed.id, hinted.id}
-    assert items[missed.id].due_at <= timezone.now()
-    assert items[hinted.id].interval_days == 1
-    # answering the missed one right in review moves it a day out
-    review = services.attempt_start(student=ANON, lesson=lesson, mode="review", question_ids=[missed.id])
-    services.response_submit(attempt=review, question_id=missed.id, letters=[correct_letter(review, missed)])
-    item = ReviewItem.objects.get(anon_id="anon-1", question=missed)
-    assert item.repetitions == 1 and item.due_at > timezone.now() + timedelta(hours=23)
+    assert items[missed.id].due_at - items[missed.id].last_reviewed_at == timedelta(minutes=1)
+    assert items[hinted.id].due_at - items[hinted.id].last_reviewed_at == timedelta(minutes=5.5)
+    assert not selectors.review_due(student=ANON, lesson=lesson).exists()
+    # a minute later the missed one is due; right in review, it takes its 10-minute learning step
+    clock.advance(timedelta(minutes=1))
+    assert [i.question_id for i in selectors.review_due(student=ANON, lesson=lesson)] == [missed.id]
+    for wait in (timedelta(minutes=10), None):
+        review = services.attempt_start(student=ANON, lesson=lesson, mode="review", question_ids=[missed.id])
+        services.response_submit(attempt=review, question_id=missed.id, letters=[correct_letter(review, missed)])
+        item = ReviewItem.objects.get(anon_id="anon-1", question=missed)
+        if wait:
+            assert (item.state, item.step, item.due_at - item.last_reviewed_at) == (ReviewItem.State.LEARNING, 1, wait)
+            clock.advance(wait)
+    assert item.state == ReviewItem.State.REVIEW and item.due_at > timezone.now() + timedelta(hours=23)
 
 
 def test_claiming_anonymous_work(lesson, bank, django_user_model):

@@ -1,6 +1,7 @@
 """Every mode through HTTP, anonymous and signed in; the answer-leak rule; double submits,
 finished attempts, per-student isolation and fixed query counts."""
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -207,14 +208,50 @@ def test_finishing_early_scores_unanswered_as_zero(client_as, lesson, bank):
     assert "not answered" in result and "Needs work" in result
 
 
+def _due_shown(client, lesson) -> tuple[list[str], list[str]]:
+    """The stems the review page lists as due, and the progress page's due column for the lesson."""
+    review = client.get(reverse("quizzes:review", args=[lesson.slug])).content.decode()
+    progress = client.get(reverse("quizzes:progress")).content.decode()
+    row = progress[progress.index(lesson.title):] if lesson.title in progress else ""
+    due_cell = re.search(r"<td>(?:<a [^>]*>)?(\d+ due|0)(?:</a>)?</td>\s*</tr>", row)
+    return re.findall(r"<li>(Stem \d+\?)</li>", review), [due_cell.group(1)] if due_cell else []
+
+
+def test_a_test_in_progress_tells_nothing_about_its_answers(client_as, lesson, make_question, clock):
+    """Answers given in a test reach the review deck only when the test is finished, all at once:
+    until then the review and progress pages show the same due questions whether the answers
+    were right or wrong (here one due question answered right, others wrong), even later on."""
+    bank = [make_question(difficulty=d) for d in ["easy"] * 3 + ["medium"] * 4 + ["hard"] * 3]
+    practice = start(client_as, lesson, "practice")
+    answer(client_as, practice, 1, correct=False)  # in the deck, due a minute later
+    clock.advance(timedelta(minutes=1))
+    before = _due_shown(client_as, lesson)
+    assert before == (["Stem 1?"], ["1 due"])
+    attempt = start(client_as, lesson, "test")  # the blueprint draws all ten
+    for number, qid in enumerate(attempt.question_ids[:-1], start=1):
+        answer(client_as, attempt, number, correct=qid == bank[0].id)
+    assert _due_shown(client_as, lesson) == before
+    clock.advance(timedelta(minutes=20))  # the wrong answers would have fallen due by now
+    assert _due_shown(client_as, lesson) == before
+    # finished: the deck takes every answer now (the last one is wrong, the due one is right)
+    answer(client_as, attempt, 10, correct=False)
+    attempt.refresh_from_db()
+    assert attempt.finished and ReviewItem.objects.count() == 10
+    clock.advance(timedelta(minutes=1))
+    due_stems, _ = _due_shown(client_as, lesson)
+    assert sorted(due_stems) == sorted(f"Stem {n}?" for n in range(2, 11))
+
+
 # --- review and progress ----------------------------------------------------------
 
-def test_review_asks_the_missed_questions(client_as, lesson, bank):
+def test_review_asks_the_missed_questions(client_as, lesson, bank, clock):
     page = client_as.get(reverse("quizzes:review", args=[lesson.slug])).content.decode()
     assert "Nothing is due" in page
     attempt = start(client_as, lesson, "practice")
     answer(client_as, attempt, 1, correct=False)
     answer(client_as, attempt, 2, correct=True)
+    assert "Nothing is due" in client_as.get(reverse("quizzes:review", args=[lesson.slug])).content.decode()
+    clock.advance(timedelta(minutes=1))  # FSRS's first learning step
     page = client_as.get(reverse("quizzes:review", args=[lesson.slug])).content.decode()
     assert "1</strong> question due now" in page
     review = start(client_as, lesson, "review")
@@ -223,11 +260,12 @@ def test_review_asks_the_missed_questions(client_as, lesson, bank):
     assert "Nothing is due" in client_as.get(reverse("quizzes:review", args=[lesson.slug])).content.decode()
 
 
-def test_progress_shows_best_and_last_test_and_due(client_as, lesson, bank):
+def test_progress_shows_best_and_last_test_and_due(client_as, lesson, bank, clock):
     for correct_until in (8, 5):
         attempt = start(client_as, lesson, "test")
         for n in range(1, 11):
             answer(client_as, attempt, n, correct=n <= correct_until)
+    clock.advance(timedelta(minutes=1))  # the missed questions' first learning step
     page = client_as.get(reverse("quizzes:progress")).content.decode()
     row = page[page.index(lesson.title):]
     assert re.search(r"<td>80%</td>\s*<td>50%</td>\s*<td>2</td>", row), row[:400]

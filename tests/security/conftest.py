@@ -11,10 +11,13 @@ from courses.content import load_lesson_file
 from courses.models import Course, Lesson
 from modellab import storage
 from modellab.models import Dataset, EpochRecord, Experiment
+from quizzes import flashcard_services, scheduler
 from quizzes import services as quiz_services
 from quizzes.identity import Student
 from quizzes.grading import letter
-from quizzes.models import Attempt, Choice, ExamExtension, LessonExamSettings, LessonQuizSettings, Mode, Question, ReviewItem, Role
+from quizzes.models import (
+    Attempt, Choice, ExamExtension, Flashcard, LessonExamSettings, LessonQuizSettings, Mode, Question, ReviewItem, Role,
+)
 from tests.conftest import SEED_LESSON
 from tests.modellab.conftest import png_bytes
 
@@ -27,6 +30,7 @@ class World:
     draft: Lesson  # unpublished
     course: Course
     question: Question
+    card: Flashcard  # the lesson's first flashcard, which student A has rated once
     practice: Attempt  # student A's unfinished practice attempt
     test_done: Attempt  # student A's finished test, its one answer showing a common mistake
     exam: Attempt  # student A's timed exam, running
@@ -115,6 +119,8 @@ def world(db, django_user_model, lab_media) -> World:
     review_item = ReviewItem.objects.filter(user=alice).first() or ReviewItem.objects.create(
         question=question, user=alice, due_at=timezone.now()
     )
+    card = lesson.flashcards.first()
+    flashcard_services.flashcard_rate(student=student, lesson=lesson, card_id=card.pk, rating=scheduler.GOOD, seen_reviews=0)
 
     folder = f"{storage.UPLOAD_ROOT}/u{alice.pk}/fixture"
     dataset = Dataset.objects.create(owner=alice, name="alice colours", kind=Dataset.Kind.UPLOAD, folder=folder,
@@ -136,7 +142,7 @@ def world(db, django_user_model, lab_media) -> World:
         for o in (alice, group, course, lesson, question, quiz_settings, test_done, review_item, dataset, experiment,
                   exam_settings, extension)
     }
-    return World(lesson=lesson, draft=draft, course=course, question=question, practice=practice, test_done=test_done,
-                 exam=exam, drill=drill,
+    return World(lesson=lesson, draft=draft, course=course, question=question, card=card, practice=practice,
+                 test_done=test_done, exam=exam, drill=drill,
                  dataset=dataset, experiment=experiment, experiment2=experiment2, alice=alice, bob=bob, admin=admin,
                  group=group, objects=objects)

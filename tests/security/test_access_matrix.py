@@ -24,7 +24,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from modellab.models import Dataset, EpochRecord, Experiment
-from quizzes.models import Attempt, Response
+from quizzes.models import Attempt, FlashcardSchedule, Response
 
 LOGIN = "login"
 REDIRECT = "redirect"
@@ -131,6 +131,9 @@ RULES: dict[str, Rule] = {
                          notes="A resumes her running exam; the others start one"),
     "quizzes:drill": Rule(r("quizzes:drill", LESSON), everyone(200), everyone(REDIRECT),
                           notes="A resumes her drill round; the others have no mistakes and are sent back"),
+    "quizzes:flashcards": Rule(r("quizzes:flashcards", LESSON), everyone(200), everyone(REDIRECT),
+                               data=lambda w: {"card": w.card.pk, "reviews": 0, "rating": "good"},
+                               notes="each visitor rates the card in their own schedule; A's is not touched"),
     # quizzes: one attempt of A
     "quizzes:attempt": Rule(r("quizzes:attempt", PRACTICE), (404, REDIRECT, 404, 404)),
     "quizzes:question": Rule(r("quizzes:question", PRACTICE, 1), OWNER_ONLY),
@@ -247,6 +250,7 @@ def snapshot(w) -> dict:
     return {
         "attempts": sorted(Attempt.objects.filter(user=w.alice).values_list("pk", "finished_at", "score", "question_ids")),
         "responses": sorted(Response.objects.filter(attempt__user=w.alice).values_list("pk", "chosen_choice_ids", "hints_used")),
+        "flashcards": sorted(FlashcardSchedule.objects.filter(user=w.alice).values_list("pk", "card_id", "reviews", "due_at")),
         "experiments": sorted(Experiment.objects.filter(owner=w.alice).values_list("pk", "status", "cancel_requested")),
         "epochs": EpochRecord.objects.filter(experiment__owner=w.alice).count(),
         "datasets": sorted(Dataset.objects.filter(owner=w.alice).values_list("pk", "name", "folder")),
@@ -358,7 +362,7 @@ def test_an_unpublished_lesson_is_404_except_in_the_staff_preview(world):
     for role in ("anon", "owner", "admin"):
         client = client_for(role, world)
         for name in ("courses:lesson", "quizzes:practice", "quizzes:test_start", "quizzes:review", "quizzes:exam",
-                     "quizzes:drill"):
+                     "quizzes:drill", "quizzes:flashcards"):
             assert client.get(reverse(name, args=[world.draft.slug])).status_code == 404, (role, name)
         assert client.post(reverse("quizzes:test_start", args=[world.draft.slug])).status_code == 404, role
     assert client_for("admin", world).get(reverse("courses:lesson_preview", args=[world.draft.slug])).status_code == 200

@@ -62,6 +62,7 @@ def extra_pages(w) -> list[tuple[str, str]]:
         ("owner", reverse("quizzes:practice", args=[w.lesson.slug])),  # with an unfinished attempt
         ("owner", reverse("quizzes:question", args=[w.exam.pk, 1])),  # the exam's clock
         ("owner", reverse("quizzes:question", args=[w.drill.pk, 1])),  # a drill question
+        ("owner", reverse("quizzes:flashcards", args=[w.lesson.slug]) + f"?card={w.card.pk}"),  # a card turned over
         ("admin", reverse("admin:quizzes_question_change", args=[w.question.pk])),
         ("admin", reverse("admin:auth_user_change", args=[w.alice.pk])),
     ]

@@ -1,0 +1,56 @@
+"""Every write of flashcards: a student's rating of a card, and anonymous schedules carried over."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from courses.models import Lesson
+from quizzes import scheduler
+from quizzes.identity import Student
+from quizzes.models import Flashcard, FlashcardSchedule
+
+UNKNOWN_CARD = "unknown_card"
+
+
+def _locked_schedule(*, student: Student, card: Flashcard, now) -> FlashcardSchedule:
+    """The student's schedule of the card under a row lock, created (new, due now) at its first rating."""
+    existing = FlashcardSchedule.objects.select_for_update().filter(card=card, **student.owner_filter()).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent first rating may win the unique constraint
+            return FlashcardSchedule.objects.create(card=card, introduced_at=now, due_at=now, **student.owner_fields())
+    except IntegrityError:
+        return FlashcardSchedule.objects.select_for_update().get(card=card, **student.owner_filter())
+
+
+@transaction.atomic
+def flashcard_rate(*, student: Student, lesson: Lesson, card_id: int, rating: scheduler.Rating, seen_reviews: int,
+                   now=None) -> tuple[FlashcardSchedule, bool]:
+    """Rate one of the lesson's cards for the student, who saw it after `seen_reviews` ratings.
+
+    Returns (schedule, rated). When the schedule already holds more ratings than the student
+    saw (a double click, a resent form), nothing changes and rated is False. Raises
+    ValidationError(code=UNKNOWN_CARD) for a card that is not one of the lesson's active cards.
+    """
+    card = Flashcard.objects.filter(pk=card_id, lesson=lesson, active=True).first()
+    if card is None:
+        raise ValidationError("That card is not one of this lesson's flashcards.", code=UNKNOWN_CARD)
+    now = now or timezone.now()
+    schedule = _locked_schedule(student=student, card=card, now=now)
+    if schedule.reviews != seen_reviews:
+        return schedule, False
+    schedule.remember(scheduler.review(schedule.memory(), rating, now))
+    schedule.reviews += 1
+    schedule.save()
+    return schedule, True
+
+
+def schedules_claim_anonymous(*, user, anon_id: str) -> None:
+    """Give an anonymous student's card schedules to their account; the account's own
+    schedule of a card wins. Runs inside the caller's transaction."""
+    have = FlashcardSchedule.objects.filter(user=user).values_list("card_id", flat=True)
+    anon = FlashcardSchedule.objects.filter(user__isnull=True, anon_id=anon_id)
+    anon.filter(card_id__in=list(have)).delete()
+    anon.update(user=user, anon_id="")

@@ -1,0 +1,49 @@
+"""The move of Review mode from SM-2 to FSRS: existing review items keep their schedule."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from quizzes import scheduler
+from quizzes.models import ReviewItem
+
+BEFORE_FSRS = [("quizzes", "0002_timed_exam_and_mistake_drill")]
+DUE = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sm2_review_items_become_fsrs_memories_due_when_they_were(django_user_model):
+    """Each SM-2 item keeps its due date; one with repetitions is in Review with its interval as
+    stability and goes on growing by its easiness; one missed last time starts learning."""
+    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    old = _migrate(BEFORE_FSRS)
+    try:
+        user = django_user_model.objects.create_user("sm2", password="pw-123456789")
+        course = old.get_model("courses", "Course").objects.create(slug="c", title="C", track="ml")
+        lesson = old.get_model("courses", "Lesson").objects.create(course=course, slug="l", title="L")
+        Question = old.get_model("quizzes", "Question")
+        known, missed = (Question.objects.create(lesson=lesson, key=k, stem="?") for k in ("known", "missed"))
+        OldItem = old.get_model("quizzes", "ReviewItem")
+        OldItem.objects.create(question=known, user_id=user.pk, easiness=2.36, repetitions=3, interval_days=14,
+                               due_at=DUE, last_reviewed_at=DUE - timedelta(days=14))
+        OldItem.objects.create(question=missed, anon_id="anon-9", easiness=1.96, repetitions=0, interval_days=0,
+                               due_at=DUE - timedelta(days=2), last_reviewed_at=DUE - timedelta(days=2))
+    finally:
+        _migrate(leaves)
+
+    reviewing = ReviewItem.objects.get(question__key="known")
+    assert (reviewing.state, reviewing.step, reviewing.due_at) == (ReviewItem.State.REVIEW, None, DUE)
+    assert reviewing.stability == pytest.approx(14) and 1 <= reviewing.difficulty <= 10
+    after = scheduler.review(reviewing.memory(), scheduler.GOOD, DUE)
+    assert (after.due - DUE).days == pytest.approx(14 * 2.36, abs=1)  # SM-2's next interval, 33 days
+
+    learning = ReviewItem.objects.get(question__key="missed")
+    assert learning.anon_id == "anon-9" and learning.due_at == DUE - timedelta(days=2)
+    assert (learning.state, learning.step, learning.stability, learning.difficulty) == (ReviewItem.State.LEARNING, 0, None, None)
