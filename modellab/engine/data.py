@@ -21,10 +21,9 @@ import numpy as np
 from PIL import Image
 
 from common.files import StatMemo, stat_signature
+from common.images import IMAGE_EXTENSIONS
 
 from .errors import DatasetError
-
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff"})
 
 DEST_NOT_EMPTY = "dest_not_empty"  # a dataset would be written over an existing, non-empty directory
 EMPTY_DATASET = "empty_dataset"  # a dataset directory holds no images
