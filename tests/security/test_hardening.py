@@ -9,11 +9,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
-from PIL import Image
+from PIL import EpsImagePlugin, Image
 
 from modellab import storage
 from modellab.models import Dataset, Experiment
 from tests.modellab.conftest import make_zip, png_bytes
+from tests.modellab.hostile import EPS
 from tests.security.conftest import finished_results
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -218,6 +219,29 @@ def test_predict_never_echoes_the_upload(world):
     response = client.post(reverse("modellab:experiment_predict", args=[world.experiment.pk]), {"image": upload})
     assert response.status_code == 400 and response.context["predict_form"].has_error("image", code="bad_image")
     assert b"alert(2)" not in response.content
+
+
+def test_eps_never_reaches_ghostscript_through_predict_or_the_gallery(world, monkeypatch):
+    """EPS bytes named .png, sent to the prediction form or lying in a dataset the gallery shows:
+    refused as not an image, and Pillow's EPS plugin never hands them to Ghostscript."""
+    ran = []
+
+    def ghostscript(*args, **kwargs):
+        ran.append(args)
+        raise OSError("Ghostscript ran")
+
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", ghostscript)
+    client = Client()
+    client.force_login(world.alice)
+    Experiment.objects.filter(pk=world.experiment.pk).update(
+        results=world.experiment.results | {"model_path": "lab/runs/none/model.pt"}
+    )
+    upload = SimpleUploadedFile("photo.png", EPS, content_type="image/png")
+    response = client.post(reverse("modellab:experiment_predict", args=[world.experiment.pk]), {"image": upload})
+    assert response.status_code == 400 and response.context["predict_form"].has_error("image", code="bad_image")
+    (storage.local_dir(world.dataset.folder) / "red" / "red0.png").write_bytes(EPS)  # predictions[0]
+    assert client.get(reverse("modellab:experiment_image", args=[world.experiment.pk, 0])).status_code == 404
+    assert ran == []
 
 
 @override_settings(RATE_LIMITS=LIMITS | {"login": (3, 300)}, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
