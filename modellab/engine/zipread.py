@@ -75,7 +75,8 @@ def check_readable(info: zipfile.ZipInfo) -> None:
     """Raise ENCRYPTED or UNSUPPORTED_COMPRESSION for an entry that zipfile cannot, or must not, read."""
     if info.flag_bits & _ENCRYPTED_FLAGS:
         raise DatasetError(
-            ENCRYPTED, f"The archive entry {shown(info)} is encrypted (password-protected). Zip the folders without a password."
+            ENCRYPTED,
+            f"The archive entry {shown(info)} is encrypted (password-protected). Zip the folders without a password.",
         )
     if info.compress_type not in READABLE_METHODS or info.flag_bits & _PATCHED_FLAG:
         raise DatasetError(

@@ -3,10 +3,10 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import EpsImagePlugin, Image, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from common.images import IMAGE_EXTENSIONS, IMAGE_FORMATS, open_image
-from tests.modellab.hostile import EPS
+from tests.modellab.hostile import EPS, record_ghostscript
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,21 +26,9 @@ def test_each_accepted_format_opens(fmt):
         assert im.format == fmt and im.size == (8, 8)
 
 
-@pytest.fixture
-def ghostscript_calls(monkeypatch):
-    """Ghostscript replaced by a recorder: a call means untrusted PostScript reached an interpreter."""
-    calls = []
-
-    def ghostscript(*args, **kwargs):
-        calls.append(args)
-        raise OSError("Ghostscript ran")
-
-    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", ghostscript)
-    return calls
-
-
-def test_eps_is_not_an_image_and_ghostscript_never_runs(ghostscript_calls):
+def test_eps_is_not_an_image_and_ghostscript_never_runs(monkeypatch):
     """Pillow alone opens these bytes as EPS (so the test's EPS is real); open_image refuses them."""
+    ghostscript_calls = record_ghostscript(monkeypatch)
     with Image.open(io.BytesIO(EPS)) as im:
         assert im.format == "EPS"
     with pytest.raises(UnidentifiedImageError):

@@ -20,6 +20,21 @@ CENTRAL = b"PK\x01\x02"
 EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 16 16\n%%EndComments\n0 0 moveto 16 16 lineto stroke\nshowpage\n%%EOF\n"
 
 
+def record_ghostscript(monkeypatch) -> list:
+    """Replace Pillow's Ghostscript call by a recorder; a call in the returned list means untrusted
+    PostScript reached an interpreter."""
+    from PIL import EpsImagePlugin
+
+    calls = []
+
+    def ghostscript(*args, **kwargs):
+        calls.append(args)
+        raise OSError("Ghostscript ran")
+
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", ghostscript)
+    return calls
+
+
 def png(colour=(200, 10, 10), size=16) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (size, size), colour).save(out, format="PNG")
@@ -28,7 +43,8 @@ def png(colour=(200, 10, 10), size=16) -> bytes:
 
 def good_entries() -> dict[str, bytes]:
     """Two classes of five small PNGs: an archive that prepare_upload accepts."""
-    return {f"{c}/{c}{i}.png": png((40 * i, 10, 10) if c == "red" else (10, 10, 40 * i)) for c in ("red", "blue") for i in range(5)}
+    colours = {"red": lambda i: (40 * i, 10, 10), "blue": lambda i: (10, 10, 40 * i)}
+    return {f"{c}/{c}{i}.png": png(colour(i)) for c, colour in colours.items() for i in range(5)}
 
 
 def build(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytearray:

@@ -27,7 +27,8 @@ def learner_pages(world, tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))  # torchvision backbones: weights missing
     report = world.dataset.report | {"skipped": [
         {"path": "red/old.png", "reason": "corrupt_image", "detail": OLD_DETAIL},
-        {"path": "red/long.png", "reason": "corrupt_image", "detail": f"[Errno 36] File name too long: '{settings.MEDIA_ROOT}/x'"},
+        {"path": "red/long.png", "reason": "corrupt_image",
+         "detail": f"[Errno 36] File name too long: '{settings.MEDIA_ROOT}/x'"},
     ]}
     Dataset.objects.filter(pk=world.dataset.pk).update(report=report)
     reason = (f"[Errno 2] No such file or directory: '{settings.MEDIA_ROOT}/lab/runs/7/model.pt' "

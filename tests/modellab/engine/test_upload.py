@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import EpsImagePlugin, Image
+from PIL import Image
 
 from modellab.engine import DatasetError, UploadLimits, prepare_upload, zipread
 from tests.modellab import hostile
@@ -283,13 +283,7 @@ def test_many_long_names_that_clash_are_stored_under_names_the_file_system_takes
 def test_an_eps_file_named_png_is_skipped_and_ghostscript_never_runs(work, monkeypatch):
     """Pillow would open EPS bytes as an image and run Ghostscript on load(); the upload
     opens the accepted formats only, so the file is skipped as not an image."""
-    ran = []
-
-    def ghostscript(*args, **kwargs):
-        ran.append(args)
-        raise OSError("Ghostscript ran")
-
-    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", ghostscript)
+    ran = hostile.record_ghostscript(monkeypatch)
     zip_path, dest = work
     report = prepare_upload(make_zip(zip_path, {**good_entries(), "cat/drawing.png": hostile.EPS}), dest)
     assert [(s.path, s.reason) for s in report.skipped] == [("cat/drawing.png", "corrupt_image")]

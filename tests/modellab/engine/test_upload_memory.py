@@ -14,7 +14,6 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from tests.modellab import hostile
 
