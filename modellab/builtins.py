@@ -28,16 +28,21 @@ class BuiltinDataset:
         return f"{storage.BUILTIN_ROOT}/{self.key}-{self.per_class() or 'all'}"
 
     def unavailable_reason(self) -> str:
-        """Why this server cannot offer it (what to install where), or "" when it can."""
+        """Why this server cannot offer it, in words any learner may read (no server path), or ""."""
         if self.key.startswith("cifar"):
             root = Path(settings.LAB_CIFAR_ROOT)
             if not (root / "cifar-10-batches-py").is_dir() and not storage.local_dir(self.folder()).is_dir():
                 return (
-                    f"The CIFAR-10 archive is not on this server: download "
-                    f"https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz and extract it into {root} "
-                    f"(LAB_CIFAR_ROOT)."
+                    "The CIFAR-10 archive is not on this server: whoever runs the site can download "
+                    "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz and extract it into LAB_CIFAR_ROOT."
                 )
         return ""
+
+    def setup_hint(self) -> str:
+        """Where its files go on this server (a path, for staff), or "" when it is available."""
+        if not self.unavailable_reason():
+            return ""
+        return f"LAB_CIFAR_ROOT is {Path(settings.LAB_CIFAR_ROOT)}."
 
     def materialize(self, dest: Path):
         """Write its images into ``dest`` (ImageFolder layout); returns the engine's DatasetReport."""

@@ -10,6 +10,7 @@ from modellab.builtins import BUILTINS, DATASET_UNAVAILABLE
 from modellab.dataset_ref import DatasetRef
 from modellab.limits import check_batch_size, check_epochs, check_upload_size, lab_limits
 from modellab.models import Dataset, Experiment
+from modellab.public_text import public_text
 
 NOT_ZIP = "not_zip"
 IMAGE_TOO_LARGE = "image_too_large"
@@ -22,15 +23,17 @@ class Option:
     label: str
     description: str = ""
     available: bool = True
-    reason: str = ""  # why it is unavailable
+    reason: str = ""  # why it is unavailable, as the user may read it: server paths only for staff
 
 
 def dataset_options(*, user) -> list[Option]:
-    """The built-in datasets (with why one is unavailable here) and the uploads ``user`` may use;
-    each value is a dataset reference."""
+    """The built-in datasets (with why one is unavailable here; staff also read where its files go)
+    and the uploads ``user`` may use; each value is a dataset reference."""
     options = []
     for b in BUILTINS.values():
         reason = b.unavailable_reason()
+        if reason and user.is_staff:
+            reason = f"{reason} {b.setup_hint()}"
         options.append(Option(str(DatasetRef.builtin(b.key)), b.name, b.description, not reason, reason))
     for d in selectors.datasets_visible_to(user).filter(kind=Dataset.Kind.UPLOAD):
         counts = d.report.get("counts") or {}
@@ -39,11 +42,13 @@ def dataset_options(*, user) -> list[Option]:
     return options
 
 
-def backbone_options() -> list[Option]:
+def backbone_options(*, user) -> list[Option]:
+    """Every backbone; why one is unavailable names server paths for staff only."""
     from modellab import engine
 
     return [
-        Option(b.name, b.label, f"input {b.input_size}x{b.input_size}, weights: {b.weights_source}", b.available, b.unavailable_reason)
+        Option(b.name, b.label, f"input {b.input_size}x{b.input_size}, weights: {b.weights_source}", b.available,
+               b.unavailable_reason if user.is_staff else public_text(b.unavailable_reason))
         for b in engine.list_backbones()
     ]
 
@@ -75,7 +80,7 @@ class ExperimentForm(forms.Form):
         super().__init__(*args, **kwargs)
         limits = lab_limits()
         self.dataset_opts = dataset_options(user=user)
-        self.backbone_opts = backbone_options()
+        self.backbone_opts = backbone_options(user=user)
         self.fields["dataset"].choices = [(o.value, o.label) for o in self.dataset_opts]
         self.fields["backbone"].choices = [(o.value, o.label) for o in self.backbone_opts]
         self.fields["epochs"].widget.attrs["max"] = limits.max_epochs

@@ -10,11 +10,12 @@ def thumbnail_png(fileobj, *, side: int = THUMBNAIL_SIDE) -> bytes:
     """Decode the image in ``fileobj`` and return it as an RGB PNG that fits ``side`` x ``side``.
 
     Raises ValueError or OSError (Pillow's UnidentifiedImageError is one) when it is not an
-    image Pillow can read; nothing of the input's own encoding survives into the output.
+    image of an accepted format (``common.images``); nothing of the input's own encoding
+    survives into the output.
     """
-    from PIL import Image
+    from common.images import open_image
 
-    with Image.open(fileobj) as im:
+    with open_image(fileobj) as im:
         im.thumbnail((side, side))
         out = io.BytesIO()
         im.convert("RGB").save(out, format="PNG")

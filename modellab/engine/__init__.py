@@ -9,6 +9,7 @@ Modules, one job each:
 * ``config`` - RunConfig, EpochStats, RunResult (plain dataclasses);
 * ``errors`` - EngineError and its kinds (DatasetError, BackboneUnavailable, WeightsMismatch);
 * ``upload`` - an untrusted zip made into a dataset directory (limits, skip reasons);
+* ``zipread`` - reading that zip: its directory sized first, entries in bounded chunks, damage as DatasetError;
 * ``builtin`` - offline built-in datasets (handwritten digits, CIFAR-10 from a local archive);
 * ``data`` - dataset directories: scan, content hash, split, transforms, the torch Dataset;
 * ``backbones`` - the registry: which backbones exist, availability, building, fetching;

@@ -21,10 +21,9 @@ import numpy as np
 from PIL import Image
 
 from common.files import StatMemo, stat_signature
+from common.images import IMAGE_EXTENSIONS, open_image
 
 from .errors import DatasetError
-
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff"})
 
 DEST_NOT_EMPTY = "dest_not_empty"  # a dataset would be written over an existing, non-empty directory
 EMPTY_DATASET = "empty_dataset"  # a dataset directory holds no images
@@ -166,8 +165,8 @@ def to_rgb(im: Image.Image) -> Image.Image:
 
 
 def load_rgb(path: str | os.PathLike) -> Image.Image:
-    """Decode an image file as RGB (alpha composited on white)."""
-    with Image.open(path) as im:
+    """Decode an image file of an accepted format as RGB (alpha composited on white)."""
+    with open_image(path) as im:
         im.load()
         return to_rgb(im).copy()
 

@@ -6,10 +6,17 @@ Contracts
   files are extracted into a temporary directory next to ``dest_dir`` and renamed into
   place at the end (``common.files.atomic_dir``). Nothing is ever written outside that
   temporary directory.
-* Problems with the archive as a whole (unsafe names, zip bombs, too few classes or
-  images) raise :class:`DatasetError` whose ``code`` is one of :data:`ERROR_CODES`.
+* Problems with the archive as a whole (unsafe or over-long names, zip bombs, encrypted,
+  damaged or unsupported entries, too few classes or images) raise :class:`DatasetError`
+  whose ``code`` is one of :data:`ERROR_CODES`; the message names the entry at fault.
 * Problems with a single file (not an image, corrupt, truncated, too many pixels) skip
-  that file; it is listed in :attr:`DatasetReport.skipped` with one of :data:`SKIP_REASONS`.
+  that file; it is listed in :attr:`DatasetReport.skipped` with one of :data:`SKIP_REASONS`
+  and a detail in words (never an exception's text, which can hold a server path).
+* Memory does not grow with an entry's size: each entry is streamed in ``zipread.CHUNK_BYTES``
+  pieces into a file of the temporary directory and checked there (Pillow reads the header,
+  the pixel count is checked before any pixel is decoded). What stays in memory is a chunk
+  and at most one image within ``max_image_pixels``.
+* Images are opened with ``common.images.open_image``: Pillow tries the accepted formats only.
 * Hidden files (``.DS_Store``, ``._x``) and ``__MACOSX/`` are ignored and only counted.
 * Every stored image is RGB: JPEGs that already are RGB are kept byte for byte, any
   other image is converted (alpha composited on white) and stored as PNG.
@@ -17,32 +24,43 @@ Contracts
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import stat
+import struct
 import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import BinaryIO, Sequence
 
 from PIL import Image, UnidentifiedImageError
 
 from common.files import atomic_dir
+from common.images import IMAGE_EXTENSIONS, IMAGE_FORMATS, open_image
 
-from .data import DEST_NOT_EMPTY, IMAGE_EXTENSIONS, DatasetReport, SkippedFile, is_ignored, require_empty_dest, to_rgb
+from .data import DEST_NOT_EMPTY, DatasetReport, SkippedFile, is_ignored, require_empty_dest, to_rgb
 from .errors import DatasetError
+from .zipread import (
+    BAD_ZIP,
+    DAMAGED_ENTRY,
+    ENCRYPTED,
+    TOO_LARGE,
+    TOO_MANY_FILES,
+    UNSUPPORTED_COMPRESSION,
+    entry_chunks,
+    open_zip,
+    shown,
+)
 
 log = logging.getLogger(__name__)
 
-# Codes of the DatasetError raised by prepare_upload.
-BAD_ZIP = "bad_zip"  # not a readable zip archive
+# Codes of the DatasetError raised by prepare_upload (BAD_ZIP, TOO_MANY_FILES, TOO_LARGE, ENCRYPTED,
+# UNSUPPORTED_COMPRESSION and DAMAGED_ENTRY are zipread's, raised while reading the archive).
 ABSOLUTE_PATH = "absolute_path"  # an entry name is absolute (/x, C:\x)
 PATH_TRAVERSAL = "path_traversal"  # an entry name contains a ".." component
 SYMLINK = "symlink"  # an entry is a symbolic link
-TOO_MANY_FILES = "too_many_files"  # more entries than UploadLimits.max_files
-TOO_LARGE = "too_large"  # total uncompressed size over UploadLimits.max_total_bytes
+NAME_TOO_LONG = "name_too_long"  # a folder or file name in an entry is over MAX_NAME_BYTES
 COMPRESSION_RATIO = "compression_ratio"  # an entry or the archive expands more than max_compression_ratio
 TOO_FEW_CLASSES = "too_few_classes"  # fewer than UploadLimits.min_classes classes with images
 TOO_FEW_IMAGES = "too_few_images"  # a class has fewer than UploadLimits.min_images_per_class images
@@ -51,6 +69,10 @@ ERROR_CODES = (
     ABSOLUTE_PATH,
     PATH_TRAVERSAL,
     SYMLINK,
+    NAME_TOO_LONG,
+    ENCRYPTED,
+    UNSUPPORTED_COMPRESSION,
+    DAMAGED_ENTRY,
     TOO_MANY_FILES,
     TOO_LARGE,
     COMPRESSION_RATIO,
@@ -61,10 +83,14 @@ ERROR_CODES = (
 
 # Reasons in DatasetReport.skipped.
 NOT_IMAGE = "not_image"  # extension is not an image type
-CORRUPT_IMAGE = "corrupt_image"  # cannot be decoded (also truncated files)
+CORRUPT_IMAGE = "corrupt_image"  # cannot be decoded (also truncated files and formats we do not accept)
 TOO_MANY_PIXELS = "too_many_pixels"  # width*height over UploadLimits.max_image_pixels
 OUTSIDE_CLASS_FOLDER = "outside_class_folder"  # a file at the archive root, not inside a class folder
 SKIP_REASONS = (NOT_IMAGE, CORRUPT_IMAGE, TOO_MANY_PIXELS, OUTSIDE_CLASS_FOLDER)
+
+# NAME_MAX of the file systems datasets live on (ext4, XFS, APFS, NTFS): bytes of one name in UTF-8.
+MAX_NAME_BYTES = 255
+_ACCEPTED = ", ".join(IMAGE_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -87,11 +113,7 @@ def prepare_upload(zip_path: str | os.PathLike, dest_dir: str | os.PathLike, lim
     left as it was and no temporary file remains.
     """
     dest = require_empty_dest(dest_dir)
-    try:
-        zf = zipfile.ZipFile(zip_path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise DatasetError(BAD_ZIP, f"The upload is not a readable zip archive ({exc}).") from exc
-    with zf:
+    with open_zip(zip_path, limits.max_files) as zf:
         infos = zf.infolist()
         entries = [(info, _entry_parts(info)) for info in infos]  # validates every name first
         _check_archive(infos, limits)
@@ -115,13 +137,19 @@ def _entry_parts(info: zipfile.ZipInfo) -> list[str]:
     """Validated path components of an entry name; raises on unsafe names."""
     name = info.filename.replace("\\", "/")
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        raise DatasetError(ABSOLUTE_PATH, f"The archive entry {info.filename!r} has an absolute path.")
+        raise DatasetError(ABSOLUTE_PATH, f"The archive entry {shown(info)} has an absolute path.")
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if ".." in parts:
-        raise DatasetError(PATH_TRAVERSAL, f"The archive entry {info.filename!r} points outside the archive ('..').")
+        raise DatasetError(PATH_TRAVERSAL, f"The archive entry {shown(info)} points outside the archive ('..').")
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
-        raise DatasetError(SYMLINK, f"The archive entry {info.filename!r} is a symbolic link.")
+        raise DatasetError(SYMLINK, f"The archive entry {shown(info)} is a symbolic link.")
+    if any(len(p.encode("utf-8")) > MAX_NAME_BYTES for p in parts):
+        raise DatasetError(
+            NAME_TOO_LONG,
+            f"The archive entry {shown(info)} has a folder or file name longer than {MAX_NAME_BYTES} bytes, "
+            "more than file systems allow. Shorten it and zip again.",
+        )
     return parts
 
 
@@ -141,7 +169,7 @@ def _check_archive(infos: list[zipfile.ZipInfo], limits: UploadLimits) -> None:
         if i.file_size > 1024 * 1024 and i.file_size / max(i.compress_size, 1) > limits.max_compression_ratio:
             raise DatasetError(
                 COMPRESSION_RATIO,
-                f"The entry {i.filename!r} expands {i.file_size / max(i.compress_size, 1):.0f} times; "
+                f"The entry {shown(i)} expands {i.file_size / max(i.compress_size, 1):.0f} times; "
                 f"at most {limits.max_compression_ratio:.0f} is allowed (zip bomb?).",
             )
     if total > 1024 * 1024 and total / max(compressed, 1) > limits.max_compression_ratio:
@@ -152,36 +180,34 @@ def _check_archive(infos: list[zipfile.ZipInfo], limits: UploadLimits) -> None:
         )
 
 
-def _read_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
-    """Read an entry, never more than its declared size nor the remaining budget."""
-    limit = min(info.file_size, budget)
-    with zf.open(info) as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise DatasetError(TOO_LARGE, f"The entry {info.filename!r} is larger than declared or than the limit.")
-    return data
+def _decode_image(fh: BinaryIO, max_pixels: int) -> tuple[Image.Image | None, str, str]:
+    """Return (image, reason, detail) of the file ``fh``; image is None when the file must be skipped.
 
-
-def _decode_image(data: bytes, max_pixels: int) -> tuple[Image.Image | None, str, str]:
-    """Return (image, reason, detail); image is None when the file must be skipped."""
+    The pixel count is checked from the header, before ``load()`` decodes a pixel; a returned
+    image is loaded, so ``fh`` may be closed.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data))
+            im = open_image(fh)
             w, h = im.size
             if w * h > max_pixels:
                 return None, TOO_MANY_PIXELS, f"{w}x{h} pixels is over the limit of {max_pixels}"
             im.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        return None, TOO_MANY_PIXELS, str(exc)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        return None, CORRUPT_IMAGE, str(exc) or type(exc).__name__
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return None, TOO_MANY_PIXELS, f"more pixels than the limit of {max_pixels}"
+    except UnidentifiedImageError:
+        return None, CORRUPT_IMAGE, f"not an image in an accepted format ({_ACCEPTED})"
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error):
+        return None, CORRUPT_IMAGE, "the image data is damaged or cut short"
     return im, "", ""
 
 
 def _safe_filename(name: str, taken: set[str]) -> str:
     stem, ext = os.path.splitext(name)
     clean = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)[:80] or "image"
+    # 80 letters can be 320 bytes of UTF-8; 200 leave room for a "_<n>" suffix and the extension.
+    clean = clean.encode("utf-8")[:200].decode("utf-8", "ignore")
     candidate, n = clean, 1
     while candidate.lower() in taken:
         n += 1
@@ -196,6 +222,7 @@ def _extract(zf: zipfile.ZipFile, files: Sequence[tuple[zipfile.ZipInfo, list[st
     taken: dict[str, set[str]] = {}
     budget = limits.max_total_bytes
     converted = 0
+    scratch = tmp / ".entry.part"  # each entry in turn, on disk; hidden, and gone before the rename
     for info, parts in sorted(files, key=lambda e: e[0].filename):
         if len(parts) < 2:
             skipped.append(SkippedFile(info.filename, OUTSIDE_CLASS_FOLDER, "files must be inside a class folder"))
@@ -204,9 +231,12 @@ def _extract(zf: zipfile.ZipFile, files: Sequence[tuple[zipfile.ZipInfo, list[st
         if ext not in IMAGE_EXTENSIONS:
             skipped.append(SkippedFile(info.filename, NOT_IMAGE, f"{ext or 'no extension'} is not an image type"))
             continue
-        data = _read_bounded(zf, info, budget)
-        budget -= len(data)
-        im, reason, detail = _decode_image(data, limits.max_image_pixels)
+        with open(scratch, "w+b") as fh:
+            for chunk in entry_chunks(zf, info, budget):
+                fh.write(chunk)
+            budget -= fh.tell()
+            fh.seek(0)
+            im, reason, detail = _decode_image(fh, limits.max_image_pixels)
         if im is None:
             skipped.append(SkippedFile(info.filename, reason, detail))
             continue
@@ -214,15 +244,16 @@ def _extract(zf: zipfile.ZipFile, files: Sequence[tuple[zipfile.ZipInfo, list[st
         class_dir = tmp / cls
         class_dir.mkdir(exist_ok=True)
         names = taken.setdefault(cls, set())
-        if im.format == "JPEG" and im.mode == "RGB":
-            out = class_dir / _safe_filename(os.path.splitext(parts[-1])[0] + ".jpg", names)
-            out.write_bytes(data)
-        else:
-            out = class_dir / _safe_filename(os.path.splitext(parts[-1])[0] + ".png", names)
-            to_rgb(im).save(out, format="PNG")
-            converted += 1
-        im.close()
+        stem = os.path.splitext(parts[-1])[0]
+        with im:
+            keep = im.format == "JPEG" and im.mode == "RGB"
+            if not keep:
+                to_rgb(im).save(class_dir / _safe_filename(stem + ".png", names), format="PNG")
+                converted += 1
+        if keep:
+            os.replace(scratch, class_dir / _safe_filename(stem + ".jpg", names))
         counts[cls] = counts.get(cls, 0) + 1
+    scratch.unlink(missing_ok=True)
     classes = sorted(counts)
     return DatasetReport(classes=classes, counts={c: counts[c] for c in classes}, skipped=skipped, converted=converted)
 

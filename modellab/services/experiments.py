@@ -11,6 +11,7 @@ from django.utils import timezone
 from modellab.dataset_ref import DatasetRef
 from modellab.limits import check_epochs, check_image_count, lab_limits
 from modellab.models import Dataset, Experiment
+from modellab.public_text import public_text
 from modellab.services.datasets import dataset_resolve
 from modellab.services.lifecycle import experiment_transition
 
@@ -37,7 +38,7 @@ def _check_backbone(name: str, strategy: str) -> None:
     if name not in infos:
         raise ValidationError("There is no backbone %(name)r.", code=UNKNOWN_BACKBONE, params={"name": name})
     if strategy != Experiment.Strategy.SCRATCH and not infos[name].available:
-        raise ValidationError(infos[name].unavailable_reason, code=BACKBONE_UNAVAILABLE)
+        raise ValidationError(public_text(infos[name].unavailable_reason), code=BACKBONE_UNAVAILABLE)
 
 
 def experiment_submit(

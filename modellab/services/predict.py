@@ -21,21 +21,22 @@ def _bad_image(detail: str) -> ValidationError:
 
 def experiment_predict(*, experiment: Experiment, image_file, top_k: int = 3) -> list[tuple[str, float]]:
     """The ``top_k`` (class, probability) pairs the run's trained model gives the uploaded image.
-    Raises ValidationError: NO_MODEL (the run did not succeed), BAD_IMAGE (not a readable image,
-    or over the engine's pixel limit). The image is decoded in memory and never stored."""
+    Raises ValidationError: NO_MODEL (the run did not succeed), BAD_IMAGE (not a readable image of an
+    accepted format, or over the engine's pixel limit). The image is decoded in memory and never stored."""
     from PIL import Image, UnidentifiedImageError
 
+    from common.images import open_image
     from modellab import engine
 
     if experiment.status != Experiment.Status.SUCCEEDED or not experiment.results.get("model_path"):
         raise ValidationError("This run has no trained model (it did not succeed).", code=NO_MODEL)
     data = image_file.read(lab_limits().max_upload_bytes + 1)
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with open_image(io.BytesIO(data)) as probe:
             if probe.width * probe.height > engine.UploadLimits().max_image_pixels:
                 raise _bad_image("too many pixels")
             probe.verify()
-        image = Image.open(io.BytesIO(data))
+        image = open_image(io.BytesIO(data))
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise _bad_image(type(exc).__name__) from exc

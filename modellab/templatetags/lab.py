@@ -1,6 +1,7 @@
-"""Template tags that let other apps' pages show lab data without touching their views."""
+"""Template tags of the lab's data on any page: a lesson's latest comparison, server text made public."""
 from django import template
 
+from modellab import public_text as text
 from modellab import selectors
 from modellab.trace import overlay_chart
 
@@ -25,3 +26,9 @@ def lab_lesson_comparison(context, lesson):
         "chart": overlay_chart(traces, metric="val_accuracy", chart_id="lesson-lab-chart"),
         "rows": [(e, records) for e, (_, records) in zip(experiments, traces)],
     }
+
+
+@register.filter
+def public_text(value) -> str:
+    """A stored reason (a run's failure, a skipped file's detail) without server paths or object reprs."""
+    return text.public_text(str(value or ""))

@@ -4,10 +4,15 @@ Invariants: never a 500 (the test client re-raises a view's exception), never st
 (every row a request leaves passes the model's own validation, and refused input leaves no
 row behind), and Markdown never lets a script through.
 """
+import io
 import re
+import shutil
+import tempfile
+import zipfile
 from decimal import Decimal
 from html import unescape
 from html.parser import HTMLParser
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,11 +28,14 @@ from hypothesis import strategies as st
 
 from config.middleware import RequestBodyLimitMiddleware
 from courses.markdown import render_markdown, render_markdown_inline
+from modellab import engine
+from modellab.engine import upload as upload_codes
 from modellab.models import Dataset, Experiment
 from quizzes.grading import validate_choices
 from quizzes.interchange import NOT_TEXT, UNKNOWN_FORMAT
 from quizzes.interchange_services import questions_import
 from quizzes.models import Attempt, Question, Response
+from tests.modellab import hostile
 from tests.modellab.conftest import make_zip, png_bytes
 
 FUZZ = settings(max_examples=60, deadline=None,
@@ -252,6 +260,75 @@ def test_dataset_upload_hostile_zip_fuzz(world, lab_media, members):
             assert path.resolve().is_relative_to(upload_root / f"u{world.bob.pk}")
             assert path.suffix.lower() in {".png", ".jpg", ".jpeg"}, path
     assert not (lab_media.parent / "evil.png").exists() and not (lab_media / "evil.png").exists()
+
+
+def _header_bytes(archive: bytes) -> list[int]:
+    """Offsets of every byte of the archive's headers: each entry's local header and directory
+    record, and the end record. Most random offsets would land in compressed data instead."""
+    offsets = set(range(archive.rfind(b"PK\x05\x06"), len(archive)))
+    with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        names = zf.namelist()
+    for name in names:
+        local, central = hostile.headers(archive, name)
+        offsets |= set(range(local, local + 30 + len(name))) | set(range(central, central + 46 + len(name)))
+    return sorted(offsets)
+
+
+GOOD_ZIP = bytes(hostile.build(hostile.good_entries()))
+mutated_zips = st.builds(
+    lambda edits, cut: _mutate(GOOD_ZIP, edits, cut),
+    st.lists(st.tuples(st.one_of(st.sampled_from(_header_bytes(GOOD_ZIP)), st.integers(0, len(GOOD_ZIP) - 1)),
+                       st.integers(0, 255)), min_size=1, max_size=6),
+    st.one_of(st.none(), st.integers(0, len(GOOD_ZIP))),
+)
+
+
+def _mutate(archive: bytes, edits, cut) -> bytes:
+    data = bytearray(archive)
+    for offset, value in edits:
+        data[offset] = value
+    return bytes(data[:cut] if cut is not None else data)
+
+
+@settings(FUZZ, max_examples=300)
+@given(archive=mutated_zips)
+def test_upload_check_of_mutated_zip_bytes_fuzz(tmp_path_factory, archive):
+    """A valid archive with header bytes changed, or cut short: the check accepts it or raises
+    DatasetError, never another exception (a 500), and leaves nothing but a finished dataset."""
+    work = tmp_path_factory.mktemp("fuzz")
+    (work / "upload.zip").write_bytes(archive)
+    out = work / "out"
+    out.mkdir()
+    try:
+        engine.prepare_upload(work / "upload.zip", out / "dataset")
+    except engine.DatasetError as exc:
+        assert exc.code in upload_codes.ERROR_CODES and exc.message
+        assert list(out.iterdir()) == []
+    else:
+        assert [p.name for p in out.iterdir()] == ["dataset"]
+        assert not [p for p in (out / "dataset").rglob(".*")], "a scratch file is left in the dataset"
+
+
+@FEW
+@given(archive=mutated_zips)
+def test_dataset_upload_mutated_zip_fuzz(world, lab_media, tmp_path_factory, archive):
+    """The same through the upload page: 302 or 400, and a refused upload leaves no file, no
+    half-extracted folder and no copy of the zip behind."""
+    scratch = tmp_path_factory.mktemp("scratch")
+    client = signed_in(world.bob)
+    with mock.patch.object(tempfile, "tempdir", str(scratch)):
+        response = client.post(reverse("modellab:dataset_upload"),
+                               {"archive": SimpleUploadedFile("d.zip", archive, content_type="application/zip")})
+    assert response.status_code in (302, 400)
+    assert list(scratch.iterdir()) == []
+    bob_uploads = lab_media / "lab" / "datasets" / "upload" / f"u{world.bob.pk}"
+    assert not [p for p in lab_media.rglob("*.part")]
+    if response.status_code == 400:
+        assert not Dataset.objects.filter(owner=world.bob).exists()
+        assert not bob_uploads.exists() or not [p for p in bob_uploads.rglob("*") if p.is_file()]
+    else:
+        Dataset.objects.filter(owner=world.bob).delete()
+        shutil.rmtree(bob_uploads)
 
 
 @FEW

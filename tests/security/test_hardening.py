@@ -14,6 +14,7 @@ from PIL import Image
 from modellab import storage
 from modellab.models import Dataset, Experiment
 from tests.modellab.conftest import make_zip, png_bytes
+from tests.modellab.hostile import EPS, record_ghostscript
 from tests.security.conftest import finished_results
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,17 +208,32 @@ def test_media_is_not_served_even_in_debug(world, lab_media):
     assert response.status_code == 404
 
 
-def test_predict_never_echoes_the_upload(world):
-    """A prediction upload is read as an image in memory: HTML bytes are refused, not stored or reflected."""
+def predict_as_alice(world, upload) -> tuple[Client, object]:
+    """(alice's client, the answer to her upload) on her finished run, which has a model path."""
     client = Client()
     client.force_login(world.alice)
     Experiment.objects.filter(pk=world.experiment.pk).update(
         results=world.experiment.results | {"model_path": "lab/runs/none/model.pt"}
     )
-    upload = SimpleUploadedFile("x.svg", HOSTILE_SVG, content_type="image/svg+xml")
-    response = client.post(reverse("modellab:experiment_predict", args=[world.experiment.pk]), {"image": upload})
+    return client, client.post(reverse("modellab:experiment_predict", args=[world.experiment.pk]), {"image": upload})
+
+
+def test_predict_never_echoes_the_upload(world):
+    """A prediction upload is read as an image in memory: HTML bytes are refused, not stored or reflected."""
+    _, response = predict_as_alice(world, SimpleUploadedFile("x.svg", HOSTILE_SVG, content_type="image/svg+xml"))
     assert response.status_code == 400 and response.context["predict_form"].has_error("image", code="bad_image")
     assert b"alert(2)" not in response.content
+
+
+def test_eps_never_reaches_ghostscript_through_predict_or_the_gallery(world, monkeypatch):
+    """EPS bytes named .png, sent to the prediction form or lying in a dataset the gallery shows:
+    refused as not an image, and Pillow's EPS plugin never hands them to Ghostscript."""
+    ran = record_ghostscript(monkeypatch)
+    client, response = predict_as_alice(world, SimpleUploadedFile("photo.png", EPS, content_type="image/png"))
+    assert response.status_code == 400 and response.context["predict_form"].has_error("image", code="bad_image")
+    (storage.local_dir(world.dataset.folder) / "red" / "red0.png").write_bytes(EPS)  # predictions[0]
+    assert client.get(reverse("modellab:experiment_image", args=[world.experiment.pk, 0])).status_code == 404
+    assert ran == []
 
 
 @override_settings(RATE_LIMITS=LIMITS | {"login": (3, 300)}, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from modellab.engine import DatasetError, UploadLimits, prepare_upload
+from modellab.engine import DatasetError, UploadLimits, prepare_upload, zipread
+from tests.modellab import hostile
 
 
 def png_bytes(mode="RGB", size=(16, 16), colour=None) -> bytes:
@@ -252,3 +253,63 @@ def test_dest_must_be_empty(work):
         prepare_upload(zip_path, dest)
     assert err.value.code == "dest_not_empty"
     assert [p.name for p in dest.iterdir()] == ["keep.txt"]
+
+
+# ----------------------------------------------------------------------------- malformed archives
+
+@pytest.mark.parametrize("archive, code, entry", [c[1:] for c in hostile.MALFORMED], ids=[c[0] for c in hostile.MALFORMED])
+def test_a_malformed_archive_is_refused_with_its_code_and_entry(work, archive, code, entry):
+    """Every malformed archive gives a DatasetError (never zipfile's or zlib's own exception, never
+    an OSError from the file system) naming the entry, and leaves nothing behind."""
+    zip_path, dest = work
+    zip_path.write_bytes(bytes(archive))
+    err = expect_error(zip_path, dest, code)
+    assert entry in err.message
+    assert "object at 0x" not in err.message and "ZipInfo" not in err.message
+
+
+def test_many_long_names_that_clash_are_stored_under_names_the_file_system_takes(work):
+    """62 four-byte letters and an arrow make a legal 255-byte name. 101 such names that differ only
+    in the arrow all become the same safe name; its "_100" suffix must not push it past 255 bytes."""
+    zip_path, dest = work
+    wide = "\U0001d538" * 62  # MATHEMATICAL DOUBLE-STRUCK CAPITAL A, 4 bytes in UTF-8
+    clashing = {f"cat/{wide}{chr(0x2190 + i)}.png": png_bytes() for i in range(101)}
+    assert all(len(name.split("/")[1].encode()) == 255 for name in clashing)
+    report = prepare_upload(make_zip(zip_path, {**good_entries(), **clashing}), dest)
+    assert report.counts == {"cat": 106, "dog": 5}
+    assert all(len(p.name.encode()) <= 255 for p in dest.rglob("*"))
+
+
+def test_an_eps_file_named_png_is_skipped_and_ghostscript_never_runs(work, monkeypatch):
+    """Pillow would open EPS bytes as an image and run Ghostscript on load(); the upload
+    opens the accepted formats only, so the file is skipped as not an image."""
+    ran = hostile.record_ghostscript(monkeypatch)
+    zip_path, dest = work
+    report = prepare_upload(make_zip(zip_path, {**good_entries(), "cat/drawing.png": hostile.EPS}), dest)
+    assert [(s.path, s.reason) for s in report.skipped] == [("cat/drawing.png", "corrupt_image")]
+    assert "accepted format" in report.skipped[0].detail
+    assert ran == []
+
+
+def test_skipped_details_are_our_words_not_an_exception_text(work):
+    """Pillow's own message names a file object's repr or a temporary path; the report never does."""
+    zip_path, dest = work
+    entries = {**good_entries(), "cat/junk.png": b"not an image", "dog/cut.png": png_bytes(size=(64, 64))[:80]}
+    report = prepare_upload(make_zip(zip_path, entries), dest)
+    details = {s.path: s.detail for s in report.skipped}
+    assert set(details) == {"cat/junk.png", "dog/cut.png"}
+    for detail in details.values():
+        assert "0x" not in detail and "/" not in detail and "Image" not in detail, detail
+
+
+def test_an_archive_declaring_too_many_entries_is_refused_before_zipfile_reads_its_directory(work, monkeypatch):
+    """zipfile keeps an object per directory record; the end record's count and the directory's
+    size are checked first, and a count that lies is caught by the size."""
+    zip_path, dest = work
+    data = hostile.build({f"cat/{i}.png": b"" for i in range(2000)}, zipfile.ZIP_STORED)
+    end = data.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", data, end + 8, 5, 5)  # entries on this disk, entries in all
+    zip_path.write_bytes(bytes(data))
+    monkeypatch.setattr(zipread.zipfile, "ZipFile", lambda *a, **k: pytest.fail("zipfile read the directory"))
+    err = expect_error(zip_path, dest, "too_many_files", UploadLimits(max_files=100))
+    assert "at most 100 entries" in err.message
