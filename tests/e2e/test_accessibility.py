@@ -1,4 +1,5 @@
-"""axe-core in Chromium on the pages students use most: no serious or critical violations.
+"""axe-core in Chromium on the pages students use most: no serious or critical violations, and
+no heading-order one (moderate for axe, but a skipped level misleads a screen reader's outline).
 
 axe-core is vendored (tests/e2e/vendor/axe.min.js, MPL-2.0, from the npm registry); the test
 injects it into each page and runs it with its default rules (WCAG 2 A/AA and best practices).
@@ -24,6 +25,7 @@ from tests.modellab.conftest import png_bytes
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
+BLOCKING_RULES = {"heading-order"}  # fail whatever their impact
 PASSWORD = "a-long-pass-42"
 LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
 
@@ -48,7 +50,7 @@ def report(violations: list[dict]) -> str:
 def assert_accessible(page, screenshot, name: str):
     page.wait_for_load_state("load")
     violations = axe_violations(page)
-    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    blocking = [v for v in violations if v["impact"] in BLOCKING or v["id"] in BLOCKING_RULES]
     if blocking:
         screenshot(page, f"axe-{name}")
     assert not blocking, f"axe on {name} ({page.url}):\n{report(blocking)}"
