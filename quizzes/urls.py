@@ -1,7 +1,7 @@
 """URLs of the quiz pages: the model quiz, the lesson's modes, attempts, progress and sign-up."""
 from django.urls import path
 
-from quizzes import drill_views, exam_views, flashcard_views, sheet_views, views
+from quizzes import drill_views, exam_views, flashcard_views, numbers_views, sheet_views, views
 
 app_name = "quizzes"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("lessons/<slug:slug>/exam/", exam_views.exam_start, name="exam"),
     path("lessons/<slug:slug>/drill/", drill_views.drill, name="drill"),
     path("lessons/<slug:slug>/flashcards/", flashcard_views.flashcards, name="flashcards"),
+    path("lessons/<slug:slug>/numbers/", numbers_views.numbers, name="numbers"),
     path("lessons/<slug:slug>/sheet/", sheet_views.sheet, name="sheet"),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt"),
     path("attempts/<int:pk>/questions/<int:number>/", views.attempt_question, name="question"),
