@@ -76,3 +76,12 @@ def test_lab_says_what_the_students_runs_from_this_lesson_are_doing(client, less
     run.results = {"final": {"val_accuracy": 0.914, "val_loss": 0.3}}
     run.save()
     assert state(client, lesson, "lab") == "Last run: 91% validation accuracy"
+
+
+def test_exam_says_the_minutes_left_of_the_one_running_then_the_last_score(client, lesson, bank, clock):
+    client.post(reverse("quizzes:exam", args=[lesson.slug]))
+    exam = Attempt.objects.get(mode=Mode.EXAM)
+    clock.advance(minutes=3, seconds=30)
+    assert state(client, lesson, "exam") == "In progress: 12 min left"  # of 15, rounded up
+    client.post(reverse("quizzes:finish", args=[exam.pk]))
+    assert state(client, lesson, "exam") == "Last exam: 0%"

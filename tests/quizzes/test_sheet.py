@@ -4,6 +4,7 @@ import re
 from html import unescape
 
 import pytest
+import yaml
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -36,6 +37,11 @@ def test_every_common_mistake_of_the_seed_lesson_has_an_authored_correction(seed
         shown_by = [c.feedback for c in mistake.choices.order_by("position") if not c.is_correct]
         assert entry.correction == ("\n\n".join(shown_by) if shown_by else mistake.question.quick_check), mistake.text
         assert entry.correction.strip(), mistake.text
+    # in the lesson file's order: the model quiz's questions, then the practice bank's, each's mistakes in turn
+    questions = yaml.safe_load(SEED_LESSON.read_text())["questions"]
+    assert [(m.question_key, m.text) for m in sheet.mistakes] == [
+        (q["key"], text) for q in questions["quiz"] + questions["practice"] for text in q.get("mistakes", [])
+    ]
     by_text = {m.text: m.correction for m in sheet.mistakes}
     assert by_text["Forgetting the bias terms"] == "That counts the weights but forgets one bias per class."
     # a mistake no choice shows: the question's quick check
@@ -73,10 +79,12 @@ def test_the_sheet_page_shows_the_lesson_from_its_content(client, seed_lesson):
     page = client.get(sheet_url(seed_lesson)).content.decode()
     text = text_of(page)
     assert "Why pre-trained models save time in Computer Vision" in text
+    assert "Shapes are written channels-last, N x H x W x C" in text  # the pipeline's summary
     # the pipeline with the shapes of each stage
     for stage in seed_lesson.stages.all():
         assert f"{stage.position}. {stage.name} {stage.input_shape}" in text
         assert stage.output_shape in text
+    assert "(example: Pixels scaled to 0-1, then shifted and scaled per channel with ImageNet's mean" in text
     assert "Key insight Pre-trained models save time by reusing learned features" in text
     # the numbers: the trace's ends and the cards marked for the sheet, not the others
     assert "Training trace, epoch 1 to 5 Loss 1.2 → 0.35, accuracy 55% → 90%." in text
