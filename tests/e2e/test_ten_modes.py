@@ -8,15 +8,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from courses.content import load_lesson_file
 from courses.models import Lesson
 from modellab.models import Experiment
 from quizzes import flashcard_services, scheduler
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, Mode, ReviewItem
 from quizzes.numbers_views import NUMBERS_COMING
-from tests.conftest import SEED_LESSON
-from tests.e2e.test_accessibility import PASSWORD, log_in
+from tests.e2e.test_accessibility import log_in, site  # noqa: F401 - site: the seed lesson, served, and a learner
 from tests.e2e.test_exam_and_drill import right_positions
 
 LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
@@ -24,23 +22,21 @@ TEN_MODES = ("Read", "Practice", "Test this pattern", "Review", "Flashcards", "L
              "Numbers & shapes", "Summary sheet")
 
 
-@pytest.fixture
-def site(transactional_db, live_server, django_user_model, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.LAB_LOCAL_CACHE_DIR = tmp_path / "lab-local"
-    settings.LAB_CIFAR_ROOT = tmp_path / "no-cifar"
-    settings.LAB_DEVICE = "cpu"
-    settings.LAB_BUILTIN_PER_CLASS = 12
-    load_lesson_file(SEED_LESSON)
-    user = django_user_model.objects.create_user("learner", password=PASSWORD)
-    return live_server.url, user
-
-
 def enter(page, url, key) -> None:
     """Open the lesson page and follow the picker's link of one mode."""
     page.goto(url + LESSON_PATH)
     page.locator(f".mode-{key} a").click()
     page.wait_for_load_state()
+
+
+def start_and_finish(page, url, key, *, start: str, finish: str) -> str:
+    """Enter a mode, start it, finish it at once from its first question; the result's heading."""
+    enter(page, url, key)
+    page.get_by_role("button", name=start).click()
+    page.wait_for_url("**/questions/1/**")
+    page.get_by_role("button", name=re.compile(finish)).click()
+    page.wait_for_url("**/result/")
+    return page.locator("h1").inner_text()
 
 
 def choose(page, positions) -> None:
@@ -66,8 +62,9 @@ def run_queued(experiment) -> None:
         app.conf.task_always_eager = False
 
 
-def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(site, page, screenshot):
+def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(site, page, screenshot, settings):
     url, user = site
+    settings.LAB_BUILTIN_PER_CLASS = 12  # a run of seconds
     log_in(page, url)
     page.goto(url + LESSON_PATH)
     entries = page.locator(".mode-list > li")
@@ -95,12 +92,8 @@ def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
     assert "Practice: your results" in page.locator("h1").inner_text()
 
     # Test this pattern: started, then finished at once (skipped questions count as wrong)
-    enter(page, url, "test")
-    page.get_by_role("button", name="Start the test").click()
-    page.wait_for_url("**/questions/1/**")
-    page.get_by_role("button", name=re.compile("Finish test")).click()
-    page.wait_for_url("**/result/")
-    assert "Test this pattern: your results" in page.locator("h1").inner_text()
+    heading = start_and_finish(page, url, "test", start="Start the test", finish="Finish test")
+    assert "Test this pattern: your results" in heading
 
     # Review: the question missed in practice, once it is due
     ReviewItem.objects.filter(user=user).update(due_at=timezone.now() - timedelta(minutes=1))
@@ -142,12 +135,8 @@ def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
     page.get_by_role("heading", name="Results").wait_for()
 
     # Timed exam: started, then finished by the student
-    enter(page, url, "exam")
-    page.get_by_role("button", name="Start the exam").click()
-    page.wait_for_url("**/questions/1/**")
-    page.get_by_role("button", name=re.compile("Finish the exam")).click()
-    page.wait_for_url("**/result/")
-    assert "Timed exam: your results" in page.locator("h1").inner_text()
+    assert "Timed exam: your results" in start_and_finish(page, url, "exam", start="Start the exam",
+                                                         finish="Finish the exam")
 
     # Mistake drill: the mistake shown in practice, answered right in two rounds, fixed
     enter(page, url, "drill")
@@ -170,12 +159,8 @@ def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
     page.goto(url + LESSON_PATH)
     numbers = page.locator(".mode-numbers")
     if numbers.locator("a").count():
-        enter(page, url, "numbers")
-        page.get_by_role("button", name="Start numbers & shapes").click()
-        page.wait_for_url("**/questions/1/**")
-        page.get_by_role("button", name=re.compile("Finish and see summary")).click()
-        page.wait_for_url("**/result/")
-        assert "Practice: your results" in page.locator("h1").inner_text()
+        assert "Practice: your results" in start_and_finish(page, url, "numbers", start="Start numbers & shapes",
+                                                            finish="Finish and see summary")
     else:
         assert NUMBERS_COMING in numbers.locator(".mode-note").inner_text()
 

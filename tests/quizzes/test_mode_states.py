@@ -21,6 +21,15 @@ def state(client, lesson, key) -> str | None:
     return found and found.group(1)
 
 
+def practise(client, lesson, *right: bool) -> Attempt:
+    """A practice round with its first questions answered, right or wrong."""
+    client.post(reverse("quizzes:practice", args=[lesson.slug]))
+    attempt = Attempt.objects.get(mode=Mode.PRACTICE)
+    for number, correct in enumerate(right, start=1):
+        answer(client, attempt, number, correct=correct)
+    return attempt
+
+
 @pytest.fixture
 def bank(make_question):
     return [make_question(difficulty=d) for d in ("easy", "easy", "medium", "hard")]
@@ -28,10 +37,7 @@ def bank(make_question):
 
 def test_practice_says_how_far_the_round_is_then_how_it_went(client, lesson, bank):
     assert state(client, lesson, "practice") is None
-    client.post(reverse("quizzes:practice", args=[lesson.slug]))
-    attempt = Attempt.objects.get()
-    answer(client, attempt, 1, correct=True)
-    answer(client, attempt, 2, correct=False)
+    attempt = practise(client, lesson, True, False)
     assert state(client, lesson, "practice") == "In progress: 2 of 4 answered"
     client.post(reverse("quizzes:finish", args=[attempt.pk]))
     assert state(client, lesson, "practice") == "Last practice: 1 of 4 right"
@@ -51,10 +57,7 @@ def test_test_says_only_how_many_are_answered_until_it_is_finished(client, lesso
 
 def test_review_says_how_many_questions_are_due_or_when_the_next_is(client, lesson, bank):
     assert state(client, lesson, "review") is None
-    client.post(reverse("quizzes:practice", args=[lesson.slug]))
-    attempt = Attempt.objects.get()
-    answer(client, attempt, 1, correct=False)
-    answer(client, attempt, 2, correct=False)
+    practise(client, lesson, False, False)
     ReviewItem.objects.update(due_at=timezone.now() + timedelta(days=3, hours=1))
     assert state(client, lesson, "review") == "Next due in 3\xa0days"
     ReviewItem.objects.update(due_at=timezone.now() - timedelta(minutes=1))

@@ -85,7 +85,7 @@ def test_the_sheet_page_shows_the_lesson_from_its_content(client, seed_lesson):
         assert f"{stage.position}. {stage.name} {stage.input_shape}" in text
         assert stage.output_shape in text
     assert "(example: Pixels scaled to 0-1, then shifted and scaled per channel with ImageNet's mean" in text
-    assert "Key insight Pre-trained models save time by reusing learned features" in text
+    assert "Key Insight Pre-trained models save time by reusing learned features" in text
     # the numbers: the trace's ends and the cards marked for the sheet, not the others
     assert "Training trace, epoch 1 to 5 Loss 1.2 → 0.35, accuracy 55% → 90%." in text
     on_sheet = Flashcard.objects.filter(lesson=seed_lesson, on_sheet=True)
