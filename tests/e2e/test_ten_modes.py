@@ -5,7 +5,6 @@ test_summary_sheet); this one walks the picker."""
 import re
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from courses.models import Lesson
