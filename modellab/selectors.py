@@ -101,3 +101,17 @@ def lesson_latest_comparison(*, user, lesson_slug: str) -> list[Experiment]:
     if latest is None:
         return []
     return list(Experiment.objects.filter(comparison_group=latest).order_by("pk"))
+
+
+def lesson_lab_state(lesson, request) -> str:
+    """The lesson page's Lab line: the user's runs started from the lesson that are queued or
+    running, else the last one's validation accuracy; '' for a visitor or before the first run."""
+    if not request.user.is_authenticated:
+        return ""
+    runs = Experiment.objects.filter(owner=request.user, lesson_slug=lesson.slug)
+    active = runs.filter(status__in=Experiment.ACTIVE).count()
+    if active:
+        return f"{active} run{'s' if active > 1 else ''} in progress"
+    last = runs.filter(status=S.SUCCEEDED).order_by("-finished_at", "-id").first()
+    accuracy = ((last.results or {}).get("final") or {}).get("val_accuracy") if last else None
+    return f"Last run: {round(accuracy * 100)}% validation accuracy" if accuracy is not None else ""

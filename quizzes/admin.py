@@ -104,7 +104,7 @@ class FlashcardInline(admin.StackedInline):
     model = Flashcard
     extra = 0
     ordering = ["position"]
-    fields = [("key", "position", "active"), "front", "back"]
+    fields = [("key", "position", "active", "on_sheet"), "front", "back"]
 
 
 @admin.register(Question)

@@ -4,6 +4,7 @@
       - key: backbone                  # stable name: a reload updates the card in place
         front: What is a *backbone*?   # Markdown
         back: The pre-trained layers that turn an image into features.
+        sheet: true                    # optional: listed on the summary sheet's numbers and formulas
 
 Cards are matched by `key` and updated in place, so students' schedules survive a reload.
 A card dropped from the file is deleted, unless a student has rated it: then it is marked
@@ -24,18 +25,20 @@ class ParsedCard:
     key: str
     front: str
     back: str
+    on_sheet: bool = False
 
 
 def validate_flashcards(node: Node) -> list[ParsedCard]:
     cards: list[ParsedCard] = []
     seen: dict[str, int] = {}
     for item in node.items():
-        f = item.mapping({"key", "front", "back"}, {"key", "front", "back"})
+        f = item.mapping({"key", "front", "back", "sheet"}, {"key", "front", "back"})
         key = stable_key(f["key"])
         if key in seen:
             raise f["key"].error(f"key '{key}' is already used by the card on line {seen[key]}", DUPLICATE_KEY)
         seen[key] = item.line
-        cards.append(ParsedCard(key=key, front=f["front"].text(), back=f["back"].text()))
+        on_sheet = f["sheet"].boolean() if "sheet" in f else False
+        cards.append(ParsedCard(key=key, front=f["front"].text(), back=f["back"].text(), on_sheet=on_sheet))
     return cards
 
 
@@ -44,7 +47,8 @@ def save_flashcards(lesson: Lesson, cards: list[ParsedCard]) -> None:
     for position, card in enumerate(cards, start=1):
         Flashcard.objects.update_or_create(
             lesson=lesson, key=card.key,
-            defaults={"position": position, "front": card.front, "back": card.back, "active": True},
+            defaults={"position": position, "front": card.front, "back": card.back, "on_sheet": card.on_sheet,
+                      "active": True},
         )
     gone = Flashcard.objects.filter(lesson=lesson).exclude(key__in=[c.key for c in cards])
     gone.filter(schedules__isnull=False).update(active=False)

@@ -1,11 +1,61 @@
 """The lines the lesson page's mode picker shows about the current student: one function per mode,
 registered with courses.modes.register_mode_state in QuizzesConfig.ready."""
 from django.template.defaultfilters import pluralize
+from django.utils.timesince import timeuntil
 
 from quizzes import exam, selectors
 from quizzes.drill_selectors import drill_progress
 from quizzes.identity import student_for
-from quizzes.models import Mode
+from quizzes.models import Attempt, Mode, Response
+from quizzes.vocabulary import TYPED_KINDS
+
+
+def _in_progress(attempt: Attempt) -> str:
+    # how many are answered, never which are right: a test tells nothing until it is finished
+    return f"In progress: {selectors.attempt_answered_count(attempt=attempt)} of {len(attempt.question_ids)} answered"
+
+
+def practice_state(lesson, request) -> str:
+    """The practice round in progress, or how the last one went: 'Last practice: 12 of 16 right'."""
+    last = selectors.attempt_latest(student=student_for(request), lesson=lesson, mode=Mode.PRACTICE)
+    if last is None:
+        return ""
+    if not last.finished:
+        return _in_progress(last)
+    return f"Last practice: {last.responses.filter(correct=True).count()} of {len(last.question_ids)} right"
+
+
+def test_state(lesson, request) -> str:
+    """'Last test: 70%', or the test in progress; '' before the first."""
+    last = selectors.attempt_latest(student=student_for(request), lesson=lesson, mode=Mode.TEST)
+    if last is None:
+        return ""
+    return f"Last test: {last.score_percent}%" if last.finished else _in_progress(last)
+
+
+def review_state(lesson, request) -> str:
+    """How many questions are due now, or when the next one is; '' while the deck is empty."""
+    student = student_for(request)
+    due = selectors.review_due(student=student, lesson=lesson).count()
+    if due:
+        return f"{due} question{pluralize(due)} due"
+    following = selectors.review_next_due(student=student, lesson=lesson)
+    return f"Next due in {timeuntil(following.due_at, depth=1)}" if following else ""
+
+
+def numbers_state(lesson, request) -> str:
+    """How many of the lesson's typed-answer questions the student has answered right, in any mode."""
+    student = student_for(request)
+    if not student.known:
+        return ""
+    bank = selectors.practice_bank(lesson=lesson, kinds=TYPED_KINDS)
+    answered = Response.objects.filter(
+        question__in=bank, answered_at__isnull=False, **{f"attempt__{k}": v for k, v in student.owner_filter().items()}
+    )
+    if not answered.exists():
+        return ""
+    right = answered.filter(correct=True).values("question_id").distinct().count()
+    return f"{right} of {bank.count()} answered right"
 
 
 def exam_state(lesson, request) -> str:

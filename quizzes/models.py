@@ -331,6 +331,7 @@ class Flashcard(models.Model):
     front = models.TextField(help_text="Markdown: what the student sees and recalls from.")
     back = models.TextField(help_text="Markdown: shown when the card is turned over.")
     active = models.BooleanField(default=True, help_text="Inactive cards keep students' schedules but are not shown.")
+    on_sheet = models.BooleanField(default=False, help_text="Listed under the summary sheet's numbers and formulas.")
 
     class Meta:
         ordering = ["lesson", "position", "id"]

@@ -42,14 +42,15 @@ def lesson_test_blueprint(*, lesson: Lesson) -> dict[str, int]:
     return settings.blueprint() if settings else dict(DEFAULT_BLUEPRINT)
 
 
-def practice_bank(*, lesson: Lesson):
-    """The questions practice and tests ask: the lesson's active practice questions."""
-    return Question.objects.filter(lesson=lesson, role=Role.PRACTICE, active=True)
+def practice_bank(*, lesson: Lesson, kinds: tuple[str, ...] | None = None):
+    """The questions practice and tests ask: the lesson's active practice questions (of `kinds`)."""
+    bank = Question.objects.filter(lesson=lesson, role=Role.PRACTICE, active=True)
+    return bank if kinds is None else bank.filter(kind__in=kinds)
 
 
-def practice_bank_counts(*, lesson: Lesson) -> dict[str, int]:
+def practice_bank_counts(*, lesson: Lesson, kinds: tuple[str, ...] | None = None) -> dict[str, int]:
     """Questions in the practice bank per difficulty, every difficulty listed in order (1 query)."""
-    found = practice_bank(lesson=lesson).values_list("difficulty", flat=True)
+    found = practice_bank(lesson=lesson, kinds=kinds).values_list("difficulty", flat=True)
     counts = dict.fromkeys(DIFFICULTIES, 0)
     for difficulty in found:
         counts[difficulty] = counts.get(difficulty, 0) + 1

@@ -1,8 +1,7 @@
-"""URLs of the quiz pages: the model quiz, practice, tests, reviews, attempts, progress and sign-up."""
+"""URLs of the quiz pages: the model quiz, the lesson's modes, attempts, progress and sign-up."""
 from django.urls import path
 
-from quizzes import drill_views, exam_views, views
-from quizzes import flashcard_views, views
+from quizzes import drill_views, exam_views, flashcard_views, numbers_views, sheet_views, views
 
 app_name = "quizzes"
 urlpatterns = [
@@ -14,6 +13,8 @@ urlpatterns = [
     path("lessons/<slug:slug>/exam/", exam_views.exam_start, name="exam"),
     path("lessons/<slug:slug>/drill/", drill_views.drill, name="drill"),
     path("lessons/<slug:slug>/flashcards/", flashcard_views.flashcards, name="flashcards"),
+    path("lessons/<slug:slug>/numbers/", numbers_views.numbers, name="numbers"),
+    path("lessons/<slug:slug>/sheet/", sheet_views.sheet, name="sheet"),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt"),
     path("attempts/<int:pk>/questions/<int:number>/", views.attempt_question, name="question"),
     path("attempts/<int:pk>/questions/<int:number>/answer/", views.answer, name="answer"),

@@ -10,3 +10,7 @@ DIFFICULTIES = ("easy", "medium", "hard")
 
 #: A question's kind: one correct choice, several correct choices, or True/False.
 KINDS = ("single", "multiple", "truefalse")
+
+#: The kinds "Numbers & shapes" practises, answered by typing a number or a shape. The mode is
+#: offered only for a lesson whose practice bank has questions of these kinds.
+TYPED_KINDS = ("numeric", "short")

@@ -1,4 +1,5 @@
 """Lesson pages: every seed section shown, the SVG chart, the mode picker, 404s and a fixed query count."""
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -7,7 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from courses.content import load_lesson_text
-from courses.modes import _MODES
+from courses.modes import _MODES, COMING_SOON
+from quizzes.numbers_views import NUMBERS_COMING
+from quizzes.selectors import practice_bank
+from quizzes.vocabulary import TYPED_KINDS
 
 
 class _Links(HTMLParser):
@@ -79,21 +83,28 @@ def test_training_chart_is_an_svg_with_one_marker_per_epoch(client, seed_lesson)
     assert "Loss, Epoch 1: 1.2" in loss_series and "Loss, Epoch 5: 0.35" in loss_series
 
 
+TEN_MODES = ("Read", "Practice", "Test this pattern", "Review", "Flashcards", "Lab", "Timed exam", "Mistake drill",
+             "Numbers &amp; shapes", "Summary sheet")
+
+
 @pytest.mark.django_db
-def test_mode_picker_links_resolve_or_are_marked_coming(client, seed_lesson):
-    """Every learning mode is listed; each link on the picker leads to a page that answers."""
+def test_mode_picker_lists_ten_modes_each_linked_or_saying_why_not(client, seed_lesson):
+    """Every learning mode is listed; each link leads to a page that answers, and a mode the
+    lesson cannot offer yet (Numbers & shapes, without typed-answer questions) says so instead."""
     page = client.get(seed_lesson.get_absolute_url()).content.decode()
     picker = page[page.index('class="mode-list"') : page.index("</ul>", page.index('class="mode-list"'))]
-    for label in ("Read", "Practice", "Test this pattern", "Review", "Flashcards", "Lab", "Timed exam", "Mistake drill"):
-        assert label in picker
+    assert tuple(re.findall(r"<strong>(.*?)</strong>", picker)) == TEN_MODES
+    assert tuple(label for _, label, *_ in _MODES) == tuple(label.replace("&amp;", "&") for label in TEN_MODES)
     parser = _Links()
     parser.feed(picker)
-    assert parser.hrefs, "the Read mode at least links somewhere"
     client.force_login(__import__("django.contrib.auth", fromlist=["get_user_model"]).get_user_model().objects.create_user("m", password="pw-123456"))
     for href in parser.hrefs:
         assert client.get(href.split("#")[0]).status_code == 200, href
-    links = parser.hrefs + ["coming"] * picker.count("Coming soon")
-    assert len(links) == len(_MODES)
+    notes = re.findall(r'<span class="tag tag-muted mode-note">(.*?)</span>', picker)
+    typed = practice_bank(lesson=seed_lesson, kinds=TYPED_KINDS).exists()
+    assert notes == ([] if typed else [NUMBERS_COMING])
+    assert len(parser.hrefs) + len(notes) == len(_MODES) == 10
+    assert COMING_SOON not in picker  # every mode's page exists
 
 
 @pytest.mark.django_db

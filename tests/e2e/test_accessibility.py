@@ -1,4 +1,5 @@
-"""axe-core in Chromium on the pages students use most: no serious or critical violations.
+"""axe-core in Chromium on the pages students use most: no serious or critical violations, and
+no heading-order one (moderate for axe, but a skipped level misleads a screen reader's outline).
 
 axe-core is vendored (tests/e2e/vendor/axe.min.js, MPL-2.0, from the npm registry); the test
 injects it into each page and runs it with its default rules (WCAG 2 A/AA and best practices).
@@ -14,16 +15,18 @@ from modellab import storage
 from modellab.models import Dataset, Experiment
 from modellab.services.experiments import experiment_submit
 from modellab.services.runs import experiment_run
-from courses.models import Lesson
 from quizzes import flashcard_services, scheduler
 from quizzes.identity import Student
-from quizzes.models import Attempt, Choice, Mode
+from quizzes.models import Attempt, Choice, Mode, Question
+from quizzes.selectors import practice_bank
+from quizzes.vocabulary import TYPED_KINDS
 from tests.conftest import SEED_LESSON
 from tests.e2e.test_exam_and_drill import right_positions, show_mistakes
 from tests.modellab.conftest import png_bytes
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
+BLOCKING_RULES = {"heading-order"}  # fail whatever their impact
 PASSWORD = "a-long-pass-42"
 LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
 
@@ -48,7 +51,7 @@ def report(violations: list[dict]) -> str:
 def assert_accessible(page, screenshot, name: str):
     page.wait_for_load_state("load")
     violations = axe_violations(page)
-    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    blocking = [v for v in violations if v["impact"] in BLOCKING or v["id"] in BLOCKING_RULES]
     if blocking:
         screenshot(page, f"axe-{name}")
     assert not blocking, f"axe on {name} ({page.url}):\n{report(blocking)}"
@@ -256,3 +259,24 @@ def test_mistake_drill_pages_have_no_serious_axe_violations(site, page, screensh
     page.get_by_role("link", name="Continue the drill").click()
     page.locator(".drill-done").wait_for()
     assert_accessible(page, screenshot, "drill-done")
+
+
+def test_summary_sheet_and_numbers_pages_have_no_serious_axe_violations(site, page, screenshot):
+    """The sheet on screen and as printed; Numbers & shapes without typed-answer questions (what
+    it says instead) and with one (its start form)."""
+    url, _ = site
+    page.goto(url + LESSON_PATH + "sheet/")
+    assert_accessible(page, screenshot, "summary-sheet")
+    page.emulate_media(media="print")
+    assert_accessible(page, screenshot, "summary-sheet-print")
+    page.emulate_media(media="screen")
+    lesson = Lesson.objects.get()
+    if not practice_bank(lesson=lesson, kinds=TYPED_KINDS).exists():
+        page.goto(url + LESSON_PATH + "numbers/")
+        page.locator(".numbers-coming").wait_for()
+        assert_accessible(page, screenshot, "numbers-coming")
+        Question.objects.create(lesson=lesson, key="typed-axe", kind=TYPED_KINDS[0], difficulty="easy",
+                                stem="How many parameters does `Linear(512, 3)` have?")
+    page.goto(url + LESSON_PATH + "numbers/")
+    page.get_by_role("button", name="Start numbers & shapes").wait_for()
+    assert_accessible(page, screenshot, "numbers-start")

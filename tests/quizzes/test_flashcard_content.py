@@ -54,6 +54,13 @@ def test_a_dropped_card_someone_rated_becomes_inactive_and_returns():
     assert Flashcard.objects.get(key="backbone").active is True
 
 
+def test_sheet_true_lists_a_card_on_the_summary_sheet_and_a_reload_can_take_it_off():
+    load(GOOD.replace("    back: The pre-trained layers", "    sheet: true\n    back: The pre-trained layers"))
+    assert {c.key: c.on_sheet for c in Flashcard.objects.all()} == {"backbone": True, "head": False}
+    load(GOOD)
+    assert not Flashcard.objects.get(key="backbone").on_sheet
+
+
 @pytest.mark.parametrize(
     "old, new, line, field, words",
     [
@@ -64,6 +71,8 @@ def test_a_dropped_card_someone_rated_becomes_inactive_and_returns():
          "    back: ''\n", 6, "flashcards[1].back", "must not be empty"),
         ("    front: What is the *head*?\n", "    front: What is the *head*?\n    hint: no\n", 9, "flashcards[2].hint",
          "unknown field 'hint'"),
+        ("    front: What is the *head*?\n", "    front: What is the *head*?\n    sheet: maybe\n", 9,
+         "flashcards[2].sheet", "'maybe' is not true or false"),
     ],
 )
 def test_errors_name_file_line_and_field_and_save_nothing(old, new, line, field, words):

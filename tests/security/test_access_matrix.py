@@ -134,6 +134,9 @@ RULES: dict[str, Rule] = {
     "quizzes:flashcards": Rule(r("quizzes:flashcards", LESSON), everyone(200), everyone(REDIRECT),
                                data=lambda w: {"card": w.card.pk, "reviews": 0, "rating": "good"},
                                notes="each visitor rates the card in their own schedule; A's is not touched"),
+    "quizzes:numbers": Rule(r("quizzes:numbers", LESSON), everyone(200), everyone(REDIRECT),
+                            notes="the seed has no typed-answer question yet: each visitor is sent back with a message"),
+    "quizzes:sheet": Rule(r("quizzes:sheet", LESSON), everyone(200)),
     # quizzes: one attempt of A
     "quizzes:attempt": Rule(r("quizzes:attempt", PRACTICE), (404, REDIRECT, 404, 404)),
     "quizzes:question": Rule(r("quizzes:question", PRACTICE, 1), OWNER_ONLY),
@@ -362,7 +365,7 @@ def test_an_unpublished_lesson_is_404_except_in_the_staff_preview(world):
     for role in ("anon", "owner", "admin"):
         client = client_for(role, world)
         for name in ("courses:lesson", "quizzes:practice", "quizzes:test_start", "quizzes:review", "quizzes:exam",
-                     "quizzes:drill", "quizzes:flashcards"):
+                     "quizzes:drill", "quizzes:flashcards", "quizzes:numbers", "quizzes:sheet"):
             assert client.get(reverse(name, args=[world.draft.slug])).status_code == 404, (role, name)
         assert client.post(reverse("quizzes:test_start", args=[world.draft.slug])).status_code == 404, role
     assert client_for("admin", world).get(reverse("courses:lesson_preview", args=[world.draft.slug])).status_code == 200

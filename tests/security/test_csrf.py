@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from quizzes.models import Question
 from tests.security.test_access_matrix import ENTRIES, ROLES, client_for, rule_for
 
 
@@ -89,6 +90,15 @@ def test_forms_of_pages_in_other_states_carry_the_csrf_token(world):
             seen += 1
             assert "csrfmiddlewaretoken" in form["inputs"], f"{url}: form to {form['action']!r} has no CSRF token"
     assert seen >= len(extra_pages(world))
+
+
+def test_the_numbers_and_shapes_start_form_carries_the_csrf_token(world):
+    """The form shows only for a lesson with a typed-answer question, which the seed has not yet."""
+    Question.objects.create(lesson=world.lesson, key="typed", role="practice", kind="numeric", difficulty="easy",
+                            stem="How many parameters?")
+    html = client_for("owner", world).get(reverse("quizzes:numbers", args=[world.lesson.slug])).content.decode()
+    starts = [f for f in post_forms(html) if f["action"] == ""]
+    assert len(starts) == 1 and "csrfmiddlewaretoken" in starts[0]["inputs"]
 
 
 def test_the_lesson_page_has_post_forms(world):
