@@ -71,14 +71,15 @@ MIDDLEWARE = [
     "config.middleware.ContentSecurityPolicyMiddleware",
     # Before anything that reads the body (the CSRF check reads the form).
     "config.middleware.RequestBodyLimitMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, with a database failure while the session is saved answered by the 503 page.
+    "config.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so it turns a view's database error into a 503 page first (see config/middleware.py).
-    "config.middleware.DatabaseUnavailableMiddleware",
+    # Last, so it turns a view's database or storage error into a 503 page first (see config/middleware.py).
+    "config.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -152,6 +153,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # load balancers check health over plain HTTP inside the network
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
