@@ -1,8 +1,8 @@
 """The lab's files (datasets, run outputs, the feature cache) in Django's default storage, and a machine's local mirror of them.
 
-The engine works on local directories. With FileSystemStorage (the default: MEDIA_ROOT,
-or a volume every machine mounts at the same path) a storage name's local directory is
-``storage.path(name)`` itself, so nothing is copied. With a remote storage (S3 and the
+The engine works on local directories. With FileSystemStorage (the default: MEDIA_ROOT on
+one machine) a storage name's local directory is ``storage.path(name)`` itself, so nothing
+is copied. With a remote storage (S3 and the
 like, no ``path()``), a machine mirrors what it reads into ``LAB_LOCAL_CACHE_DIR`` and
 uploads what it writes back under the same names; see docs/lab.md.
 
