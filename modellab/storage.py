@@ -26,6 +26,7 @@ import json
 import logging
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Callable, TypeVar
@@ -54,6 +55,8 @@ STORAGE_OBJECT_MISSING = "storage_object_missing"
 RETRY_DELAYS_S = (2.0, 5.0)
 
 Tick = Callable[[], None]  # called after each file copied: a running job's heartbeat
+# Files copied at once: a dataset is thousands of small files, and each is a round trip.
+TRANSFER_THREADS = 8
 
 
 class StorageUnavailable(Exception):
@@ -157,6 +160,22 @@ def with_retries(action: Callable[[], T], *, what: str) -> T:
     raise AssertionError("unreachable")
 
 
+def _each(copy: Callable[[T], None], items: list[T], tick: Tick | None) -> None:
+    """``copy(item)`` for every item, TRANSFER_THREADS at a time; ``tick`` runs in this thread (it may
+    touch the database) after each; the first error stops the rest and is raised."""
+    with ThreadPoolExecutor(TRANSFER_THREADS, thread_name_prefix="lab-storage") as pool:
+        futures = [pool.submit(copy, item) for item in items]
+        try:
+            for future in futures:
+                future.result()
+                if tick:
+                    tick()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
 # ----------------------------------------------------------------------------- complete folders
 
 
@@ -219,6 +238,11 @@ def _upload(name: str, data, what: str) -> None:
         raise RuntimeError(f"the storage saved {name} as {saved}: configure it to overwrite")
 
 
+def _upload_file(name: str, path: Path, what: str) -> None:
+    with open(path, "rb") as fh:
+        _upload(name, fh, what)
+
+
 def pull_dir(name: str, *, what: str = "the folder's files", tick: Tick | None = None) -> Path:
     """The local directory holding exactly the files storage folder ``name``'s manifest lists.
 
@@ -233,13 +257,9 @@ def pull_dir(name: str, *, what: str = "the folder's files", tick: Tick | None =
         raw = fh.read()
     files = _read_manifest(raw, name, what)
     mirrored = _local_manifest(target)
-    for rel, entry in files.items():
-        dest = target / rel
-        if mirrored.get(rel) == entry and dest.is_file() and dest.stat().st_size == entry["size"]:
-            continue
-        _download(f"{name}/{rel}", dest, what, entry)
-        if tick:
-            tick()
+    wanted = [rel for rel, entry in files.items() if not (
+        mirrored.get(rel) == entry and (target / rel).is_file() and (target / rel).stat().st_size == entry["size"])]
+    _each(lambda rel: _download(f"{name}/{rel}", target / rel, what, files[rel]), wanted, tick)
     for rel, path in _local_files(target).items():
         if rel not in files:
             path.unlink()
@@ -253,13 +273,9 @@ def push_dir(name: str, *, what: str = "the folder's files", tick: Tick | None =
     if is_local():
         return
     root = local_dir(name)
-    files = {}
-    for rel, path in _local_files(root).items():
-        files[rel] = {"size": path.stat().st_size, "sha256": _sha256(path)}
-        with open(path, "rb") as fh:
-            _upload(f"{name}/{rel}", fh, what)
-        if tick:
-            tick()
+    local = _local_files(root)
+    files = {rel: {"size": path.stat().st_size, "sha256": _sha256(path)} for rel, path in local.items()}
+    _each(lambda rel: _upload_file(f"{name}/{rel}", local[rel], what), list(local), tick)
     raw = json.dumps({"format": 1, "files": files}, sort_keys=True).encode()
     _upload(f"{name}/{MANIFEST}", ContentFile(raw), what)  # last: from now on the folder is complete
     with atomic_write(root / MANIFEST) as out:
@@ -287,14 +303,9 @@ def pull_new(name: str, *, what: str = "the feature cache", tick: Tick | None = 
     if is_local():
         return 0
     root = local_dir(name)
-    fetched = 0
-    for rel in sorted(_remote_names(name, what)):
-        if not (root / rel).is_file():
-            _download(f"{name}/{rel}", root / rel, what)
-            fetched += 1
-            if tick:
-                tick()
-    return fetched
+    missing = [rel for rel in sorted(_remote_names(name, what)) if not (root / rel).is_file()]
+    _each(lambda rel: _download(f"{name}/{rel}", root / rel, what), missing, tick)
+    return len(missing)
 
 
 def push_new(name: str, *, what: str = "the feature cache", tick: Tick | None = None) -> int:
@@ -302,15 +313,9 @@ def push_new(name: str, *, what: str = "the feature cache", tick: Tick | None = 
     if is_local():
         return 0
     remote = _remote_names(name, what)
-    pushed = 0
-    for rel, path in _local_files(local_dir(name)).items():
-        if rel not in remote:
-            with open(path, "rb") as fh:
-                _upload(f"{name}/{rel}", fh, what)
-            pushed += 1
-            if tick:
-                tick()
-    return pushed
+    new = {rel: path for rel, path in _local_files(local_dir(name)).items() if rel not in remote}
+    _each(lambda rel: _upload_file(f"{name}/{rel}", new[rel], what), list(new), tick)
+    return len(new)
 
 
 def remove_local(name: str) -> None:
