@@ -182,3 +182,23 @@ def test_health_names_the_storage_when_it_does_not_answer(client, s3_media, s3_s
     response = client.get("/health/")
     assert response.status_code == 503 and response.json()["storage"] == "unavailable"
     assert response.json()["database"] == "ok"
+
+
+def test_lab_submit_zip_puts_the_dataset_in_the_bucket_or_names_the_storage_fault(
+    user, s3_media, s3_server, settings, tmp_path
+):
+    """The operator's way in (`lab_submit --zip`): the images go to the bucket; with the storage down, a clear error."""
+    from django.core.management import CommandError, call_command
+
+    archive = tmp_path / "colours.zip"
+    archive.write_bytes(colour_zip())
+    args = ["lab_submit", "--user", user.username, "--zip", str(archive), "--backbone", "tiny", "--epochs", "1"]
+    with mock.patch("modellab.tasks.run_experiment.delay"):
+        call_command(*args, stdout=io.StringIO())
+    dataset = Dataset.objects.get()
+    assert f"{dataset.folder}/{storage.MANIFEST}" in s3_server.keys(s3_media)
+    assert Experiment.objects.get().status == S.QUEUED
+    settings.STORAGES = {**settings.STORAGES, "default": s3_server.storages(s3_media, closed_endpoint())}
+    with pytest.raises(CommandError, match=storage.STORAGE_UNAVAILABLE):
+        call_command(*args, stdout=io.StringIO())
+    assert Dataset.objects.count() == 1 and Experiment.objects.count() == 1
