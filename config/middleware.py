@@ -1,7 +1,8 @@
-"""Site-wide middleware: the security policy of pages, the request size cap, and a 503 page saying nothing was saved when the database cannot be reached."""
+"""Site-wide middleware: the security policy of pages, the request size cap, and a 503 page when the database or the file storage cannot be reached."""
 import logging
 
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -10,6 +11,7 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 10
 REQUEST_TOO_LARGE = "request_too_large"
+DATABASE_UNAVAILABLE = "database_unavailable"
 CSP_HEADER = "Content-Security-Policy"
 
 
@@ -54,13 +56,25 @@ class RequestBodyLimitMiddleware:
         return HttpResponse(body, status=413)
 
 
-class DatabaseUnavailableMiddleware:
-    """The database briefly unreachable (restarting, failing over, a network blip): answer
-    HTTP 503 with a page that says nothing was saved and to try again, instead of a 500.
+def unavailable_response(request, code: str, *, after_view: bool = False) -> HttpResponse:
+    """HTTP 503 with the page saying what could not be reached (``code``) and what became of the
+    request. Rendered without the request (no context processors), so it needs no database."""
+    body = render_to_string("503.html", {
+        "retry_after": RETRY_AFTER_S, "method": request.method, "code": code, "after_view": after_view,
+    })
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    response["Cache-Control"] = "no-store"
+    return response
 
-    The view's transaction has rolled back by then, so nothing it began was saved. The page
-    is rendered without the request (no context processors), so rendering it needs no
-    database. Listed last in MIDDLEWARE, so it sees the view's exception first.
+
+class ServiceUnavailableMiddleware:
+    """The database or the file storage briefly unreachable (restarting, failing over, a network
+    blip): answer HTTP 503 with a page that says nothing was saved and to try again, instead of a 500.
+
+    The view's transaction has rolled back by then, and a view checks the storage before it
+    writes anything, so nothing it began was saved. Listed last in MIDDLEWARE, so it sees the
+    view's exception first.
     """
 
     def __init__(self, get_response):
@@ -70,11 +84,27 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, (OperationalError, InterfaceError)):
+        from modellab.storage import StorageUnavailable
+
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            code = DATABASE_UNAVAILABLE
+        elif isinstance(exception, StorageUnavailable):
+            code = exception.code
+        else:
             return None
-        log.error("database unavailable: %s %s: %s", request.method, request.path, exception, exc_info=exception)
-        body = render_to_string("503.html", {"retry_after": RETRY_AFTER_S, "method": request.method})
-        response = HttpResponse(body, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_S)
-        response["Cache-Control"] = "no-store"
-        return response
+        log.error("%s: %s %s: %r", code, request.method, request.path, exception, exc_info=exception)
+        return unavailable_response(request, code)
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a database failure while the session is saved after the view (which
+    Django would answer with a 500) gives the 503 page. The view has answered by then and may
+    have saved its work, so the page says the request may not have been saved."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except (OperationalError, InterfaceError) as exc:
+            log.error("%s while saving the session: %s %s: %r", DATABASE_UNAVAILABLE, request.method, request.path,
+                      exc, exc_info=exc)
+            return unavailable_response(request, DATABASE_UNAVAILABLE, after_view=True)

@@ -1,8 +1,9 @@
-"""The site's URLs: the admin, the lab, lessons and quizzes, and Django's auth views behind a rate limit."""
+"""The site's URLs: the health check, the admin, the lab, lessons and quizzes, and Django's auth views behind a rate limit."""
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from config.health import health
 from config.ratelimit import per_client, rate_limit
 from quizzes.forms import QueuedPasswordResetForm
 
@@ -11,6 +12,7 @@ from quizzes.forms import QueuedPasswordResetForm
 login_limit = rate_limit("login", per=per_client, account_field="username")
 
 urlpatterns = [
+    path("health/", health, name="health"),
     # The admin's log-in is a log-in too: the same limits, ahead of the admin's own route.
     path("admin/login/", login_limit(admin.site.login)),
     path("admin/", admin.site.urls),

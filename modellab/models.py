@@ -1,4 +1,4 @@
-"""The lab's data: datasets, experiments (one training run each) and their epoch rows.
+"""The lab's data: datasets, experiments (one training run each), their epoch rows, and the workers seen.
 
 Progress lives here, not in Celery's result backend: the worker writes one EpochRecord
 per finished epoch and the experiment's status moves through a small lifecycle whose
@@ -70,10 +70,12 @@ class Experiment(models.Model):
     seed = models.IntegerField(default=0)
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    failure_reason = models.TextField(blank=True)
+    failure_reason = models.TextField(blank=True, help_text="What a learner reads: a message we wrote, never a raw error.")
+    failure_code = models.CharField(max_length=60, blank=True, help_text="The stable code of failure_reason.")
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker started this run.")
     worker_hostname = models.CharField(max_length=255, blank=True)
     worker_pid = models.IntegerField(null=True, blank=True)
+    device = models.CharField(max_length=120, blank=True, help_text="Where the worker ran it: CPU or the CUDA device.")
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     cancel_requested = models.BooleanField(default=False)
     comparison_group = models.UUIDField(null=True, blank=True, db_index=True)
@@ -128,3 +130,21 @@ class EpochRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.experiment_id} epoch {self.epoch}"
+
+
+class Worker(models.Model):
+    """A Celery worker as it last reported itself: written by the worker process at start and on a timer."""
+
+    hostname = models.CharField(max_length=255, unique=True, help_text="Celery's node name, e.g. gpu1@host.")
+    queues = models.CharField(max_length=200, blank=True, help_text="The queues it consumes, comma-separated.")
+    device = models.CharField(max_length=120, blank=True, help_text="CPU or the CUDA device; known once it ran a job.")
+    torch_version = models.CharField(max_length=40, blank=True)
+    pid = models.IntegerField(null=True, blank=True, help_text="The worker's main process.")
+    started_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["hostname"]
+
+    def __str__(self) -> str:
+        return self.hostname

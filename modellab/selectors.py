@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from modellab.models import Dataset, EpochRecord, Experiment
+from modellab.models import Dataset, EpochRecord, Experiment, Worker
 
 S = Experiment.Status
 
@@ -115,3 +118,37 @@ def lesson_lab_state(lesson, request) -> str:
     last = runs.filter(status=S.SUCCEEDED).order_by("-finished_at", "-id").first()
     accuracy = ((last.results or {}).get("final") or {}).get("val_accuracy") if last else None
     return f"Last run: {round(accuracy * 100)}% validation accuracy" if accuracy is not None else ""
+
+
+@dataclass(frozen=True)
+class WorkerSeen:
+    worker: Worker
+    current: list[Experiment]  # the runs it holds now (RUNNING, recorded on its hostname)
+    silent_s: float  # seconds since its last heartbeat
+    alive: bool  # heard from within LAB_HEARTBEAT_STALE_S
+
+
+@dataclass(frozen=True)
+class LabStatus:
+    workers: list[WorkerSeen]
+    runs_by_state: list[tuple[str, int]]  # (status label, count) for every status, in lifecycle order
+    oldest_queued_s: float | None  # age of the run that has waited longest in the queue; None: none queued
+
+
+def lab_status(*, now: datetime | None = None) -> LabStatus:
+    """Workers seen with what they run, runs by state, and how long the oldest queued run has waited."""
+    now = now or timezone.now()
+    running: dict[str, list[Experiment]] = {}
+    for exp in Experiment.objects.filter(status=S.RUNNING).select_related("owner").order_by("pk"):
+        running.setdefault(exp.worker_hostname, []).append(exp)
+    workers = []
+    for w in Worker.objects.all():
+        silent = (now - w.heartbeat_at).total_seconds()
+        workers.append(WorkerSeen(w, running.get(w.hostname, []), silent, silent <= settings.LAB_HEARTBEAT_STALE_S))
+    counts = dict(Experiment.objects.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    oldest = Experiment.objects.filter(status=S.QUEUED).aggregate(t=Min("queued_at"))["t"]
+    return LabStatus(
+        workers=workers,
+        runs_by_state=[(label, counts.get(value, 0)) for value, label in S.choices],
+        oldest_queued_s=(now - oldest).total_seconds() if oldest else None,
+    )

@@ -1,10 +1,11 @@
-"""Worker start: sweep for runs orphaned by a dead worker, then keep sweeping on a timer.
+"""Worker start: record the worker and sweep for runs orphaned by a dead worker; then both again every LAB_SWEEP_INTERVAL_S.
 
 Connected in ModellabConfig.ready(). Runs in the worker's parent process, which touches
-the database only (never CUDA), and closes its connections so forked children never
-share them.
+the database only (never CUDA: the device is recorded by the task's child), and closes its
+connections so forked children never share them.
 """
 import logging
+import os
 import threading
 
 from celery.signals import worker_ready
@@ -28,20 +29,44 @@ def sweep_once(*, restarting_hostname: str = "") -> list:
         connections.close_all()
 
 
-def _sweep_forever(interval: float) -> None:
+def _beat(hostname: str, *, queues: list[str] | None = None) -> None:
+    """Record the worker as started (``queues`` given) or alive; a failure is logged, never raised."""
+    from modellab.services.workers import worker_heartbeat, worker_started
+
+    try:
+        if queues is None:
+            worker_heartbeat(hostname=hostname)
+        else:
+            worker_started(hostname=hostname, queues=queues, pid=os.getpid())
+    except Exception:
+        log.exception("could not record worker %s", hostname)
+    finally:
+        connections.close_all()
+
+
+def _every(interval: float, hostname: str) -> None:
     pause = threading.Event()
     while True:
         pause.wait(interval)  # the first periodic pass waits one interval: the start sweep just ran
         close_old_connections()
+        _beat(hostname)
         sweep_once()
+
+
+def _queues(sender) -> list[str]:
+    try:
+        return sorted(q.name for q in sender.task_consumer.queues)
+    except AttributeError:  # not a consumer we know: the record just lacks its queues
+        return []
 
 
 @worker_ready.connect(dispatch_uid="modellab.sweep_on_worker_ready")
 def sweep_on_worker_ready(sender=None, **kwargs) -> None:
     hostname = getattr(sender, "hostname", "") or ""
+    _beat(hostname, queues=_queues(sender))
     outcomes = sweep_once(restarting_hostname=hostname)
     log.info("lab sweep at start of %s: %d orphaned run(s) handled", hostname, len(outcomes))
     interval = settings.LAB_SWEEP_INTERVAL_S
     if interval > 0 and not _timer_started.is_set():
         _timer_started.set()
-        threading.Thread(target=_sweep_forever, args=(interval,), name="lab-sweep", daemon=True).start()
+        threading.Thread(target=_every, args=(interval, hostname), name="lab-sweep", daemon=True).start()

@@ -9,7 +9,10 @@ import socket
 from celery import Task, shared_task
 from celery.worker.request import Request
 
+from django.conf import settings
+
 from modellab.services.runs import experiment_fail_hard_time_limit, experiment_run
+from modellab.services.workers import device_name, worker_heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -42,4 +45,8 @@ class ExperimentTask(Task):
 def run_experiment(self, experiment_id: int) -> str | None:
     """Train experiment ``experiment_id``; progress and results are written to its rows."""
     hostname = self.request.hostname or f"local@{socket.gethostname()}"
-    return experiment_run(experiment_id=experiment_id, worker_hostname=hostname, worker_pid=os.getpid())
+    device = device_name(settings.LAB_DEVICE)  # here in the child, where CUDA may be initialised
+    worker_heartbeat(hostname=hostname, device=device)
+    return experiment_run(
+        experiment_id=experiment_id, worker_hostname=hostname, worker_pid=os.getpid(), worker_device=device
+    )

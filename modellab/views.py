@@ -1,19 +1,19 @@
 """Views of the lab: parse, call one service or selector, render."""
 from __future__ import annotations
 
+import io
 from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.ratelimit import rate_limit
-from modellab import selectors
+from modellab import selectors, storage
 from modellab.dataset_ref import UPLOAD, DatasetRef
 from modellab.forms import DatasetUploadForm, ExperimentForm, PredictForm
 from modellab.images import thumbnail_png
@@ -203,9 +203,9 @@ def experiment_image(request, pk: int, index: int):
     if not rel.parts or rel.is_absolute() or ".." in rel.parts:
         raise Http404("No such image.")
     try:
-        with default_storage.open(f"{experiment.dataset.folder}/{rel.as_posix()}", "rb") as fh:
-            png = thumbnail_png(fh)
-    except (OSError, ValueError):
+        # From the storage itself (a private bucket, or MEDIA_ROOT); StorageUnavailable is a 503 page.
+        png = thumbnail_png(io.BytesIO(storage.read_bytes(f"{experiment.dataset.folder}/{rel.as_posix()}", "the image")))
+    except (storage.StorageObjectMissing, OSError, ValueError):
         raise Http404("Image not readable.") from None
     response = HttpResponse(png, content_type="image/png")
     response["X-Content-Type-Options"] = "nosniff"

@@ -1,4 +1,4 @@
-"""Fixtures and paths every test folder shares: the seed lesson, Moodle's GIFT examples, a fresh cache per test."""
+"""Fixtures and paths every test folder shares: the seed lesson, Moodle's GIFT examples, a fresh cache per test, an S3 server."""
 from pathlib import Path
 
 import pytest
@@ -25,3 +25,25 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """moto's S3 server in a subprocess, shared by the session's tests (each takes its own bucket)."""
+    from tests.s3_server import S3Server
+
+    server = S3Server(tmp_path_factory.mktemp("s3") / "moto.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_media(settings, s3_server, tmp_path):
+    """This process keeps its media in a fresh bucket of the S3 server (MEDIA_STORAGE=s3); returns the bucket."""
+    bucket = s3_server.new_bucket()
+    settings.STORAGES = {**settings.STORAGES, "default": s3_server.storages(bucket)}
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LAB_LOCAL_CACHE_DIR = tmp_path / "web-local"
+    settings.LAB_CIFAR_ROOT = tmp_path / "no-cifar"
+    settings.LAB_DEVICE = "cpu"
+    return bucket

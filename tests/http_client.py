@@ -9,6 +9,7 @@ import html
 import http.client
 import re
 import time
+import uuid
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
@@ -59,14 +60,18 @@ class Client:
         """Forget the cookies: the next request is a new visitor (the connection is kept)."""
         self.cookies = {}
 
-    def request(self, method: str, path: str, data: dict | list | None = None) -> Reply:
+    def request(self, method: str, path: str, data: dict | list | None = None, *, files: dict | None = None) -> Reply:
+        """``files``: field name -> (file name, bytes, content type), sent as multipart/form-data."""
         headers = {"Host": f"127.0.0.1:{self.port}"}
         body = None
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if method == "POST":
-            body = urlencode(data or {}, doseq=True).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            if files:
+                body, headers["Content-Type"] = multipart(data or [], files)
+            else:
+                body = urlencode(data or {}, doseq=True).encode()
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Origin"] = f"http://127.0.0.1:{self.port}"
             headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
         # A GET on a connection the server closed while idle is resent once; a POST never is.
@@ -102,16 +107,32 @@ class Client:
     def get(self, path: str) -> Reply:
         return self.request("GET", path)
 
-    def post(self, path: str, data: dict | list | None = None, *, csrf: str | None = None) -> Reply:
+    def post(self, path: str, data: dict | list | None = None, *, csrf: str | None = None,
+             files: dict | None = None) -> Reply:
         data = list(data.items()) if isinstance(data, dict) else list(data or [])
         token = csrf or self.cookies.get("csrftoken", "")
-        return self.request("POST", path, [("csrfmiddlewaretoken", token), *data])
+        return self.request("POST", path, [("csrfmiddlewaretoken", token), *data], files=files)
 
     def follow(self, reply: Reply, limit: int = 5) -> Reply:
         while reply.status in (301, 302, 303) and limit:
             reply = self.get(path_of(reply.location))
             limit -= 1
         return reply
+
+
+def multipart(fields: list, files: dict) -> tuple[bytes, str]:
+    """(body, content type) of a multipart/form-data form: ``fields`` as (name, value) pairs,
+    ``files`` as name -> (file name, bytes, content type)."""
+    boundary = f"----lab-test-{uuid.uuid4().hex}"
+    parts = []
+    for name, value in fields:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, (filename, content, content_type) in files.items():
+        head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f"Content-Type: {content_type}\r\n\r\n")
+        parts.append(head.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def path_of(location: str) -> str:

@@ -51,14 +51,16 @@ def dataset_create_from_upload(*, owner, uploaded_file, name: str = "") -> Datas
     """Validate and extract an uploaded zip of class folders into a new Dataset of ``owner``.
 
     Raises ValidationError with the engine's DatasetError code (bad_zip, path_traversal, too_few_classes, ...)
-    or a limit's (upload_too_large, too_many_images). Nothing is kept on failure.
+    or a limit's (upload_too_large, too_many_images); StorageUnavailable when the storage does not answer.
+    Nothing is kept on failure. With a remote storage the images go to the storage, not to this machine.
     """
     from modellab import engine
 
     limits = lab_limits()
     check_upload_size(uploaded_file.size)
+    storage.check_available()  # before the work: with the storage down, nothing is extracted or created
     folder = f"{storage.UPLOAD_ROOT}/u{owner.pk}/{uuid.uuid4().hex}"
-    dest = storage.local_dir(folder)
+    dest = storage.local_dir(folder)  # the storage itself, or (remote storage) a copy dropped once uploaded
     engine_limits = engine.UploadLimits(
         max_files=limits.max_images_per_dataset + 500,  # room for folders and skipped files
         max_total_bytes=min(engine.UploadLimits().max_total_bytes, 20 * limits.max_upload_bytes),
@@ -77,7 +79,12 @@ def dataset_create_from_upload(*, owner, uploaded_file, name: str = "") -> Datas
     except ValidationError:
         shutil.rmtree(dest, ignore_errors=True)
         raise
-    storage.push_dir(folder)
+    try:
+        # With the storage failing half-way, no row names the folder, and without its manifest
+        # it is never read: nothing half-uploaded is used.
+        storage.push_dir(folder, what="the uploaded images")
+    finally:
+        storage.remove_local(folder)
     display = name.strip() or Path(getattr(uploaded_file, "name", "upload.zip")).stem[:100] or "My dataset"
     with transaction.atomic():
         return Dataset.objects.create(
@@ -85,26 +92,33 @@ def dataset_create_from_upload(*, owner, uploaded_file, name: str = "") -> Datas
         )
 
 
-def dataset_local_dir(*, dataset: Dataset) -> Path:
-    """A local directory with the dataset's images, for a worker: a built-in one is written on first use."""
+def dataset_local_dir(*, dataset: Dataset, tick: storage.Tick | None = None) -> Path:
+    """A local directory with the dataset's images, for a worker: a built-in one is written on first use.
+    Raises StorageObjectMissing / StorageUnavailable when an upload's files cannot be fetched."""
     if dataset.kind == Dataset.Kind.BUILTIN:
-        return _ensure_builtin_files(dataset)
-    return storage.pull_dir(dataset.folder)
+        return _ensure_builtin_files(dataset, tick)
+    return storage.pull_dir(dataset.folder, what=f"the images of dataset {dataset.name!r}", tick=tick)
 
 
-def _ensure_builtin_files(dataset: Dataset) -> Path:
+def _ensure_builtin_files(dataset: Dataset, tick: storage.Tick | None) -> Path:
     from modellab import engine
 
-    local = storage.pull_dir(dataset.folder)
-    if local.is_dir() and any(local.iterdir()):
-        return local
+    local = storage.local_dir(dataset.folder)
+    if storage.is_local():
+        if local.is_dir() and any(local.iterdir()):
+            return local
+    else:
+        try:
+            return storage.pull_dir(dataset.folder, what=f"the images of {dataset.name}", tick=tick)
+        except storage.StorageObjectMissing:
+            shutil.rmtree(local, ignore_errors=True)  # never completed (or damaged): this worker writes it
     try:
         report = BUILTINS[dataset.builtin_key].materialize(local)
     except engine.DatasetError as exc:
         if exc.code != "dest_not_empty":  # another run materialised it first: use theirs
             raise
     else:
-        storage.push_dir(dataset.folder)
+        storage.push_dir(dataset.folder, what=f"the images of {dataset.name}", tick=tick)
         with transaction.atomic():
             Dataset.objects.filter(pk=dataset.pk).update(report=report.to_dict())
     return local

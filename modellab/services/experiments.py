@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from modellab import storage
 from modellab.dataset_ref import DatasetRef
 from modellab.limits import check_epochs, check_image_count, lab_limits
 from modellab.models import Dataset, Experiment
@@ -56,8 +57,10 @@ def experiment_submit(
 ) -> list[Experiment]:
     """Create one experiment (or, with ``compare``, the pre-trained one and its from-scratch twin)
     and queue each on commit. ``dataset`` is a row or a reference, resolved for ``owner``.
-    Raises ValidationError (with a code) when the reference, a limit or a permission says no.
+    Raises ValidationError (with a code) when the reference, a limit or a permission says no;
+    StorageUnavailable (nothing created, nothing queued) when the storage does not answer.
     """
+    storage.check_available()  # a run queued while the storage is down would only fail on the worker
     if isinstance(dataset, DatasetRef):
         dataset = dataset_resolve(user=owner, ref=dataset)
     limits = lab_limits()

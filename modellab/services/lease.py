@@ -78,10 +78,10 @@ class RunLease:
             self.heartbeat()
             return self.rows().filter(cancel_requested=True).exists()
 
-    def finish(self, status: str, *, reason: str = "", results: dict | None = None) -> bool:
+    def finish(self, status: str, *, reason: str = "", code: str = "", results: dict | None = None) -> bool:
         """End this attempt with ``status``; False (and nothing written) when it no longer holds the run."""
         fields = {} if results is None else {"results": results}
-        return bool(experiment_transition(self.rows(), source=S.RUNNING, target=status, reason=reason, **fields))
+        return bool(experiment_transition(self.rows(), source=S.RUNNING, target=status, reason=reason, code=code, **fields))
 
     def requeue(self) -> bool:
         """Give the run back to the queue (the sweep); False when this attempt no longer holds it."""

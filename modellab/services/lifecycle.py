@@ -33,23 +33,27 @@ TRANSITIONS = {
 MAX_REASON_CHARS = 4000
 
 
-def experiment_transition(rows: QuerySet[Experiment], *, source: str, target: str, reason: str = "", **fields) -> int:
+def experiment_transition(
+    rows: QuerySet[Experiment], *, source: str, target: str, reason: str = "", code: str = "", **fields
+) -> int:
     """Move the experiments of ``rows`` that are in ``source`` to ``target``; returns how many moved.
 
-    The status, ``finished_at`` and ``failure_reason`` are set here and nowhere else: a
-    terminal target stamps ``finished_at`` and records ``reason``; RUNNING stamps the start
-    and heartbeat; QUEUED forgets the worker that held the run. ``fields`` adds the columns
+    The status, ``finished_at``, ``failure_reason`` and ``failure_code`` are set here and nowhere
+    else: a terminal target stamps ``finished_at`` and records ``reason`` (a message we wrote, for
+    the learner) with its ``code``; RUNNING stamps the start and heartbeat; QUEUED forgets the
+    worker that held the run and its device. ``fields`` adds the columns
     one transition needs (the claim's attempt and worker, a run's results). A
     ``source -> target`` pair outside the lifecycle is a programming error (ValueError).
     """
     if target not in TRANSITIONS.get(source, ()):
         raise ValueError(f"no transition {source} -> {target} in the lifecycle")
     now = timezone.now()
-    values = {"status": target, "failure_reason": reason[:MAX_REASON_CHARS], "finished_at": None}
+    values = {"status": target, "failure_reason": reason[:MAX_REASON_CHARS], "failure_code": code, "finished_at": None}
     if target == S.RUNNING:
         values.update(started_at=now, heartbeat_at=now)
     elif target == S.QUEUED:
-        values.update(queued_at=now, heartbeat_at=None, worker_hostname="", worker_pid=None, cancel_requested=False)
+        values.update(queued_at=now, heartbeat_at=None, worker_hostname="", worker_pid=None, device="",
+                      cancel_requested=False)
     else:
         values["finished_at"] = now
     values.update(fields)

@@ -22,7 +22,9 @@ def _bad_image(detail: str) -> ValidationError:
 def experiment_predict(*, experiment: Experiment, image_file, top_k: int = 3) -> list[tuple[str, float]]:
     """The ``top_k`` (class, probability) pairs the run's trained model gives the uploaded image.
     Raises ValidationError: NO_MODEL (the run did not succeed), BAD_IMAGE (not a readable image of an
-    accepted format, or over the engine's pixel limit). The image is decoded in memory and never stored."""
+    accepted format, or over the engine's pixel limit), STORAGE_OBJECT_MISSING (the model is gone from
+    storage); StorageUnavailable. The image is decoded in memory and never stored; the model is read
+    from the storage (a remote one through this machine's local mirror)."""
     from PIL import Image, UnidentifiedImageError
 
     from common.images import open_image
@@ -41,5 +43,6 @@ def experiment_predict(*, experiment: Experiment, image_file, top_k: int = 3) ->
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise _bad_image(type(exc).__name__) from exc
     model_name = experiment.results["model_path"]
-    storage.pull_dir(model_name.rsplit("/", 1)[0])
+    # Raises StorageObjectMissing (the learner reads that the model is gone) or StorageUnavailable (a 503 page).
+    storage.pull_dir(model_name.rsplit("/", 1)[0], what="this run's trained model")
     return engine.predict_image(storage.local_dir(model_name), image, top_k=top_k)

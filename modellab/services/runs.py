@@ -8,6 +8,7 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
@@ -15,6 +16,7 @@ from modellab import storage
 from modellab.limits import lab_limits
 from modellab.models import Dataset, EpochRecord, Experiment
 from modellab.services.datasets import dataset_local_dir
+from modellab.services.engine_errors import run_failure_from_engine
 from modellab.services.lease import CancelPoll, LeaseLost, RunLease
 from modellab.services.lifecycle import experiment_transition
 
@@ -22,13 +24,25 @@ log = logging.getLogger(__name__)
 
 S = Experiment.Status
 
+# Codes of the reasons a run fails with, besides the engine's and the storage's own.
+TIME_LIMIT = "time_limit"
+ATTEMPTS_EXHAUSTED = "attempts_exhausted"
+UNEXPECTED_FAILURE = "internal_error"
+UNEXPECTED_REASON = (
+    "The run stopped on an unexpected error on the training server. The people who run this site "
+    "have the details in its log; please try again later."
+)
+
 
 def time_limit_reason(seconds: int) -> str:
     return f"Stopped at the time limit: a run may take at most {seconds} s."
 
 
-def experiment_claim(*, experiment_id: int, worker_hostname: str, worker_pid: int | None) -> RunLease | None:
-    """QUEUED -> RUNNING for this worker process, or None when the message must not run (any more).
+def experiment_claim(
+    *, experiment_id: int, worker_hostname: str, worker_pid: int | None, worker_device: str = ""
+) -> RunLease | None:
+    """QUEUED -> RUNNING for this worker process (recording where it runs), or None when the
+    message must not run (any more).
 
     A redelivered or duplicate message finds the run not QUEUED and claims nothing; one
     that finds a cancelled or exhausted QUEUED run settles it (CANCELLED, FAILED).
@@ -39,28 +53,33 @@ def experiment_claim(*, experiment_id: int, worker_hostname: str, worker_pid: in
         claimed = experiment_transition(
             rows.filter(cancel_requested=False, attempts__lt=max_attempts), source=S.QUEUED, target=S.RUNNING,
             attempts=F("attempts") + 1, worker_hostname=worker_hostname[:255], worker_pid=worker_pid,
+            device=worker_device[:120],
         )
         if claimed:
             EpochRecord.objects.filter(experiment_id=experiment_id).delete()  # a retried run starts its trace afresh
             return RunLease.of(rows.only("pk", "attempts").get())
         experiment_transition(rows.filter(cancel_requested=True), source=S.QUEUED, target=S.CANCELLED)
         experiment_transition(
-            rows.filter(attempts__gte=max_attempts), source=S.QUEUED, target=S.FAILED,
+            rows.filter(attempts__gte=max_attempts), source=S.QUEUED, target=S.FAILED, code=ATTEMPTS_EXHAUSTED,
             reason=f"Gave up after {max_attempts} attempt(s): the worker running it stopped each time.",
         )
     return None
 
 
-def experiment_run(*, experiment_id: int, worker_hostname: str = "", worker_pid: int | None = None) -> str | None:
+def experiment_run(
+    *, experiment_id: int, worker_hostname: str = "", worker_pid: int | None = None, worker_device: str = ""
+) -> str | None:
     """Run one experiment on this worker and record everything; returns its final status
     (None when this message had nothing to run, or another attempt took the run over).
-    Never raises for a failed run."""
-    lease = experiment_claim(experiment_id=experiment_id, worker_hostname=worker_hostname, worker_pid=worker_pid)
+    Never raises for a failed run; the reason it records is a message we wrote."""
+    lease = experiment_claim(
+        experiment_id=experiment_id, worker_hostname=worker_hostname, worker_pid=worker_pid, worker_device=worker_device
+    )
     if lease is None:
         log.info("experiment %s: nothing to run (not queued)", experiment_id)
         return None
     t0 = time.monotonic()
-    results, reason = None, ""
+    results, code, reason = None, "", ""
     try:
         results = _train(lease)
         status = S.SUCCEEDED
@@ -68,8 +87,8 @@ def experiment_run(*, experiment_id: int, worker_hostname: str = "", worker_pid:
         log.warning("experiment %s attempt %s: another attempt took over; stopping", experiment_id, lease.attempt)
         return None
     except Exception as exc:  # every failure ends the run with a reason the learner can read
-        status, reason = _ending(exc, experiment_id)
-    if not lease.finish(status, reason=reason, results=results):
+        status, code, reason = _ending(exc, experiment_id)
+    if not lease.finish(status, reason=reason, code=code, results=results):
         log.warning("experiment %s attempt %s lost its lease; result dropped", experiment_id, lease.attempt)
         return None
     log.info("experiment %s attempt %s %s in %.1f s", experiment_id, lease.attempt, status, time.monotonic() - t0)
@@ -77,36 +96,71 @@ def experiment_run(*, experiment_id: int, worker_hostname: str = "", worker_pid:
 
 
 def _train(lease: RunLease) -> dict:
-    """Train the leased run with the engine; returns the results to store."""
+    """Fetch what the leased run needs, train it with the engine, store its outputs; returns the results to store."""
     from modellab import engine
 
     exp = Experiment.objects.select_related("dataset").get(pk=lease.experiment_id)
+    poll = CancelPoll(lease)
+
+    def tick() -> None:  # between files copied: the heartbeat, and a cancel honoured at once
+        if poll():
+            raise engine.RunCancelled()
+
+    dataset_dir = storage.with_retries(
+        lambda: dataset_local_dir(dataset=exp.dataset, tick=tick), what=f"experiment {exp.pk}: fetching its dataset"
+    )
+    _sync_feature_cache(storage.pull_new, tick=tick)
     output_name = f"{storage.RUNS_ROOT}/{exp.pk}"
     out = storage.local_dir(output_name)
     shutil.rmtree(out, ignore_errors=True)
     config = engine.RunConfig(
-        dataset_dir=str(dataset_local_dir(dataset=exp.dataset)),
-        cache_dir=str(storage.local_dir(storage.FEATURE_CACHE)), output_dir=str(out),
+        dataset_dir=str(dataset_dir), cache_dir=str(storage.local_dir(storage.FEATURE_CACHE)), output_dir=str(out),
         backbone=exp.backbone, strategy=exp.strategy, epochs=exp.epochs, lr=exp.lr, batch_size=exp.batch_size,
         optimizer=exp.optimizer, seed=exp.seed, device=settings.LAB_DEVICE,
     )
-    result = engine.run(config, on_epoch_end=lease.record_epoch, should_cancel=CancelPoll(lease))
-    storage.push_dir(output_name)
+    try:
+        result = engine.run(config, on_epoch_end=lease.record_epoch, should_cancel=poll)
+    finally:
+        _sync_feature_cache(storage.push_new)  # what this run extracted serves the next run on any machine
+    storage.with_retries(
+        lambda: storage.push_dir(output_name, what="the run's trained model", tick=lease.heartbeat),
+        what=f"experiment {exp.pk}: storing its outputs",
+    )
     return _results_for_storage(result, dataset=exp.dataset, output_name=output_name)
 
 
-def _ending(exc: Exception, experiment_id: int) -> tuple[str, str]:
-    """The status and learner-facing reason of a run that stopped with ``exc``."""
+def _sync_feature_cache(copy, **kwargs) -> None:
+    """Copy the feature cache's new files (``storage.pull_new`` or ``push_new``); the cache only saves
+    time, so a storage failure here is logged and the run goes on."""
+    try:
+        count = copy(storage.FEATURE_CACHE, **kwargs)
+    except (storage.StorageUnavailable, storage.StorageObjectMissing) as exc:
+        log.warning("feature cache not synced (%s): %r", copy.__name__, exc)
+    else:
+        if count:
+            log.info("feature cache: %s copied %d file(s)", copy.__name__, count)
+
+
+def _ending(exc: Exception, experiment_id: int) -> tuple[str, str, str]:
+    """The status, code and learner-facing reason of a run that stopped with ``exc``: always a
+    message we wrote; an unexpected error's own text (paths, internals) goes to the log only."""
     from modellab import engine
 
     if isinstance(exc, engine.RunCancelled):
-        return S.CANCELLED, "Cancelled on request."
+        return S.CANCELLED, "", "Cancelled on request."
     if isinstance(exc, SoftTimeLimitExceeded):
-        return S.FAILED, time_limit_reason(lab_limits().soft_time_limit_s)
+        return S.FAILED, TIME_LIMIT, time_limit_reason(lab_limits().soft_time_limit_s)
+    if isinstance(exc, storage.StorageUnavailable):
+        log.error("experiment %s: the storage did not answer: %r", experiment_id, exc.__cause__)
+        return S.FAILED, exc.code, exc.message
+    if isinstance(exc, ValidationError):  # ours: StorageObjectMissing, a dataset's refusal
+        log.error("experiment %s failed: %s (%s)", experiment_id, exc.code, getattr(exc, "name", ""))
+        return S.FAILED, exc.code or "", " ".join(exc.messages)
     if isinstance(exc, engine.EngineError):
-        return S.FAILED, exc.message
-    log.exception("experiment %s failed", experiment_id)  # unexpected: keep the traceback for whoever runs the site
-    return S.FAILED, str(exc) or type(exc).__name__  # the engine's message is the learner's best explanation
+        code, reason = run_failure_from_engine(exc)
+        return S.FAILED, code, reason
+    log.exception("experiment %s failed", experiment_id)  # unexpected: the traceback is for whoever runs the site
+    return S.FAILED, UNEXPECTED_FAILURE, UNEXPECTED_REASON
 
 
 def _results_for_storage(result, *, dataset: Dataset, output_name: str) -> dict:
@@ -133,4 +187,4 @@ def experiment_fail_hard_time_limit(*, experiment_id: int, worker_hostname: str,
     lease = RunLease.held_by(experiment_id=experiment_id, worker_hostname=worker_hostname, worker_pid=worker_pid)
     if lease is None:
         return False
-    return lease.finish(S.FAILED, reason=time_limit_reason(lab_limits().hard_time_limit_s))
+    return lease.finish(S.FAILED, reason=time_limit_reason(lab_limits().hard_time_limit_s), code=TIME_LIMIT)

@@ -14,11 +14,13 @@ from modellab.limits import LabLimits, lab_limits
 from modellab.models import Experiment
 from modellab.services.experiments import _enqueue
 from modellab.services.lease import RunLease
-from modellab.services.runs import time_limit_reason
+from modellab.services.runs import TIME_LIMIT, time_limit_reason
 
 log = logging.getLogger(__name__)
 
 S = Experiment.Status
+
+WORKER_LOST = "worker_lost"  # the code of a run failed because its worker stopped on its last attempt
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def _settle(exp: Experiment, *, limits: LabLimits, now: datetime) -> SweepOutcom
     worker = f"{exp.worker_hostname or 'unknown worker'} (pid {exp.worker_pid})"
     if exp.started_at and exp.started_at < now - timedelta(seconds=limits.hard_time_limit_s):
         reason = time_limit_reason(limits.hard_time_limit_s)
-        return SweepOutcome(exp.pk, "failed", reason) if lease.finish(S.FAILED, reason=reason) else None
+        return SweepOutcome(exp.pk, "failed", reason) if lease.finish(S.FAILED, reason=reason, code=TIME_LIMIT) else None
     if exp.attempts < limits.max_attempts:
         with transaction.atomic():
             if not lease.requeue():
@@ -68,4 +70,4 @@ def _settle(exp: Experiment, *, limits: LabLimits, now: datetime) -> SweepOutcom
         f"The worker running it, {worker}, stopped (attempt {exp.attempts} of {limits.max_attempts}); "
         "not retried again."
     )
-    return SweepOutcome(exp.pk, "failed", reason) if lease.finish(S.FAILED, reason=reason) else None
+    return SweepOutcome(exp.pk, "failed", reason) if lease.finish(S.FAILED, reason=reason, code=WORKER_LOST) else None

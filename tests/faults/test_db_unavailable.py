@@ -9,6 +9,8 @@ creates exactly one.
   (every connection cut, the port refusing) for the submit, then started again.
 * test_database_error_inside_the_submit_transaction: in process, the connection fails after
   the experiment row is written but before the transaction commits.
+* test_database_failure_while_the_session_is_saved_is_a_503_page: the failure comes after the
+  view, when the session middleware saves the session.
 """
 import socket
 import threading
@@ -168,3 +170,20 @@ def test_database_error_inside_the_submit_transaction(client, django_user_model,
     up = client.post(reverse("modellab:new"), FORM)
     assert up.status_code == 302
     assert Experiment.objects.count() == 1 and queued == [Experiment.objects.get().pk]
+
+
+@pytest.mark.django_db
+def test_database_failure_while_the_session_is_saved_is_a_503_page(client, seed_lesson, monkeypatch):
+    """The session is saved by the middleware after the view answered: the database failing there
+    gives the 503 page (saying the request may not have been saved), not a 500."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    def connection_lost(self, must_create=False):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(SessionStore, "save", connection_lost)
+    # An anonymous student starting practice: the view gives them an id in the session, which is saved after it.
+    response = client.post(reverse("quizzes:practice", args=[seed_lesson.slug]))
+    body = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"], body[:1000]
+    assert 'data-code="database_unavailable"' in body and "may not have been saved" in body

@@ -12,7 +12,7 @@ from modellab.models import EpochRecord, Experiment
 from modellab.services import lease
 from modellab.services.datasets import dataset_get_or_create_builtin
 from modellab.services.experiments import experiment_cancel, experiment_submit
-from modellab.services.runs import experiment_run
+from modellab.services.runs import TIME_LIMIT, UNEXPECTED_FAILURE, UNEXPECTED_REASON, experiment_run
 from modellab.services.sweep import experiments_sweep_orphans
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lab_media")]
@@ -115,12 +115,28 @@ def test_epoch_rows_appear_while_running(user, tiny_dataset, delay):
     assert seen == [1, 2, 3]
 
 
-def test_engine_error_fails_with_its_message(user, tiny_dataset, delay):
+def test_engine_error_fails_with_its_message_and_code_without_server_paths(user, tiny_dataset, delay, settings):
+    """The engine's own message is the learner's reason, its code kept; a server folder in it is named in words."""
     (exp,) = submit(user, tiny_dataset)
-    with mock.patch.object(engine, "run", side_effect=RuntimeError("CUDA out of memory in the head")):
+    folder = f"{settings.LAB_LOCAL_CACHE_DIR}/lab/datasets/upload/u1/x"
+    error = engine.DatasetError("empty_dataset", f"No images found in {folder}.")
+    with mock.patch.object(engine, "run", side_effect=error):
         assert experiment_run(experiment_id=exp.pk) == S.FAILED
     exp.refresh_from_db()
-    assert exp.status == S.FAILED and exp.failure_reason == "CUDA out of memory in the head"
+    assert exp.failure_code == "empty_dataset"
+    assert exp.failure_reason == "No images found in a folder on the server." and "/" not in exp.failure_reason
+
+
+def test_unexpected_error_fails_with_our_message_and_logs_the_raw_one(user, tiny_dataset, delay, caplog):
+    """A raw exception (its text may hold a server path) reaches the log, never the learner's page."""
+    (exp,) = submit(user, tiny_dataset)
+    raw = FileNotFoundError(2, "No such file or directory", "/srv/worker/lab-local/lab/datasets/upload/u1/x/a.png")
+    with mock.patch.object(engine, "run", side_effect=raw):
+        assert experiment_run(experiment_id=exp.pk) == S.FAILED
+    exp.refresh_from_db()
+    assert exp.failure_code == UNEXPECTED_FAILURE and exp.failure_reason == UNEXPECTED_REASON
+    assert "/srv/worker" not in exp.failure_reason and "FileNotFoundError" not in exp.failure_reason
+    assert "/srv/worker/lab-local" in caplog.text  # the traceback is for whoever runs the site
 
 
 def test_soft_time_limit_fails_with_time_limit(user, tiny_dataset, delay):
@@ -128,7 +144,7 @@ def test_soft_time_limit_fails_with_time_limit(user, tiny_dataset, delay):
     with mock.patch.object(engine, "run", side_effect=SoftTimeLimitExceeded()):
         experiment_run(experiment_id=exp.pk)
     exp.refresh_from_db()
-    assert exp.status == S.FAILED and "time limit" in exp.failure_reason
+    assert exp.status == S.FAILED and "time limit" in exp.failure_reason and exp.failure_code == TIME_LIMIT
 
 
 def test_cancel_queued_run_is_immediate(user, tiny_dataset, delay):

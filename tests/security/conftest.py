@@ -10,7 +10,7 @@ from django.utils import timezone
 from courses.content import load_lesson_file
 from courses.models import Course, Lesson
 from modellab import storage
-from modellab.models import Dataset, EpochRecord, Experiment
+from modellab.models import Dataset, EpochRecord, Experiment, Worker
 from quizzes import flashcard_services, scheduler
 from quizzes import services as quiz_services
 from quizzes.identity import Student
@@ -137,10 +137,11 @@ def world(db, django_user_model, lab_media) -> World:
     experiment2 = Experiment.objects.create(**common, strategy="features", status=Experiment.Status.QUEUED, queued_at=now)
     exam_settings = LessonExamSettings.objects.get(lesson=lesson)
     extension = ExamExtension.objects.create(lesson=lesson, user=bob, extra_minutes=10, reason="accommodation")
+    worker = Worker.objects.create(hostname="gpu1@host", queues="gpu", device="CPU", started_at=now, heartbeat_at=now)
     objects = {
         type(o): o
         for o in (alice, group, course, lesson, question, quiz_settings, test_done, review_item, dataset, experiment,
-                  exam_settings, extension)
+                  exam_settings, extension, worker)
     }
     return World(lesson=lesson, draft=draft, course=course, question=question, card=card, practice=practice,
                  test_done=test_done, exam=exam, drill=drill,

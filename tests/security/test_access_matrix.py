@@ -174,8 +174,11 @@ RULES: dict[str, Rule] = {
     "modellab:experiment_image": Rule(r("modellab:experiment_image", EXP, 0), LAB_OWNER),
     "modellab:compare": Rule(lambda w: reverse("modellab:compare") + COMPARE_QUERY(w), LAB_OWNER),
     "modellab:compare_trace": Rule(lambda w: reverse("modellab:compare_trace") + COMPARE_QUERY(w), LAB_OWNER),
+    # the health check for load balancers: public, it says only ok or unavailable
+    "health": Rule(r("health"), everyone(200)),
     # the admin's own views
     "admin:index": Rule(r("admin:index"), STAFF_ONLY),
+    "admin:modellab_lab_status": Rule(r("admin:modellab_lab_status"), STAFF_ONLY),
     "admin:login": Rule(r("admin:login"), (200, 200, 200, REDIRECT), everyone(200),
                         data=lambda w: {"username": "x", "password": "y"}),
     # config/urls.py puts the admin's log-in behind the log-in rate limit, ahead of the admin's own route
@@ -203,7 +206,7 @@ RULES: dict[str, Rule] = {
 }
 
 # Admin model pages the ModelAdmin itself forbids (with the admin's own 403).
-ADMIN_FORBIDDEN = {("quizzes_attempt", "add")}
+ADMIN_FORBIDDEN = {("quizzes_attempt", "add"), ("modellab_worker", "add")}  # workers write their own records
 
 
 def admin_generic_rule(model: type, page: str) -> Rule:

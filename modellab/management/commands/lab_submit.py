@@ -7,6 +7,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from modellab.dataset_ref import DatasetRef
+from modellab.storage import StorageUnavailable
 from modellab.models import Experiment
 from modellab.services.datasets import dataset_create_from_upload
 from modellab.services.experiments import experiment_submit
@@ -48,4 +49,6 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError(f"{exc.code}: {' '.join(exc.messages)}") from exc
+        except StorageUnavailable as exc:
+            raise CommandError(f"{exc.code}: {exc.message}") from exc
         self.stdout.write(json.dumps({"experiments": [e.pk for e in created], "dataset": created[0].dataset_id}))
