@@ -15,7 +15,7 @@ from modellab import storage
 from modellab.limits import lab_limits
 from modellab.models import Dataset, EpochRecord, Experiment
 from modellab.services.datasets import dataset_local_dir
-from modellab.services.lease import CancelPoll, LeaseLost, RunLease
+from modellab.services.lease import CancelPoll, LeaseLost, ProgressWriter, RunLease
 from modellab.services.lifecycle import experiment_transition
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def experiment_claim(*, experiment_id: int, worker_hostname: str, worker_pid: in
     with transaction.atomic():
         claimed = experiment_transition(
             rows.filter(cancel_requested=False, attempts__lt=max_attempts), source=S.QUEUED, target=S.RUNNING,
-            attempts=F("attempts") + 1, worker_hostname=worker_hostname[:255], worker_pid=worker_pid,
+            attempts=F("attempts") + 1, worker_hostname=worker_hostname[:255], worker_pid=worker_pid, progress={},
         )
         if claimed:
             EpochRecord.objects.filter(experiment_id=experiment_id).delete()  # a retried run starts its trace afresh
@@ -62,7 +62,7 @@ def experiment_run(*, experiment_id: int, worker_hostname: str = "", worker_pid:
     t0 = time.monotonic()
     results, reason = None, ""
     try:
-        results = _train(lease)
+        results = _train(lease, claimed_at=t0)
         status = S.SUCCEEDED
     except LeaseLost:
         log.warning("experiment %s attempt %s: another attempt took over; stopping", experiment_id, lease.attempt)
@@ -76,8 +76,13 @@ def experiment_run(*, experiment_id: int, worker_hostname: str = "", worker_pid:
     return status
 
 
-def _train(lease: RunLease) -> dict:
-    """Train the leased run with the engine; returns the results to store."""
+def _train(lease: RunLease, *, claimed_at: float) -> dict:
+    """Train the leased run with the engine; returns the results to store.
+
+    Times are counted from ``claimed_at`` (``time.monotonic()`` when this worker claimed the run):
+    each epoch's ``elapsed_seconds`` and the results' ``startup_seconds`` (before the engine began:
+    loading the engine, preparing the dataset's files) include this worker's start-up.
+    """
     from modellab import engine
 
     exp = Experiment.objects.select_related("dataset").get(pk=lease.experiment_id)
@@ -88,11 +93,16 @@ def _train(lease: RunLease) -> dict:
         dataset_dir=str(dataset_local_dir(dataset=exp.dataset)),
         cache_dir=str(storage.local_dir(storage.FEATURE_CACHE)), output_dir=str(out),
         backbone=exp.backbone, strategy=exp.strategy, epochs=exp.epochs, lr=exp.lr, batch_size=exp.batch_size,
-        optimizer=exp.optimizer, seed=exp.seed, device=settings.LAB_DEVICE,
+        optimizer=exp.optimizer, seed=exp.seed, device=settings.LAB_DEVICE, image_size=exp.image_size,
+        train_per_class=exp.train_per_class,
     )
-    result = engine.run(config, on_epoch_end=lease.record_epoch, should_cancel=CancelPoll(lease))
+    startup = time.monotonic() - claimed_at
+    result = engine.run(
+        config, on_epoch_end=lambda stats: lease.record_epoch(stats, elapsed=startup + stats.elapsed),
+        should_cancel=CancelPoll(lease), on_progress=ProgressWriter(lease),
+    )
     storage.push_dir(output_name)
-    return _results_for_storage(result, dataset=exp.dataset, output_name=output_name)
+    return {**_results_for_storage(result, dataset=exp.dataset, output_name=output_name), "startup_seconds": startup}
 
 
 def _ending(exc: Exception, experiment_id: int) -> tuple[str, str]:
