@@ -81,10 +81,11 @@ def size_sweep_submit(
     image_size: int | None = None,
     lesson_slug: str = "",
 ) -> list[Experiment]:
-    """Queue a sweep: every pre-trained arm (smallest size first), then every from-scratch arm.
+    """Queue a sweep: every pre-trained arm (largest size first), then every from-scratch arm (smallest first).
 
-    The pre-trained arms go first so that the first one extracts the features and the others
-    reuse them at once. Raises ValidationError (a code) like ``experiment_submit``.
+    The pre-trained arm with the most data goes first: it extracts the features (its times
+    are those of a comparison's pre-trained run) and the other pre-trained arms reuse them at
+    once. Raises ValidationError (a code) like ``experiment_submit``.
     """
     dataset = check_dataset_use(owner=owner, dataset=dataset)
     sizes = sweep_sizes_parse(sizes)
@@ -97,7 +98,9 @@ def size_sweep_submit(
         dataset=dataset, backbone=backbone, epochs=epochs, lr=lr, batch_size=batch_size, image_size=image_size,
         sweep_group=uuid.uuid4(), lesson_slug=lesson_slug,
     )
-    runs = [{**common, "strategy": s, "train_per_class": n} for s in arms for n in sizes]
+    features, scratch = arms
+    runs = [{**common, "strategy": features, "train_per_class": n} for n in reversed(sizes)]
+    runs += [{**common, "strategy": scratch, "train_per_class": n} for n in sizes]
     return queue_runs(owner=owner, units=1, runs=runs)
 
 
