@@ -168,6 +168,13 @@ RULES: dict[str, Rule] = {
     "modellab:experiment_image": Rule(r("modellab:experiment_image", EXP, 0), LAB_OWNER),
     "modellab:compare": Rule(lambda w: reverse("modellab:compare") + COMPARE_QUERY(w), LAB_OWNER),
     "modellab:compare_trace": Rule(lambda w: reverse("modellab:compare_trace") + COMPARE_QUERY(w), LAB_OWNER),
+    "modellab:size_sweep": Rule(r("modellab:size_sweep", lambda w: w.sweep_group), LAB_OWNER),
+    "modellab:size_sweep_trace": Rule(r("modellab:size_sweep_trace", lambda w: w.sweep_group), LAB_OWNER),
+    "modellab:size_sweep_cancel": Rule(r("modellab:size_sweep_cancel", lambda w: w.sweep_group), (LOGIN, 405, 405, 405),
+                                       (LOGIN, REDIRECT, 404, REDIRECT)),
+    # a lesson's preset: anyone signed in may run it, as their own runs
+    "modellab:preset_run": Rule(r("modellab:preset_run", lambda w: w.preset.pk), (LOGIN, 405, 405, 405),
+                                (LOGIN, REDIRECT, REDIRECT, REDIRECT)),
     # the admin's own views
     "admin:index": Rule(r("admin:index"), STAFF_ONLY),
     "admin:login": Rule(r("admin:login"), (200, 200, 200, REDIRECT), everyone(200),
