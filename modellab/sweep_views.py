@@ -27,6 +27,7 @@ def _sweep_context(request, group: uuid.UUID) -> dict:
         "group": group,
         "runs": runs,
         "first": first,
+        "sizes": len({e.train_per_class for e in runs}),
         "rows": sweep_rows(points),
         "chart": sweep_chart(points, chart_id="sweep-chart"),
         "polling": any(e.is_active for e in runs),
