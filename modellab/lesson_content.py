@@ -38,6 +38,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 
+from courses.content import epoch_number
 from courses.models import Lesson
 from courses.yamlnodes import Node
 from modellab.builtins import BUILTINS
@@ -51,7 +52,6 @@ UNKNOWN_BACKBONE = "unknown_backbone"
 UNKNOWN_STRATEGY = "unknown_strategy"
 BAD_STRATEGIES = "bad_strategies"
 DUPLICATE_KEY = "duplicate_key"
-DUPLICATE_EPOCH = "duplicate_epoch"
 BAD_DATE = "bad_date"
 TOO_MANY_RUNS = "too_many_runs"
 
@@ -146,12 +146,8 @@ def _run(node: Node) -> dict:
     epochs, seen = [], set()
     for item in f["epochs"].items(min_items=1):
         e = item.mapping({"epoch", "val_accuracy", "val_loss", "elapsed"}, {"epoch", "val_accuracy", "elapsed"})
-        epoch = e["epoch"].integer(low=1)
-        if epoch in seen:
-            raise e["epoch"].error(f"epoch {epoch} appears twice", DUPLICATE_EPOCH)
-        seen.add(epoch)
         epochs.append({
-            "epoch": epoch,
+            "epoch": epoch_number(e["epoch"], seen),
             "val_accuracy": e["val_accuracy"].number(low=0, high=1),
             "val_loss": e["val_loss"].number(low=0) if "val_loss" in e else None,
             "elapsed": e["elapsed"].number(low=0),

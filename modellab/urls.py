@@ -1,3 +1,4 @@
+"""The lab's URLs: its pages, their live partials, and the POST endpoints (submit, cancel, predict, run a preset)."""
 from django.urls import path
 
 from modellab import sweep_views, views
