@@ -146,18 +146,6 @@ def sweep_points(*, experiments: list[Experiment]) -> list[SweepPoint]:
     return points
 
 
-def user_sweeps(*, user, limit: int = 20) -> list[dict]:
-    """The latest data-size sweeps ``user`` may see: [{group, created_at, runs, active}], newest first."""
-    rows = experiments_visible_to(user).exclude(sweep_group=None).values_list("sweep_group", "created_at", "status")
-    sweeps: dict = {}
-    for group, created, status in rows:
-        entry = sweeps.setdefault(group, {"group": group, "created_at": created, "runs": 0, "active": 0})
-        entry["runs"] += 1
-        entry["active"] += status in Experiment.ACTIVE
-        entry["created_at"] = min(entry["created_at"], created)
-    return sorted(sweeps.values(), key=lambda s: s["created_at"], reverse=True)[:limit]
-
-
 def backbone_short_name(name: str) -> str:
     """"EfficientNet-Lite0" for "efficientnet_lite0": the registry's label without its parenthesis."""
     from modellab import engine

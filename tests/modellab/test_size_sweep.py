@@ -169,3 +169,9 @@ def test_another_learners_sweep_is_404(client, user, other_user, tiny_dataset, d
     assert client.post(reverse("modellab:size_sweep_cancel", args=[group])).status_code == 404
     assert client.get(reverse("modellab:size_sweep", args=[uuid.uuid4()])).status_code == 404
     assert set(Experiment.objects.values_list("status", flat=True)) == {S.QUEUED}
+
+
+def test_the_lab_home_links_each_run_of_a_sweep_to_its_page(alice, user, tiny_dataset, delay):
+    runs = sweep(user, tiny_dataset)
+    html = alice.get(reverse("modellab:home")).content.decode()
+    assert html.count(f'href="{reverse("modellab:size_sweep", args=[runs[0].sweep_group])}"') == 6
