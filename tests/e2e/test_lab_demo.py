@@ -54,6 +54,10 @@ def wait_in_page(page, predicate, seconds: float) -> bool:
 def test_the_ready_made_comparison_finishes_within_three_minutes_of_the_click(lab_site, page, screenshot):
     stack, url = lab_site
     log_in(page, url, LESSON)
+    # the lesson shows its measured reference beside the illustrative trace, with its provenance
+    measured = page.locator("#training-trace #measured")
+    assert "Pre-trained reached" in measured.locator(".lab-headline").inner_text()
+    assert "CPU, 2 cores" in measured.locator(".lab-provenance").inner_text()
     preset = page.locator(".lab-preset[data-preset=ready-made]")
     assert "On Handwritten digits 0, 1, 2" in preset.inner_text()  # CIFAR-10 is not on this machine
     load_before = os.getloadavg()
