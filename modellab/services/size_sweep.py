@@ -18,6 +18,7 @@ from typing import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from modellab import storage
 from modellab.dataset_ref import DatasetRef
 from modellab.limits import check_epochs, check_image_size
 from modellab.models import Dataset, Experiment
@@ -85,8 +86,10 @@ def size_sweep_submit(
 
     The pre-trained arm with the most data goes first: it extracts the features (its times
     are those of a comparison's pre-trained run) and the other pre-trained arms reuse them at
-    once. Raises ValidationError (a code) like ``experiment_submit``.
+    once. Raises ValidationError (a code) like ``experiment_submit``; StorageUnavailable (nothing created,
+    nothing queued) when the storage does not answer.
     """
+    storage.check_available()  # as experiment_submit: runs queued while the storage is down would only fail
     dataset = check_dataset_use(owner=owner, dataset=dataset)
     sizes = sweep_sizes_parse(sizes)
     check_epochs(epochs)
