@@ -3,7 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-WORKER := $(VENV)/bin/celery -A config worker -Q gpu,default --concurrency 1 --loglevel INFO
+# The worker's CPU threads for PyTorch. 1 by default: on a shared 2-core machine two threads wait on
+# each other (the lesson's demo took 247 s with 2 and 38 s with 1 at load 5; docs/lab.md). A dedicated
+# machine may do better with more: `make run LAB_WORKER_THREADS=2`.
+LAB_WORKER_THREADS ?= 1
+WORKER := OMP_NUM_THREADS=$(LAB_WORKER_THREADS) $(VENV)/bin/celery -A config worker -Q gpu,default --concurrency 1 --loglevel INFO
 
 .PHONY: run test install migrate content worker check-deploy
 

@@ -196,4 +196,6 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
+    if "--demo" in sys.argv:  # the lesson's ready-made comparison: benchmarks/lab_demo.py
+        sys.exit(__import__("lab_demo").main() and 0)
     main()

@@ -68,11 +68,18 @@ def line_chart_svg(
     y_label: str,
     y_min: float | None = 0.0,
     y_max: float | None = None,
+    x_min: float | None = None,
+    x_ticks: str = "points",
     width: int = 560,
     height: int = 260,
     chart_id: str = "chart",
 ) -> SvgMarkup:
-    """Return an accessible SVG line chart of one or more series sharing the axes."""
+    """Return an accessible SVG line chart of one or more series sharing the axes.
+
+    ``x_ticks``: ``"points"`` labels every x that has a point (epochs); ``"linear"`` labels evenly
+    spaced round values (seconds), which stay readable however close the points are.
+    ``x_min`` extends the x axis down to it (0 for seconds).
+    """
     points = [p for s in series for p in s.points]
     left, right, bottom = 56, 16, 44
     # A legend row above the plot for every few series, so labels never cover the lines.
@@ -85,8 +92,16 @@ def line_chart_svg(
     xs = [p[0] for p in points] or [1.0]
     ys = [p[1] for p in points] or [0.0]
     x_lo, x_hi = min(xs), max(xs)
+    if x_min is not None:
+        x_lo = min(x_lo, x_min)
     if x_hi == x_lo:
         x_hi = x_lo + 1
+    if x_ticks == "linear":
+        x_step = _nice_step(x_hi - x_lo)
+        x_lo, x_hi = floor(x_lo / x_step) * x_step, ceil(x_hi / x_step) * x_step
+        x_labels = [x_lo + i * x_step for i in range(round((x_hi - x_lo) / x_step) + 1)]
+    else:
+        x_labels = sorted(set(xs))
     lo = min(ys) if y_min is None else min(y_min, min(ys))
     hi = max(ys) if y_max is None else max(y_max, max(ys))
     if hi == lo:
@@ -117,8 +132,8 @@ def line_chart_svg(
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
         out.append(f'<text class="chart-tick" stroke="none" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(round(tick, 6))}</text>')
         tick += step
-    for x in sorted(set(xs)):
-        out.append(f'<text class="chart-tick" stroke="none" x="{sx(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{_fmt(x)}</text>')
+    for x in x_labels:
+        out.append(f'<text class="chart-tick" stroke="none" x="{sx(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{_fmt(round(x, 6))}</text>')
     out.append("</g>")
     out.append(
         f'<g stroke="#7b8496" font-size="12" fill="#5b6475">'

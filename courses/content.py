@@ -90,18 +90,23 @@ def _validate_pipeline(node: Node) -> tuple[dict, list[dict]]:
     return fields, stages
 
 
+def epoch_number(node: Node, seen: set[int]) -> int:
+    """An epoch number (a whole number from 1) not in ``seen`` yet, which it is added to; DUPLICATE_EPOCH if it was."""
+    epoch = node.integer(low=1)
+    if epoch in seen:
+        raise node.error(f"epoch {epoch} appears twice", DUPLICATE_EPOCH)
+    seen.add(epoch)
+    return epoch
+
+
 def _validate_training(node: Node) -> tuple[str, list[dict]]:
     f = node.mapping({"note", "epochs"}, {"epochs"})
     rows, seen = [], set()
     for item in f["epochs"].items(min_items=1):
         e = item.mapping({"epoch", "loss", "accuracy", "observation"}, {"epoch", "loss", "accuracy"})
-        epoch = e["epoch"].integer(low=1)
-        if epoch in seen:
-            raise e["epoch"].error(f"epoch {epoch} appears twice", DUPLICATE_EPOCH)
-        seen.add(epoch)
         rows.append(
             {
-                "epoch": epoch,
+                "epoch": epoch_number(e["epoch"], seen),
                 "loss": e["loss"].number(low=0),
                 "accuracy": e["accuracy"].number(low=0, high=1),
                 "observation": e["observation"].text(max_length=300, blank=True) if "observation" in e else "",

@@ -1,12 +1,15 @@
-"""The lab in the admin: datasets, experiments with their epoch rows, workers, and the "Lab status" page."""
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+"""The lab in the admin: datasets, experiments (and publishing one as a lesson's measured reference), workers and
+the "Lab status" page, lesson presets and measured references."""
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
 from modellab import broker
-from modellab.models import Dataset, EpochRecord, Experiment, Worker
+from modellab.models import Dataset, EpochRecord, Experiment, LabPreset, MeasuredReference, Worker
 from modellab.selectors import lab_status
+from modellab.services.measured import measured_publish, measured_to_yaml
 
 
 @admin.register(Dataset)
@@ -32,9 +35,25 @@ class ExperimentAdmin(admin.ModelAdmin):
     search_fields = ("owner__username", "worker_hostname", "failure_reason", "failure_code")
     readonly_fields = (
         "status", "failure_reason", "failure_code", "attempts", "worker_hostname", "worker_pid", "device", "heartbeat_at",
-        "cancel_requested", "comparison_group", "created_at", "queued_at", "started_at", "finished_at", "results",
+        "cancel_requested", "comparison_group", "sweep_group", "progress", "created_at", "queued_at", "started_at",
+        "finished_at", "results",
     )
     inlines = [EpochRecordInline]
+    actions = ["publish_measured_reference"]
+
+    @admin.action(description="Publish as its lesson's measured reference (a succeeded comparison or sweep)")
+    def publish_measured_reference(self, request, queryset):
+        try:
+            reference = measured_publish(experiments=list(queryset))
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), level=messages.ERROR)
+            return
+        self.message_user(
+            request, f"Published on the lesson {reference.lesson.title!r}: {len(reference.runs)} run(s), "
+            f"{len(reference.sweep)} sweep point(s). To ship it with the lesson, download it as YAML from "
+            "Measured references and put it into the lesson's file.",
+            level=messages.SUCCESS,
+        )
 
 
 @admin.register(Worker)
@@ -68,3 +87,27 @@ class WorkerAdmin(admin.ModelAdmin):
             "queues": broker.queue_depths(),
         }
         return TemplateResponse(request, "admin/modellab/lab_status.html", context)
+
+
+@admin.register(LabPreset)
+class LabPresetAdmin(admin.ModelAdmin):
+    list_display = ("title", "lesson", "key", "backbone", "epochs", "image_size")
+    list_filter = ("lesson",)
+    ordering = ("lesson", "position")
+
+
+@admin.register(MeasuredReference)
+class MeasuredReferenceAdmin(admin.ModelAdmin):
+    list_display = ("title", "lesson", "backbone", "device", "measured_on")
+    readonly_fields = ("updated_at",)
+    actions = ["download_yaml"]
+
+    @admin.action(description="Download as the lesson file's measured: section (YAML)")
+    def download_yaml(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose one reference.", level=messages.ERROR)
+            return None
+        reference = queryset.get()
+        response = HttpResponse(measured_to_yaml(reference), content_type="application/yaml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{reference.lesson.slug}-measured.yaml"'
+        return response

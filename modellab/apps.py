@@ -1,3 +1,4 @@
+"""The lab app's configuration: the worker-start sweep, the Lab mode's state line, the lesson file's `lab:` and `measured:` sections."""
 from django.apps import AppConfig
 
 
@@ -7,8 +8,12 @@ class ModellabConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from courses.content import register_section
         from courses.modes import register_mode_state
         from modellab import signals  # noqa: F401  (connects the worker-start sweep)
+        from modellab.lesson_content import save_lab, save_measured, validate_lab, validate_measured
         from modellab.selectors import lesson_lab_state
 
         register_mode_state("lab", lesson_lab_state)
+        register_section("lab", validate=validate_lab, save=save_lab)
+        register_section("measured", validate=validate_measured, save=save_measured)

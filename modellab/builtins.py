@@ -33,7 +33,8 @@ class BuiltinDataset:
             root = Path(settings.LAB_CIFAR_ROOT)
             if not (root / "cifar-10-batches-py").is_dir() and not storage.local_dir(self.folder()).is_dir():
                 return (
-                    "The CIFAR-10 archive is not on this server: whoever runs the site can download "
+                    "The CIFAR-10 archive is not on this server: whoever runs the site can run "
+                    "`python manage.py fetch_data cifar10`, or download "
                     "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz and extract it into LAB_CIFAR_ROOT."
                 )
         return ""
@@ -61,7 +62,7 @@ BUILTINS = {
     b.key: b
     for b in (
         BuiltinDataset("digits", "Handwritten digits (0-9)", "scikit-learn's 1,797 handwritten digits, 10 classes."),
-        BuiltinDataset("digits-3", "Handwritten digits 0, 1, 2 (quick)", "Three digit classes: a run takes seconds."),
+        BuiltinDataset("digits-3", "Handwritten digits 0, 1, 2 (quick)", "Three digit classes, 537 images of 8x8 pixels."),
         BuiltinDataset("cifar-cat-dog-bird", "Cat, dog, bird (CIFAR-10)", "The lesson's scenario: 32x32 photos."),
     )
 }

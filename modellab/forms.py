@@ -8,9 +8,10 @@ from django import forms
 from modellab import selectors
 from modellab.builtins import BUILTINS, DATASET_UNAVAILABLE
 from modellab.dataset_ref import DatasetRef
-from modellab.limits import check_batch_size, check_epochs, check_upload_size, lab_limits
+from modellab.limits import IMAGE_SIZE_MAX, IMAGE_SIZE_MIN, check_batch_size, check_epochs, check_upload_size, lab_limits
 from modellab.models import Dataset, Experiment
 from modellab.public_text import public_text
+from modellab.services.size_sweep import DEFAULT_SIZES, sweep_sizes_from_text
 
 NOT_ZIP = "not_zip"
 IMAGE_TOO_LARGE = "image_too_large"
@@ -72,6 +73,18 @@ class ExperimentForm(forms.Form):
     epochs = forms.IntegerField(min_value=1, initial=5, validators=[check_epochs])
     lr = forms.FloatField(label="Learning rate", min_value=1e-6, max_value=1.0, initial=1e-3)
     batch_size = forms.IntegerField(min_value=1, initial=32, validators=[check_batch_size])
+    image_size = forms.IntegerField(
+        label="Input size (pixels)", required=False, min_value=IMAGE_SIZE_MIN, max_value=IMAGE_SIZE_MAX,
+        help_text="Images are resized to this square side; empty: the backbone's own (224). Smaller is faster.",
+    )
+    train_per_class = forms.IntegerField(
+        label="Training images per class", required=False, min_value=1,
+        help_text="Train on at most this many images of each class; empty: all. Validation images stay the same.",
+    )
+    sweep_sizes = forms.CharField(
+        label="Sweep sizes (training images per class)", required=False, initial=DEFAULT_SIZES, max_length=100,
+        help_text="For a data-size sweep: pre-trained and from scratch at each size, e.g. 5, 10, 25, 50, all.",
+    )
     lesson = forms.SlugField(
         required=False, max_length=Experiment._meta.get_field("lesson_slug").max_length, widget=forms.HiddenInput
     )
@@ -93,12 +106,18 @@ class ExperimentForm(forms.Form):
             raise forms.ValidationError(option.reason, code=DATASET_UNAVAILABLE)
         return DatasetRef.parse(value)
 
+    def clean_sweep_sizes(self) -> list[int | None] | None:
+        """The sizes of a sweep, parsed only when the sweep button was pressed."""
+        if self.data.get("action") != "sweep":
+            return None
+        return sweep_sizes_from_text(self.cleaned_data["sweep_sizes"] or DEFAULT_SIZES)
+
     def clean(self):
         data = super().clean()
         backbone, strategy = data.get("backbone"), data.get("strategy")
         if backbone and strategy:
             option = next(o for o in self.backbone_opts if o.value == backbone)
-            needs_weights = strategy != Experiment.Strategy.SCRATCH or self.data.get("action") == "compare"
+            needs_weights = strategy != Experiment.Strategy.SCRATCH or self.data.get("action") in ("compare", "sweep")
             if needs_weights and not option.available:
                 self.add_error("backbone", forms.ValidationError(option.reason, code=BACKBONE_UNAVAILABLE))
         return data

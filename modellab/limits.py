@@ -9,6 +9,10 @@ UPLOAD_TOO_LARGE = "upload_too_large"
 TOO_MANY_IMAGES = "too_many_images"
 TOO_MANY_EPOCHS = "too_many_epochs"
 BATCH_TOO_LARGE = "batch_too_large"
+BAD_IMAGE_SIZE = "bad_image_size"
+
+# Input sizes a run may ask for: the engine needs 16 px at least; above 512 a CPU run takes hours.
+IMAGE_SIZE_MIN, IMAGE_SIZE_MAX = 16, 512
 
 
 @dataclass(frozen=True)
@@ -68,3 +72,12 @@ def check_batch_size(batch_size: int) -> None:
     limit = lab_limits().max_batch_size
     if batch_size > limit:
         raise ValidationError("At most %(limit)s images per batch.", code=BATCH_TOO_LARGE, params={"limit": limit})
+
+
+def check_image_size(image_size: int | None) -> None:
+    """Raise ValidationError(BAD_IMAGE_SIZE) for an input size outside IMAGE_SIZE_MIN..IMAGE_SIZE_MAX (None: the default)."""
+    if image_size is not None and not IMAGE_SIZE_MIN <= image_size <= IMAGE_SIZE_MAX:
+        raise ValidationError(
+            "The input size must be %(low)s to %(high)s pixels.", code=BAD_IMAGE_SIZE,
+            params={"low": IMAGE_SIZE_MIN, "high": IMAGE_SIZE_MAX},
+        )

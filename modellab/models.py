@@ -1,8 +1,10 @@
-"""The lab's data: datasets, experiments (one training run each), their epoch rows, and the workers seen.
+"""The lab's data: datasets, experiments (one training run each), their epoch rows, the workers seen; the lab's lesson content.
 
 Progress lives here, not in Celery's result backend: the worker writes one EpochRecord
-per finished epoch and the experiment's status moves through a small lifecycle whose
-transitions are conditional UPDATEs in ``modellab.services.lifecycle``.
+per finished epoch (and the running phase's ``progress`` at most once a second) and the
+experiment's status moves through a small lifecycle whose transitions are conditional
+UPDATEs in ``modellab.services.lifecycle``. A lesson's lab presets and its measured
+reference are lesson content, filled from the lesson's YAML (``modellab.lesson_content``).
 """
 import uuid
 
@@ -68,6 +70,12 @@ class Experiment(models.Model):
     batch_size = models.PositiveSmallIntegerField()
     optimizer = models.CharField(max_length=10, default="adam")
     seed = models.IntegerField(default=0)
+    image_size = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Square input side in pixels; empty: the backbone's default."
+    )
+    train_per_class = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Train on at most this many images of each class; empty: all."
+    )
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
     failure_reason = models.TextField(blank=True, help_text="What a learner reads: a message we wrote, never a raw error.")
@@ -79,6 +87,10 @@ class Experiment(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     cancel_requested = models.BooleanField(default=False)
     comparison_group = models.UUIDField(null=True, blank=True, db_index=True)
+    sweep_group = models.UUIDField(null=True, blank=True, db_index=True, help_text="The data-size sweep of this run.")
+    progress = models.JSONField(
+        default=dict, blank=True, help_text="The running phase: engine.Progress.to_dict(), written at most once a second."
+    )
     lesson_slug = models.SlugField(max_length=200, blank=True, help_text="The lesson this run was started from.")
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -122,6 +134,9 @@ class EpochRecord(models.Model):
     val_loss = models.FloatField()
     val_accuracy = models.FloatField()
     seconds = models.FloatField()
+    elapsed_seconds = models.FloatField(
+        null=True, blank=True, help_text="Seconds since the worker started the run, at the end of this epoch."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -148,3 +163,71 @@ class Worker(models.Model):
 
     def __str__(self) -> str:
         return self.hostname
+class LessonLab(models.Model):
+    """The lab side of a lesson (its YAML's ``lab``): which backbone the pipeline's shapes come from."""
+
+    lesson = models.OneToOneField("courses.Lesson", on_delete=models.CASCADE, related_name="lab")
+    shapes_from = models.CharField(
+        max_length=60, blank=True, help_text="The backbone (registry name) whose shapes the lesson's pipeline shows."
+    )
+
+    def __str__(self) -> str:
+        return f"lab of lesson {self.lesson_id}"
+
+
+class LabPreset(models.Model):
+    """A ready-made lab run that a lesson's YAML names (``lab.presets``); the lesson page links to it."""
+
+    lesson = models.ForeignKey("courses.Lesson", on_delete=models.CASCADE, related_name="lab_presets")
+    position = models.PositiveIntegerField()
+    key = models.SlugField(max_length=50)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    datasets = models.JSONField(default=list, help_text="Dataset references, preferred first: the first this server has is used.")
+    backbone = models.CharField(max_length=60)
+    strategies = models.JSONField(default=list, help_text="One strategy: a run; a strategy and scratch: a comparison.")
+    epochs = models.PositiveSmallIntegerField()
+    lr = models.FloatField()
+    batch_size = models.PositiveSmallIntegerField()
+    image_size = models.PositiveSmallIntegerField(null=True, blank=True)
+    sweep_sizes = models.JSONField(
+        default=list, blank=True, help_text="Images per class of a data-size sweep (null: all); empty: no sweep."
+    )
+
+    class Meta:
+        ordering = ["lesson", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "key"], name="lab_preset_key_once"),
+            models.UniqueConstraint(fields=["lesson", "position"], name="lab_preset_position_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson_id}: {self.title}"
+
+    @property
+    def is_sweep(self) -> bool:
+        return bool(self.sweep_sizes)
+
+    @property
+    def is_comparison(self) -> bool:
+        return len(self.strategies) > 1
+
+
+class MeasuredReference(models.Model):
+    """A real comparison (and data-size sweep) measured on this platform, shown on the lesson page
+    beside the illustrative trace, with its provenance. Lesson content: the YAML's ``measured``."""
+
+    lesson = models.OneToOneField("courses.Lesson", on_delete=models.CASCADE, related_name="measured_reference")
+    title = models.CharField(max_length=200)
+    note = models.TextField(blank=True, help_text="How it was measured, in a sentence or two (plain text).")
+    backbone = models.CharField(max_length=60)
+    dataset = models.CharField(max_length=200)
+    device = models.CharField(max_length=200, help_text='e.g. "CPU, 2 cores (AMD EPYC)"')
+    measured_on = models.DateField()
+    versions = models.JSONField(default=dict, help_text="torch, torchvision, timm")
+    runs = models.JSONField(default=list, help_text="label, strategy, seconds {total, extraction, training}, epochs")
+    sweep = models.JSONField(default=list, blank=True, help_text="[{per_class, strategy, val_accuracy}]")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.measured_on})"

@@ -1,6 +1,7 @@
 """Reads of the lab that need more than a one-line query."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,7 +10,9 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from modellab.datasize import SweepPoint
 from modellab.models import Dataset, EpochRecord, Experiment, Worker
+from modellab.timing import EpochPoint, RunTiming
 
 S = Experiment.Status
 
@@ -152,3 +155,70 @@ def lab_status(*, now: datetime | None = None) -> LabStatus:
         runs_by_state=[(label, counts.get(value, 0)) for value, label in S.choices],
         oldest_queued_s=(now - oldest).total_seconds() if oldest else None,
     )
+
+
+def run_timing(*, experiment: Experiment, records: list[EpochRecord]) -> RunTiming:
+    """The run's times (from its results once it has finished) and its accuracy by epoch, for modellab.timing."""
+    results = experiment.results or {}
+    seconds = results.get("seconds")
+    extraction = float(results.get("extract_seconds") or 0.0)
+    return RunTiming(
+        label=experiment.label,
+        pretrained=experiment.strategy != Experiment.Strategy.SCRATCH,
+        epochs_planned=experiment.epochs,
+        points=tuple(EpochPoint(r.epoch, r.val_accuracy, r.elapsed_seconds) for r in records),
+        finished=experiment.status == S.SUCCEEDED,
+        startup=results.get("startup_seconds"),
+        extraction=extraction,
+        training=None if seconds is None else max(float(seconds) - extraction, 0.0),
+        cache_hit=bool(results.get("cache_hit")),
+    )
+
+
+def size_sweep_get_for_user(*, user, group: uuid.UUID) -> list[Experiment]:
+    """The runs of a data-size sweep, pre-trained arms first, each by size; 404 when none is ``user``'s to see."""
+    runs = list(experiments_visible_to(user).filter(sweep_group=group))
+    if not runs:
+        raise Http404("No such sweep.")
+    return sorted(runs, key=lambda e: (e.strategy == Experiment.Strategy.SCRATCH, e.train_per_class is None, e.train_per_class or 0))
+
+
+def sweep_points(*, experiments: list[Experiment]) -> list[SweepPoint]:
+    """The finished arms as points: the training images per class each really had, its final validation accuracy."""
+    points = []
+    for e in experiments:
+        results = e.results or {}
+        classes = len(results.get("class_names") or []) or 1
+        train = (results.get("split_sizes") or {}).get("train")
+        if e.status != S.SUCCEEDED or train is None:
+            continue
+        points.append(SweepPoint(round(train / classes), e.strategy != Experiment.Strategy.SCRATCH, results["final"]["val_accuracy"]))
+    return points
+
+
+def backbone_short_name(name: str) -> str:
+    """"EfficientNet-Lite0" for "efficientnet_lite0": the registry's label without its parenthesis."""
+    from modellab import engine
+
+    labels = {b.name: b.label for b in engine.list_backbones()}
+    return labels.get(name, name).split(" (")[0]
+
+
+def experiment_lesson_shapes(*, experiment: Experiment) -> dict | None:
+    """The run's real shapes under the four stages of the lesson it was started from, and what differs:
+    {"lesson", "stages": [shapes.StageShape], "differences": [str]}; None without such a lesson or trace."""
+    from courses.models import Lesson
+    from modellab.shapes import differences, map_to_lesson
+
+    trace = (experiment.results or {}).get("shape_trace") or []
+    lesson = Lesson.objects.filter(slug=experiment.lesson_slug).select_related("lab").first() if experiment.lesson_slug else None
+    if lesson is None or not trace:
+        return None
+    stages = [(s.name, s.output_shape) for s in lesson.stages.all()]
+    mapped = map_to_lesson(trace, stages)
+    if not mapped:
+        return None
+    lab = getattr(lesson, "lab", None)
+    theirs = backbone_short_name(lab.shapes_from) if lab and lab.shapes_from else ""
+    notes = differences(trace, stages, run_backbone=backbone_short_name(experiment.backbone), lesson_backbone=theirs)
+    return {"lesson": lesson, "stages": mapped, "differences": notes}

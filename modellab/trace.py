@@ -1,9 +1,10 @@
-"""The epoch trace as the lesson shows it: rows with an observation, and SVG charts."""
+"""The epoch trace as the lesson shows it: rows with an observation, SVG charts, and the running phase's progress."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from common.charts import Series, line_chart_svg
+from modellab.timing import duration
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,34 @@ def overlay_chart(traces, *, metric: str, chart_id: str):
         series, title=f"{what} by epoch, overlaid", x_label="Epoch", y_label=what, chart_id=chart_id,
         y_max=1.0 if metric == "val_accuracy" else None,
     )
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    """What a progress bar shows: ``done`` of ``total`` and the line of text beside it."""
+
+    phase: str  # "extract" or "train" (engine.progress)
+    label: str  # names the bar: "Extracting features", "Epoch 2 of 5"
+    done: int
+    total: int
+    text: str  # "320 of 537 images · 41 images/s · about 5 s left", "7 of 10 batches"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+def progress_view(progress: dict | None) -> ProgressView | None:
+    """The bar for a run's stored progress (``engine.Progress.to_dict()``); None when there is nothing to show."""
+    if not progress or not progress.get("total"):
+        return None
+    done, total = int(progress.get("done") or 0), int(progress["total"])
+    if progress.get("phase") == "extract":
+        parts = [f"{done} of {total} images"]
+        if progress.get("rate"):
+            parts.append(f"{progress['rate']:.1f} images/s")
+        if progress.get("seconds_left") is not None:
+            parts.append(f"about {duration(progress['seconds_left'])} left")
+        return ProgressView("extract", "Extracting features", done, total, " · ".join(parts))
+    label = f"Epoch {progress.get('epoch') or '?'} of {progress.get('epochs') or '?'}"
+    return ProgressView("train", label, done, total, f"{done} of {total} batches")

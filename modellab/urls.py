@@ -1,6 +1,7 @@
+"""The lab's URLs: its pages, their live partials, and the POST endpoints (submit, cancel, predict, run a preset)."""
 from django.urls import path
 
-from modellab import views
+from modellab import sweep_views, views
 
 app_name = "modellab"
 urlpatterns = [
@@ -15,4 +16,8 @@ urlpatterns = [
     path("experiments/<int:pk>/images/<int:index>/", views.experiment_image, name="experiment_image"),
     path("compare/", views.compare, name="compare"),
     path("compare/trace/", views.compare_trace, name="compare_trace"),
+    path("sweeps/<uuid:group>/", sweep_views.size_sweep, name="size_sweep"),
+    path("sweeps/<uuid:group>/trace/", sweep_views.size_sweep_trace, name="size_sweep_trace"),
+    path("sweeps/<uuid:group>/cancel/", sweep_views.size_sweep_cancel, name="size_sweep_cancel"),
+    path("presets/<int:pk>/run/", sweep_views.preset_run, name="preset_run"),
 ]

@@ -18,11 +18,14 @@ from modellab.dataset_ref import UPLOAD, DatasetRef
 from modellab.forms import DatasetUploadForm, ExperimentForm, PredictForm
 from modellab.images import thumbnail_png
 from modellab.limits import lab_limits
-from modellab.models import Dataset, Experiment
+from modellab.models import Dataset, Experiment, LabPreset
 from modellab.services.datasets import dataset_create_from_upload
 from modellab.services.experiments import experiment_cancel as cancel_experiment
 from modellab.services.experiments import experiment_submit
 from modellab.services.predict import experiment_predict as predict_image
+from modellab.services.presets import preset_form_initial
+from modellab.services.size_sweep import size_sweep_submit
+from modellab.timing import DEFINITION, elapsed_chart, headline, pick_pair
 from modellab.trace import experiment_chart, overlay_chart, trace_rows
 
 POLL_SECONDS = 2
@@ -35,14 +38,25 @@ def home(request):
     return render(request, "modellab/home.html", {"experiments": experiments, "datasets": datasets})
 
 
-def _new_page(request, *, form, upload_form, status=200, report_dataset=None):
-    context = {"form": form, "upload_form": upload_form, "limits": lab_limits(), "report_dataset": report_dataset}
+def _new_page(request, *, form, upload_form, status=200, report_dataset=None, preset=None):
+    context = {"form": form, "upload_form": upload_form, "limits": lab_limits(), "report_dataset": report_dataset,
+               "preset": preset}
     return render(request, "modellab/new.html", context, status=status)
 
 
-def _initial(request) -> dict:
+def _preset(request) -> LabPreset | None:
+    """The lesson preset ``?lesson=<slug>&preset=<key>`` names, or None."""
+    lesson, key = request.GET.get("lesson"), request.GET.get("preset")
+    if not lesson or not key:
+        return None
+    return LabPreset.objects.select_related("lesson").filter(lesson__slug=lesson, key=key).first()
+
+
+def _initial(request, preset: LabPreset | None = None) -> dict:
     initial = {"dataset": str(DatasetRef.builtin("digits")), "backbone": "efficientnet_lite0",
                "strategy": Experiment.Strategy.FEATURES, "epochs": 5, "lr": 1e-3, "batch_size": 32}
+    if preset is not None:
+        return initial | preset_form_initial(preset)
     if request.GET.get("lesson"):
         initial["lesson"] = request.GET["lesson"]
     if request.GET.get("dataset"):
@@ -67,22 +81,31 @@ def _report_dataset(request) -> Dataset | None:
 @login_required
 @rate_limit("lab_submit")
 def new(request):
-    """The submit form; "Compare" submits pre-trained and from-scratch runs with the same settings."""
+    """The submit form; "Compare" submits pre-trained and from-scratch runs with the same settings,
+    "Data-size sweep" both at each of several training-set sizes."""
     if request.method != "POST":
-        form = ExperimentForm(user=request.user, initial=_initial(request))
-        return _new_page(request, form=form, upload_form=DatasetUploadForm(), report_dataset=_report_dataset(request))
+        preset = _preset(request)
+        form = ExperimentForm(user=request.user, initial=_initial(request, preset))
+        return _new_page(request, form=form, upload_form=DatasetUploadForm(), report_dataset=_report_dataset(request),
+                         preset=preset)
     form = ExperimentForm(request.POST, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
+        common = dict(owner=request.user, dataset=data["dataset"], backbone=data["backbone"], epochs=data["epochs"],
+                      lr=data["lr"], batch_size=data["batch_size"], image_size=data.get("image_size"),
+                      lesson_slug=data.get("lesson") or "")
         try:
-            created = experiment_submit(
-                owner=request.user, dataset=data["dataset"], backbone=data["backbone"], strategy=data["strategy"],
-                epochs=data["epochs"], lr=data["lr"], batch_size=data["batch_size"],
-                compare=request.POST.get("action") == "compare", lesson_slug=data.get("lesson") or "",
-            )
+            if request.POST.get("action") == "sweep":
+                created = size_sweep_submit(**common, sizes=data["sweep_sizes"])
+            else:
+                created = experiment_submit(**common, strategy=data["strategy"], train_per_class=data.get("train_per_class"),
+                                            compare=request.POST.get("action") == "compare")
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            if created[0].sweep_group:
+                messages.success(request, f"Queued a data-size sweep: {len(created)} runs.")
+                return redirect("modellab:size_sweep", group=created[0].sweep_group)
             if len(created) > 1:
                 messages.success(request, f"Queued a comparison: {', '.join(e.label for e in created)}.")
                 return redirect(f"{reverse('modellab:compare')}?{'&'.join(f'ids={e.pk}' for e in created)}")
@@ -146,6 +169,7 @@ def _render_experiment(request, experiment, *, predict_form=None, prediction=Non
             "confusion": list(zip(class_names, results.get("confusion_matrix") or [])),
             "class_names": class_names,
             "gallery": selectors.experiment_gallery(experiment=experiment) if experiment.status == "succeeded" else [],
+            "lesson_shapes": selectors.experiment_lesson_shapes(experiment=experiment) if experiment.status == "succeeded" else None,
             "predict_form": predict_form or PredictForm(),
             "prediction": prediction,
         }
@@ -224,8 +248,15 @@ def _compare_context(request) -> dict:
     if len(experiments) < 2:
         raise Http404("Choose two or more experiments.")
     traces = [(e.label, selectors.experiment_epochs(experiment=e)) for e in experiments]
+    timings = [selectors.run_timing(experiment=e, records=records) for e, (_, records) in zip(experiments, traces)]
+    pair = pick_pair(timings)
+    line = headline(*pair) if pair else None
     return {
         "experiments": experiments,
+        "timings": [(e, t, t.time_to(line.target) if line else None) for e, t in zip(experiments, timings)],
+        "headline": line,
+        "time_definition": DEFINITION,
+        "elapsed_chart": elapsed_chart(timings, chart_id="overlay-elapsed"),
         "ids_query": "&".join(f"ids={e.pk}" for e in experiments),
         "accuracy_chart": overlay_chart(traces, metric="val_accuracy", chart_id="overlay-accuracy"),
         "loss_chart": overlay_chart(traces, metric="val_loss", chart_id="overlay-loss"),

@@ -2,7 +2,7 @@
 
 No Django imports and no printing (``logging`` only). The web layer builds a
 :class:`RunConfig`, calls :func:`run` (usually in a worker) with an ``on_epoch_end``
-callback for progress, and stores the returned :class:`RunResult` (``to_dict()``).
+callback for each epoch (and ``on_progress`` for each batch), and stores the returned :class:`RunResult` (``to_dict()``).
 
 Modules, one job each:
 
@@ -18,10 +18,12 @@ Modules, one job each:
 * ``model`` - Backbone and Classifier (pooling, new head, frozen part), the shape trace;
 * ``cache`` - the feature cache;
 * ``loop`` - ``train_one_epoch`` and ``evaluate``, shared by every strategy;
+* ``progress`` - what ``on_progress`` hears while features are extracted or an epoch trains;
 * ``strategy`` - what a strategy gets (RunData) and hands the loop (Setup);
 * ``features`` / ``network`` - the strategies (cached features + head; finetune and scratch);
 * ``training`` - ``run``: the entry point;
 * ``report`` - per-class accuracy, confusion matrix, top-k predictions;
+* ``environment`` - the device, processor and library versions a run ran on;
 * ``checkpoint`` - saved models and ``predict_image``.
 """
 
@@ -33,6 +35,7 @@ from .config import EpochStats, RunConfig, RunResult
 from .data import DatasetReport, SkippedFile, content_hash, scan_image_folder, stratified_split
 from .errors import BackboneUnavailable, DatasetError, EngineError, WeightsMismatch
 from .loop import RunCancelled
+from .progress import Progress
 from .training import run
 from .upload import UploadLimits, prepare_upload
 
@@ -45,6 +48,7 @@ __all__ = [
     "EpochStats",
     "FeatureCache",
     "FeatureKey",
+    "Progress",
     "RunCancelled",
     "RunConfig",
     "RunResult",

@@ -28,6 +28,7 @@ class RunConfig:
     augment_views: int = 2  # with strategy=features: augmented views cached per image
     seed: int = 0  # fixes the split, initialisation, shuffling and augmentation
     val_fraction: float = 0.2  # share of each class held out for validation (and again for test)
+    train_per_class: int | None = None  # train on at most this many images of each class (seeded, nested); None = all
     num_workers: int = 0  # DataLoader worker processes for image decoding
     device: str = "auto"  # auto (cuda when available) | cpu | cuda
 
@@ -49,6 +50,8 @@ class RunConfig:
             raise ValueError("image_size must be >= 16")
         if not 0.0 < self.val_fraction < 0.5:
             raise ValueError("val_fraction must be in (0, 0.5)")
+        if self.train_per_class is not None and self.train_per_class < 1:
+            raise ValueError("train_per_class must be >= 1 (or None for all)")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class EpochStats:
     val_loss: float
     val_accuracy: float
     seconds: float  # wall time of the epoch (training + validation)
+    elapsed: float = 0.0  # seconds since the run started, at the end of this epoch (extraction included)
 
 
 @dataclass
@@ -81,6 +85,8 @@ class RunResult:
     model_path: str = ""  # model.pt, reload with predict_image()
     split_sizes: dict[str, int] = field(default_factory=dict)  # images in train/val/test
     seconds: float = 0.0  # wall time of the whole run
+    extract_seconds: float = 0.0  # strategy=features: the backbone pass that filled the cache; 0.0 on a cache hit
+    environment: dict[str, Any] = field(default_factory=dict)  # device, processor, library versions (environment.describe)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -149,6 +149,27 @@ def stratified_split(labels: Sequence[int], val_fraction: float, seed: int, test
     return Split(sorted(train), sorted(val), sorted(test))
 
 
+def limit_train_per_class(split: Split, labels: Sequence[int], per_class: int | None, seed: int) -> Split:
+    """``split`` with its training part cut to at most ``per_class`` images of each class.
+
+    Validation and test stay as they are, so every size is measured on the same images.
+    The images kept are a seeded draw per class that does not depend on ``per_class``:
+    the 5 images kept for 5 are among the 10 kept for 10 (nested subsets), which makes a
+    data-size sweep compare more data with less, not different data.
+    """
+    if per_class is None:
+        return split
+    labels = np.asarray(labels)
+    train = np.asarray(split.train, dtype=np.int64)
+    kept: list[int] = []
+    for c in np.unique(labels[train]) if len(train) else []:
+        idx = train[labels[train] == c]
+        # A stream of its own ([seed, class, 1]): the split's draw ([seed, class]) is not reused.
+        order = np.random.default_rng([seed, int(c), 1]).permutation(len(idx))
+        kept += idx[order[:per_class]].tolist()
+    return Split(sorted(kept), split.val, split.test)
+
+
 # --------------------------------------------------------------------------- decoding and preprocessing
 
 

@@ -7,7 +7,8 @@ The features strategy passes its linear head and cached feature vectors
 :class:`.model.Classifier` and a DataLoader of images. A batch is a tuple
 ``(x, y, ...)``: inputs, integer labels, and anything after them is ignored.
 
-Every batch first asks ``should_cancel`` (cooperative cancellation). On CUDA the
+Every batch first asks ``should_cancel`` (cooperative cancellation); a training batch
+done is reported through the epoch's :class:`.progress.Meter` when one is given. On CUDA the
 forward pass runs under float16 autocast with gradient scaling and 4-D inputs go
 channels_last; on the CPU everything is float32.
 """
@@ -20,6 +21,8 @@ from typing import Callable, Iterable
 
 import torch
 from torch import nn
+
+from .progress import Meter, ProgressCallback
 
 CancelCheck = Callable[[], bool]
 
@@ -34,6 +37,11 @@ class Runtime:
 
     device: torch.device
     should_cancel: CancelCheck | None = None  # polled before every batch
+    on_progress: ProgressCallback | None = None  # told after every batch of extraction and training
+
+    def meter(self, phase: str, total: int, *, epoch: int = 0, epochs: int = 0) -> Meter:
+        """A counter for one phase that reports to ``on_progress``."""
+        return Meter(self.on_progress, phase, total, epoch=epoch, epochs=epochs)
 
     def check_cancelled(self) -> None:
         """Raise RunCancelled when ``should_cancel`` says so."""
@@ -72,8 +80,10 @@ def train_one_epoch(
     optimizer: torch.optim.Optimizer,
     scaler: torch.amp.GradScaler,
     runtime: Runtime,
+    meter: Meter | None = None,
 ) -> tuple[float, float]:
     """One pass over ``batches`` in train mode; returns (mean loss, accuracy) over the samples seen.
+    ``meter`` (when given) advances by one after every batch.
 
     ``model.train()`` decides which parts really train (a fine-tuned Classifier keeps its
     frozen part in eval mode); the optimizer holds only the trainable parameters.
@@ -93,6 +103,8 @@ def train_one_epoch(
         total_loss += float(loss.detach()) * len(y)
         correct += int((logits.argmax(1) == y).sum())
         seen += len(y)
+        if meter is not None:
+            meter.advance(1)
     return total_loss / max(seen, 1), correct / max(seen, 1)
 
 

@@ -46,6 +46,7 @@ class Setup:
     notes: list[str]  # appended to the run's notes, in order
     cache_hit: bool  # features came from the cache (strategy features only)
     trace: Callable[[], list[dict]]  # the shape trace of the trained model, from a real forward pass
+    extract_seconds: float = 0.0  # the backbone pass that filled the feature cache (0.0: none, or a cache hit)
 
 
 def image_loader(

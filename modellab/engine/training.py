@@ -25,10 +25,12 @@ from torch import nn
 from .backbones import BackboneSpec, get_spec, require_available
 from .checkpoint import save_model
 from .config import EpochStats, RunConfig, RunResult
-from .data import scan_image_folder, stratified_split
+from .data import limit_train_per_class, scan_image_folder, stratified_split
+from .environment import describe
 from .features import prepare_features
 from .loop import CancelCheck, Evaluation, RunCancelled, Runtime, evaluate, train_one_epoch
 from .network import prepare_network
+from .progress import TRAIN, ProgressCallback
 from .report import summarize
 from .strategy import RunData
 
@@ -44,10 +46,13 @@ def run(
     *,
     on_epoch_end: EpochCallback | None = None,
     should_cancel: CancelCheck | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> RunResult:
     """Train on ``config.dataset_dir`` and evaluate on its validation (and test) split.
 
     ``on_epoch_end`` is called after every epoch with that epoch's :class:`EpochStats`.
+    ``on_progress`` is called after every batch of the feature extraction and of each
+    training epoch with a :class:`.progress.Progress` (unthrottled: the caller decides how often to pass it on).
     ``should_cancel`` is polled before every batch (extraction, training, evaluation);
     when it returns True, :class:`RunCancelled` is raised and nothing is saved.
     Raises BackboneUnavailable when pretrained weights are needed but missing,
@@ -56,16 +61,18 @@ def run(
     config.validate()
     started = time.perf_counter()
     device = resolve_device(config.device)
-    runtime = Runtime(device, should_cancel)
+    runtime = Runtime(device, should_cancel, on_progress)
     log.info("run %s/%s on %s (%s)", config.backbone, config.strategy, device, config.dataset_dir)
     spec = get_spec(config.backbone) if config.strategy == "scratch" else require_available(config.backbone)
     with _seeded(config.seed, device):
         class_names, samples = scan_image_folder(config.dataset_dir)
+        labels = [label for _, label in samples]
+        split = stratified_split(labels, config.val_fraction, config.seed)
         data = RunData(
             root=Path(config.dataset_dir),
             class_names=class_names,
             samples=samples,
-            split=stratified_split([label for _, label in samples], config.val_fraction, config.seed),
+            split=limit_train_per_class(split, labels, config.train_per_class, config.seed),
             image_size=config.image_size or spec.input_size,
             mean=spec.mean,
             std=spec.std,
@@ -76,7 +83,7 @@ def run(
         threads = _single_thread_on_cpu(device) if config.strategy == "features" else contextlib.nullcontext()
         with threads:
             optimizer = _optimizer(config.optimizer, setup.model.parameters(), config.lr)
-            epochs, val = _fit(setup.model, setup.train, setup.val, optimizer, config.epochs, runtime, on_epoch_end)
+            epochs, val = _fit(setup.model, setup.train, setup.val, optimizer, config.epochs, runtime, on_epoch_end, started)
             test = evaluate(setup.model, setup.test, runtime) if data.split.test else None
             trace = setup.trace()
     model = setup.model.float().to(memory_format=torch.contiguous_format)
@@ -115,6 +122,8 @@ def run(
         model_path=str(model_path),
         split_sizes={"train": len(split.train), "val": len(split.val), "test": len(split.test)},
         seconds=time.perf_counter() - started,
+        extract_seconds=setup.extract_seconds,
+        environment=describe(device),
     )
 
 
@@ -126,15 +135,19 @@ def _fit(
     epochs: int,
     runtime: Runtime,
     on_epoch_end: EpochCallback | None,
+    started: float,
 ) -> tuple[list[EpochStats], Evaluation]:
-    """Train ``epochs`` epochs, evaluating after each; the stats of every epoch and the last evaluation."""
+    """Train ``epochs`` epochs, evaluating after each; the stats of every epoch and the last evaluation.
+    ``started`` is the run's ``time.perf_counter()`` at its start, for each epoch's ``elapsed``."""
     scaler = runtime.grad_scaler()
     history: list[EpochStats] = []
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
-        train_loss, train_accuracy = train_one_epoch(model, train, optimizer, scaler, runtime)
+        meter = runtime.meter(TRAIN, len(train), epoch=epoch, epochs=epochs)
+        train_loss, train_accuracy = train_one_epoch(model, train, optimizer, scaler, runtime, meter)
         val = evaluate(model, val_batches, runtime)
-        stats = EpochStats(epoch, train_loss, train_accuracy, val.loss, val.accuracy, time.perf_counter() - t0)
+        now = time.perf_counter()
+        stats = EpochStats(epoch, train_loss, train_accuracy, val.loss, val.accuracy, now - t0, now - started)
         history.append(stats)
         if on_epoch_end:
             on_epoch_end(stats)
@@ -155,6 +168,11 @@ def _general_notes(config: RunConfig, spec: BackboneSpec, data: RunData) -> list
         )
     if not data.split.test:
         notes.append("No test split: it needs at least 10 images in every class.")
+    if config.train_per_class is not None:
+        notes.append(
+            f"Trained on at most {config.train_per_class} image(s) of each class ({len(data.split.train)} in all); "
+            "validated on the same images as with all the data."
+        )
     return notes
 
 

@@ -6,6 +6,9 @@
 - ``lease``: a worker's hold on one attempt of a run, and every write it makes.
 - ``runs``: the worker side: claim, run, the hard time limit.
 - ``sweep``: requeue or fail the runs of workers that are gone.
+- ``size_sweep``: data-size sweeps (pre-trained and from scratch at several training-set sizes), submit and cancel.
+- ``presets``: a lesson's lab presets put to use (the dataset this server has, one-click submit).
+- ``measured``: publishing a comparison or sweep as its lesson's measured reference, and its YAML.
 - ``predict``: classify an uploaded image in the web process.
 - ``engine_errors``: the engine's errors as the project's ValidationError.
 """

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from modellab import storage
 from modellab.dataset_ref import DatasetRef
-from modellab.limits import check_epochs, check_image_count, lab_limits
+from modellab.limits import check_epochs, check_image_count, check_image_size, lab_limits
 from modellab.models import Dataset, Experiment
 from modellab.public_text import public_text
 from modellab.services.datasets import dataset_resolve
@@ -32,7 +32,8 @@ def _enqueue(experiment_id: int) -> None:
     transaction.on_commit(lambda: run_experiment.delay(experiment_id))
 
 
-def _check_backbone(name: str, strategy: str) -> None:
+def check_backbone(name: str, strategy: str) -> None:
+    """Raise ValidationError unless ``name`` exists and, for a strategy that needs them, has its weights here."""
     from modellab import engine
 
     infos = {b.name: b for b in engine.list_backbones()}
@@ -40,6 +41,47 @@ def _check_backbone(name: str, strategy: str) -> None:
         raise ValidationError("There is no backbone %(name)r.", code=UNKNOWN_BACKBONE, params={"name": name})
     if strategy != Experiment.Strategy.SCRATCH and not infos[name].available:
         raise ValidationError(public_text(infos[name].unavailable_reason), code=BACKBONE_UNAVAILABLE)
+
+
+def active_units(*, owner) -> int:
+    """What counts toward LAB_MAX_CONCURRENT_RUNS_PER_USER: every queued or running run outside a
+    data-size sweep, plus one for every sweep with a run queued or running (however many it has)."""
+    active = Experiment.objects.filter(owner=owner, status__in=Experiment.ACTIVE)
+    return active.filter(sweep_group=None).count() + active.exclude(sweep_group=None).values("sweep_group").distinct().count()
+
+
+def check_dataset_use(*, owner, dataset: Dataset | DatasetRef) -> Dataset:
+    """The Dataset row ``owner`` may train on; a reference is resolved. Raises ValidationError."""
+    if isinstance(dataset, DatasetRef):
+        dataset = dataset_resolve(user=owner, ref=dataset)
+    if dataset.owner_id is not None and dataset.owner_id != owner.pk and not owner.is_staff:
+        raise ValidationError("That dataset is not yours.", code=DATASET_FORBIDDEN)
+    if dataset.kind == Dataset.Kind.UPLOAD:
+        check_image_count(dataset.total_images)
+    return dataset
+
+
+def queue_runs(*, owner, units: int, runs: list[dict]) -> list[Experiment]:
+    """Create the experiments ``runs`` describes (Experiment fields) as QUEUED and queue each on commit,
+    provided ``units`` more fit under the owner's limit (raises ValidationError(TOO_MANY_RUNS) if not)."""
+    limit = lab_limits().max_concurrent_runs_per_user
+    with transaction.atomic():
+        # Lock the user's row so two simultaneous submits cannot both pass the limit.
+        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+        active = active_units(owner=owner)
+        if active + units > limit:
+            raise ValidationError(
+                "You already have %(active)s run(s) queued or running; the limit is %(limit)s at once "
+                "(a data-size sweep counts as one). Wait for one to finish or cancel one.",
+                code=TOO_MANY_RUNS, params={"active": active, "limit": limit},
+            )
+        now = timezone.now()
+        created = []
+        for fields in runs:
+            exp = Experiment.objects.create(owner=owner, status=S.QUEUED, queued_at=now, **fields)
+            _enqueue(exp.pk)
+            created.append(exp)
+    return created
 
 
 def experiment_submit(
@@ -54,6 +96,8 @@ def experiment_submit(
     optimizer: str = "adam",
     compare: bool = False,
     lesson_slug: str = "",
+    image_size: int | None = None,
+    train_per_class: int | None = None,
 ) -> list[Experiment]:
     """Create one experiment (or, with ``compare``, the pre-trained one and its from-scratch twin)
     and queue each on commit. ``dataset`` is a row or a reference, resolved for ``owner``.
@@ -61,43 +105,22 @@ def experiment_submit(
     StorageUnavailable (nothing created, nothing queued) when the storage does not answer.
     """
     storage.check_available()  # a run queued while the storage is down would only fail on the worker
-    if isinstance(dataset, DatasetRef):
-        dataset = dataset_resolve(user=owner, ref=dataset)
-    limits = lab_limits()
-    if dataset.owner_id is not None and dataset.owner_id != owner.pk and not owner.is_staff:
-        raise ValidationError("That dataset is not yours.", code=DATASET_FORBIDDEN)
+    dataset = check_dataset_use(owner=owner, dataset=dataset)
     check_epochs(epochs)
-    if dataset.kind == Dataset.Kind.UPLOAD:
-        check_image_count(dataset.total_images)
+    check_image_size(image_size)
     scratch = Experiment.Strategy.SCRATCH
     if compare:
         strategies = [strategy if strategy != scratch else Experiment.Strategy.FEATURES, scratch]
     else:
         strategies = [strategy]
     for s in strategies:
-        _check_backbone(backbone, s)
+        check_backbone(backbone, s)
     group = uuid.uuid4() if compare else None
-    with transaction.atomic():
-        # Lock the user's row so two simultaneous submits cannot both pass the limit.
-        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
-        active = Experiment.objects.filter(owner=owner, status__in=Experiment.ACTIVE).count()
-        if active + len(strategies) > limits.max_concurrent_runs_per_user:
-            raise ValidationError(
-                "You already have %(active)s run(s) queued or running; the limit is %(limit)s at once. "
-                "Wait for one to finish or cancel one.",
-                code=TOO_MANY_RUNS, params={"active": active, "limit": limits.max_concurrent_runs_per_user},
-            )
-        now = timezone.now()
-        created = []
-        for s in strategies:
-            exp = Experiment.objects.create(
-                owner=owner, dataset=dataset, backbone=backbone, strategy=s, epochs=epochs, lr=lr,
-                batch_size=batch_size, optimizer=optimizer, comparison_group=group, lesson_slug=lesson_slug,
-                status=S.QUEUED, queued_at=now,
-            )
-            _enqueue(exp.pk)
-            created.append(exp)
-    return created
+    common = dict(
+        dataset=dataset, backbone=backbone, epochs=epochs, lr=lr, batch_size=batch_size, optimizer=optimizer,
+        comparison_group=group, lesson_slug=lesson_slug, image_size=image_size, train_per_class=train_per_class,
+    )
+    return queue_runs(owner=owner, units=len(strategies), runs=[{**common, "strategy": s} for s in strategies])
 
 
 def experiment_cancel(*, experiment: Experiment) -> Experiment:

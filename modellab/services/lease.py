@@ -2,8 +2,8 @@
 
 Every write goes through ``RunLease.rows()``: ``status=RUNNING, attempts=<attempt>``. Once
 the sweep has given the run away (requeued it, and maybe another worker claimed attempt
-n+1), the old attempt's writes match nothing: ``heartbeat``, ``record_epoch`` and
-``cancel_requested`` raise LeaseLost, ``finish`` returns False.
+n+1), the old attempt's writes match nothing: ``heartbeat``, ``record_epoch``,
+``record_progress`` and ``cancel_requested`` raise LeaseLost, ``finish`` returns False.
 """
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ S = Experiment.Status
 
 # How often a running job reads its cancel flag and refreshes its heartbeat (one query).
 CANCEL_CHECK_INTERVAL_S = 1.0
+# How often a running job writes its progress at most (one UPDATE); the page polls every 2 s.
+PROGRESS_INTERVAL_S = 1.0
 
 
 class LeaseLost(Exception):
@@ -60,8 +62,9 @@ class RunLease:
         if not self.rows().update(heartbeat_at=timezone.now()):
             raise LeaseLost(f"experiment {self.experiment_id} attempt {self.attempt}")
 
-    def record_epoch(self, stats) -> None:
-        """The engine's ``on_epoch_end``: the epoch's row, committed as the epoch ends (with a heartbeat)."""
+    def record_epoch(self, stats, *, elapsed: float | None = None) -> None:
+        """The engine's ``on_epoch_end``: the epoch's row, committed as the epoch ends (with a heartbeat).
+        ``elapsed``: seconds since the worker started the run (default: the engine's ``stats.elapsed``)."""
         with transaction.atomic():
             self.heartbeat()
             EpochRecord.objects.update_or_create(
@@ -69,8 +72,14 @@ class RunLease:
                 defaults={
                     "train_loss": stats.train_loss, "train_accuracy": stats.train_accuracy,
                     "val_loss": stats.val_loss, "val_accuracy": stats.val_accuracy, "seconds": stats.seconds,
+                    "elapsed_seconds": stats.elapsed if elapsed is None else elapsed,
                 },
             )
+
+    def record_progress(self, progress: dict) -> None:
+        """Store the running phase's progress (``engine.Progress.to_dict()``), with a heartbeat."""
+        if not self.rows().update(progress=progress, heartbeat_at=timezone.now()):
+            raise LeaseLost(f"experiment {self.experiment_id} attempt {self.attempt}")
 
     def cancel_requested(self) -> bool:
         """Whether the learner asked the run to stop (one query, with a heartbeat)."""
@@ -107,3 +116,20 @@ class CancelPoll:
         self.asked_at = now
         self.cancelled = self.lease.cancel_requested()
         return self.cancelled
+
+
+class ProgressWriter:
+    """The engine's ``on_progress``: passes a report on to the lease at most once per ``interval_s``
+    (the engine reports every batch); the reports in between are dropped, never queued."""
+
+    def __init__(self, lease: RunLease, interval_s: float = PROGRESS_INTERVAL_S):
+        self.lease = lease
+        self.interval_s = interval_s
+        self.written_at: float | None = None  # time.monotonic() of the last write
+
+    def __call__(self, progress) -> None:
+        now = time.monotonic()
+        if self.written_at is not None and now - self.written_at < self.interval_s:
+            return
+        self.written_at = now
+        self.lease.record_progress(progress.to_dict())

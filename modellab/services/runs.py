@@ -17,7 +17,7 @@ from modellab.limits import lab_limits
 from modellab.models import Dataset, EpochRecord, Experiment
 from modellab.services.datasets import dataset_local_dir
 from modellab.services.engine_errors import run_failure_from_engine
-from modellab.services.lease import CancelPoll, LeaseLost, RunLease
+from modellab.services.lease import CancelPoll, LeaseLost, ProgressWriter, RunLease
 from modellab.services.lifecycle import experiment_transition
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def experiment_claim(
         claimed = experiment_transition(
             rows.filter(cancel_requested=False, attempts__lt=max_attempts), source=S.QUEUED, target=S.RUNNING,
             attempts=F("attempts") + 1, worker_hostname=worker_hostname[:255], worker_pid=worker_pid,
-            device=worker_device[:120],
+            device=worker_device[:120], progress={},
         )
         if claimed:
             EpochRecord.objects.filter(experiment_id=experiment_id).delete()  # a retried run starts its trace afresh
@@ -81,7 +81,7 @@ def experiment_run(
     t0 = time.monotonic()
     results, code, reason = None, "", ""
     try:
-        results = _train(lease)
+        results = _train(lease, claimed_at=t0)
         status = S.SUCCEEDED
     except LeaseLost:
         log.warning("experiment %s attempt %s: another attempt took over; stopping", experiment_id, lease.attempt)
@@ -95,8 +95,13 @@ def experiment_run(
     return status
 
 
-def _train(lease: RunLease) -> dict:
-    """Fetch what the leased run needs, train it with the engine, store its outputs; returns the results to store."""
+def _train(lease: RunLease, *, claimed_at: float) -> dict:
+    """Fetch what the leased run needs, train it with the engine, store its outputs; returns the results to store.
+
+    Times are counted from ``claimed_at`` (``time.monotonic()`` when this worker claimed the run):
+    each epoch's ``elapsed_seconds`` and the results' ``startup_seconds`` (before the engine began:
+    loading the engine, fetching the dataset's files and the feature cache) include this worker's start-up.
+    """
     from modellab import engine
 
     exp = Experiment.objects.select_related("dataset").get(pk=lease.experiment_id)
@@ -116,17 +121,22 @@ def _train(lease: RunLease) -> dict:
     config = engine.RunConfig(
         dataset_dir=str(dataset_dir), cache_dir=str(storage.local_dir(storage.FEATURE_CACHE)), output_dir=str(out),
         backbone=exp.backbone, strategy=exp.strategy, epochs=exp.epochs, lr=exp.lr, batch_size=exp.batch_size,
-        optimizer=exp.optimizer, seed=exp.seed, device=settings.LAB_DEVICE,
+        optimizer=exp.optimizer, seed=exp.seed, device=settings.LAB_DEVICE, image_size=exp.image_size,
+        train_per_class=exp.train_per_class,
     )
+    startup = time.monotonic() - claimed_at
     try:
-        result = engine.run(config, on_epoch_end=lease.record_epoch, should_cancel=poll)
+        result = engine.run(
+            config, on_epoch_end=lambda stats: lease.record_epoch(stats, elapsed=startup + stats.elapsed),
+            should_cancel=poll, on_progress=ProgressWriter(lease),
+        )
     finally:
         _sync_feature_cache(storage.push_new)  # what this run extracted serves the next run on any machine
     storage.with_retries(
         lambda: storage.push_dir(output_name, what="the run's trained model", tick=lease.heartbeat),
         what=f"experiment {exp.pk}: storing its outputs",
     )
-    return _results_for_storage(result, dataset=exp.dataset, output_name=output_name)
+    return {**_results_for_storage(result, dataset=exp.dataset, output_name=output_name), "startup_seconds": startup}
 
 
 def _sync_feature_cache(copy, **kwargs) -> None:

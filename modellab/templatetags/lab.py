@@ -1,9 +1,11 @@
-"""Template tags of the lab's data on any page: a lesson's latest comparison, server text made public."""
+"""Template tags of the lab's data on any page: a lesson's comparison, presets and measured reference, a run's progress, server text made public."""
 from django import template
 
 from modellab import public_text as text
 from modellab import selectors
-from modellab.trace import overlay_chart
+from modellab.datasize import SweepPoint, sweep_chart, sweep_rows
+from modellab.timing import DEFINITION, elapsed_chart, headline, pick_pair, timings_from_content
+from modellab.trace import overlay_chart, progress_view
 
 register = template.Library()
 
@@ -32,3 +34,63 @@ def lab_lesson_comparison(context, lesson):
 def public_text(value) -> str:
     """A stored reason (a run's failure, a skipped file's detail) without server paths or object reprs."""
     return text.public_text(str(value or ""))
+@register.simple_tag
+def lab_progress(experiment):
+    """The running experiment's progress bar (a trace.ProgressView), or None when it is not running or has none."""
+    if experiment.status != experiment.Status.RUNNING:
+        return None
+    return progress_view(experiment.progress)
+
+
+@register.simple_tag
+def lab_lesson_presets(lesson):
+    """The lesson's lab presets, each with the dataset it would use here:
+    [{"preset", "dataset" (a built-in's name, or ""), "unavailable" (why none of its datasets is here)}]."""
+    from django.core.exceptions import ValidationError
+
+    from modellab.builtins import BUILTINS
+    from modellab.services.presets import preset_dataset
+
+    out = []
+    from modellab.models import LabPreset
+
+    for preset in LabPreset.objects.filter(lesson__slug=lesson.slug).select_related("lesson"):
+        try:
+            ref = preset_dataset(preset)
+        except ValidationError as exc:
+            out.append({"preset": preset, "dataset": "", "unavailable": " ".join(exc.messages)})
+        else:
+            out.append({"preset": preset, "dataset": BUILTINS[ref.key].name, "unavailable": ""})
+    return out
+
+
+@register.simple_tag
+def lab_measured(lesson):
+    """The lesson's measured reference ready to show: headline, per-run times, epoch rows and the
+    two charts; None when the lesson has none."""
+    from modellab.models import MeasuredReference
+
+    reference = MeasuredReference.objects.filter(lesson__slug=lesson.slug).first()
+    if reference is None:
+        return None
+    return measured_view(reference)
+
+
+def measured_view(reference) -> dict:
+    """What the lesson page shows of a measured reference (lesson content, plain data)."""
+    timings = timings_from_content(reference.runs)
+    pair = pick_pair(timings)
+    line = headline(*pair) if pair else None
+    epochs = sorted({e["epoch"] for r in reference.runs for e in r["epochs"]})
+    by_run = [{e["epoch"]: e for e in r["epochs"]} for r in reference.runs]
+    points = [SweepPoint(p["per_class"], p["strategy"] != "scratch", p["val_accuracy"]) for p in reference.sweep]
+    return {
+        "reference": reference,
+        "headline": line,
+        "definition": DEFINITION,
+        "timings": [(t, t.time_to(line.target) if line else None) for t in timings],
+        "epoch_rows": [(n, [run.get(n) for run in by_run]) for n in epochs],
+        "elapsed_chart": elapsed_chart(timings, chart_id="measured-elapsed"),
+        "sweep_rows": sweep_rows(points),
+        "sweep_chart": sweep_chart(points, chart_id="measured-sweep"),
+    }

@@ -280,3 +280,41 @@ def test_summary_sheet_and_numbers_pages_have_no_serious_axe_violations(site, pa
     page.goto(url + LESSON_PATH + "numbers/")
     page.get_by_role("button", name="Start numbers & shapes").wait_for()
     assert_accessible(page, screenshot, "numbers-start")
+
+
+def test_lab_time_sweep_and_progress_pages_have_no_serious_axe_violations(site, page, screenshot, settings):
+    """The comparison with its time section, a data-size sweep (running with progress bars, then finished),
+    and an experiment page that lays its shapes on the lesson's stages."""
+    from config.celery import app
+    from modellab.engine.progress import EXTRACT, Progress
+    from modellab.services.size_sweep import size_sweep_submit
+
+    url, user = site
+    settings.LAB_MAX_CONCURRENT_RUNS_PER_USER = 4  # a comparison (2) and a sweep (1) at once
+    experiment = _finished_experiment(user)
+    pair = experiment_submit(owner=user, dataset=experiment.dataset, backbone="tiny", strategy="features", epochs=2,
+                             lr=0.05, batch_size=8, compare=True, lesson_slug="why-pretrained-models-save-time")
+    runs = size_sweep_submit(owner=user, dataset=experiment.dataset, backbone="tiny", sizes=[2, None], epochs=2,
+                             lr=0.05, batch_size=8)
+    Experiment.objects.filter(pk=runs[0].pk).update(status=Experiment.Status.RUNNING,
+                                                   progress=Progress(EXTRACT, 10, 24, 2.0).to_dict())
+    log_in(page, url)
+    page.goto(f"{url}/lab/sweeps/{runs[0].sweep_group}/")
+    assert page.locator("progress").count() == 1
+    assert_accessible(page, screenshot, "lab-sweep-running")
+    Experiment.objects.filter(pk=runs[0].pk).update(status=Experiment.Status.QUEUED)
+    app.conf.task_always_eager = True
+    try:
+        for e in [*pair, *runs]:
+            experiment_run(experiment_id=e.pk)
+    finally:
+        app.conf.task_always_eager = False
+    page.goto(f"{url}/lab/sweeps/{runs[0].sweep_group}/")
+    page.locator(".lab-sweep figure svg").wait_for()
+    assert_accessible(page, screenshot, "lab-sweep-done")
+    page.goto(f"{url}/lab/compare/?ids={pair[0].pk}&ids={pair[1].pk}")
+    page.locator(".lab-headline").wait_for()
+    assert_accessible(page, screenshot, "lab-compare-time")
+    page.goto(f"{url}/lab/experiments/{pair[0].pk}/")
+    page.locator(".lab-lesson-shapes").wait_for()
+    assert_accessible(page, screenshot, "lab-experiment-lesson-shapes")

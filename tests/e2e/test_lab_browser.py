@@ -86,5 +86,5 @@ def test_learner_compares_watches_the_trace_and_predicts(lab_site, page, screens
 
     # the overlay of the two finished runs
     page.get_by_role("link", name="overlay the traces").click()
-    assert page.locator("svg.chart").count() == 2
+    assert page.locator("svg.chart").count() == 3  # by epoch: accuracy, loss; accuracy against seconds (issue 12)
     screenshot(page, "lab-overlay")

@@ -45,9 +45,9 @@ def run_attempt_2_with(exp, late_hard_limit) -> str | None:
     real_run = engine.run
     outcomes = []
 
-    def run_with_a_late_failure(config, *, on_epoch_end, should_cancel):
+    def run_with_a_late_failure(config, *, on_epoch_end, should_cancel, **more):
         outcomes.append(late_hard_limit())
-        return real_run(config, on_epoch_end=on_epoch_end, should_cancel=should_cancel)
+        return real_run(config, on_epoch_end=on_epoch_end, should_cancel=should_cancel, **more)
 
     with mock.patch.object(engine, "run", run_with_a_late_failure):
         status = experiment_run(experiment_id=exp.pk, worker_hostname="w2@host", worker_pid=202)

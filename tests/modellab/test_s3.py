@@ -2,9 +2,10 @@
 
 The web takes an upload into the bucket (nothing on its disk), a worker with another
 LAB_LOCAL_CACHE_DIR trains from it and writes back, the web serves the gallery and a
-prediction from the bucket, and a third machine's run is a feature-cache hit. Then the
-faults: a file missing from the bucket, the storage unreachable inside a worker, at submit
-and at upload, and an upload interrupted half-way.
+prediction from the bucket, and a third machine's run is a feature-cache hit; a data-size
+sweep's arms, each on its own machine, share one extraction. Then the faults: a file missing
+from the bucket, the storage unreachable inside a worker, at submit (a run or a sweep) and at
+upload, and an upload interrupted half-way.
 """
 import io
 from pathlib import Path
@@ -21,6 +22,7 @@ from modellab import storage
 from modellab.models import Dataset, Experiment
 from modellab.services.experiments import experiment_submit
 from modellab.services.runs import experiment_run
+from modellab.services.size_sweep import size_sweep_submit
 from tests.modellab.conftest import colour_zip, png_bytes
 from tests.s3_server import closed_endpoint
 
@@ -101,6 +103,26 @@ def test_upload_train_and_serve_through_the_bucket(alice, user, s3_media, s3_ser
     assert any(note.startswith("Cache hit") for note in second.results["notes"])
 
 
+def test_the_arms_of_a_sweep_on_separate_machines_share_one_extraction_through_the_bucket(
+    alice, user, s3_media, s3_server, settings, tmp_path
+):
+    """The largest pre-trained arm extracts; the other, on a machine that never saw it, is a cache hit;
+    every arm's model is stored in the bucket."""
+    dataset = upload(alice)
+    with mock.patch("modellab.tasks.run_experiment.delay"):
+        runs = size_sweep_submit(owner=user, dataset=dataset, backbone="tiny", sizes=[2, None], epochs=2, lr=0.05,
+                                 batch_size=8)
+    done = [run_on(settings, tmp_path / f"node-{i}", e) for i, e in enumerate(runs)]
+    assert [e.status for e in done] == [S.SUCCEEDED] * 4
+    first, second = [e for e in done if e.strategy == "features"]
+    assert first.train_per_class is None and first.results["cache_hit"] is False
+    assert second.train_per_class == 2 and second.results["cache_hit"] is True
+    assert second.results["extract_seconds"] == 0.0
+    assert second.results["split_sizes"]["train"] == 4 < first.results["split_sizes"]["train"]
+    keys = s3_server.keys(s3_media)
+    assert all(f"{storage.RUNS_ROOT}/{e.pk}/model.pt" in keys for e in done)
+
+
 def test_a_file_missing_from_the_bucket_fails_the_run_naming_it_after_bounded_retries(
     alice, user, s3_media, s3_server, settings, tmp_path, fast_retries, caplog
 ):
@@ -135,7 +157,7 @@ def assert_storage_unavailable_page(response) -> None:
     assert f'data-code="{DATABASE_UNAVAILABLE}"' not in body
 
 
-def test_the_storage_unreachable_at_submit_or_upload_is_a_503_page_and_nothing_is_created(
+def test_the_storage_unreachable_at_submit_sweep_or_upload_is_a_503_page_and_nothing_is_created(
     alice, user, s3_media, s3_server, settings
 ):
     dataset = upload(alice)
@@ -144,6 +166,8 @@ def test_the_storage_unreachable_at_submit_or_upload_is_a_503_page_and_nothing_i
             "lr": "0.01", "batch_size": "8"}
     with mock.patch("modellab.tasks.run_experiment.delay") as delay:
         assert_storage_unavailable_page(alice.post(reverse("modellab:new"), form))
+        assert_storage_unavailable_page(alice.post(reverse("modellab:new"), form | {"action": "sweep",
+                                                                                    "sweep_sizes": "2, all"}))
     delay.assert_not_called()
     assert not Experiment.objects.exists()
     archive = SimpleUploadedFile("more.zip", colour_zip(), content_type="application/zip")

@@ -104,11 +104,11 @@ def test_epoch_rows_appear_while_running(user, tiny_dataset, delay):
     seen = []
     real_run = engine.run
 
-    def spy(config, *, on_epoch_end, should_cancel):
+    def spy(config, *, on_epoch_end, should_cancel, **more):
         def cb(stats):
             on_epoch_end(stats)
             seen.append(EpochRecord.objects.filter(experiment=exp).count())
-        return real_run(config, on_epoch_end=cb, should_cancel=should_cancel)
+        return real_run(config, on_epoch_end=cb, should_cancel=should_cancel, **more)
 
     with mock.patch.object(engine, "run", spy):
         experiment_run(experiment_id=exp.pk)
@@ -162,7 +162,7 @@ def test_cancel_running_run_stops_it_at_the_next_check(user, tiny_dataset, delay
     (exp,) = submit(user, tiny_dataset, epochs=5)
     real_run = engine.run
 
-    def cancel_after_first_epoch(config, *, on_epoch_end, should_cancel):
+    def cancel_after_first_epoch(config, *, on_epoch_end, should_cancel, **more):
         def cb(stats):
             on_epoch_end(stats)
             if stats.epoch == 1:
@@ -170,7 +170,7 @@ def test_cancel_running_run_stops_it_at_the_next_check(user, tiny_dataset, delay
                 real_clock = lease.time.monotonic
                 with mock.patch.object(lease.time, "monotonic", lambda: real_clock() + 60):
                     assert should_cancel() is True
-        return real_run(config, on_epoch_end=cb, should_cancel=should_cancel)
+        return real_run(config, on_epoch_end=cb, should_cancel=should_cancel, **more)
 
     with mock.patch.object(engine, "run", cancel_after_first_epoch):
         assert experiment_run(experiment_id=exp.pk) == S.CANCELLED
@@ -191,7 +191,7 @@ def test_redelivered_message_never_runs_twice(user, tiny_dataset, delay):
     (exp,) = submit(user, tiny_dataset)
     calls = []
 
-    def nested(config, *, on_epoch_end, should_cancel):
+    def nested(config, *, on_epoch_end, should_cancel, **more):
         calls.append(1)
         assert experiment_run(experiment_id=exp.pk) is None  # the redelivery, while running
         raise RuntimeError("stop")
@@ -278,12 +278,12 @@ def test_a_replaced_attempt_cannot_write(user, tiny_dataset, delay):
     (exp,) = submit(user, tiny_dataset, epochs=3)
     real_run = engine.run
 
-    def taken_over(config, *, on_epoch_end, should_cancel):
+    def taken_over(config, *, on_epoch_end, should_cancel, **more):
         def cb(stats):
             if stats.epoch == 2:  # another worker took over attempt 2
                 Experiment.objects.filter(pk=exp.pk).update(attempts=2)
             on_epoch_end(stats)
-        return real_run(config, on_epoch_end=cb, should_cancel=should_cancel)
+        return real_run(config, on_epoch_end=cb, should_cancel=should_cancel, **more)
 
     with mock.patch.object(engine, "run", taken_over):
         assert experiment_run(experiment_id=exp.pk) is None

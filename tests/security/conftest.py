@@ -1,5 +1,6 @@
 """A small world for the security tests: two students with their own quiz attempts and lab
 objects, an admin, and one object of every model the admin shows."""
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 from courses.content import load_lesson_file
 from courses.models import Course, Lesson
 from modellab import storage
-from modellab.models import Dataset, EpochRecord, Experiment, Worker
+from modellab.models import Dataset, EpochRecord, Experiment, LabPreset, MeasuredReference, Worker
 from quizzes import flashcard_services, scheduler
 from quizzes import services as quiz_services
 from quizzes.identity import Student
@@ -38,6 +39,8 @@ class World:
     dataset: Dataset  # student A's upload
     experiment: Experiment  # student A's finished run
     experiment2: Experiment  # student A's queued run
+    sweep_group: uuid.UUID  # student A's data-size sweep: two queued runs
+    preset: LabPreset  # the lesson's ready-made comparison
     alice: object
     bob: object
     admin: object
@@ -96,7 +99,7 @@ def _mistake_answer(attempt: Attempt) -> tuple[int, str]:
 
 
 @pytest.fixture
-def world(db, django_user_model, lab_media) -> World:
+def world(db, django_user_model, lab_media, settings) -> World:
     lesson = load_lesson_file(SEED_LESSON).lesson
     course = lesson.course
     draft = Lesson.objects.create(course=course, slug="draft-lesson", title="Draft", published=False)
@@ -135,15 +138,23 @@ def world(db, django_user_model, lab_media) -> World:
         EpochRecord.objects.create(experiment=experiment, epoch=epoch, train_loss=1.0 / epoch, train_accuracy=0.5,
                                    val_loss=1.0 / epoch, val_accuracy=0.5, seconds=0.1)
     experiment2 = Experiment.objects.create(**common, strategy="features", status=Experiment.Status.QUEUED, queued_at=now)
+    sweep_group = uuid.uuid4()
+    # A's queued run and queued sweep count 2 toward the limit; leave room for the submit the matrix tries.
+    settings.LAB_MAX_CONCURRENT_RUNS_PER_USER = 3
+    for strategy in ("features", "scratch"):
+        Experiment.objects.create(**common, strategy=strategy, status=Experiment.Status.QUEUED, queued_at=now,
+                                  sweep_group=sweep_group, train_per_class=2)
+    preset = LabPreset.objects.get(lesson=lesson, key="ready-made")
     exam_settings = LessonExamSettings.objects.get(lesson=lesson)
     extension = ExamExtension.objects.create(lesson=lesson, user=bob, extra_minutes=10, reason="accommodation")
     worker = Worker.objects.create(hostname="gpu1@host", queues="gpu", device="CPU", started_at=now, heartbeat_at=now)
     objects = {
         type(o): o
         for o in (alice, group, course, lesson, question, quiz_settings, test_done, review_item, dataset, experiment,
-                  exam_settings, extension, worker)
+                  exam_settings, extension, worker, preset, MeasuredReference.objects.get(lesson=lesson))
     }
     return World(lesson=lesson, draft=draft, course=course, question=question, card=card, practice=practice,
                  test_done=test_done, exam=exam, drill=drill,
-                 dataset=dataset, experiment=experiment, experiment2=experiment2, alice=alice, bob=bob, admin=admin,
+                 dataset=dataset, experiment=experiment, experiment2=experiment2, sweep_group=sweep_group, preset=preset,
+                 alice=alice, bob=bob, admin=admin,
                  group=group, objects=objects)

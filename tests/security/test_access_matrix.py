@@ -176,6 +176,13 @@ RULES: dict[str, Rule] = {
     "modellab:compare_trace": Rule(lambda w: reverse("modellab:compare_trace") + COMPARE_QUERY(w), LAB_OWNER),
     # the health check for load balancers: public, it says only ok or unavailable
     "health": Rule(r("health"), everyone(200)),
+    "modellab:size_sweep": Rule(r("modellab:size_sweep", lambda w: w.sweep_group), LAB_OWNER),
+    "modellab:size_sweep_trace": Rule(r("modellab:size_sweep_trace", lambda w: w.sweep_group), LAB_OWNER),
+    "modellab:size_sweep_cancel": Rule(r("modellab:size_sweep_cancel", lambda w: w.sweep_group), (LOGIN, 405, 405, 405),
+                                       (LOGIN, REDIRECT, 404, REDIRECT)),
+    # a lesson's preset: anyone signed in may run it, as their own runs
+    "modellab:preset_run": Rule(r("modellab:preset_run", lambda w: w.preset.pk), (LOGIN, 405, 405, 405),
+                                (LOGIN, REDIRECT, REDIRECT, REDIRECT)),
     # the admin's own views
     "admin:index": Rule(r("admin:index"), STAFF_ONLY),
     "admin:modellab_lab_status": Rule(r("admin:modellab_lab_status"), STAFF_ONLY),

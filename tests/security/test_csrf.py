@@ -59,6 +59,8 @@ def extra_pages(w) -> list[tuple[str, str]]:
     """Pages whose forms show only in a state the matrix's URLs do not reach."""
     return [
         ("owner", reverse("modellab:experiment", args=[w.experiment2.pk])),  # a queued run: the cancel form
+        ("owner", reverse("modellab:size_sweep", args=[w.sweep_group])),  # a queued sweep: its cancel form
+        ("owner", reverse("courses:lesson", args=[w.lesson.slug])),  # signed in: the presets' run buttons
         ("owner", reverse("quizzes:question", args=[w.practice.pk, 2])),
         ("owner", reverse("quizzes:practice", args=[w.lesson.slug])),  # with an unfinished attempt
         ("owner", reverse("quizzes:question", args=[w.exam.pk, 1])),  # the exam's clock

@@ -35,6 +35,8 @@ def learner_pages(world, tmp_path, monkeypatch):
               f'(File "{settings.BASE_DIR}/.venv/lib/python3.11/site-packages/torch/serialization.py", line 771) '
               "from <function load at 0x7f00deadbeef>")
     Experiment.objects.filter(pk=world.experiment2.pk).update(status=Experiment.Status.FAILED, failure_reason=reason)
+    sweep_run = Experiment.objects.filter(sweep_group=world.sweep_group).first()
+    Experiment.objects.filter(pk=sweep_run.pk).update(status=Experiment.Status.FAILED, failure_reason=reason)
     ids = f"ids={world.experiment.pk}&ids={world.experiment2.pk}"
     urls = [
         reverse("modellab:home"),
@@ -46,6 +48,9 @@ def learner_pages(world, tmp_path, monkeypatch):
         reverse("modellab:experiment_trace", args=[world.experiment2.pk]),
         reverse("modellab:compare") + "?" + ids,
         reverse("modellab:compare_trace") + "?" + ids,
+        reverse("modellab:size_sweep", args=[world.sweep_group]),
+        reverse("modellab:size_sweep_trace", args=[world.sweep_group]),
+        reverse("courses:lesson", args=[world.lesson.slug]),  # its lab presets, CIFAR missing
     ]
     client = Client()
     client.force_login(world.alice)
@@ -72,10 +77,12 @@ def test_the_reasons_are_still_there_in_words(world, learner_pages):
     """Paths are taken out, not the reasons: the learner still reads why."""
     client, _ = learner_pages
     new = client.get(reverse("modellab:new")).content.decode()
-    assert "CIFAR-10 archive is not on this server" in new
+    assert "CIFAR-10 archive is not on this server" in new and "manage.py fetch_data cifar10" in new
     assert "Weights for &#x27;resnet18&#x27; are missing ([server path])" in new
     failed = client.get(reverse("modellab:experiment", args=[world.experiment2.pk])).content.decode()
     assert "No such file or directory: &#x27;[server path]&#x27;" in failed
+    sweep = client.get(reverse("modellab:size_sweep", args=[world.sweep_group])).content.decode()
+    assert "No such file or directory: &#x27;[server path]&#x27;" in sweep
     report = client.get(reverse("modellab:dataset", args=[world.dataset.pk])).content.decode()
     assert "cannot identify image file [object]" in report
 

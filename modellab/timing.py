@@ -1,0 +1,137 @@
+"""Time on a comparison: each run's wall clock split by phase, time to accuracy, the headline, the elapsed-time chart.
+
+Plain Python over plain data (:class:`RunTiming`), so the comparison page (built from
+experiments) and the lesson's measured reference (built from lesson content) say the same
+thing the same way.
+
+Time to accuracy, as the pages define it: the target is the pre-trained run's validation
+accuracy after its first epoch; a run's time to it is the seconds from the moment a worker
+started that run (its start-up, data preparation and feature extraction counted; the time
+spent waiting in the queue not) to the end of the first epoch whose validation accuracy
+reached the target. Accuracy is only measured at the end of an epoch, so that is the
+resolution of the time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from common.charts import Series, line_chart_svg
+
+DEFINITION = (
+    "Time to accuracy: the seconds from the moment a worker started a run (its start-up and any feature "
+    "extraction counted, the wait in the queue not) to the end of the first epoch whose validation accuracy "
+    "reached the target, the pre-trained run's accuracy after its first epoch."
+)
+
+
+@dataclass(frozen=True)
+class EpochPoint:
+    epoch: int
+    val_accuracy: float
+    elapsed: float | None  # seconds since the run started on its worker; None for rows from before it was recorded
+
+
+@dataclass(frozen=True)
+class RunTiming:
+    """One run's times (seconds) and its validation accuracy by epoch."""
+
+    label: str
+    pretrained: bool  # False for the from-scratch run
+    epochs_planned: int
+    points: tuple[EpochPoint, ...]
+    finished: bool = False
+    startup: float | None = None  # before the engine began: loading it, preparing the dataset's files
+    extraction: float = 0.0  # the frozen backbone's pass over every image; 0.0 on a cache hit and for scratch
+    training: float | None = None  # the engine's run less extraction: epochs, evaluation, saving
+    cache_hit: bool = False
+
+    @property
+    def total(self) -> float | None:
+        """Wall clock on the worker, when the run has finished."""
+        if not self.finished or self.training is None:
+            return None
+        return (self.startup or 0.0) + self.extraction + self.training
+
+    def time_to(self, target: float) -> float | None:
+        """Seconds to the end of the first epoch at or above ``target``; None if no epoch got there (yet)."""
+        for p in self.points:
+            if p.val_accuracy >= target - 1e-9 and p.elapsed is not None:
+                return p.elapsed
+        return None
+
+
+@dataclass(frozen=True)
+class Headline:
+    text: str
+    target: float
+    pretrained_s: float | None
+    scratch_s: float | None
+    ratio: float | None  # scratch_s / pretrained_s when both reached the target
+
+
+def duration(seconds: float | None) -> str:
+    """``4.2 s``, ``21 s``, ``9 min 10 s``; an em dash for None."""
+    if seconds is None:
+        return "—"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+def headline(pretrained: RunTiming, scratch: RunTiming) -> Headline | None:
+    """The plain sentence a learner reads first; None until the pre-trained run has an epoch with its time."""
+    if not pretrained.points or pretrained.points[0].elapsed is None:
+        return None
+    target = pretrained.points[0].val_accuracy
+    pre_s = pretrained.time_to(target)
+    scratch_s = scratch.time_to(target)
+    first = f"Pre-trained reached {target:.2f} in {duration(pre_s)}"
+    if scratch_s is not None:
+        ratio = scratch_s / pre_s if pre_s else None
+        longer = f" ({ratio:.1f}x as long)" if ratio and ratio < 10 else (f" ({ratio:.0f}x as long)" if ratio else "")
+        return Headline(f"{first}; from scratch needed {duration(scratch_s)}{longer}.", target, pre_s, scratch_s, ratio)
+    done = len(scratch.points)
+    if scratch.finished:
+        rest = f"from scratch never did, in {done} epoch{'s' if done != 1 else ''}"
+    else:
+        rest = f"from scratch has not yet ({done} of {scratch.epochs_planned} epochs done)"
+    return Headline(f"{first}; {rest}.", target, pre_s, None, None)
+
+
+def pick_pair(runs: list[RunTiming]) -> tuple[RunTiming, RunTiming] | None:
+    """The first pre-trained run and the first from-scratch run, when there are both."""
+    pre = next((r for r in runs if r.pretrained), None)
+    scratch = next((r for r in runs if not r.pretrained), None)
+    return (pre, scratch) if pre and scratch else None
+
+
+def elapsed_chart(runs: list[RunTiming], *, chart_id: str) -> str:
+    """Validation accuracy of each run against seconds since it started (one marker per epoch)."""
+    series = [
+        Series(r.label, tuple((round(p.elapsed, 1), round(p.val_accuracy, 4)) for p in r.points if p.elapsed is not None),
+               dashed=not r.pretrained)
+        for r in runs
+    ]
+    series = [s for s in series if s.points]
+    if not series:
+        return ""
+    return line_chart_svg(
+        series, title="Validation accuracy against seconds since each run started", x_label="Seconds since the run started",
+        y_label="Validation accuracy", y_max=1.0, chart_id=chart_id, x_min=0.0, x_ticks="linear",
+    )
+
+
+def timings_from_content(runs: list[dict]) -> list[RunTiming]:
+    """RunTimings of a measured reference's ``runs`` (lesson content: label, strategy, seconds, epochs)."""
+    return [
+        RunTiming(
+            label=r["label"], pretrained=r["strategy"] != "scratch", epochs_planned=len(r["epochs"]),
+            points=tuple(EpochPoint(e["epoch"], e["val_accuracy"], e["elapsed"]) for e in r["epochs"]),
+            finished=True, startup=r["seconds"].get("startup", 0.0), extraction=r["seconds"]["extraction"],
+            training=r["seconds"]["training"],
+        )
+        for r in runs
+    ]

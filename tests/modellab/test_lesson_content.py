@@ -1,0 +1,269 @@
+"""The lab in the lesson file: presets (content, not code), the measured reference, publishing one from real
+runs and the YAML round trip, and what the lesson page shows of them."""
+import textwrap
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from courses.content import load_lesson_file, load_lesson_text
+from courses.models import Lesson
+from modellab.models import EpochRecord, Experiment, LabPreset, LessonLab, MeasuredReference
+from modellab.services.experiments import experiment_submit
+from modellab.services.measured import measured_publish, measured_to_yaml
+from modellab.services.runs import experiment_run
+from tests.conftest import SEED_LESSON
+from tests.modellab.cifar_archive import write_cifar_archive
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lab_media")]
+S = Experiment.Status
+
+HEAD = """\
+course: {slug: cv, title: Computer Vision, track: ml}
+lesson: {slug: tiny, title: Tiny lesson}
+"""
+
+PRESET = """\
+lab:
+  shapes_from: resnet18
+  presets:
+    - key: quick
+      title: Quick
+      datasets: [builtin:digits-3]
+      backbone: tiny
+      strategies: [features, scratch]
+      epochs: 2
+      image_size: 32
+"""
+
+
+def load(text: str, source="lesson.yaml"):
+    return load_lesson_text(HEAD + textwrap.dedent(text), source=source)
+
+
+def test_the_bundled_lesson_names_its_presets_and_its_measured_reference():
+    lesson = load_lesson_file(SEED_LESSON).lesson
+    ready, sweep = LabPreset.objects.filter(lesson=lesson).order_by("position")
+    assert (ready.key, ready.datasets, ready.backbone, ready.strategies, ready.epochs, ready.image_size) == (
+        "ready-made", ["builtin:cifar-cat-dog-bird", "builtin:digits-3"], "efficientnet_lite0", ["features", "scratch"], 5, 64)
+    assert ready.is_comparison and not ready.is_sweep
+    assert sweep.sweep_sizes == [5, 10, 25, 50, None] and sweep.is_sweep
+    assert LessonLab.objects.get(lesson=lesson).shapes_from == "resnet18"
+    ref = MeasuredReference.objects.get(lesson=lesson)
+    assert ref.backbone == "efficientnet_lite0" and ref.device == "CPU, 2 cores (AMD EPYC)"
+    assert set(ref.versions) == {"torch", "torchvision", "timm"}
+    assert [r["strategy"] for r in ref.runs] == ["features", "scratch"] and len(ref.sweep) == 10
+
+
+@pytest.mark.parametrize("field,value,code,where", [
+    ("datasets", "[builtin:nope]", "unknown_dataset", "lab.presets[1].datasets[1]"),
+    ("datasets", "[upload:3]", "unknown_dataset", "lab.presets[1].datasets[1]"),
+    ("datasets", "[digits]", "bad_dataset_ref", "lab.presets[1].datasets[1]"),
+    ("backbone", "resnet1", "unknown_backbone", "lab.presets[1].backbone"),
+    ("strategies", "[scratch, features]", "bad_strategies", "lab.presets[1].strategies"),
+    ("strategies", "[fast]", "unknown_strategy", "lab.presets[1].strategies[1]"),
+    ("image_size", "8", "below_minimum", "lab.presets[1].image_size"),
+    ("epochs", "0", "below_minimum", "lab.presets[1].epochs"),
+])
+def test_a_bad_preset_is_refused_with_its_place(field, value, code, where):
+    """`file:line: field: message`, the rule's code, and nothing written."""
+    load(PRESET)
+    lines = PRESET.splitlines()
+    bad = "\n".join(f"      {field}: {value}" if line.startswith(f"      {field}:") else line for line in lines)
+    if f"      {field}:" not in PRESET:
+        bad += f"\n      {field}: {value}"
+    with pytest.raises(ValidationError) as err:
+        load(bad)
+    assert err.value.code == code, err.value.messages
+    line = next(i for i, text in enumerate((HEAD + bad).splitlines(), start=1) if text.startswith(f"      {field}:"))
+    assert err.value.messages[0].startswith(f"lesson.yaml:{line}: {where}: "), err.value.messages
+    assert list(LabPreset.objects.values_list("key", "backbone")) == [("quick", "tiny")]
+
+
+def test_a_sweep_preset_checks_its_sizes_and_strategies():
+    with pytest.raises(ValidationError) as err:
+        load(PRESET + "      sweep: [5, 5]\n")
+    assert err.value.code == "bad_sweep_sizes" and "lab.presets[1].sweep" in err.value.messages[0]
+    with pytest.raises(ValidationError) as err:
+        load(PRESET.replace("[features, scratch]", "[features]") + "      sweep: [5, all]\n")
+    assert err.value.code == "bad_strategies"
+
+
+def test_duplicate_preset_keys_are_refused():
+    second = PRESET.split("  presets:\n")[1]
+    with pytest.raises(ValidationError) as err:
+        load(PRESET + second)
+    assert err.value.code == "duplicate_key"
+
+
+def test_a_measured_date_must_be_a_date():
+    bundled = SEED_LESSON.read_text()
+    with pytest.raises(ValidationError) as err:
+        load_lesson_text(bundled.replace("date: '2026-11-28'", "date: yesterday"), source="seed.yaml")
+    assert err.value.code == "bad_date" and ": measured.date: " in err.value.messages[0]
+
+
+def test_reloading_replaces_the_presets():
+    load(PRESET)
+    load(PRESET.replace("key: quick", "key: other").replace("title: Quick", "title: Other"))
+    assert list(LabPreset.objects.values_list("key", flat=True)) == ["other"]
+
+
+# ----------------------------------------------------------------------------- publishing from real runs
+
+
+def real_comparison(user, dataset, lesson_slug="tiny"):
+    pair = experiment_submit(owner=user, dataset=dataset, backbone="tiny", strategy="features", epochs=2, lr=0.05,
+                             batch_size=4, compare=True, lesson_slug=lesson_slug, image_size=32)
+    for e in pair:
+        assert experiment_run(experiment_id=e.pk) == S.SUCCEEDED
+    return [Experiment.objects.get(pk=e.pk) for e in pair]
+
+
+def test_publishing_a_comparison_writes_the_lessons_reference_and_it_round_trips(user, tiny_dataset, delay):
+    """Publish -> the reference holds the runs' real numbers; its YAML loads back into the same reference."""
+    load(PRESET)
+    pre, scratch = real_comparison(user, tiny_dataset)
+    ref = measured_publish(experiments=[pre])
+    assert ref.lesson.slug == "tiny" and ref.backbone == "tiny" and ref.device.startswith("CPU, ")
+    assert [r["strategy"] for r in ref.runs] == ["features", "scratch"] and ref.sweep == []
+    records = list(EpochRecord.objects.filter(experiment=pre).order_by("epoch"))
+    assert [e["val_accuracy"] for e in ref.runs[0]["epochs"]] == [round(r.val_accuracy, 4) for r in records]
+    assert ref.runs[0]["seconds"]["extraction"] == round(pre.results["extract_seconds"], 1)
+    assert ref.measured_on == pre.finished_at.date()
+    text = measured_to_yaml(ref)
+    before = {f: getattr(ref, f) for f in ("title", "note", "backbone", "dataset", "device", "measured_on", "versions",
+                                           "sweep")}
+    runs_before = ref.runs
+    MeasuredReference.objects.all().delete()
+    load(PRESET + text)
+    again = MeasuredReference.objects.get(lesson__slug="tiny")
+    assert {f: getattr(again, f) for f in before} == before
+    assert [{**r, "epochs": [{k: v for k, v in e.items() if v is not None} for e in r["epochs"]]} for r in again.runs] == \
+        [{**r, "epochs": [{k: v for k, v in e.items() if v is not None} for e in r["epochs"]]} for r in runs_before]
+
+
+def test_publishing_refuses_what_is_not_one_finished_group_from_a_lesson(user, tiny_dataset, delay):
+    load(PRESET)
+    pre, scratch = real_comparison(user, tiny_dataset)
+    other = real_comparison(user, tiny_dataset)
+    cases = [
+        ([pre, other[0]], "publish_not_one_group"),
+        ([Experiment.objects.create(owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=1,
+                                    lr=0.1, batch_size=4)], "publish_not_one_group"),
+    ]
+    for experiments, code in cases:
+        with pytest.raises(ValidationError) as err:
+            measured_publish(experiments=experiments)
+        assert err.value.code == code
+    Experiment.objects.filter(pk=scratch.pk).update(status=S.FAILED)
+    with pytest.raises(ValidationError) as err:
+        measured_publish(experiments=[pre])
+    assert err.value.code == "publish_not_succeeded" and f"#{scratch.pk}" in err.value.messages[0]
+    Experiment.objects.filter(comparison_group=other[0].comparison_group).update(lesson_slug="")
+    with pytest.raises(ValidationError) as err:
+        measured_publish(experiments=[other[0]])
+    assert err.value.code == "publish_no_lesson"
+    EpochRecord.objects.filter(experiment__in=other).update(elapsed_seconds=None)
+    Experiment.objects.filter(comparison_group=other[0].comparison_group).update(lesson_slug="tiny")
+    with pytest.raises(ValidationError) as err:
+        measured_publish(experiments=[other[0]])
+    assert err.value.code == "publish_no_times"
+    assert not MeasuredReference.objects.exists()
+
+
+def test_the_admin_publishes_and_downloads_the_yaml(client, user, tiny_dataset, delay, django_user_model):
+    load(PRESET)
+    pre, scratch = real_comparison(user, tiny_dataset)
+    admin = django_user_model.objects.create_superuser("boss", "b@example.org", "pw-boss-12345")
+    client.force_login(admin)
+    response = client.post(reverse("admin:modellab_experiment_changelist"),
+                           {"action": "publish_measured_reference", "_selected_action": [pre.pk, scratch.pk]}, follow=True)
+    assert "Published on the lesson &#x27;Tiny lesson&#x27;: 2 run(s), 0 sweep point(s)" in response.content.decode()
+    ref = MeasuredReference.objects.get()
+    response = client.post(reverse("admin:modellab_measuredreference_changelist"),
+                           {"action": "download_yaml", "_selected_action": [ref.pk]})
+    assert response["Content-Disposition"] == 'attachment; filename="tiny-measured.yaml"'
+    assert response.content.decode() == measured_to_yaml(ref)
+
+
+# ----------------------------------------------------------------------------- the lesson page and the presets
+
+
+def test_the_lesson_page_shows_the_measured_reference_beside_the_illustrative_trace(client):
+    lesson = load_lesson_file(SEED_LESSON).lesson
+    html = client.get(lesson.get_absolute_url()).content.decode()
+    section = html.split('id="measured"')[1].split("</section>")[0]
+    assert "Measured on this platform" in section and "Pre-trained reached 0.99 in" in section
+    assert "CPU, 2 cores (AMD EPYC)" in section and "torch 2.14.1" in section and "2026-11-28" in section
+    assert section.count("<svg") == 2 and section.count('<th scope="row">') >= 5 + 2 + 5
+    assert html.index('id="training-heading"') < html.index('id="measured"') < html.index('id="lab-lesson-heading"')
+
+
+def test_the_lesson_page_links_come_from_the_presets(client, user):
+    lesson = load_lesson_file(SEED_LESSON).lesson
+    html = client.get(lesson.get_absolute_url()).content.decode()
+    assert html.count('class="lab-preset"') == 2
+    assert f"{reverse('modellab:new')}?lesson={lesson.slug}&amp;preset=ready-made" in html and "Sign in to run it" in html
+    assert "On Handwritten digits 0, 1, 2 (quick)" in html  # CIFAR-10 is not on this test server
+    client.force_login(user)
+    html = client.get(lesson.get_absolute_url()).content.decode()
+    ready = LabPreset.objects.get(key="ready-made")
+    assert f'action="{reverse("modellab:preset_run", args=[ready.pk])}"' in html and "Run the comparison" in html
+
+
+def test_one_click_runs_the_preset_as_it_is(client, user, delay):
+    lesson = load_lesson_file(SEED_LESSON).lesson
+    ready = LabPreset.objects.get(lesson=lesson, key="ready-made")
+    client.force_login(user)
+    response = client.post(reverse("modellab:preset_run", args=[ready.pk]))
+    pre, scratch = Experiment.objects.order_by("pk")
+    assert response["Location"] == f"{reverse('modellab:compare')}?ids={pre.pk}&ids={scratch.pk}"
+    fair = {(e.dataset.builtin_key, e.backbone, e.image_size, e.epochs, e.lr, e.batch_size, e.seed, e.train_per_class,
+             e.lesson_slug) for e in (pre, scratch)}
+    assert fair == {("digits-3", "efficientnet_lite0", 64, 5, 0.001, 32, 0, None, lesson.slug)}
+    assert (pre.strategy, scratch.strategy) == ("features", "scratch")
+    sweep = LabPreset.objects.get(lesson=lesson, key="less-data")
+    response = client.post(reverse("modellab:preset_run", args=[sweep.pk]), follow=True)
+    assert "the limit is 2 at once" in response.content.decode()  # the comparison's two runs are still queued
+    Experiment.objects.update(status=S.SUCCEEDED)
+    response = client.post(reverse("modellab:preset_run", args=[sweep.pk]))
+    group = Experiment.objects.exclude(sweep_group=None).first().sweep_group
+    assert response["Location"] == reverse("modellab:size_sweep", args=[group])
+    assert Experiment.objects.filter(sweep_group=group).count() == 10
+
+
+def test_with_cifar_present_the_ready_made_comparison_uses_cat_dog_and_bird(client, user, delay, settings, tmp_path):
+    """A small archive in CIFAR's real format at LAB_CIFAR_ROOT: the preset picks the lesson's scenario, and its
+    files are written from that archive."""
+    from modellab.services.datasets import dataset_local_dir
+
+    settings.LAB_CIFAR_ROOT = write_cifar_archive(tmp_path / "cifar")
+    settings.LAB_BUILTIN_PER_CLASS = 4
+    lesson = load_lesson_file(SEED_LESSON).lesson
+    assert "On Cat, dog, bird (CIFAR-10)" in client.get(lesson.get_absolute_url()).content.decode()
+    client.force_login(user)
+    client.post(reverse("modellab:preset_run", args=[LabPreset.objects.get(key="ready-made").pk]))
+    pre = Experiment.objects.order_by("pk").first()
+    assert pre.dataset.builtin_key == "cifar-cat-dog-bird"
+    folder = dataset_local_dir(dataset=pre.dataset)
+    assert sorted(p.name for p in folder.iterdir()) == ["bird", "cat", "dog"]
+    assert all(len(list((folder / c).iterdir())) == 4 for c in ("bird", "cat", "dog"))
+
+
+def test_the_form_opens_filled_as_the_preset_says(client, user):
+    lesson = load_lesson_file(SEED_LESSON).lesson
+    client.force_login(user)
+    response = client.get(reverse("modellab:new") + f"?lesson={lesson.slug}&preset=less-data")
+    form = response.context["form"]
+    assert form.initial["sweep_sizes"] == "5, 10, 25, 50, all" and form.initial["image_size"] == 64
+    assert form.initial["dataset"] == "builtin:digits-3" and form.initial["lesson"] == lesson.slug
+    assert "preset <strong>Less data: a data-size sweep</strong>" in response.content.decode()
+
+
+def test_an_unpublished_lessons_preset_cannot_be_run(client, user, delay):
+    lesson = load_lesson_file(SEED_LESSON).lesson
+    Lesson.objects.filter(pk=lesson.pk).update(published=False)
+    client.force_login(user)
+    assert client.post(reverse("modellab:preset_run", args=[LabPreset.objects.first().pk])).status_code == 404
+    assert not Experiment.objects.exists()
