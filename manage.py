@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+"""Django's command-line entry point for this project (settings: config.settings)."""
 import os
 import sys
 
