@@ -8,9 +8,9 @@ modules (grading, blueprint, interchange) need no Django models to use them.
 #: A question's difficulty, easiest first: the order tests draw and reports list them in.
 DIFFICULTIES = ("easy", "medium", "hard")
 
-#: A question's kind: one correct choice, several correct choices, or True/False.
-KINDS = ("single", "multiple", "truefalse")
-
-#: The kinds "Numbers & shapes" practises, answered by typing a number or a shape. The mode is
-#: offered only for a lesson whose practice bank has questions of these kinds.
+#: The kinds "Numbers & shapes" practises, answered by typing a number (within a tolerance) or a
+#: short text such as a shape. The mode is offered only for a lesson whose practice bank has them.
 TYPED_KINDS = ("numeric", "short")
+
+#: A question's kind: one correct choice, several correct choices, True/False, or a typed answer.
+KINDS = ("single", "multiple", "truefalse") + TYPED_KINDS
