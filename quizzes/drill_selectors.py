@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from courses.models import Lesson
 from quizzes.drill import MASTERY, Answer, streak
 from quizzes.identity import Student
-from quizzes.models import Attempt, Choice, Mistake, Mode, Question, Response, Role
+from quizzes.models import Attempt, Choice, Mistake, Mode, Question, Role
+from quizzes.selectors import responses_revealed
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,9 @@ def drill_progress(*, student: Student, lesson: Lesson) -> list[MistakeProgress]
     }
     if not links:
         return []
-    answered = Response.objects.filter(
-        attempt__lesson=lesson, answered_at__isnull=False,
-        **{f"attempt__{k}": v for k, v in student.owner_filter().items()},
-    ).order_by("answered_at", "id").values_list("question_id", "chosen_choice_ids", "correct", "attempt__mode")
+    answered = responses_revealed(student=student, lesson=lesson).order_by("answered_at", "id").values_list(
+        "question_id", "chosen_choice_ids", "correct", "attempt__mode"
+    )
     answers = defaultdict(list)
     for question_id, chosen, correct, mode in answered:
         picked = frozenset(links[c].id for c in chosen if c in links)

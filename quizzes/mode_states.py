@@ -6,7 +6,7 @@ from django.utils.timesince import timeuntil
 from quizzes import exam, selectors
 from quizzes.drill_selectors import drill_progress
 from quizzes.identity import student_for
-from quizzes.models import Attempt, Mode, Response
+from quizzes.models import Attempt, Mode
 from quizzes.vocabulary import TYPED_KINDS
 
 
@@ -49,9 +49,7 @@ def numbers_state(lesson, request) -> str:
     if not student.known:
         return ""
     bank = selectors.practice_bank(lesson=lesson, kinds=TYPED_KINDS)
-    answered = Response.objects.filter(
-        question__in=bank, answered_at__isnull=False, **{f"attempt__{k}": v for k, v in student.owner_filter().items()}
-    )
+    answered = selectors.responses_revealed(student=student, lesson=lesson).filter(question__in=bank)
     if not answered.exists():
         return ""
     right = answered.filter(correct=True).values("question_id").distinct().count()

@@ -15,7 +15,7 @@ from quizzes.blueprint import DEFAULT_BLUEPRINT
 from quizzes import exam
 from quizzes.grading import letter
 from quizzes.identity import Student
-from quizzes.models import Attempt, Choice, Mode, Question, Response, ReviewItem, Role
+from quizzes.models import FEEDBACK_AT_END_MODES, Attempt, Choice, Mode, Question, Response, ReviewItem, Role
 from quizzes.vocabulary import DIFFICULTIES
 
 VERDICTS = (  # (lowest score, verdict): the first that the score reaches
@@ -191,15 +191,27 @@ def missed_question_ids(*, attempt: Attempt) -> list[int]:
     return [q for q in attempt.question_ids if q not in right]
 
 
+def responses_answered(*, student: Student, lesson: Lesson):
+    """The student's answers in the lesson, in any mode, unfinished tests and exams included."""
+    return Response.objects.filter(
+        attempt__lesson=lesson, answered_at__isnull=False,
+        **{f"attempt__{k}": v for k, v in student.owner_filter().items()},
+    )
+
+
+def responses_revealed(*, student: Student, lesson: Lesson):
+    """The student's answers whose correctness they have been told: all but those of a test or exam
+    still running. Whatever tells a student how they did (mode lines, the drill) reads these, so
+    nothing shows a running test's right and wrong answers before it is finished."""
+    return responses_answered(student=student, lesson=lesson).exclude(
+        attempt__mode__in=FEEDBACK_AT_END_MODES, attempt__finished_at__isnull=True
+    )
+
+
 def question_ids_seen(*, student: Student, lesson: Lesson) -> set[int]:
     """Questions the student answered in any mode, and every question of their finished tests:
     one skipped there counts as seen, so the next test draws never-seen questions first."""
-    answered = set(
-        Response.objects.filter(
-            attempt__lesson=lesson, answered_at__isnull=False,
-            **{f"attempt__{k}": v for k, v in student.owner_filter().items()},
-        ).values_list("question_id", flat=True)
-    )
+    answered = set(responses_answered(student=student, lesson=lesson).values_list("question_id", flat=True))
     tests = Attempt.objects.filter(lesson=lesson, mode=Mode.TEST, finished_at__isnull=False, **student.owner_filter())
     return answered.union(*tests.values_list("question_ids", flat=True))
 

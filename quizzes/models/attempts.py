@@ -17,6 +17,10 @@ class Mode(models.TextChoices):
     DRILL = "drill", "Mistake drill"
 
 
+#: Modes that say nothing about correctness until the attempt is finished (and offer no hints).
+FEEDBACK_AT_END_MODES = (Mode.TEST, Mode.EXAM)
+
+
 class Attempt(models.Model):
     """One sitting in one mode. The questions and each question's choice order are fixed at
     the start, so a reload shows the same page; a finished attempt never changes."""
@@ -52,7 +56,7 @@ class Attempt(models.Model):
     @property
     def feedback_at_end(self) -> bool:
         """Tests and exams say nothing about correctness until finished, and offer no hints."""
-        return self.mode in (Mode.TEST, Mode.EXAM)
+        return self.mode in FEEDBACK_AT_END_MODES
 
     @property
     def offers_hints(self) -> bool:

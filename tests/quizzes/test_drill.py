@@ -188,3 +188,22 @@ def test_the_progress_costs_two_queries_whatever_the_history(client, lesson, ban
     student = Student(None, client.session["quiz_anon_id"])
     with django_assert_num_queries(2):
         assert len(drill_progress(student=student, lesson=lesson)) == 3
+
+
+def test_a_running_test_reveals_no_mistake_until_it_is_finished(client, lesson, bank):
+    """A wrong answer in a test still running is not named by the drill page or the picker (that
+    would tell the student which test answer was wrong); once the test is finished it is."""
+    client.post(reverse("quizzes:test_start", args=[lesson.slug]))
+    test = Attempt.objects.get(mode="test")
+    for number, qid in enumerate(test.question_ids, start=1):
+        client.post(reverse("quizzes:answer", args=[test.pk, number]), {"answer": letters_for(test, qid, number != 1)})
+        if number == len(test.question_ids) - 1:
+            # everything but the last question answered, the first one wrong: still running
+            test.refresh_from_db()
+            assert not test.finished
+            assert "you have not shown any" in drill_page(client, lesson)
+            picker = client.get(lesson.get_absolute_url()).content.decode()
+            assert "mistake left" not in picker[picker.index('class="mode mode-drill'):][:600]
+    test.refresh_from_db()
+    assert test.finished
+    assert "0 of 2 in a row" in drill_page(client, lesson)
