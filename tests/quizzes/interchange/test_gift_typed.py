@@ -14,14 +14,9 @@ import pytest
 
 from quizzes.interchange import ChoiceData, QuestionData, dump_gift, gift_problem, parse_gift, validate_question
 
+from tests.quizzes.interchange.test_gift import one
+
 D = Decimal
-
-
-def one(text):
-    result = parse_gift(text)
-    assert result.errors == [] and result.unsupported == []
-    (question,) = result.questions
-    return question
 
 
 def answers(question):
