@@ -17,6 +17,13 @@ Where the model and the formats differ:
   `True` and `False` is imported as true/false.
 * GIFT titles become the question's key (made unique in the lesson); export writes the key
   as the title, so a round trip keeps keys.
+* Numeric and short-answer questions (GIFT `{#...}` and `{=a =b}`) keep their answers as
+  choices: the number and its tolerance (`Choice.tolerance`), or the accepted text. Moodle's
+  answer `*` ("any other answer") has no counterpart here, since the site grades a typed answer
+  by the answers it matches: it is dropped and the report says so, with its feedback; a `*`
+  inside a short answer is matched as the character (Moodle: any characters), also noted.
+* Aiken cannot hold numeric or short questions, GIFT cannot hold a short answer with `->`
+  (Moodle reads it as matching): export skips them, each with a Problem naming it.
 * Which choice illustrates which common mistake is not carried by either format.
 """
 from __future__ import annotations
@@ -33,18 +40,23 @@ from courses.models import Lesson
 from courses.numbered import numbered_create
 from quizzes.grading import validate_choices, validate_no_letter_reference
 from quizzes.interchange import (
+    ANY_ANSWER,
     ChoiceData,
     Problem,
     QuestionData,
+    aiken_problem,
     check_format,
     decode_upload,
     dump_aiken,
     dump_gift,
+    gift_problem,
     parse_aiken,
     parse_gift,
     upload_format,
+    validate_question,
 )
 from quizzes.models import Choice, Difficulty, Hint, Kind, Mistake, Question, Role, SolutionStep
+from quizzes.vocabulary import TYPED_KINDS
 
 GENERAL_FEEDBACK_TITLE = "General feedback"
 DEFAULT_DIFFICULTY = Difficulty.MEDIUM
@@ -79,8 +91,11 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         """The report as plain lines (the command prints them; the admin page lists them)."""
+        numeric = sum(1 for s in self.saved if s.kind == Kind.NUMERIC)
+        short = sum(1 for s in self.saved if s.kind == Kind.SHORT)
+        typed = f" ({numeric + short} typed: {numeric} numeric, {short} short answer)" if numeric + short else ""
         out = [
-            f"Format: {self.format}. Saved {len(self.saved)} question(s); "
+            f"Format: {self.format}. Saved {len(self.saved)} question(s){typed}; "
             f"{len(self.unsupported)} unsupported; {len(self.rejected)} rejected."
         ]
         for s in self.saved:
@@ -97,7 +112,8 @@ class ExportResult:
     text: str
     format: str
     exported: list[Question]
-    skipped: list[Question]  # questions the format cannot hold (Aiken: multiple answers, ...)
+    skipped: list[Question]  # questions the format cannot hold (Aiken: multiple answers, numeric, ...)
+    problems: list[Problem] = field(default_factory=list)  # one per skipped question: its key and why
 
 
 # --------------------------------------------------------------------------------------------------
@@ -108,9 +124,22 @@ def _message(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+def _fit_typed(question: QuestionData) -> list[str]:
+    """Drop Moodle's answer `*` (no counterpart here) from a typed question; return notes on what changed."""
+    notes = []
+    for choice in question.choices:
+        if choice.text == ANY_ANSWER:
+            kept = f" and its feedback '{choice.feedback[:40]}'" if choice.feedback else ""
+            notes.append(f"answer '*' (any other answer){kept} dropped: answers here are matched one by one")
+        elif question.kind == Kind.SHORT and ANY_ANSWER in choice.text:
+            notes.append(f"'*' in the answer '{choice.text[:40]}' is matched as the character, not as any characters")
+    question.choices = [c for c in question.choices if c.text != ANY_ANSWER]
+    return notes
+
+
 def _fit(question: QuestionData) -> tuple[QuestionData, list[str]]:
     """Adapt a parsed question to the site's model; return it with notes on what changed."""
-    notes: list[str] = []
+    notes: list[str] = _fit_typed(question) if question.kind in TYPED_KINDS else []
     if question.kind == Kind.SINGLE and [c.text for c in question.choices] == ["True", "False"] and sorted(
         c.fraction for c in question.choices
     ) == [0, 1]:
@@ -133,10 +162,16 @@ def _check(question: QuestionData) -> Problem | None:
 
     if not question.stem.strip():
         return problem(EMPTY_STEM, "the question has no text")
-    try:
-        validate_choices(question.kind, [c.fraction for c in question.choices])
-    except ValidationError as exc:
-        return problem(exc.code or "invalid", _message(exc))
+    if question.kind in TYPED_KINDS:
+        # The interchange's rules for typed answers (again: _fit may have dropped an answer).
+        found = validate_question(question)
+        if found:
+            return found[0]
+    else:
+        try:
+            validate_choices(question.kind, [c.fraction for c in question.choices])
+        except ValidationError as exc:
+            return problem(exc.code or "invalid", _message(exc))
     for title, _ in question.steps:
         if len(title) > 200:
             return problem(TOO_LONG, "a worked step's title is longer than 200 characters")
@@ -177,7 +212,12 @@ def _save(*, lesson: Lesson, question: QuestionData, key: str, position: int) ->
     numbered_create(Hint, [{"text": t} for t in question.hints], question=row)
     numbered_create(Mistake, [{"text": t} for t in question.mistakes], question=row)
     numbered_create(
-        Choice, [{"text": c.text, "fraction": c.fraction, "feedback": c.feedback} for c in question.choices], question=row
+        Choice,
+        [
+            {"text": c.text, "fraction": c.fraction, "feedback": c.feedback, "tolerance": float(c.tolerance)}
+            for c in question.choices
+        ],
+        question=row,
     )
     return row
 
@@ -234,7 +274,12 @@ def question_data(question: Question, *, category: str = "") -> QuestionData:
     return QuestionData(
         kind=question.kind,
         stem=question.stem,
-        choices=[ChoiceData(text=c.text, fraction=c.fraction, feedback=c.feedback) for c in question.choices.all()],
+        choices=[
+            ChoiceData(
+                text=c.text, fraction=c.fraction, feedback=c.feedback, tolerance=Decimal(repr(c.tolerance)).normalize()
+            )
+            for c in question.choices.all()
+        ],
         title=question.key,
         general_feedback=general,
         difficulty=question.difficulty,
@@ -260,10 +305,14 @@ def questions_export(
         questions = questions.select_related("lesson").prefetch_related("choices", "steps", "hints", "mistakes")
         questions = list(questions.order_by("lesson", "role", "position", "id"))
     data = [question_data(q, category=q.lesson.slug) for q in questions]
-    if fmt == "gift":
-        return ExportResult(text=dump_gift(data), format=fmt, exported=list(questions), skipped=[])
-    text, skipped_data = dump_aiken(data)
-    skipped_ids = {id(d) for d in skipped_data}
-    skipped = [q for q, d in zip(questions, data) if id(d) in skipped_ids]
-    exported = [q for q, d in zip(questions, data) if id(d) not in skipped_ids]
-    return ExportResult(text=text, format=fmt, exported=exported, skipped=skipped)
+    problem_of = gift_problem if fmt == "gift" else aiken_problem
+    problems = [problem_of(d) for d in data]
+    writable = [d for d, p in zip(data, problems) if p is None]
+    text = dump_gift(writable) if fmt == "gift" else dump_aiken(writable)[0]
+    return ExportResult(
+        text=text,
+        format=fmt,
+        exported=[q for q, p in zip(questions, problems) if p is None],
+        skipped=[q for q, p in zip(questions, problems) if p is not None],
+        problems=[p for p in problems if p is not None],
+    )

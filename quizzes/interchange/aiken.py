@@ -25,21 +25,24 @@ later rendered as Markdown.
 
 What Aiken cannot hold (so :func:`dump_aiken` drops it): titles, categories, difficulty, feedback
 (per choice and general), partial or negative credit, worked steps, hints, mistakes, quick checks,
-line breaks inside a choice (written as spaces) and blank lines in a stem. Multiple-answer
-questions, questions with more than 26 choices or with no/several fully correct choices, and stems
-that would read as an option or ``ANSWER:`` line cannot be written at all: they are returned as
-``skipped``. True/false questions are written as two options ``True``/``False``.
+line breaks inside a choice (written as spaces) and blank lines in a stem. Numeric and short-answer
+questions, multiple-answer questions, questions with more than 26 choices or with no/several fully
+correct choices, and stems that would read as an option or ``ANSWER:`` line cannot be written at all:
+they are returned as ``skipped``, and :func:`aiken_problem` names each with a ``SKIPPED_`` code.
+True/false questions are written as two options ``True``/``False``.
 """
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 
+from quizzes.vocabulary import TYPED_KINDS
+
 from .text import TRIM as _TRIM
 from .text import source_text, split_lines
 from .types import ChoiceData, ImportResult, Problem, QuestionData
 
-__all__ = ["parse_aiken", "dump_aiken"]
+__all__ = ["aiken_problem", "parse_aiken", "dump_aiken"]
 
 # Problem codes of a question this parser refuses.
 ANSWER_LETTER_UNKNOWN = "answer_letter_unknown"
@@ -48,6 +51,13 @@ TOO_FEW_OPTIONS = "too_few_options"
 DUPLICATE_OPTION_LETTER = "duplicate_option_letter"
 OPTION_WITHOUT_QUESTION = "option_without_question"
 ANSWER_WITHOUT_QUESTION = "answer_without_question"
+
+# Problem codes of a question dump_aiken cannot write (aiken_problem).
+SKIPPED_TYPED = "aiken_typed_kind"
+SKIPPED_MULTIPLE = "aiken_multiple_answers"
+SKIPPED_CHOICE_COUNT = "aiken_choice_count"
+SKIPPED_NOT_ONE_CORRECT = "aiken_not_one_correct"
+SKIPPED_STEM = "aiken_unreadable_stem"
 
 _OPTION_RE = re.compile(r"([A-Z])[).][ \t]?")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -128,22 +138,23 @@ def _unreadable(line: str) -> bool:
     return len(line) < 2 or bool(_OPTION_RE.match(line)) or line.startswith("ANSWER:")
 
 
-def _write(question: QuestionData) -> str | None:
+def _write(question: QuestionData) -> str | tuple[str, str]:
+    """The Aiken text of `question`, or ``(code, reason)`` when Aiken cannot hold it."""
+    if question.kind in TYPED_KINDS:
+        return SKIPPED_TYPED, f"Aiken holds only choice questions, not {question.kind} answers"
     if question.kind not in ("single", "truefalse"):
-        return None
+        return SKIPPED_MULTIPLE, "Aiken holds one correct choice, not multiple answers"
     choices = question.choices
     if not 2 <= len(choices) <= 26:
-        return None
+        return SKIPPED_CHOICE_COUNT, f"Aiken holds 2 to 26 choices, not {len(choices)}"
     correct = [i for i, choice in enumerate(choices) if choice.fraction == 1]
     if len(correct) != 1:
-        return None
+        return SKIPPED_NOT_ONE_CORRECT, f"Aiken holds exactly one fully correct choice, not {len(correct)}"
     stem_lines = [line.strip(_TRIM) for line in question.stem.splitlines() if line.strip(_TRIM)]
-    if not stem_lines:
-        return None
-    if any(_unreadable(line) for line in stem_lines):
+    if stem_lines and any(_unreadable(line) for line in stem_lines):
         stem_lines = [_one_line(question.stem)]
-        if _unreadable(stem_lines[0]):
-            return None
+    if not stem_lines or _unreadable(stem_lines[0]):
+        return SKIPPED_STEM, "the question text is empty or would read as an option or ANSWER: line"
     lines = list(stem_lines)
     for letter, choice in zip(_LETTERS, choices):
         lines.append(f"{letter}) {_one_line(choice.text)}")
@@ -151,13 +162,23 @@ def _write(question: QuestionData) -> str | None:
     return "\n".join(lines)
 
 
+def aiken_problem(question: QuestionData) -> Problem | None:
+    """Why Aiken cannot hold `question` (a Problem naming it, with one of the SKIPPED_ codes), or None."""
+    written = _write(question)
+    if isinstance(written, str):
+        return None
+    code, reason = written
+    return Problem(line=question.line, message=f"{question.title or question.stem[:40]!r}: {reason}", code=code)
+
+
 def dump_aiken(questions: list[QuestionData]) -> tuple[str, list[QuestionData]]:
-    """Write what Aiken can hold; return ``(text, skipped)``, skipped = questions not written."""
+    """Write what Aiken can hold; return ``(text, skipped)``, skipped = questions not written
+    (`aiken_problem` says why)."""
     blocks, skipped = [], []
     for question in questions:
         block = _write(question)
-        if block is None:
-            skipped.append(question)
-        else:
+        if isinstance(block, str):
             blocks.append(block)
+        else:
+            skipped.append(question)
     return ("\n\n".join(blocks) + "\n" if blocks else ""), skipped

@@ -1,4 +1,7 @@
-r"""GIFT import and export, read the way Moodle's GIFT filter (``question/format/gift/format.php``) reads it.
+r"""GIFT import, read the way Moodle's GIFT filter (``question/format/gift/format.php``) reads it.
+
+(Export: ``gift_export.py``; the numerical and short-answer blocks: ``gift_typed.py``; escapes and
+weights: ``gift_syntax.py``.)
 
 Supported on import (everything else is reported, the rest of the file still imports):
 
@@ -6,8 +9,13 @@ Supported on import (everything else is reported, the rest of the file still imp
 * multiple answers (``{~%50%a ~%50%b ~%-100%c}``, no ``=``) -> ``kind="multiple"``;
 * true/false (``{T}``, ``{TRUE#wrong-answer feedback#right-answer feedback}``) -> ``kind="truefalse"``
   with choices ``True``/``False``; the feedback Moodle shows for picking an answer sits on that choice;
-* missing word (``Grant is {=entombed ~buried} in Grant's tomb.``): a single/multiple question whose stem
-  has ``_____`` where the answer block was (Moodle's rule: the block is not the last thing in the text).
+* numerical (``{#1822:1}``, ``{#1822}``, ``{#3.141..3.142}``, ``{# =1822:0 =%50%1822:2#close}``,
+  ``{#3:2 ~#Completely wrong}``) -> ``kind="numeric"``: one choice per answer with its number,
+  tolerance, credit and feedback; ``~#feedback`` is Moodle's answer ``*`` (any other answer, credit 0);
+* short answer (``{=no one =nobody}``, ``{=Nazareth#Yes! =%75%Nazereth#Misspelled.}``, ``{Paris}``)
+  -> ``kind="short"``: one choice per accepted answer with its credit and feedback (see gift_typed.py);
+* missing word (``Grant is {=entombed ~buried} in Grant's tomb.``): a question of any of these kinds whose
+  stem has ``_____`` where the answer block was (Moodle's rule: the block is not the last thing in the text).
 
 Syntax handled as Moodle does: questions are separated by blank lines; lines starting with ``//`` are
 comments; ``::title::``; ``$CATEGORY: ...`` blocks; ``[markdown]``/``[html]``/``[plain]``/``[moodle]``
@@ -17,15 +25,17 @@ format prefixes on any text (dropped, the text is kept raw - the site sanitises 
 several lines.
 
 Reported in ``ImportResult.unsupported`` (``Problem.code`` = Moodle's type name, ``line`` = where the
-question starts): ``matching``, ``numerical``, ``shortanswer`` (only ``=`` answers, no ``~``),
-``essay`` (``{}``) and ``description`` (no braces).
+question starts): ``matching``, ``essay`` (``{}``) and ``description`` (no braces).
 
 Reported in ``ImportResult.errors`` (``line`` = where the question starts; nothing of that question is
 kept): ``unterminated_brace`` (``{`` with no ``}``), ``unmatched_brace`` (``}`` with no ``{`` before it),
 ``extra_brace`` (a second unescaped ``{``/``}`` - escape it as ``\{``), ``answer_without_marker`` (text in
 the answer block before the first ``=``/``~``), ``bad_weight`` (a ``%N%`` that is not a number or lies
 outside -100..100), ``empty_answer``, ``too_few_answers`` (fewer than 2 choices), ``no_correct_answer``,
-``fractions_sum`` (a multiple-answer question whose positive weights don't add up to 100% +-1%).
+``fractions_sum`` (a multiple-answer question whose positive weights don't add up to 100% +-1%); for
+numerical and short answers ``not_a_number`` (an answer, tolerance or range end), ``bad_tolerance``
+(below 0, e.g. a range ``max..min``), ``bad_credit`` (outside 0..100%) and ``no_correct_answer``
+(no answer worth 100%; Moodle's question editor asks for one too).
 
 Where this deliberately differs from Moodle:
 
@@ -34,6 +44,11 @@ Where this deliberately differs from Moodle:
   keeps ``%N%`` in the answer text).
 * Moodle silently keeps text before the first ``~``/``=`` as a wrong answer, keeps a second ``{...}`` in
   the question text, and accepts any weight; these are errors here (see above).
+* Numerical: an answer that is not a number is an error (Moodle's importer turns it into ``*``, an
+  answer that matches anything), and so is a negative tolerance; a range's midpoint and tolerance are
+  exact decimals. ``{#0}`` and ``{0}`` are accepted (Moodle's empty() drops a first answer ``0``).
+* Short answer: Moodle's ``*`` wildcard is kept in the text; the site (interchange_services) matches
+  answers as text, so it drops an answer that is only ``*`` and notes any other ``*``.
 * A ``$CATEGORY:`` line may be followed by a question in the same block (Moodle needs a blank line).
 
 Categories and difficulty: ``$CATEGORY: <category>/<difficulty>`` where difficulty is ``easy``,
@@ -56,70 +71,28 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
 from quizzes.vocabulary import DIFFICULTIES
 
+from .gift_syntax import BLANK, parse_weight, post, pre, read_text
+from .gift_typed import parse_numerical, parse_short
 from .text import TRIM as _TRIM
 from .text import source_text, split_lines
-from .types import BAD_WEIGHT, TOO_FEW_ANSWERS, ChoiceData, ImportResult, Problem, QuestionData, validate_question
+from .types import EMPTY_ANSWER, TOO_FEW_ANSWERS, ChoiceData, ImportResult, Problem, QuestionData, validate_question
 
-__all__ = ["parse_gift", "dump_gift", "BLANK"]
+__all__ = ["parse_gift"]
 
-#: What stands in the stem of a missing-word question where the answer block was.
-BLANK = "_____"
-
-# Problem codes of a question this parser refuses (besides types.BAD_WEIGHT and TOO_FEW_ANSWERS).
+# Problem codes of a question this parser refuses (besides those of types.py: BAD_WEIGHT, EMPTY_ANSWER...).
 UNTERMINATED_BRACE = "unterminated_brace"
 UNMATCHED_BRACE = "unmatched_brace"
 EXTRA_BRACE = "extra_brace"
 ANSWER_WITHOUT_MARKER = "answer_without_marker"
-EMPTY_ANSWER = "empty_answer"
 
-# Escaped characters are replaced by placeholders (private-use code points) before the structure is
-# read and restored afterwards, exactly like Moodle's escapedchar_pre/escapedchar_post.
-_ESCAPES = {":": ":", "#": "#", "=": "=", "{": "{", "}": "}", "~": "~", "n": "\n", "\\": "\\"}
-_PLACEHOLDER = {key: chr(0x10FFF0 + i) for i, key in enumerate(_ESCAPES)}
-_RESTORE = {ord(ph): _ESCAPES[key] for key, ph in _PLACEHOLDER.items()}
-_FORMATS = ("moodle", "html", "plain", "markdown")
 _TRUEFALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
-_WEIGHT_RE = re.compile(r"%([-+0-9.\s]*)%")
 _META_RE = re.compile(r"//\s*@(step|hint|mistake|quickcheck)\b\s?(.*)$", re.DOTALL)
-
-
-# --------------------------------------------------------------------------------------------------
-# Helpers shared by import and export
-
-
-def _pre(text: str) -> str:
-    r"""Moodle's escapedchar_pre: ``\\`` first, then ``\: \# \= \{ \} \~ \n``."""
-    out = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\" and i + 1 < n and text[i + 1] in _PLACEHOLDER:
-            out.append(_PLACEHOLDER[text[i + 1]])
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def _post(text: str) -> str:
-    return text.translate(_RESTORE)
-
-
-def _text(text: str) -> str:
-    """Moodle's parse_text_with_format: trim, drop a ``[format]`` prefix, restore escapes, trim."""
-    text = text.strip(_TRIM)
-    if text.startswith("["):
-        end = text.find("]")
-        if end != -1 and text[1:end] in _FORMATS:
-            text = text[end + 1 :]
-    return _post(text).strip(_TRIM)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -154,41 +127,26 @@ def _parse_meta(kind: str, value: str, target: dict) -> None:
         target["quick_check"] = text
 
 
-def _parse_weight(piece: str) -> tuple[Decimal | None, str]:
-    """Read a leading ``%N%``; return (fraction or None, rest)."""
-    match = _WEIGHT_RE.match(piece)
-    if not match:
-        return None, piece
-    raw = match.group(1).strip()
-    try:
-        percent = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError("the weight %%%(raw)s%% is not a number", code=BAD_WEIGHT, params={"raw": raw}) from None
-    if not percent.is_finite() or not (-100 <= percent <= 100):
-        raise ValidationError("the weight %%%(raw)s%% is outside -100..100", code=BAD_WEIGHT, params={"raw": raw})
-    return percent / 100, piece[match.end() :]
-
-
 def _parse_choices(answertext: str) -> tuple[str, list[ChoiceData]]:
     markers = list(re.finditer(r"[~=]", answertext))
     before = answertext[: markers[0].start()].strip(_TRIM)
     if before:
         raise ValidationError(
             "the answer %(answer)r has no '=' (right) or '~' (wrong) in front of it",
-            code=ANSWER_WITHOUT_MARKER, params={"answer": _post(before)},
+            code=ANSWER_WITHOUT_MARKER, params={"answer": post(before)},
         )
     choices = []
     for i, marker in enumerate(markers):
         end = markers[i + 1].start() if i + 1 < len(markers) else len(answertext)
         piece = answertext[marker.end() : end].strip(_TRIM)
-        fraction, piece = _parse_weight(piece)
+        fraction, piece = parse_weight(piece)
         if fraction is None:
             fraction = Decimal(1) if marker.group() == "=" else Decimal(0)
         text, _, feedback = piece.partition("#")
-        text = _text(text)
+        text = read_text(text)
         if not text:
             raise ValidationError("an answer has no text", code=EMPTY_ANSWER)
-        choices.append(ChoiceData(text=text, fraction=fraction, feedback=_text(feedback)))
+        choices.append(ChoiceData(text=text, fraction=fraction, feedback=read_text(feedback)))
     if len(choices) < 2:
         raise ValidationError("a multiple-choice question needs at least two answers", code=TOO_FEW_ANSWERS)
     kind = "single" if "=" in answertext else "multiple"
@@ -218,7 +176,7 @@ class _Parser:
         self.difficulty = ""
 
     def set_category(self, value: str) -> None:
-        value = _post(_pre(value)).strip(_TRIM)
+        value = post(pre(value)).strip(_TRIM)
         head, sep, tail = value.rpartition("/")
         if sep and tail.strip().lower() in DIFFICULTIES + ("",):
             self.category, self.difficulty = head.strip(_TRIM), tail.strip().lower()
@@ -262,13 +220,13 @@ class _Parser:
         )
 
     def question(self, raw: str, start: int) -> QuestionData | None:
-        text = _pre(raw)
+        text = pre(raw)
         title = ""
         if text.startswith("::"):
             text = text[2:]
             end = text.find("::")
             if end != -1:
-                title = _post(text[:end]).strip(_TRIM)
+                title = post(text[:end]).strip(_TRIM)
                 text = text[end + 2 :].strip(_TRIM)
 
         open_at, close_at = text.find("{"), text.find("}")
@@ -296,28 +254,31 @@ class _Parser:
             answertext = answertext[:separator].strip(_TRIM)
 
         qtype = _question_type(answertext)
-        if qtype not in ("multichoice", "truefalse"):
-            self.unsupported(qtype, start)
-            return None
-
-        if qtype == "truefalse":
+        if qtype == "numerical":
+            kind, choices = "numeric", parse_numerical(answertext)
+        elif qtype == "shortanswer":
+            kind, choices = "short", parse_short(answertext)
+        elif qtype == "truefalse":
             bits = answertext.split("#", 2) + ["", ""]
             is_true = _TRUEFALSE[bits[0].strip(_TRIM).upper()]
-            wrong, right = _text(bits[1]), _text(bits[2])
+            wrong, right = read_text(bits[1]), read_text(bits[2])
             choices = [
                 ChoiceData("True", Decimal(1) if is_true else Decimal(0), right if is_true else wrong),
                 ChoiceData("False", Decimal(0) if is_true else Decimal(1), wrong if is_true else right),
             ]
             kind = "truefalse"
-        else:
+        elif qtype == "multichoice":
             kind, choices = _parse_choices(answertext)
+        else:
+            self.unsupported(qtype, start)
+            return None
 
         return QuestionData(
             kind=kind,
-            stem=_text(stem),
+            stem=read_text(stem),
             choices=choices,
             title=title,
-            general_feedback=_text(general),
+            general_feedback=read_text(general),
             difficulty=self.difficulty,
             category=self.category,
             line=start,
@@ -340,112 +301,3 @@ def parse_gift(text: str) -> ImportResult:
     if block:
         parser.block(block)
     return parser.result
-
-
-# --------------------------------------------------------------------------------------------------
-# Export
-
-
-def _escape(text: str) -> str:
-    """Moodle's repchar: escape ``\\ # = ~ { } :`` and write line breaks as ``\\n``."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    out = []
-    for ch in text:
-        if ch in "\\#=~{}:":
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _escape_text(text: str) -> str:
-    """Escape a text that will be read through ``_text`` (guard a leading ``[format]``-like prefix)."""
-    escaped = _escape(text)
-    if escaped.startswith("["):
-        escaped = "[markdown]" + escaped
-    return escaped
-
-
-def _percent(fraction: Decimal) -> str:
-    value = (Decimal(fraction) * 100).normalize()
-    return format(value, "f")
-
-
-def _meta_lines(question: QuestionData) -> list[str]:
-    def dumps(value) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
-    lines = [f"// @step {dumps({'title': t, 'body': b})}" for t, b in question.steps]
-    lines += [f"// @hint {dumps(h)}" for h in question.hints]
-    lines += [f"// @mistake {dumps(m)}" for m in question.mistakes]
-    if question.quick_check:
-        lines.append(f"// @quickcheck {dumps(question.quick_check)}")
-    return lines
-
-
-def _answer_block(question: QuestionData) -> str:
-    general = f"\t####{_escape_text(question.general_feedback)}\n" if question.general_feedback else ""
-    if question.kind == "truefalse":
-        true_choice, false_choice = question.choices[0], question.choices[1]
-        is_true = true_choice.fraction == 1
-        right = (true_choice if is_true else false_choice).feedback
-        wrong = (false_choice if is_true else true_choice).feedback
-        out = "{" + ("TRUE" if is_true else "FALSE")
-        if wrong or right:
-            out += "#" + _escape_text(wrong)
-        if right:
-            out += "#" + _escape_text(right)
-        if general:
-            out += general.strip("\t\n")
-        return out + "}"
-    lines = ["{"]
-    used_equals = False
-    for choice in question.choices:
-        if question.kind == "single" and choice.fraction == 1 and not used_equals:
-            marker, used_equals = "=", True
-        elif choice.fraction == 0:
-            marker = "~"
-        else:
-            marker = f"~%{_percent(choice.fraction)}%"
-        text = _escape_text(choice.text)
-        if text.startswith("%") and marker in ("=", "~"):
-            marker += "%100%" if marker == "=" else "%0%"
-        line = f"\t{marker}{text}"
-        if choice.feedback:
-            line += "#" + _escape_text(choice.feedback)
-        lines.append(line)
-    return "\n".join(lines) + "\n" + general + "}"
-
-
-def _question_text(question: QuestionData) -> str:
-    out = ""
-    if question.title:
-        out += "::" + _escape(question.title) + "::"
-    out += "[markdown]"
-    block = _answer_block(question)
-    stem = question.stem
-    index = stem.find(BLANK)
-    if index != -1 and stem[index + len(BLANK) :].strip():
-        # Missing word: the block goes where the blank is (text follows the closing brace).
-        out += _escape(stem[:index]) + block + _escape(stem[index + len(BLANK) :])
-    else:
-        out += _escape(stem) + block
-    return out
-
-
-def dump_gift(questions: list[QuestionData]) -> str:
-    """Write questions as GIFT that Moodle imports and :func:`parse_gift` reads back unchanged."""
-    parts = []
-    current = ("", "")
-    for question in questions:
-        wanted = (question.category, question.difficulty)
-        if wanted != current:
-            category = question.category.replace("\r", " ").replace("\n", " ").replace("\\", "\\\\")
-            parts.append(f"$CATEGORY: {category}/{question.difficulty}")
-            current = wanted
-        lines = _meta_lines(question)
-        lines.append(_question_text(question))
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts) + ("\n" if parts else "")

@@ -7,16 +7,25 @@ cannot be read at all raises ValidationError (see `text.py` and `upload.py`).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from quizzes.vocabulary import TYPED_KINDS
+
 __all__ = [
+    "ANY_ANSWER",
     "ChoiceData",
     "QuestionData",
     "Problem",
     "ImportResult",
+    "number_text",
+    "parse_number",
     "validate_question",
 ]
+
+#: Moodle's answer "*": any other answer (its feedback is shown for an answer no other one matches).
+ANY_ANSWER = "*"
 
 # Problem codes of the rules every imported question must satisfy (validate_question).
 BAD_WEIGHT = "bad_weight"
@@ -25,15 +34,28 @@ FRACTIONS_SUM = "fractions_sum"
 BAD_TRUEFALSE = "bad_truefalse"
 BAD_KIND = "bad_kind"
 TOO_FEW_ANSWERS = "too_few_answers"
+EMPTY_ANSWER = "empty_answer"
+# ... and of the typed kinds (numeric, short).
+NOT_A_NUMBER = "not_a_number"
+BAD_TOLERANCE = "bad_tolerance"
+BAD_CREDIT = "bad_credit"
+BAD_ANY_ANSWER = "bad_any_answer"
+
+# A number as PHP's is_numeric reads one (Moodle's test for a numerical answer): sign, digits with an
+# optional point, optional exponent. No thousands separators, no decimal comma, no inf/nan.
+_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# A float's range: Choice.tolerance is a float and typed numbers are compared as floats.
+_LARGEST_EXPONENT = 308
 
 
 @dataclass
 class ChoiceData:
     """One answer choice of a question."""
 
-    text: str  # Markdown
+    text: str  # Markdown; kind "numeric": the number (`number_text`) or ANY_ANSWER
     fraction: Decimal  # credit, -1..1 (GIFT's %N% / 100); 1 for "=" in a single-answer question
     feedback: str = ""  # per-choice feedback (Markdown)
+    tolerance: Decimal = Decimal(0)  # kind "numeric": an answer this close to the number matches
 
 
 @dataclass
@@ -44,6 +66,11 @@ class QuestionData:
     * ``kind="multiple"``: the positive fractions sum to 1.
     * ``kind="truefalse"``: exactly two choices, ``"True"`` then ``"False"``, fractions 1/0
       (or 0/1); GIFT's true/false feedback sits on the respective choice.
+    * ``kind="numeric"``: the choices are the accepted answers: ``text`` the number in canonical
+      form (``number_text``: "1822", "3.1415"), ``tolerance`` the distance either side that still
+      matches, ``fraction`` the credit 0..1 (0 = a known wrong answer, for its feedback); at least
+      one gives full credit. ``ANY_ANSWER`` (at most once, credit 0) is Moodle's "any other answer".
+    * ``kind="short"``: the choices are the accepted answers (text), credits as for numeric.
 
     Missing-word questions keep a blank ``_____`` in the stem where the choices were.
     """
@@ -82,11 +109,31 @@ class ImportResult:
         return not self.errors
 
 
-def _fraction_problem(question: QuestionData) -> tuple[str, str] | None:
-    """Check the credit rules every kind must satisfy; return ``(code, message)`` or None."""
+def parse_number(text: str) -> Decimal | None:
+    """The number `text` writes (``"1822"``, ``"-3.1415"``, ``"1.5e3"``), or None when it is not one
+    (as Moodle's is_numeric, without surrounding space) or lies outside a float's range."""
+    if not _NUMBER_RE.fullmatch(text):
+        return None
+    value = Decimal(text)
+    if value and abs(value.adjusted()) > _LARGEST_EXPONENT:
+        return None
+    return value
+
+
+def number_text(value: Decimal) -> str:
+    """A number in canonical form: no exponent, no trailing zeros, no sign on zero (1.50E+3 -> "1500")."""
+    if value == 0:
+        return "0"
+    return format(value.normalize(), "f")
+
+
+def _choice_problem(question: QuestionData) -> tuple[str, str] | None:
+    """Check the credit rules of the choice kinds; return ``(code, message)`` or None."""
     for choice in question.choices:
         if not (Decimal(-1) <= choice.fraction <= Decimal(1)):
             return BAD_WEIGHT, f"a choice's credit {choice.fraction * 100}% is outside -100%..100%"
+        if choice.tolerance != 0:
+            return BAD_TOLERANCE, f"the choice {choice.text[:40]!r} has a tolerance; only numeric answers have one"
     if question.kind == "single":
         if not any(c.fraction == 1 for c in question.choices):
             return NO_CORRECT_ANSWER, "no choice gives full credit"
@@ -111,9 +158,47 @@ def _fraction_problem(question: QuestionData) -> tuple[str, str] | None:
     return None
 
 
+def _answer_problem(kind: str, number: int, choice: ChoiceData) -> tuple[str, str] | None:
+    """Check one answer of a typed question (`number` counts from 1); return ``(code, message)`` or None."""
+    name = f"answer {number} ({choice.text[:40]!r})"
+    if not choice.text.strip():
+        return EMPTY_ANSWER, f"answer {number} is empty"
+    if not (Decimal(0) <= choice.fraction <= Decimal(1)):
+        return BAD_CREDIT, f"{name} has credit {(choice.fraction * 100).normalize():f}%; credits go from 0% to 100%"
+    if not choice.tolerance.is_finite() or choice.tolerance < 0:
+        return BAD_TOLERANCE, f"{name} has tolerance {choice.tolerance}; a tolerance is a number, 0 or more"
+    if kind == "short" and choice.tolerance != 0:
+        return BAD_TOLERANCE, f"{name} has a tolerance; a short answer is matched as text"
+    if kind == "numeric" and choice.text == ANY_ANSWER:
+        if choice.fraction != 0 or choice.tolerance != 0:
+            return BAD_ANY_ANSWER, f"{name}: the answer '*' (any other answer) gives no credit and has no tolerance"
+    elif kind == "numeric" and parse_number(choice.text) is None:
+        return NOT_A_NUMBER, f"{name} is not a number (write it as 1822, -3.5 or 1.5e3)"
+    return None
+
+
+def _typed_problem(question: QuestionData) -> tuple[str, str] | None:
+    """Check the answers of a numeric or short-answer question; return ``(code, message)`` or None."""
+    if not question.choices:
+        return EMPTY_ANSWER, "the question has no answer"
+    for number, choice in enumerate(question.choices, start=1):
+        found = _answer_problem(question.kind, number, choice)
+        if found:
+            return found
+    texts = [c.text for c in question.choices]
+    if question.kind == "numeric" and ANY_ANSWER in texts[:-1]:
+        return BAD_ANY_ANSWER, "the answer '*' (any other answer) comes once, after all the others"
+    if not any(c.fraction == 1 for c in question.choices):
+        return NO_CORRECT_ANSWER, "no answer gives full credit"
+    return None
+
+
 def validate_question(question: QuestionData) -> list[Problem]:
     """The rules an imported question must satisfy (empty list = valid)."""
-    found = _fraction_problem(question)
+    if question.kind in TYPED_KINDS:
+        found = _typed_problem(question)
+    else:
+        found = _choice_problem(question)
     if found is None:
         return []
     return [Problem(line=question.line, message=found[1], code=found[0])]

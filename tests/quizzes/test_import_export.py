@@ -9,16 +9,17 @@ from django.core.management import CommandError, call_command
 from courses.models import Course, Lesson
 from quizzes.interchange_services import GENERAL_FEEDBACK_TITLE, questions_export, questions_import
 from quizzes.models import Choice, Question, Role
+from quizzes.vocabulary import TYPED_KINDS
 
 from tests.conftest import MOODLE_GIFT_EXAMPLES as EXAMPLES
 
-MOODLE_SAVED = [8, 10, 12, 25, 27, 29, 35, 49, 51, 93, 98, 113, 115, 117, 130, 136, 143, 148, 167, 169, 171, 184, 190]
-MOODLE_UNSUPPORTED = [
-    (14, "shortanswer"), (16, "numerical"), (43, "shortanswer"), (45, "shortanswer"), (55, "matching"),
-    (61, "matching"), (70, "numerical"), (72, "numerical"), (74, "numerical"), (76, "numerical"),
-    (85, "numerical"), (90, "shortanswer"), (103, "shortanswer"), (108, "shortanswer"), (123, "shortanswer"),
-    (173, "shortanswer"), (175, "numerical"), (177, "matching"), (195, "shortanswer"), (202, "numerical"),
+MOODLE_SAVED = [
+    8, 10, 12, 14, 16, 25, 27, 29, 35, 43, 45, 49, 51, 70, 72, 74, 76, 85, 90, 93, 98, 103, 108, 113, 115, 117,
+    123, 130, 136, 143, 148, 167, 169, 171, 173, 175, 184, 190, 195, 202,
 ]
+MOODLE_NUMERIC = [16, 70, 72, 74, 76, 85, 175, 202]
+MOODLE_SHORT = [14, 43, 45, 90, 103, 108, 123, 173, 195]
+MOODLE_UNSUPPORTED = [(55, "matching"), (61, "matching"), (177, "matching")]
 
 GIFT = """\
 $CATEGORY: imported/hard
@@ -64,7 +65,10 @@ def lesson(db):
 
 def _snapshot(question: Question, *, aiken: bool = False):
     """What a format must carry back, as comparable plain data."""
-    choices = [(c.text, c.fraction if not aiken else c.fraction == 1, "" if aiken else c.feedback) for c in question.choices.all()]
+    choices = [
+        (c.text, c.fraction if not aiken else c.fraction == 1, "" if aiken else c.feedback, c.tolerance)
+        for c in question.choices.all()
+    ]
     if aiken:  # Aiken trims every line and keeps no blank lines inside a stem
         return (question.kind, "\n".join(line.strip() for line in question.stem.splitlines() if line.strip()), choices)
     return (
@@ -132,12 +136,17 @@ def test_aiken_import_guessed(lesson):
 
 
 def test_moodle_examples(lesson):
-    """Moodle's own examples: 23 questions saved, 20 reported unsupported with line and type."""
+    """Moodle's own examples: 40 questions saved (17 typed), the 3 matching ones reported with line and type."""
     report = questions_import(lesson=lesson, data=EXAMPLES.read_bytes(), fmt=None)
     assert [s.line for s in report.saved] == MOODLE_SAVED
+    assert [s.line for s in report.saved if s.kind == "numeric"] == MOODLE_NUMERIC
+    assert [s.line for s in report.saved if s.kind == "short"] == MOODLE_SHORT
     assert [(p.line, p.code) for p in report.unsupported] == MOODLE_UNSUPPORTED
     assert report.rejected == []
-    assert Question.objects.filter(lesson=lesson).count() == 23
+    assert report.lines()[0] == (
+        "Format: gift. Saved 40 question(s) (17 typed: 8 numeric, 9 short answer); 3 unsupported; 0 rejected."
+    )
+    assert Question.objects.filter(lesson=lesson).count() == 40
     # Partial credit on a single-answer question is dropped (our rule: one correct choice), and said.
     noted = {s.line: s.notes for s in report.saved if s.notes}
     assert sorted(noted) == [115, 117, 190]
@@ -225,10 +234,10 @@ def test_gift_round_trip_of_the_seed_lesson(seed_lesson, lesson):
 
 
 def test_aiken_round_trip_of_the_seed_lesson(seed_lesson, lesson):
-    """Aiken carries stems, choices and the correct one; multiple-answer questions are skipped."""
+    """Aiken carries stems, choices and the correct one; multiple-answer and typed questions are skipped."""
     source = _seed_or_build(seed_lesson)
     exported = questions_export(lesson=source, fmt="aiken")
-    assert all(q.kind == "multiple" for q in exported.skipped)
+    assert all(q.kind in ("multiple", *TYPED_KINDS) for q in exported.skipped)
     report = questions_import(lesson=lesson, data=exported.text.encode(), fmt="aiken")
     assert report.ok and len(report.saved) == len(exported.exported)
     originals = [_snapshot(q, aiken=True) for q in exported.exported]

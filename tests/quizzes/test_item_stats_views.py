@@ -225,10 +225,10 @@ def test_admin_import_upload_gift(lesson, staff_client):
     """Uploading a GIFT file shows the report and saves the questions."""
     url = reverse("admin:quizzes_lesson_import", args=[lesson.pk])
     assert staff_client.get(url).status_code == 200
-    upload = SimpleUploadedFile("q.gift", b"::new-one::Pick {=yes ~no}\n\nBroken {=a ~b\n\nHow many? {#2}\n")
+    upload = SimpleUploadedFile("q.gift", b"::new-one::Pick {=yes ~no}\n\nBroken {=a ~b\n\nMatch {=a -> b =c -> d}\n")
     page = staff_client.post(url, {"file": upload, "format": ""}).content.decode()
     assert "line 1: saved single question &#x27;new-one&#x27;" in page
-    assert "line 3: rejected" in page and "line 5: not imported, unsupported question type &#x27;numerical&#x27;" in page
+    assert "line 3: rejected" in page and "line 5: not imported, unsupported question type &#x27;matching&#x27;" in page
     assert Question.objects.filter(lesson=lesson, key="new-one").exists()
     assert Question.objects.filter(lesson=lesson).count() == 4
 

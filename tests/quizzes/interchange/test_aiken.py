@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from quizzes.interchange import ChoiceData, QuestionData, dump_aiken, parse_aiken, parse_gift
+from quizzes.interchange import ChoiceData, QuestionData, aiken_problem, dump_aiken, parse_aiken, parse_gift
 
 D = Decimal
 
@@ -69,6 +69,22 @@ def test_dump_skips_what_aiken_cannot_hold():
     text, skipped = dump_aiken([single, multi, tf, two_right, bad_stem])
     assert text == "Q?\nA) a b\nB) c\nANSWER: B\n\nSky blue?\nA) True\nB) False\nANSWER: A\n"
     assert skipped == [multi, two_right, bad_stem]
+    assert [aiken_problem(q).code for q in skipped] == [
+        "aiken_multiple_answers", "aiken_not_one_correct", "aiken_unreadable_stem",
+    ]
+    assert aiken_problem(single) is None and aiken_problem(tf) is None
+
+
+def test_dump_skips_typed_questions_naming_them():
+    """Numeric and short-answer questions are skipped, each with a Problem that names it."""
+    numeric = QuestionData("numeric", "How many?", [ChoiceData("1539", D(1))], title="linear-params")
+    short = QuestionData("short", "Which shape?", [ChoiceData("1000 x 512", D(1))])
+    text, skipped = dump_aiken([numeric, short])
+    assert (text, skipped) == ("", [numeric, short])
+    problems = [aiken_problem(q) for q in skipped]
+    assert [p.code for p in problems] == ["aiken_typed_kind", "aiken_typed_kind"]
+    assert "'linear-params'" in problems[0].message and "numeric" in problems[0].message
+    assert "'Which shape?'" in problems[1].message
 
 
 def test_roundtrip_and_multiline_stem():

@@ -85,19 +85,11 @@ def test_missing_word_multiple_answers():
 
 
 def test_unsupported_types_reported_rest_imports():
-    text = (
-        "Match {=a -> b =c -> d}\n\nNum {#3:1}\n\nShort {=x =y}\n\nEssay {}\n\nJust text\n\n"
-        "Good {=y ~n}"
-    )
+    """Matching, essay and description questions are reported with their line; the rest imports."""
+    text = "Match {=a -> b =c -> d}\n\nNum {#3:1}\n\nShort {=x =y}\n\nEssay {}\n\nJust text\n\nGood {=y ~n}"
     result = parse_gift(text)
-    assert [(p.line, p.code) for p in result.unsupported] == [
-        (1, "matching"),
-        (3, "numerical"),
-        (5, "shortanswer"),
-        (7, "essay"),
-        (9, "description"),
-    ]
-    assert [q.line for q in result.questions] == [11]
+    assert [(p.line, p.code) for p in result.unsupported] == [(1, "matching"), (7, "essay"), (9, "description")]
+    assert [(q.line, q.kind) for q in result.questions] == [(3, "numeric"), (5, "short"), (11, "single")]
     assert result.errors == []
 
 

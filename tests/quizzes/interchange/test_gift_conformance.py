@@ -1,4 +1,5 @@
-"""Moodle's own GIFT examples (question/format/gift/examples.txt) import question by question."""
+"""Moodle's own GIFT examples (question/format/gift/examples.txt) import question by question: kind, answers,
+credits, feedback and, for numerical questions, tolerances."""
 from decimal import Decimal
 
 import pytest
@@ -12,12 +13,23 @@ GRANT = [("Grant", 0, ""), ("Jefferson", 0, ""), ("no one", 1, "")]
 BURIED = [("buried", 0, ""), ("entombed", 1, ""), ("living", 0, "")]
 TF_FALSE = [("True", 0, ""), ("False", 1, "")]
 THANKSGIVING = [("second", 0, ""), ("third", 0, ""), ("fourth", 1, "")]
+NO_ONE = [("no one", 1, ""), ("nobody", 1, "")]
+NO_ONE_FEEDBACK = [("no one", 1, "excellent answer!"), ("nobody", 1, "excellent answer!")]
+NAZARETH = [
+    ("Nazareth", 1, "Yes! That's right!"),
+    ("Nazereth", D("0.75"), "Right, but misspelled."),
+    ("Bethlehem", D("0.25"), "He was born here, but not raised here."),
+]
+GRANT_BORN = "When was Ulysses S. Grant born?"
+PI = "What is the value of pi (to 3 decimal places)? _____."
 
-# line -> (kind, title, stem, [(text, fraction, feedback)])
+# line -> (kind, title, stem, [(text, fraction, feedback[, tolerance])])
 SUPPORTED = {
     8: ("single", "", "Who's buried in Grant's tomb?", GRANT),
     10: ("single", "", "Grant is _____ in Grant's tomb.", BURIED),
     12: ("truefalse", "", "Grant is buried in Grant's tomb.", TF_FALSE),
+    14: ("short", "", "Who's buried in Grant's tomb?", NO_ONE),
+    16: ("numeric", "", GRANT_BORN, [("1822", 1, "", 1)]),
     25: ("single", "", "Who's buried in Grant's tomb?", GRANT),
     27: ("single", "", "Grant is _____ in Grant's tomb.", BURIED),
     29: (
@@ -32,8 +44,17 @@ SUPPORTED = {
         "Japanese characters originally came from what country?",
         [("India", 0, ""), ("China", 1, ""), ("Korea", 0, ""), ("Egypt", 0, "")],
     ),
+    43: ("short", "", "Who's buried in Grant's tomb?", NO_ONE),
+    45: ("short", "", "Two plus two equals _____.", [("four", 1, ""), ("4", 1, "")]),
     49: ("truefalse", "", "Grant is buried in Grant's tomb.", TF_FALSE),
     51: ("truefalse", "", "The sun rises in the east.", [("True", 1, ""), ("False", 0, "")]),
+    70: ("numeric", "", GRANT_BORN, [("1822", 1, "", 0)]),
+    # {#3.1415:0.0005}. and {#3.141..3.142}. : the same answer; the block is not last, so a blank.
+    72: ("numeric", "", PI, [("3.1415", 1, "", D("0.0005"))]),
+    74: ("numeric", "", PI, [("3.1415", 1, "", D("0.0005"))]),
+    76: ("numeric", "", GRANT_BORN, [("1822", 1, "", 0), ("1822", D("0.5"), "", 2)]),
+    85: ("numeric", "", "What's 2 plus 2?", [("4", 1, "", 0)]),
+    90: ("short", "Kanji Origins", "Japanese characters originally\ncame from what country?", [("China", 1, "")]),
     93: (
         "single",
         "Thanksgiving Date",
@@ -50,6 +71,8 @@ SUPPORTED = {
             ("right answer", 1, "Very good!"),
         ],
     ),
+    103: ("short", "", "Who's buried in Grant's tomb?", NO_ONE_FEEDBACK),
+    108: ("short", "", "Who's buried in **Grant's tomb**?", NO_ONE_FEEDBACK),
     # {FALSE#...}: the first '#' text is the feedback for the wrong answer, i.e. for choosing True.
     113: (
         "truefalse",
@@ -74,6 +97,7 @@ SUPPORTED = {
             ("Nazareth", 1, "Yes! That's right!"),
         ],
     ),
+    123: ("short", "Jesus' hometown", "Jesus Christ was from", NAZARETH),
     130: (
         "multiple",
         "",
@@ -115,6 +139,8 @@ SUPPORTED = {
     167: ("single", "", "Who's buried in Grant's tomb?", GRANT),
     169: ("single", "", "Grant is _____ in Grant's tomb.", BURIED),
     171: ("truefalse", "", "Grant is buried in Grant's tomb.", TF_FALSE),
+    173: ("short", "", "Who's buried in Grant's tomb?", NO_ONE),
+    175: ("numeric", "", GRANT_BORN, [("1822", 1, "", 5)]),
     184: (
         "single",
         "Grant's Tomb",
@@ -131,29 +157,23 @@ SUPPORTED = {
             ("full credit answer", 1, "well done!"),
         ],
     ),
+    195: ("short", "Jesus' hometown (Short answer ex.)", "Jesus Christ was from _____.", NAZARETH),
+    # The multi-line numerical form; the second answer's feedback runs over two lines.
+    202: (
+        "numeric",
+        "Numerical example",
+        GRANT_BORN,
+        [
+            ("1822", 1, "Correct! 100% credit", 0),
+            ("1822", D("0.5"), "He was born in 1822.\nYou get 50% credit for being close.", 2),
+        ],
+    ),
 }
 
 UNSUPPORTED = {
-    14: "shortanswer",
-    16: "numerical",
-    43: "shortanswer",
-    45: "shortanswer",
     55: "matching",
     61: "matching",
-    70: "numerical",
-    72: "numerical",
-    74: "numerical",
-    76: "numerical",
-    85: "numerical",
-    90: "shortanswer",
-    103: "shortanswer",
-    108: "shortanswer",
-    123: "shortanswer",
-    173: "shortanswer",
-    175: "numerical",
     177: "matching",
-    195: "shortanswer",
-    202: "numerical",
 }
 
 
@@ -179,8 +199,9 @@ def test_supported_question(result, line):
     assert question.kind == kind
     assert question.title == title
     assert question.stem == stem
-    assert [(c.text, c.fraction, c.feedback) for c in question.choices] == [
-        (text, Decimal(fraction), feedback) for text, fraction, feedback in choices
+    expected = [(*choice, 0)[:4] for choice in choices]  # a choice's tolerance is 0 unless given
+    assert [(c.text, c.fraction, c.feedback, c.tolerance) for c in question.choices] == [
+        (text, Decimal(fraction), feedback, Decimal(tolerance)) for text, fraction, feedback, tolerance in expected
     ]
     assert question.general_feedback == ""
     assert question.category == "" and question.difficulty == ""
