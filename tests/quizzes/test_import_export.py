@@ -304,4 +304,4 @@ def test_export_command_to_file_and_stdout(lesson, tmp_path):
     out, err = StringIO(), StringIO()
     call_command("export_questions", "--lesson", "fresh", "--format", "aiken", stdout=out, stderr=err)
     assert "ANSWER: A" in out.getvalue()
-    assert "skipped 'pick-two'" in err.getvalue()
+    assert "skipped 'pick-two' (aiken_multiple_answers)" in err.getvalue()

@@ -26,7 +26,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot write {output}: {exc.strerror or exc}") from None
         else:
             self.stdout.write(result.text, ending="")
-        for q in result.skipped:
-            self.stderr.write(f"skipped '{q.key}': {format} cannot hold a {q.get_kind_display().lower()} question like this one")
+        for q, problem in zip(result.skipped, result.problems):
+            self.stderr.write(f"skipped '{q.key}' ({problem.code}): {problem.message}")
         if output:
             self.stderr.write(f"Wrote {len(result.exported)} question(s) to {output}; skipped {len(result.skipped)}.")
