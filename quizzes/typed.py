@@ -160,38 +160,43 @@ def tolerance_decimal(value) -> Decimal:
     return Decimal(repr(float(value))) if value else ZERO
 
 
-def validate_answers(kind: str, answers: Sequence[tuple[str, Decimal, Decimal]]) -> None:
-    """Raise ValidationError unless these (text, fraction, tolerance) answers, in order, make a
-    well-formed typed question: at least one answer (NO_ANSWERS), every credit within 0..100%
-    (CREDIT_OUT_OF_RANGE), one at full credit (NO_FULL_CREDIT); numeric: every value a number
-    (NOT_A_NUMBER) and no tolerance below 0 (NEGATIVE_TOLERANCE); short: no tolerance
-    (TOLERANCE_NOT_NUMERIC). Used by the admin and the loader."""
-    if not answers:
-        raise ValidationError("A typed-answer question needs at least one answer.", code=NO_ANSWERS)
-    for number, (text, fraction, tolerance) in enumerate(answers, start=1):
-        if not ZERO <= fraction <= ONE:
-            raise ValidationError(
-                "Answer %(number)s has credit %(percent)s%%; credit goes from 0%% to 100%%.",
-                code=CREDIT_OUT_OF_RANGE, params={"number": number, "percent": (fraction * 100).normalize()},
-            )
-        if kind == "numeric":
-            try:
-                parse_number(text)
-            except ValidationError as exc:
-                raise ValidationError(
-                    "Answer %(number)s: %(problem)s", code=NOT_A_NUMBER,
-                    params={"number": number, "problem": " ".join(exc.messages)},
-                ) from None
-            if tolerance < 0:
-                raise ValidationError(
-                    "Answer %(number)s has tolerance %(tolerance)s; a tolerance is 0 or more.",
-                    code=NEGATIVE_TOLERANCE, params={"number": number, "tolerance": tolerance},
-                )
-        elif tolerance:
+def validate_answer(kind: str, number: int, text: str, fraction: Decimal, tolerance: Decimal) -> None:
+    """Raise ValidationError unless answer `number` (1-based) is well formed: credit within 0..100%
+    (CREDIT_OUT_OF_RANGE); numeric: its value a number (NOT_A_NUMBER) and its tolerance 0 or more
+    (NEGATIVE_TOLERANCE); short: no tolerance (TOLERANCE_NOT_NUMERIC)."""
+    if not ZERO <= fraction <= ONE:
+        raise ValidationError(
+            "Answer %(number)s has credit %(percent)s%%; credit goes from 0%% to 100%%.",
+            code=CREDIT_OUT_OF_RANGE, params={"number": number, "percent": f"{(fraction * 100).normalize():f}"},
+        )
+    if kind != "numeric":
+        if tolerance:
             raise ValidationError(
                 "Answer %(number)s has a tolerance; only numeric answers have one.",
                 code=TOLERANCE_NOT_NUMERIC, params={"number": number},
             )
+        return
+    try:
+        parse_number(text)
+    except ValidationError as exc:
+        raise ValidationError(
+            "Answer %(number)s: %(problem)s", code=NOT_A_NUMBER, params={"number": number, "problem": " ".join(exc.messages)},
+        ) from None
+    if tolerance < 0:
+        raise ValidationError(
+            "Answer %(number)s has tolerance %(tolerance)s; a tolerance is 0 or more.",
+            code=NEGATIVE_TOLERANCE, params={"number": number, "tolerance": tolerance},
+        )
+
+
+def validate_answers(kind: str, answers: Sequence[tuple[str, Decimal, Decimal]]) -> None:
+    """Raise ValidationError unless these (text, fraction, tolerance) answers, in order, make a
+    well-formed typed question: at least one answer (NO_ANSWERS), each well formed
+    (validate_answer), one at full credit (NO_FULL_CREDIT). Used by the admin and the loader."""
+    if not answers:
+        raise ValidationError("A typed-answer question needs at least one answer.", code=NO_ANSWERS)
+    for number, (text, fraction, tolerance) in enumerate(answers, start=1):
+        validate_answer(kind, number, text, fraction, tolerance)
     if not any(fraction == ONE for _, fraction, _ in answers):
         raise ValidationError("No answer earns full credit: mark the right one correct (credit 100%).", code=NO_FULL_CREDIT)
 
