@@ -1,17 +1,6 @@
 """A student in Chromium: Numbers & shapes from the picker, a typed number that reveals a common
 mistake, and shapes typed as a Python tuple and as torch.Size marked right."""
-import pytest
-
-from courses.content import load_lesson_file
-from tests.conftest import SEED_LESSON
-
-LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
-
-
-@pytest.fixture
-def site(transactional_db, live_server):
-    load_lesson_file(SEED_LESSON)
-    return live_server.url
+from tests.e2e.test_quiz_student import LESSON_PATH, site  # noqa: F401 - site: the seed lesson, served
 
 
 def check(page, text: str) -> str:
@@ -24,6 +13,7 @@ def check(page, text: str) -> str:
 
 
 def test_student_types_numbers_and_shapes_and_sees_them_graded(site, page, screenshot):
+    """From the picker: a known wrong number shows its mistake; (1000, 512) and torch.Size([8, 512, 7, 7]) are right."""
     page.goto(site + LESSON_PATH)
     page.locator(".mode-numbers").get_by_role("link", name="Numbers & shapes").click()
     assert "9 questions: 3 easy, 4 medium, 2 hard." in page.locator("main").inner_text()
