@@ -37,7 +37,7 @@ _MODES = (
     ("lab", "Lab", "Train the model yourself on real data.", "modellab:new", ""),
     ("exam", "Timed exam", "A test against the clock, like the real thing.", "quizzes:exam", ""),
     ("drill", "Mistake drill", "The common mistakes you have shown, until you get them right.", "quizzes:drill", ""),
-    ("numbers", "Numbers & shapes", "Type the answer: parameter counts, tensor shapes, formulas.", "quizzes:numbers", ""),
+    ("numbers", "Numbers & shapes", "Type the answer: parameter counts and tensor shapes.", "quizzes:numbers", ""),
     ("sheet", "Summary sheet", "The lesson on one page to print: pipeline, numbers, every common mistake.",
      "quizzes:sheet", ""),
 )

@@ -7,6 +7,8 @@ from django.utils.html import format_html
 
 from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift
 from quizzes.grading import validate_choices, validate_no_letter_reference
+from quizzes.typed import tolerance_decimal, validate_answers
+from quizzes.vocabulary import TYPED_KINDS
 from quizzes.models import (
     Attempt, Choice, ExamExtension, Flashcard, Hint, LessonExamSettings, LessonQuizSettings, Mistake, Question, Response,
     ReviewItem, SolutionStep,
@@ -17,18 +19,24 @@ FOREIGN_MISTAKE = "foreign_mistake"
 
 
 class ChoiceFormSet(forms.BaseInlineFormSet):
-    """The same rules as the content loader: see quizzes.grading.validate_choices."""
+    """The same rules as the content loader: quizzes.grading.validate_choices, or for a typed
+    question (its choices are the answers typed text is matched against) quizzes.typed.validate_answers."""
 
     def clean(self):
         super().clean()
         if any(self.errors):
             return
-        fractions = [
-            form.cleaned_data["fraction"]
+        rows = [
+            form.cleaned_data
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("text")
         ]
-        validate_choices(self.instance.kind, fractions)
+        if self.instance.kind in TYPED_KINDS:
+            validate_answers(self.instance.kind, [
+                (row["text"], row["fraction"], tolerance_decimal(row.get("tolerance") or 0)) for row in rows
+            ])
+        else:
+            validate_choices(self.instance.kind, [row["fraction"] for row in rows])
         for form in self.forms:
             mistake = form.cleaned_data.get("mistake") if form.cleaned_data else None
             if mistake is not None and self.instance.pk and mistake.question_id != self.instance.pk:
@@ -53,6 +61,13 @@ class LetterFreeForm(forms.ModelForm):
 class ChoiceForm(LetterFreeForm):
     letter_free_fields = ("feedback",)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tolerance"].required = False  # only numeric answers have one; empty is 0
+
+    def clean_tolerance(self):
+        return self.cleaned_data.get("tolerance") or 0
+
 
 class StepForm(LetterFreeForm):
     letter_free_fields = ("title", "body")
@@ -71,8 +86,8 @@ class ChoiceInline(admin.StackedInline):
     form = ChoiceForm
     formset = ChoiceFormSet
     extra = 0
-    min_num = 2
-    fields = [("position", "fraction"), "text", "feedback", "mistake"]
+    min_num = 1  # a typed question may have one answer; choice kinds need two (validate_choices says so)
+    fields = [("position", "fraction", "tolerance"), "text", "feedback", "mistake"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "mistake":

@@ -8,7 +8,10 @@
 
 Questions are matched by `key` and updated in place. A question dropped from the file is
 deleted, unless students have answered it: then it is marked inactive and keeps its history.
-Choices carry no letters: `correct: true` (or a `weight` in percent) marks the answer.
+Choices carry no letters: `correct: true` (or a `weight` in percent) marks the answer. A
+typed-answer question (`kind: numeric` or `short`) has `answers:` instead of `choices:`, each
+a `value` (numeric, with a `tolerance`) or a `text` (short), marked `correct: true` or given
+a `credit` in percent.
 """
 from __future__ import annotations
 
@@ -19,13 +22,16 @@ from django.core.exceptions import ValidationError
 
 from courses.models import Lesson
 from courses.numbered import numbered_replace
-from courses.yamlnodes import Node
+from courses.yamlnodes import MISSING_FIELD, Node
 from quizzes.grading import UNKNOWN_KIND, validate_choices, validate_no_letter_reference
 from quizzes.models import (
     EXAM_DEFAULT_MINUTES, Choice, Hint, Kind, LessonExamSettings, LessonQuizSettings, Mistake, Question, Role,
     SolutionStep,
 )
-from quizzes.vocabulary import DIFFICULTIES
+from quizzes.typed import (
+    CREDIT_OUT_OF_RANGE, MAX_TYPED_LENGTH, NEGATIVE_TOLERANCE, NOT_A_NUMBER, parse_number, validate_answer, validate_answers,
+)
+from quizzes.vocabulary import DIFFICULTIES, TYPED_KINDS
 
 _PLACES = Decimal("0.0000001")
 
@@ -37,6 +43,10 @@ NO_SUCH_MISTAKE = "no_such_mistake"
 CORRECT_WEIGHT_DISAGREE = "correct_weight_disagree"
 BLUEPRINT_OVER_BANK = "blueprint_over_bank"
 EXAM_ASKS_NOTHING = "exam_asks_nothing"
+WRONG_ANSWER_FIELD = "wrong_answer_field"
+
+# The field that holds a typed answer, by kind: numeric answers are values, short ones text.
+_ANSWER_FIELD = {"numeric": "value", "short": "text"}
 
 
 @dataclass
@@ -101,10 +111,81 @@ def _fractions(kind: str, rows: list[tuple[Node, bool | None, Decimal | None]]) 
     return out
 
 
+def _mistake_number(c: dict[str, Node], mistakes: list[str]) -> int | None:
+    """The 1-based common mistake a choice or answer links, checked against the question's list."""
+    if "mistake" not in c:
+        return None
+    mistake = c["mistake"].integer(low=1)
+    if mistake > len(mistakes):
+        raise c["mistake"].error(f"there is no mistake {mistake}; this question lists {len(mistakes)}", NO_SUCH_MISTAKE)
+    return mistake
+
+
+def _choices(f: dict[str, Node], kind: str, mistakes: list[str]) -> list[dict]:
+    rows, choices = [], []
+    for item in f["choices"].items():
+        c = item.mapping({"text", "correct", "weight", "feedback", "mistake"}, {"text"})
+        weight = c["weight"].decimal() if "weight" in c else None
+        rows.append((item, c["correct"].boolean() if "correct" in c else None, weight))
+        choices.append({
+            "text": c["text"].text(), "feedback": _prose(c["feedback"], blank=True) if "feedback" in c else "",
+            "mistake": _mistake_number(c, mistakes), "tolerance": 0,
+        })
+    fractions = _fractions(kind, rows)
+    try:
+        validate_choices(kind, fractions)
+    except ValidationError as exc:
+        raise f["choices"].error_from(exc) from None
+    for choice, fraction in zip(choices, fractions):
+        choice["fraction"] = fraction
+    return choices
+
+
+def _number_field(a: dict[str, Node], name: str, key: str, default: Decimal) -> Decimal:
+    if name not in a:
+        return default
+    try:
+        return parse_number(a[name].text())
+    except ValidationError as exc:
+        raise a[name].error(f"question '{key}': {' '.join(exc.messages)}", exc.code) from None
+
+
+def _answers(f: dict[str, Node], kind: str, key: str, mistakes: list[str]) -> list[dict]:
+    """A typed question's `answers:`: `correct: true` is 100% credit, `credit` a percent (0 if neither)."""
+    field = _ANSWER_FIELD[kind]
+    allowed = {field, "correct", "credit", "feedback", "mistake"} | ({"tolerance"} if kind == "numeric" else set())
+    answers = []
+    for number, item in enumerate(f["answers"].items(), start=1):
+        a = item.mapping(allowed, {field})
+        correct = a["correct"].boolean() if "correct" in a else None
+        credit = _number_field(a, "credit", key, Decimal(100) if correct else Decimal(0))
+        if correct is not None and correct != (credit == 100):
+            raise item.error(f"question '{key}': 'correct' and 'credit' disagree (a correct answer has credit 100)",
+                             CORRECT_WEIGHT_DISAGREE)
+        text = a[field].text(max_length=MAX_TYPED_LENGTH)
+        tolerance = _number_field(a, "tolerance", key, Decimal(0))
+        try:
+            validate_answer(kind, number, text, credit / 100, tolerance)
+        except ValidationError as exc:
+            # the error at the field it is about: the value, the tolerance, the credit
+            place = a.get({NOT_A_NUMBER: field, NEGATIVE_TOLERANCE: "tolerance", CREDIT_OUT_OF_RANGE: "credit"}.get(exc.code), item)
+            raise place.error(f"question '{key}': {' '.join(exc.messages)}", exc.code) from None
+        answers.append({
+            "text": text, "fraction": (credit / 100).quantize(_PLACES), "tolerance": tolerance,
+            "feedback": _prose(a["feedback"], blank=True) if "feedback" in a else "",
+            "mistake": _mistake_number(a, mistakes),
+        })
+    try:
+        validate_answers(kind, [(a["text"], a["fraction"], a["tolerance"]) for a in answers])
+    except ValidationError as exc:
+        raise f["answers"].error(f"question '{key}': {' '.join(exc.messages)}", exc.code) from None
+    return answers
+
+
 def _question(node: Node, role: str) -> ParsedQuestion:
     f = node.mapping(
-        {"key", "kind", "difficulty", "stem", "choices", "steps", "quick_check", "hints", "mistakes"},
-        {"key", "stem", "choices"} | ({"difficulty"} if role == Role.PRACTICE else set()),
+        {"key", "kind", "difficulty", "stem", "choices", "answers", "steps", "quick_check", "hints", "mistakes"},
+        {"key", "stem"} | ({"difficulty"} if role == Role.PRACTICE else set()),
     )
     key = stable_key(f["key"])
     kind = f["kind"].text() if "kind" in f else Kind.SINGLE
@@ -114,32 +195,12 @@ def _question(node: Node, role: str) -> ParsedQuestion:
     if difficulty not in DIFFICULTIES:
         raise f["difficulty"].error(f"'{difficulty}' is not one of: {', '.join(DIFFICULTIES)}", UNKNOWN_DIFFICULTY)
     mistakes = [_prose(m, max_length=300) for m in f["mistakes"].items()] if "mistakes" in f else []
-    rows, choices = [], []
-    for item in f["choices"].items():
-        c = item.mapping({"text", "correct", "weight", "feedback", "mistake"}, {"text"})
-        mistake = None
-        if "mistake" in c:
-            mistake = c["mistake"].integer(low=1)
-            if mistake > len(mistakes):
-                raise c["mistake"].error(
-                    f"there is no mistake {mistake}; this question lists {len(mistakes)}", NO_SUCH_MISTAKE
-                )
-        weight = c["weight"].decimal() if "weight" in c else None
-        rows.append((item, c["correct"].boolean() if "correct" in c else None, weight))
-        choices.append(
-            {
-                "text": c["text"].text(),
-                "feedback": _prose(c["feedback"], blank=True) if "feedback" in c else "",
-                "mistake": mistake,
-            }
-        )
-    fractions = _fractions(kind, rows)
-    try:
-        validate_choices(kind, fractions)
-    except ValidationError as exc:
-        raise f["choices"].error_from(exc) from None
-    for choice, fraction in zip(choices, fractions):
-        choice["fraction"] = fraction
+    wanted, unwanted = ("answers", "choices") if kind in TYPED_KINDS else ("choices", "answers")
+    if unwanted in f:
+        raise f[unwanted].error(f"question '{key}' is {kind}: its answers go under '{wanted}:'", WRONG_ANSWER_FIELD)
+    if wanted not in f:
+        raise node.error(f"question '{key}': missing required field '{wanted}'", MISSING_FIELD)
+    choices = _answers(f, kind, key, mistakes) if kind in TYPED_KINDS else _choices(f, kind, mistakes)
     steps = []
     for item in f["steps"].items() if "steps" in f else []:
         s = item.mapping({"title", "body"}, {"title", "body"})
@@ -211,7 +272,7 @@ def save_questions(lesson: Lesson, parsed: ParsedSection) -> None:
         for i, row in enumerate(q.choices):
             values = {
                 "position": i + 1, "text": row["text"], "fraction": row["fraction"], "feedback": row["feedback"],
-                "mistake": mistakes[row["mistake"] - 1] if row["mistake"] else None,
+                "mistake": mistakes[row["mistake"] - 1] if row["mistake"] else None, "tolerance": float(row["tolerance"]),
             }
             if i < len(existing):
                 for name, value in values.items():

@@ -1,4 +1,4 @@
-"""Forms of the quiz pages: sign-up, the letters an answer posts, a flashcard's rating."""
+"""Forms of the quiz pages: sign-up, the letters or typed text an answer posts, a flashcard's rating."""
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
@@ -31,6 +31,12 @@ class QueuedPasswordResetForm(PasswordResetForm):
 def answer_letters(data) -> list[str]:
     """The letters a student picked: what the answer form posts as `answer` (one or several)."""
     return [x.strip().upper() for x in data.getlist("answer") if x.strip()][:26]
+
+
+def answer_typed(data) -> str:
+    """What a student typed for a numeric or short-answer question (`typed`), as sent: the service
+    cleans it and refuses an empty or overlong one with its own message."""
+    return data.get("typed", "")
 
 
 class FlashcardRatingForm(forms.Form):

@@ -39,6 +39,7 @@ from django.utils.text import slugify
 from courses.models import Lesson
 from courses.numbered import numbered_create
 from quizzes.grading import validate_choices, validate_no_letter_reference
+from quizzes.typed import validate_answers
 from quizzes.interchange import (
     ANY_ANSWER,
     ChoiceData,
@@ -163,10 +164,15 @@ def _check(question: QuestionData) -> Problem | None:
     if not question.stem.strip():
         return problem(EMPTY_STEM, "the question has no text")
     if question.kind in TYPED_KINDS:
-        # The interchange's rules for typed answers (again: _fit may have dropped an answer).
+        # The interchange's rules for typed answers (again: _fit may have dropped an answer), then
+        # the site's, as the admin and the loader apply them.
         found = validate_question(question)
         if found:
             return found[0]
+        try:
+            validate_answers(question.kind, [(c.text, c.fraction, c.tolerance) for c in question.choices])
+        except ValidationError as exc:
+            return problem(exc.code or "invalid", _message(exc))
     else:
         try:
             validate_choices(question.kind, [c.fraction for c in question.choices])

@@ -18,10 +18,12 @@ from django.utils.crypto import salted_hmac
 from courses.models import Lesson
 from quizzes import blueprint as blueprint_mod
 from quizzes import flashcard_services, scheduler
-from quizzes.grading import grade, letter
+from quizzes.grading import Grade, grade, letter
 from quizzes.identity import Student
 from quizzes.models import Attempt, Mode, Question, Response, ReviewItem, Role
 from quizzes.selectors import attempt_unfinished, lesson_test_blueprint, practice_bank, question_ids_seen
+from quizzes.typed import TypedAnswer, TypedGrade, clean_typed, grade_typed, tolerance_decimal
+from quizzes.vocabulary import TYPED_KINDS
 
 # Error codes the views turn into messages.
 ATTEMPT_FINISHED = "attempt_finished"
@@ -45,11 +47,12 @@ def _choice_secret(attempt: Attempt) -> bytes:
 
 
 def _choice_orders(questions: list[Question], *, attempt: Attempt) -> dict[str, list[int]]:
-    """Authored order for the model quiz and true/false; shuffled by a secret of the attempt otherwise."""
+    """Authored order for the model quiz and true/false; shuffled by a secret of the attempt otherwise.
+    A typed question shows no choices: its answers are matched, never listed, so its order is empty."""
     orders = {}
     secret = _choice_secret(attempt)
     for q in questions:
-        ids = [c.id for c in q.choices.all()]
+        ids = [] if q.kind in TYPED_KINDS else [c.id for c in q.choices.all()]
         if attempt.mode != Mode.QUIZ and q.kind != "truefalse":
             ids = blueprint_mod.shuffle_choices(ids, secret=secret, question_id=q.id)
         orders[str(q.id)] = ids
@@ -135,23 +138,39 @@ def response_use_hint(*, attempt: Attempt, question_id: int) -> Response:
     return response
 
 
+def _grade_letters(question: Question, order: list[int], letters: list[str]) -> tuple[list[int], Grade]:
+    by_letter = {letter(i): choice_id for i, choice_id in enumerate(order)}
+    if not letters:
+        raise ValidationError("Choose an answer first.", code=NO_CHOICE)
+    if any(x not in by_letter for x in letters):
+        raise ValidationError("That choice is not one of this question's.", code=UNKNOWN_CHOICE)
+    chosen = [by_letter[x] for x in sorted(set(letters), key=lambda x: (len(x), x))]
+    return chosen, grade(question.kind, {c.id: c.fraction for c in question.choices.all()}, chosen)
+
+
+def _grade_typed(question: Question, typed: str) -> tuple[list[int], TypedGrade]:
+    """The typed answer graded against the question's answers: [the answer it matched] (or []) and the grade."""
+    answers = [TypedAnswer(c.id, c.text, c.fraction, tolerance_decimal(c.tolerance)) for c in question.choices.all()]
+    result = grade_typed(question.kind, answers, typed)
+    return ([result.answer_id] if result.answer_id is not None else []), result
+
+
 @transaction.atomic
-def response_submit(*, attempt: Attempt, question_id: int, letters: list[str]) -> tuple[Response, bool]:
-    """Grade and record an answer given as the letters the student saw.
+def response_submit(*, attempt: Attempt, question_id: int, letters: list[str] = (), typed: str = "") -> tuple[Response, bool]:
+    """Grade and record an answer: the letters the student saw, or for a typed question what
+    they typed (an empty, overlong or, for a numeric question, non-numeric text is refused
+    with quizzes.typed's code and nothing is saved).
 
     Returns (response, created). A second submit for the same question returns the first
     response unchanged with created=False. Raises AttemptFinished on a finished attempt.
     """
     locked = _locked(attempt, question_id)
     order = locked.choice_orders.get(str(question_id), [])
-    by_letter = {letter(i): choice_id for i, choice_id in enumerate(order)}
-    if not letters:
-        raise ValidationError("Choose an answer first.", code=NO_CHOICE)
-    if any(x not in by_letter for x in letters):
-        raise ValidationError("That choice is not one of this question's.", code=UNKNOWN_CHOICE)
     question = Question.objects.prefetch_related("choices").get(pk=question_id)
-    chosen = [by_letter[x] for x in sorted(set(letters), key=lambda x: (len(x), x))]
-    result = grade(question.kind, {c.id: c.fraction for c in question.choices.all()}, chosen)
+    if question.kind in TYPED_KINDS:
+        chosen, result = _grade_typed(question, typed)
+    else:
+        chosen, result = _grade_letters(question, order, letters)
 
     # One INSERT (or one UPDATE after a hint): the attempt's row lock keeps other writers out.
     response = Response.objects.filter(attempt=locked, question_id=question_id).first()
@@ -163,6 +182,7 @@ def response_submit(*, attempt: Attempt, question_id: int, letters: list[str]) -
     previous = locked.responses.filter(answered_at__isnull=False).order_by("-answered_at").first()
     since = max(locked.started_at, previous.answered_at) if previous else locked.started_at
     response.chosen_choice_ids = chosen
+    response.typed_answer = clean_typed(typed) if question.kind in TYPED_KINDS else ""
     response.correct = result.correct
     response.marks = result.marks
     response.answered_at = now
@@ -176,13 +196,15 @@ def response_submit(*, attempt: Attempt, question_id: int, letters: list[str]) -
 
 
 @transaction.atomic
-def quiz_response_submit(*, student: Student, lesson: Lesson, question_id: int, letters: list[str]) -> tuple[Response, bool]:
+def quiz_response_submit(
+    *, student: Student, lesson: Lesson, question_id: int, letters: list[str] = (), typed: str = ""
+) -> tuple[Response, bool]:
     """Answer the inline model quiz: into the student's open quiz attempt, starting one if
     needed. A refused answer saves nothing, not even the new attempt."""
     attempt = attempt_unfinished(student=student, lesson=lesson, mode=Mode.QUIZ)
     if attempt is None:
         attempt = attempt_start(student=student, lesson=lesson, mode=Mode.QUIZ)
-    return response_submit(attempt=attempt, question_id=question_id, letters=letters)
+    return response_submit(attempt=attempt, question_id=question_id, letters=letters, typed=typed)
 
 
 def _finish(attempt: Attempt, now) -> None:

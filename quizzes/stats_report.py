@@ -78,8 +78,9 @@ def _num(value: float | None) -> str:
 
 
 def statistics_csv(stats: LessonStatistics) -> str:
-    """One row per question, then one per choice of it (distractor analysis). A question with
-    too few attempts has its numbers left empty and says so in `flags`."""
+    """One row per question, then one per choice of it (distractor analysis; a typed question's
+    answers), then for a typed question one per common unmatched answer (`unmatched`, with its
+    count). A question with too few attempts has its numbers left empty and says so in `flags`."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
@@ -96,4 +97,6 @@ def statistics_csv(stats: LessonStatistics) -> str:
                 ["choice", q.key, q.position, *[""] * (3 + len(_STATISTICS)), c.text, _num(c.fraction * 100),
                  c.count, _num(c.percent), "; ".join(f.code for f in c.flags)]
             )
+        for text, count in row.unmatched:
+            writer.writerow(["unmatched", q.key, q.position, *[""] * (3 + len(_STATISTICS)), text, "", count, "", ""])
     return out.getvalue()

@@ -9,6 +9,9 @@ they all do, the whole matrix goes to `item_analysis` at once (exactly Moodle's 
 When they don't, each question is analysed over the attempts that asked it, with "the rest
 of the test" being that attempt's total minus the question (how Moodle treats random
 questions), and the test's figures are taken by position in the test (Moodle's slots).
+A typed question's answers are counted like choices (the one each response matched), without
+the weak-distractor flag (nobody is offered them), and its most common unmatched typed answers
+are listed too: what students type that no answer foresees.
 Effective weight needs a common set of questions, so it is left out in that case. How the
 result is laid out for people (columns, sort, CSV) is `quizzes.stats_report`'s job.
 """
@@ -34,6 +37,8 @@ from quizzes.statistics import (
     question_statistics,
     test_statistics,
 )
+from quizzes.typed import common_answers
+from quizzes.vocabulary import TYPED_KINDS
 
 _REST = "__rest_of_test__"
 
@@ -58,6 +63,7 @@ class QuestionRow(Flagged):
     stats: QuestionStatistics
     choices: list[ChoiceRow] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)  # question flags, weak distractors included
+    unmatched: list[tuple[str, int]] = field(default_factory=list)  # typed kinds: (answer, count), most common first
 
     @property
     def too_few(self) -> bool:
@@ -108,20 +114,25 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
     attempts = _test_attempts(lesson=lesson, all_attempts=all_attempts)
     marks: dict[int, dict[int, float | None]] = {a.id: {qid: None for qid in a.question_ids} for a in attempts}
     picks: dict[int, dict[int, list[int]]] = {a.id: {} for a in attempts}
+    typed: dict[int, list[str]] = {}  # question id -> typed answers that matched no answer
     answered = Response.objects.filter(attempt_id__in=marks, answered_at__isnull=False).values_list(
-        "attempt_id", "question_id", "marks", "chosen_choice_ids"
+        "attempt_id", "question_id", "marks", "chosen_choice_ids", "typed_answer"
     )
-    for attempt_id, question_id, mark, chosen in answered:
+    for attempt_id, question_id, mark, chosen, typed_answer in answered:
         if question_id in marks[attempt_id]:
             marks[attempt_id][question_id] = float(mark)
             picks[attempt_id][question_id] = list(chosen or [])
+            if typed_answer and not chosen:
+                typed.setdefault(question_id, []).append(typed_answer)
 
     asked = {qid for a in attempts for qid in a.question_ids}
     questions = sorted(
         Question.objects.filter(Q(id__in=asked) | Q(lesson=lesson, role=Role.PRACTICE, active=True)).prefetch_related("choices"),
         key=lambda q: (q.role, q.position, q.id),
     )
+    # A typed question's answers as ids alone: counted, but never flagged as weak distractors.
     credit = {q.id: {c.id: c.fraction for c in q.choices.all()} for q in questions}
+    known = {q.id: list(credit[q.id]) if q.kind in TYPED_KINDS else credit[q.id] for q in questions}
     difficulties = {q.id: q.difficulty for q in questions}
 
     def responses_for(qid: int, attempt_ids: list[int]) -> list:
@@ -140,7 +151,7 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
         analysis = item_analysis(
             [marks[aid] for aid in ids], {qid: 1.0 for qid in qids}, difficulties=difficulties,
             responses={qid: responses_for(qid, ids) for qid in qids if qid in credit},
-            choices={qid: credit[qid] for qid in qids if qid in credit}, min_attempts=min_attempts,
+            choices={qid: known[qid] for qid in qids if qid in credit}, min_attempts=min_attempts,
         )
         test = analysis.test
         per_question.update(analysis.questions)
@@ -161,7 +172,7 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
                 rows.append({qid: x, _REST: (rest, cap) if cap else 0.0})
             analysis = item_analysis(
                 rows, {qid: 1.0, _REST: cap}, difficulties=difficulties,
-                responses={qid: responses_for(qid, [a.id for a in having])}, choices={qid: credit[qid]},
+                responses={qid: responses_for(qid, [a.id for a in having])}, choices={qid: known[qid]},
                 min_attempts=min_attempts,
             )
             stats = analysis.questions[qid]
@@ -178,7 +189,10 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
         flags = list(stats.flags)
         if report is not None:
             flags += [f for f in report.flags if f.code == WEAK_DISTRACTOR and f not in flags]
-        rows.append(QuestionRow(question=question, stats=stats, choices=_choice_rows(question, report), flags=flags))
+        rows.append(QuestionRow(
+            question=question, stats=stats, choices=_choice_rows(question, report), flags=flags,
+            unmatched=common_answers(question.kind, typed.get(question.id, [])) if question.kind in TYPED_KINDS else [],
+        ))
     return LessonStatistics(
         lesson=lesson, all_attempts=all_attempts, attempts=len(attempts), test=test, rows=rows,
         common_questions=common,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from config.ratelimit import per_client, rate_limit
 from quizzes import exam, selectors, services
 from quizzes.drill_selectors import drill_question_progress
-from quizzes.forms import SignupForm, answer_letters
+from quizzes.forms import SignupForm, answer_letters, answer_typed
 from quizzes.identity import student_for
 from quizzes.models import Mode
 
@@ -39,7 +39,8 @@ def quiz_answer(request, slug):
         return redirect(lesson_url + "#model-quiz")
     try:
         services.quiz_response_submit(
-            student=student, lesson=lesson, question_id=question_id, letters=answer_letters(request.POST)
+            student=student, lesson=lesson, question_id=question_id, letters=answer_letters(request.POST),
+            typed=answer_typed(request.POST),
         )
     except ValidationError as exc:
         _error(request, exc)
@@ -160,7 +161,8 @@ def answer(request, pk, number):
         return redirect("quizzes:attempt", attempt.pk)
     try:
         response, created = services.response_submit(
-            attempt=attempt, question_id=attempt.question_ids[number - 1], letters=answer_letters(request.POST)
+            attempt=attempt, question_id=attempt.question_ids[number - 1], letters=answer_letters(request.POST),
+            typed=answer_typed(request.POST),
         )
     except ValidationError as exc:
         _error(request, exc)

@@ -7,6 +7,7 @@ from django.db import models
 from courses.models import Lesson
 from quizzes.models.bank import Question
 from quizzes.models.owner import OWNER
+from quizzes.typed import MAX_TYPED_LENGTH
 
 class Mode(models.TextChoices):
     QUIZ = "quiz", "Model quiz"
@@ -84,7 +85,7 @@ class Response(models.Model):
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="responses")
     shown_choice_ids = models.JSONField(default=list, help_text="Choice ids in the order shown.")
     chosen_choice_ids = models.JSONField(default=list, help_text="Typed kinds: the answer it matched, if any.")
-    typed_answer = models.CharField(max_length=200, blank=True, help_text="Typed kinds: what the student typed.")
+    typed_answer = models.CharField(max_length=MAX_TYPED_LENGTH, blank=True, help_text="Typed kinds: what the student typed.")
     correct = models.BooleanField(default=False)
     marks = models.DecimalField(max_digits=6, decimal_places=5, default=Decimal("0"))
     hints_used = models.PositiveSmallIntegerField(default=0)

@@ -3,6 +3,7 @@ from django import template
 
 from quizzes import selectors
 from quizzes.identity import Student, student_for
+from quizzes.typed import display_number, tolerance_decimal
 
 register = template.Library()
 
@@ -40,3 +41,12 @@ def seconds(duration):
         return ""
     total = int(duration.total_seconds())
     return f"{total // 60} min {total % 60} s" if total >= 60 else f"{total} s"
+
+
+@register.filter
+def typed_answer(answer, kind):
+    """A typed question's answer as the solution shows it: 1,539, or 11.7 ± 0.05 with a tolerance; a short answer as written."""
+    if kind != "numeric":
+        return answer.text
+    tolerance = tolerance_decimal(answer.tolerance)
+    return f"{display_number(answer.text)} ± {tolerance}" if tolerance else display_number(answer.text)

@@ -17,11 +17,12 @@ from modellab.services.experiments import experiment_submit
 from modellab.services.runs import experiment_run
 from quizzes import flashcard_services, scheduler
 from quizzes.identity import Student
-from quizzes.models import Attempt, Choice, Mode, Question
+from quizzes.models import Attempt, Mode, Question
 from quizzes.selectors import practice_bank
 from quizzes.vocabulary import TYPED_KINDS
 from tests.conftest import SEED_LESSON
-from tests.e2e.test_exam_and_drill import right_positions, show_mistakes
+from tests.e2e.answering import fill_answer
+from tests.e2e.test_exam_and_drill import show_mistakes
 from tests.modellab.conftest import png_bytes
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
@@ -123,16 +124,14 @@ def test_test_in_progress_and_its_results_have_no_serious_axe_violations(site, p
     attempt = Attempt.objects.get(user=user, mode=Mode.TEST)
     # answer two questions, so the page shows progress
     for number in (1, 2):
-        page.locator("input[name=answer]").first.check()
+        fill_answer(page, attempt, attempt.question_ids[number - 1], right=False)
         page.get_by_role("button", name="Save answer").click()
         page.wait_for_url(f"**/questions/{number + 1}/**")
     assert_accessible(page, screenshot, "test-in-progress")
     # finish the rest with the correct choice
     for number, qid in enumerate(attempt.question_ids[2:], start=3):
         page.goto(f"{url}/attempts/{attempt.pk}/questions/{number}/")
-        order = attempt.choice_orders[str(qid)]
-        right = next(i for i, cid in enumerate(order) if Choice.objects.get(pk=cid).is_correct)
-        page.locator("input[name=answer]").nth(right).check()
+        fill_answer(page, attempt, qid)
         page.get_by_role("button", name="Save answer").click()
         page.wait_for_load_state()
     page.wait_for_url("**/result/")
@@ -243,8 +242,7 @@ def test_mistake_drill_pages_have_no_serious_axe_violations(site, page, screensh
     page.wait_for_url("**/questions/1/**")
     assert_accessible(page, screenshot, "drill-question")
     (attempt,) = Attempt.objects.filter(user=user, mode=Mode.DRILL)
-    for i in right_positions(attempt, attempt.question_ids[0]):
-        page.locator("input[name=answer]").nth(i).check()
+    fill_answer(page, attempt, attempt.question_ids[0])
     page.get_by_role("button", name="Check answer").click()
     page.locator(".solution").wait_for()
     assert_accessible(page, screenshot, "drill-feedback")
@@ -253,8 +251,7 @@ def test_mistake_drill_pages_have_no_serious_axe_violations(site, page, screensh
     page.get_by_role("button", name=re.compile("Start the drill")).click()
     page.wait_for_url("**/questions/1/**")
     attempt = Attempt.objects.filter(user=user, mode=Mode.DRILL).latest("id")
-    for i in right_positions(attempt, attempt.question_ids[0]):
-        page.locator("input[name=answer]").nth(i).check()
+    fill_answer(page, attempt, attempt.question_ids[0])
     page.get_by_role("button", name="Check answer").click()
     page.get_by_role("link", name="Continue the drill").click()
     page.locator(".drill-done").wait_for()
@@ -263,7 +260,7 @@ def test_mistake_drill_pages_have_no_serious_axe_violations(site, page, screensh
 
 def test_summary_sheet_and_numbers_pages_have_no_serious_axe_violations(site, page, screenshot):
     """The sheet on screen and as printed; Numbers & shapes without typed-answer questions (what
-    it says instead) and with one (its start form)."""
+    it says instead) and with them (its start form, a typed question, its feedback)."""
     url, _ = site
     page.goto(url + LESSON_PATH + "sheet/")
     assert_accessible(page, screenshot, "summary-sheet")
@@ -280,6 +277,15 @@ def test_summary_sheet_and_numbers_pages_have_no_serious_axe_violations(site, pa
     page.goto(url + LESSON_PATH + "numbers/")
     page.get_by_role("button", name="Start numbers & shapes").wait_for()
     assert_accessible(page, screenshot, "numbers-start")
+    # a typed question: its labelled box, then its feedback after a known wrong answer
+    page.get_by_role("button", name="Start numbers & shapes").click()
+    page.wait_for_url("**/questions/1/**")
+    assert_accessible(page, screenshot, "numbers-question")
+    attempt = Attempt.objects.filter(mode=Mode.PRACTICE).latest("id")
+    fill_answer(page, attempt, attempt.question_ids[0], right=False)
+    page.get_by_role("button", name="Check answer").click()
+    page.locator(".solution").wait_for()
+    assert_accessible(page, screenshot, "numbers-feedback")
 
 
 def test_lab_time_sweep_and_progress_pages_have_no_serious_axe_violations(site, page, screenshot, settings):

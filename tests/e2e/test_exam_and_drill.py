@@ -13,6 +13,7 @@ from quizzes.grading import letter
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice
 from tests.conftest import SEED_LESSON
+from tests.e2e.answering import fill_answer, right_positions  # noqa: F401 - right_positions: imported from here by others
 
 LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
 PASSWORD = "a-long-pass-42"
@@ -24,9 +25,6 @@ def site(transactional_db, live_server):
     return live_server.url
 
 
-def right_positions(attempt, qid) -> list[int]:
-    order = attempt.choice_orders[str(qid)]
-    return [i for i, cid in enumerate(order) if Choice.objects.get(pk=cid).is_correct]
 
 
 def test_student_takes_a_timed_exam_against_the_clock(site, page, screenshot):
@@ -43,11 +41,8 @@ def test_student_takes_a_timed_exam_against_the_clock(site, page, screenshot):
     for number, qid in enumerate(attempt.question_ids, start=1):
         page.locator("h1").filter(has_text=f"Question {number} of 10").wait_for()
         assert page.locator("#exam-clock").is_visible()
-        right = right_positions(attempt, qid)
-        # the first six right (every correct choice), the rest with one wrong choice
-        targets = right if number <= 6 else [next(i for i in range(len(attempt.choice_orders[str(qid)])) if i not in right)]
-        for i in targets:
-            page.locator("input[name=answer]").nth(i).check()
+        # the first six right (every correct choice, or an accepted answer typed), the rest wrong
+        fill_answer(page, attempt, qid, right=number <= 6)
         page.get_by_role("button", name="Save answer and continue").click()
         page.wait_for_load_state()
     page.wait_for_url("**/result/")
@@ -119,8 +114,7 @@ def test_student_runs_the_mistake_drill_until_it_is_done(site, page, django_user
         for number, qid in enumerate(attempt.question_ids, start=1):
             targets = page.locator(".drill-targets")
             assert "0 of 2" in targets.inner_text() or f"{round_number - 1} of 2" in targets.inner_text()
-            for i in right_positions(attempt, qid):
-                page.locator("input[name=answer]").nth(i).check()
+            fill_answer(page, attempt, qid)
             page.get_by_role("button", name="Check answer").click()
             page.locator("#quiz-live").filter(has_text="Correct").wait_for()
             assert f"{round_number} of 2 in a row" in page.locator(".drill-targets").inner_text()

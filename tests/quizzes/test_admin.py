@@ -21,11 +21,12 @@ def _formset(prefix, rows):
     return data
 
 
-def _post(staff, lesson, kind, choices, quick_check="Checks out."):
+def _post(staff, lesson, kind, choices, quick_check="Checks out.", texts=None):
     data = {"lesson": lesson.pk, "key": "new-q", "role": "practice", "position": 1, "difficulty": "easy",
             "kind": kind, "stem": "Which?", "quick_check": quick_check, "active": "on"}
     data |= _formset("mistakes", [])
-    data |= _formset("choices", [{"position": i, "text": f"c{i}", "fraction": f, "feedback": ""} for i, f in enumerate(choices)])
+    data |= _formset("choices", [{"position": i, "text": texts[i] if texts else f"c{i}", "fraction": f, "feedback": ""}
+                                         for i, f in enumerate(choices)])
     data |= _formset("steps", [])
     data |= _formset("hints", [])
     return staff.post(reverse("admin:quizzes_question_add"), data)
@@ -46,6 +47,26 @@ def test_admin_refuses_bad_choices_and_saves_nothing(staff, lesson, kind, fracti
     errors = response.context["inline_admin_formsets"][1].formset.non_form_errors().as_data()
     assert [e.code for e in errors] == [code]
     assert not Question.objects.exists()
+
+
+@pytest.mark.parametrize("kind, fractions, texts, code", [
+    ("numeric", ["0.5"], ["1539"], "no_full_credit"),
+    ("numeric", ["1", "0"], ["1539", "about 1536"], "not_a_number"),
+    ("short", ["0", "0"], ["1000 x 512", "512"], "no_full_credit"),
+])
+def test_admin_checks_a_typed_questions_answers_with_the_loaders_rules(staff, lesson, kind, fractions, texts, code):
+    """A typed question's rows are answers: one at full credit, numeric ones numbers; nothing is saved otherwise."""
+    response = _post(staff, lesson, kind, fractions, texts=texts)
+    errors = response.context["inline_admin_formsets"][1].formset.non_form_errors().as_data()
+    assert [e.code for e in errors] == [code]
+    assert not Question.objects.exists()
+
+
+def test_admin_saves_a_numeric_question_with_one_answer(staff, lesson):
+    """One full-credit answer is enough for a typed question (choice kinds still need two)."""
+    response = _post(staff, lesson, "numeric", ["1"], texts=["1,539"])
+    assert response.status_code == 302
+    assert [(c.text, c.tolerance) for c in Question.objects.get().choices.all()] == [("1,539", 0)]
 
 
 def test_admin_refuses_a_letter_in_the_quick_check(staff, lesson):

@@ -160,7 +160,7 @@ def test_seed_lesson_bank(seed_lesson):
     assert len(practice) >= 15
     counts = Counter(q.difficulty for q in practice)
     assert counts["easy"] >= 4 and counts["medium"] >= 5 and counts["hard"] >= 4  # a 3/4/3 draw has choices
-    assert {q.kind for q in questions} == {"single", "multiple", "truefalse"}
+    assert {q.kind for q in questions} == {"single", "multiple", "truefalse", "numeric", "short"}
     for q in practice:
         assert q.steps.all() and q.hints.all() and q.mistakes.all() and q.quick_check, q.key
     texts = [q.quick_check for q in questions]

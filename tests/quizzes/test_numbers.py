@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from quizzes.models import Attempt, Mode, Response
+from quizzes.models import Attempt, Mode, Question, Response
 from quizzes.numbers_views import NUMBERS_COMING
 
 pytestmark = pytest.mark.django_db
@@ -22,20 +22,35 @@ def picker_entry(client, lesson) -> str:
     return re.search(r'<li class="mode mode-numbers">(.*?)</li>', page, re.S).group(1)
 
 
-def test_without_typed_questions_the_picker_says_they_are_coming_and_links_nowhere(client, seed_lesson):
-    entry = picker_entry(client, seed_lesson)
+def test_without_typed_questions_the_picker_says_they_are_coming_and_links_nowhere(client, lesson, make_question):
+    """A lesson whose bank has only choice questions: the picker and the page say typed ones are coming."""
+    make_question(kind="single")
+    entry = picker_entry(client, lesson)
     assert "Numbers &amp; shapes" in entry and NUMBERS_COMING in entry
     assert "href" not in entry
-    page = client.get(numbers_url(seed_lesson)).content.decode()
+    page = client.get(numbers_url(lesson)).content.decode()
     assert NUMBERS_COMING in page and "no numeric or short-answer questions yet" in page
     assert "Start numbers" not in page
 
 
-def test_starting_without_typed_questions_starts_nothing(client, seed_lesson):
-    response = client.post(numbers_url(seed_lesson), follow=True)
-    assert response.redirect_chain == [(numbers_url(seed_lesson), 302)]
+def test_starting_without_typed_questions_starts_nothing(client, lesson, make_question):
+    """A forged start on such a lesson says there is nothing to ask and starts no attempt."""
+    make_question(kind="single")
+    response = client.post(numbers_url(lesson), follow=True)
+    assert response.redirect_chain == [(numbers_url(lesson), 302)]
     assert "There are no questions to ask here yet." in response.content.decode()
     assert not Attempt.objects.exists()
+
+
+def test_the_seed_lesson_offers_a_round_of_its_typed_questions(client, seed_lesson):
+    """The bundled lesson has typed questions: the picker links the mode and a round asks all of them."""
+    assert f'href="{numbers_url(seed_lesson)}"' in picker_entry(client, seed_lesson)
+    page = client.get(numbers_url(seed_lesson)).content.decode()
+    assert "9 questions: 3 easy, 4 medium, 2 hard." in page
+    client.post(numbers_url(seed_lesson))
+    attempt = Attempt.objects.get()
+    kinds = set(Question.objects.filter(id__in=attempt.question_ids).values_list("kind", flat=True))
+    assert len(attempt.question_ids) == 9 and kinds == {"numeric", "short"}
 
 
 def test_with_typed_questions_the_picker_links_to_a_practice_round_of_them_alone(client, lesson, make_question):

@@ -380,6 +380,6 @@ def test_seed_lesson_page_lists_modes_and_quiz(client, seed_lesson):
     for url_name in ("practice", "test_start", "review"):
         assert f'href="{reverse(f"quizzes:{url_name}", args=[seed_lesson.slug])}"' in page
     assert "Model Quiz - 3 Questions" in page and "Why does using a pre-trained model save training time?" in page
-    assert "16 questions with hints and worked solutions" in page
+    assert "25 questions with hints and worked solutions" in page
     for feedback in ("Right. The convolutional layers", "Frozen layers receive no weight updates"):
         assert feedback not in page
