@@ -18,7 +18,7 @@ from .backbones import BackboneSpec
 from .cache import FeatureCache, FeatureKey
 from .config import RunConfig
 from .data import content_hash, eval_transform, train_transform
-from .extractor import Extractor, choose_extractor, extract_precision
+from .extractor import Extractor, choose_extractor, extract_precision, loop_threads
 from .loop import Runtime
 from .model import shape_trace
 from .progress import EXTRACT, Meter
@@ -131,11 +131,12 @@ def cached_features(config: RunConfig, spec: BackboneSpec, data: RunData, runtim
         torch.manual_seed(int(key.digest()[:8], 16))
         extractor, fallback = choose_extractor(spec, data.image_size, runtime.device, config.cache_dir, config.runtime)
         meter = runtime.meter(EXTRACT, total=len(data.samples) * (1 + views))
-        clean, trace = _extract(config, data, runtime, extractor, eval_transform(data.image_size, spec.mean, spec.std), 0, meter)
-        augmented = []
-        for v in range(views):
-            aug = train_transform(data.image_size, spec.mean, spec.std, augment=True)
-            augmented.append(_extract(config, data, runtime, extractor, aug, 1 + v, meter)[0])
+        with loop_threads(extractor):
+            clean, trace = _extract(config, data, runtime, extractor, eval_transform(data.image_size, spec.mean, spec.std), 0, meter)
+            augmented = []
+            for v in range(views):
+                aug = train_transform(data.image_size, spec.mean, spec.std, augment=True)
+                augmented.append(_extract(config, data, runtime, extractor, aug, 1 + v, meter)[0])
     payload = {
         "paths": paths,
         "features": clean,

@@ -1,5 +1,6 @@
 """CPU feature extraction through ONNX Runtime: parity with PyTorch, one export reused, damaged files, the fallback."""
 
+import importlib.util
 import sys
 from dataclasses import replace
 
@@ -17,6 +18,8 @@ from modellab.engine.runtime_onnx import PARITY_TOLERANCE, onnx_extractor, onnx_
 from .conftest import make_toy_dataset
 
 CPU = torch.device("cpu")
+# The GPU machine's image lacks onnxruntime; there CPU runs fall back to PyTorch (tested below).
+needs_onnxruntime = pytest.mark.skipif(importlib.util.find_spec("onnxruntime") is None, reason="onnxruntime is not installed")
 FALLBACK = "Features were extracted with PyTorch, not ONNX Runtime: "
 
 
@@ -65,12 +68,14 @@ def assert_parity(name, dataset, cache_dir, size):
     assert (pooled - ref_pooled).abs().max() <= PARITY_TOLERANCE
 
 
+@needs_onnxruntime
 def test_tiny_backbone_features_match_pytorch_on_real_images(tmp_path, toy_dataset):
     """ONNX Runtime's pooled features of the tiny backbone are PyTorch's to within 1e-4."""
     assert_parity("tiny", toy_dataset, tmp_path / "cache", 32)
 
 
 @pytest.mark.slow
+@needs_onnxruntime
 def test_efficientnet_lite0_features_match_pytorch_on_real_images(tmp_path, toy_dataset):
     """The default backbone with its real weights, at its 224 px input: ONNX Runtime matches PyTorch to within 1e-4."""
     assert_parity("efficientnet_lite0", toy_dataset, tmp_path / "cache", 224)
