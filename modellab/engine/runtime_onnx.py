@@ -158,6 +158,9 @@ def _session(model: bytes, threads: int):
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    # Without the pre-planned memory pattern a Lite0 run peaked at 1.5 GB instead of 1.85 GB
+    # (PyTorch: 1.57 GB), and extracted no slower (21 against 15-18 images/s on a busy 2-core CPU).
+    options.enable_mem_pattern = False
     options.log_severity_level = 3  # errors only: the engine prints nothing
     return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
