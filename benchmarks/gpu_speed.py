@@ -8,7 +8,7 @@ the weights), on synthetic 224x224 batches already on the GPU:
 * train_ips   - the engine's ``train_one_epoch`` on a from-scratch Classifier (every parameter
                 trained, channels_last, the engine's autocast and gradient scaling).
 
-Prints a table, then one JSON line. Without CUDA it says so and exits 0 (nothing to measure).
+Prints a table, then one JSON line. Without CUDA it says so, prints ``{"skipped": ...}`` and exits 0.
 Usage: python benchmarks/gpu_speed.py [--batch 128] [--steps 20]
 """
 
@@ -70,6 +70,7 @@ def main(argv=None) -> dict | None:
     args = parser.parse_args(argv)
     if not torch.cuda.is_available():
         print("gpu_speed: skipped, no CUDA device (torch.cuda.is_available() is False)")
+        print(json.dumps({"skipped": "no CUDA device"}))
         return None
     device = torch.device("cuda")
     results = {name: measure(name, args.batch, args.steps, device) for name in BACKBONES}

@@ -1,7 +1,8 @@
 """Which runtime turns a batch of images into the pooled features the ``features`` strategy caches.
 
 * On the CPU: ONNX Runtime (:mod:`.runtime_onnx`), the fastest runtime measured on this
-  project's 2-core CPU (EfficientNet-Lite0 at batch 32: about 1.8x PyTorch channels_last),
+  project's 2-core CPU (EfficientNet-Lite0 at batch 32: 1.8x PyTorch channels_last in issue 14,
+  about 3x while the machine was busy; ``benchmarks/lab.py`` prints both),
   once its features match PyTorch's to within ``PARITY_TOLERANCE``. ``RunConfig.runtime``
   ``"torch"`` forces PyTorch.
 * On CUDA: PyTorch, channels_last, under bfloat16 autocast (float16 where the GPU has no bfloat16).
