@@ -17,6 +17,8 @@ Modules, one job each:
 * ``weights`` - sha256 pins, verifying a weights file, downloading one;
 * ``model`` - Backbone and Classifier (pooling, new head, frozen part), the shape trace;
 * ``cache`` - the feature cache;
+* ``extractor`` - which runtime extracts features (ONNX Runtime on the CPU, PyTorch on CUDA or as the fallback);
+* ``runtime_onnx`` - a backbone exported to ONNX once, checked against PyTorch, run by ONNX Runtime;
 * ``loop`` - ``train_one_epoch`` and ``evaluate``, shared by every strategy;
 * ``progress`` - what ``on_progress`` hears while features are extracted or an epoch trains;
 * ``strategy`` - what a strategy gets (RunData) and hands the loop (Setup);

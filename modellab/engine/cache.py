@@ -2,9 +2,16 @@
 
 The key covers everything that changes the features: the dataset's content hash, the
 backbone name, its weights identity (sha256), the preprocessing (input size, mean, std)
-and the augmentation (number of cached views; 0 without augmentation). It does not
-cover the split, seed of the head or epochs: those only change what is done with the
-features, so runs that differ only there share one extraction.
+the augmentation (number of cached views; 0 without augmentation) and the precision the
+backbone ran in (float32 on the CPU; bfloat16 or float16 autocast on CUDA, whose features
+differ from float32 by far more than the tolerance below). It does not cover the split,
+seed of the head or epochs: those only change what is done with the features, so runs that
+differ only there share one extraction.
+
+Nor does it cover the runtime (ONNX Runtime or PyTorch, :mod:`.extractor`): ONNX Runtime is
+used only when its features match PyTorch's to within ``runtime_onnx.PARITY_TOLERANCE``
+(1e-4, checked on a fixed batch), so both runtimes fill the same entry and a run forced to
+PyTorch (``RunConfig.runtime="torch"``) reuses what ONNX Runtime extracted, and the reverse.
 
 Writes are atomic (``common.files.atomic_write``: a temporary file in the cache directory,
 then a rename): two runs extracting the same key at once both succeed and readers never
@@ -39,6 +46,7 @@ class FeatureKey:
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
     augment_views: int  # 0 = no augmented views
+    precision: str = "float32"  # dtype the backbone ran in (extractor.extract_precision); not the runtime, see above
 
     def digest(self) -> str:
         blob = json.dumps({"format": CACHE_FORMAT, **asdict(self)}, sort_keys=True)

@@ -8,6 +8,7 @@ from typing import Any
 STRATEGIES = ("features", "finetune", "scratch")
 OPTIMIZERS = ("adam", "sgd", "adamw")
 DEVICES = ("auto", "cpu", "cuda")
+RUNTIMES = ("auto", "torch")  # feature extraction on the CPU: auto = ONNX Runtime when it matches PyTorch
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class RunConfig:
     train_per_class: int | None = None  # train on at most this many images of each class (seeded, nested); None = all
     num_workers: int = 0  # DataLoader worker processes for image decoding
     device: str = "auto"  # auto (cuda when available) | cpu | cuda
+    runtime: str = "auto"  # strategy=features on the CPU: auto (ONNX Runtime, PyTorch when it cannot match) | torch (always PyTorch)
 
     def validate(self) -> None:
         """Raise ValueError naming the first invalid field."""
@@ -40,6 +42,8 @@ class RunConfig:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if self.device not in DEVICES:
             raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
+        if self.runtime not in RUNTIMES:
+            raise ValueError(f"runtime must be one of {RUNTIMES}, got {self.runtime!r}")
         if self.epochs < 1 or self.batch_size < 1 or self.num_workers < 0:
             raise ValueError("epochs and batch_size must be >= 1, num_workers >= 0")
         if not self.lr > 0:

@@ -122,7 +122,7 @@ def _train(lease: RunLease, *, claimed_at: float) -> dict:
         dataset_dir=str(dataset_dir), cache_dir=str(storage.local_dir(storage.FEATURE_CACHE)), output_dir=str(out),
         backbone=exp.backbone, strategy=exp.strategy, epochs=exp.epochs, lr=exp.lr, batch_size=exp.batch_size,
         optimizer=exp.optimizer, seed=exp.seed, device=settings.LAB_DEVICE, image_size=exp.image_size,
-        train_per_class=exp.train_per_class,
+        train_per_class=exp.train_per_class, runtime=settings.LAB_EXTRACT_RUNTIME,
     )
     startup = time.monotonic() - claimed_at
     try:

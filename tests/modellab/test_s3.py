@@ -103,6 +103,26 @@ def test_upload_train_and_serve_through_the_bucket(alice, user, s3_media, s3_ser
     assert any(note.startswith("Cache hit") for note in second.results["notes"])
 
 
+def test_the_exported_backbone_travels_with_the_feature_cache(alice, user, s3_media, s3_server, settings, tmp_path, monkeypatch):
+    """The first machine's ONNX export goes to the bucket; another machine extracting another dataset uses it without exporting."""
+    from modellab.engine import runtime_onnx
+
+    first = run_on(settings, tmp_path / "node-b", submit(user, upload(alice)))
+    assert first.status == S.SUCCEEDED, first.failure_reason
+    onnx_keys = [k for k in s3_server.keys(s3_media, storage.FEATURE_CACHE) if "/onnx/" in k]
+    assert sorted(k.rsplit(".", 1)[1] for k in onnx_keys) == ["json", "onnx"]
+
+    def no_export(module, sample):
+        raise AssertionError("exported again although the bucket has the file")
+
+    monkeypatch.setattr(runtime_onnx, "_export", no_export)
+    archive = SimpleUploadedFile("fewer.zip", colour_zip(per_class=6), content_type="application/zip")
+    assert alice.post(reverse("modellab:dataset_upload"), {"archive": archive, "name": "fewer"}).status_code == 302
+    second = run_on(settings, tmp_path / "node-c", submit(user, Dataset.objects.get(name="fewer")))
+    assert second.status == S.SUCCEEDED and second.results["cache_hit"] is False
+    assert not any("not ONNX Runtime" in note for note in second.results["notes"])
+
+
 def test_the_arms_of_a_sweep_on_separate_machines_share_one_extraction_through_the_bucket(
     alice, user, s3_media, s3_server, settings, tmp_path
 ):

@@ -98,6 +98,17 @@ def test_run_records_every_epoch_and_results(user, tiny_dataset, delay):
     assert exp.results["shape_trace"][0]["shape"][1:] == [3, 32, 32]
 
 
+def test_lab_extract_runtime_torch_keeps_cpu_extraction_in_pytorch(user, tiny_dataset, delay, settings):
+    """LAB_EXTRACT_RUNTIME=torch: the run extracts with PyTorch, so no ONNX file appears in the feature cache."""
+    from modellab import storage
+
+    settings.LAB_EXTRACT_RUNTIME = "torch"
+    (exp,) = submit(user, tiny_dataset)
+    assert experiment_run(experiment_id=exp.pk, worker_hostname="w1@test", worker_pid=1) == S.SUCCEEDED
+    cache = storage.local_dir(storage.FEATURE_CACHE)
+    assert list(cache.glob("features-*.pt")) and not (cache / "onnx").exists()
+
+
 def test_epoch_rows_appear_while_running(user, tiny_dataset, delay):
     """Each epoch's row is committed when that epoch ends, before the run finishes."""
     (exp,) = submit(user, tiny_dataset, epochs=3)

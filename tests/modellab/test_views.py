@@ -212,6 +212,21 @@ def test_results_page_shows_metrics_matrix_gallery_and_shapes(alice, finished):
     assert html.count('class="lab-epoch-row"') == 2
 
 
+def test_results_page_says_why_features_were_not_extracted_with_onnx_runtime(alice, user, tiny_dataset, delay, monkeypatch):
+    """A CPU run whose ONNX export fails still succeeds, and its page tells the learner PyTorch extracted, and why."""
+    from modellab.engine import runtime_onnx
+    from modellab.services.runs import experiment_run
+
+    def unsupported(module, sample):
+        raise RuntimeError("operator not supported")
+
+    monkeypatch.setattr(runtime_onnx, "_export", unsupported)
+    (exp,) = experiment_submit(owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=1, lr=0.01, batch_size=8)
+    assert experiment_run(experiment_id=exp.pk, worker_hostname="w1@test", worker_pid=1) == S.SUCCEEDED
+    html = alice.get(exp.get_absolute_url()).content.decode()
+    assert "Features were extracted with PyTorch, not ONNX Runtime: the export of tiny to ONNX is not supported (RuntimeError)." in html
+
+
 def test_gallery_image_is_a_png_with_nosniff(alice, finished, client, other_user):
     response = alice.get(reverse("modellab:experiment_image", args=[finished.pk, 0]))
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
