@@ -17,9 +17,10 @@ from torch import nn
 from .backbones import BackboneSpec, build_backbone
 from .cache import FeatureCache, FeatureKey
 from .config import RunConfig
-from .data import content_hash, eval_transform, train_transform
+from .data import content_hash
 from .loop import Runtime
 from .model import Backbone, pool, shape_trace
+from .pixels import Preprocess
 from .progress import EXTRACT, Meter
 from .strategy import RunData, Setup, image_loader
 
@@ -129,10 +130,10 @@ def cached_features(config: RunConfig, spec: BackboneSpec, data: RunData, runtim
         backbone = build_backbone(spec.name, pretrained=True).to(runtime.device).eval()
         backbone = backbone.to(memory_format=torch.channels_last)
         meter = runtime.meter(EXTRACT, total=len(data.samples) * (1 + views))
-        clean, trace = _extract(config, data, runtime, backbone, eval_transform(data.image_size, spec.mean, spec.std), 0, meter)
+        clean, trace = _extract(config, data, runtime, backbone, Preprocess(spec.mean, spec.std), 0, meter)
         augmented = []
         for v in range(views):
-            aug = train_transform(data.image_size, spec.mean, spec.std, augment=True)
+            aug = Preprocess(spec.mean, spec.std, augment=True)
             augmented.append(_extract(config, data, runtime, backbone, aug, 1 + v, meter)[0])
     payload = {
         "paths": paths,
@@ -147,12 +148,12 @@ def cached_features(config: RunConfig, spec: BackboneSpec, data: RunData, runtim
 
 @torch.no_grad()  # not inference_mode: the head trains on these tensors afterwards
 def _extract(
-    config: RunConfig, data: RunData, runtime: Runtime, backbone: Backbone, transform, seed_offset: int, meter: Meter
+    config: RunConfig, data: RunData, runtime: Runtime, backbone: Backbone, preprocess: Preprocess, seed_offset: int, meter: Meter
 ) -> tuple[torch.Tensor, list[dict]]:
     """Pooled features (CPU float32, N x C) of every sample, and the shapes of the first batch;
     ``meter`` advances by the images of each batch."""
     every = list(range(len(data.samples)))
-    loader = image_loader(data, every, transform, config, runtime.device, shuffle=False, seed_offset=seed_offset)
+    loader = image_loader(data, every, preprocess, config, runtime, shuffle=False, seed_offset=seed_offset)
     out = torch.empty(len(every), backbone.spec.feature_channels)
     trace: list[dict] = []
     for x, _, idx in loader:

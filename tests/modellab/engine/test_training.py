@@ -151,8 +151,9 @@ def test_cancel_stops_within_a_batch(tmp_path, toy_dataset, strategy):
     assert len(calls) == 3, "no batch may run after should_cancel returned True"
     assert epochs == []  # 27 training images in batches of 8: the first epoch had not ended
     assert not (tmp_path / "out" / "model.pt").exists()
-    if strategy == "features":  # cancelled during extraction: nothing half-written in the cache
-        assert not any((tmp_path / "cache").glob("*"))
+    if strategy == "features":  # cancelled during extraction: no features cached, nothing half-written
+        assert not any((tmp_path / "cache").glob("features-*"))
+        assert not any(p.name.endswith(".part") for p in (tmp_path / "cache").rglob("*"))
 
 
 def test_augment_with_features_says_views_are_fixed(tmp_path, toy_dataset):
