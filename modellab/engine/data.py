@@ -1,4 +1,4 @@
-"""Dataset directories the engine trains on: scanning, content hash, split, transforms and the torch Dataset.
+"""Dataset directories the engine trains on: scanning, content hash, split, and the one decoding recipe.
 
 Every dataset is a directory in ImageFolder layout::
 

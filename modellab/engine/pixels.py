@@ -13,6 +13,7 @@ as torchvision's ``ToTensor`` and ``Normalize``. Augmentation crops the decoded 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
@@ -23,10 +24,14 @@ AUGMENT_SCALE = (0.7, 1.0)  # the share of the image's area a random crop keeps
 
 def normalise(pixels: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
     """``B x 3 x S x S`` uint8 to float32 scaled to [0, 1], minus ``mean``, over ``std`` (per channel)."""
-    x = pixels.float().div_(255)
-    m = torch.tensor(mean, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
-    s = torch.tensor(std, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
-    return x.sub_(m).div_(s)
+    m, s = _channel_stats(tuple(mean), tuple(std), pixels.device)
+    return pixels.float().div_(255).sub_(m).div_(s)
+
+
+@functools.lru_cache(maxsize=16)
+def _channel_stats(mean: tuple, std: tuple, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """``mean`` and ``std`` as ``1 x 3 x 1 x 1`` float32 on ``device``, copied there once, not every batch."""
+    return (torch.tensor(mean).view(1, -1, 1, 1).to(device), torch.tensor(std).view(1, -1, 1, 1).to(device))
 
 
 def augment(pixels: torch.Tensor) -> torch.Tensor:
@@ -82,7 +87,8 @@ class ImageBatches:
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
         n = len(self.indices)
         order = self.indices if self.generator is None else self.indices[torch.randperm(n, generator=self.generator)]
+        on_device = order.to(self.device)  # one copy per pass: a batch's labels are gathered there
         for start in range(0, n, self.batch_size):
             idx = order[start : start + self.batch_size]
             batch = self.pixels.index_select(0, idx).to(self.device, non_blocking=True)  # 4x faster than [idx]
-            yield self.preprocess(batch), self.labels[idx.to(self.device)], idx
+            yield self.preprocess(batch), self.labels[on_device[start : start + self.batch_size]], idx
