@@ -13,8 +13,12 @@ database, one after the other. For each:
    answers/s) divided by minimal views/s (goal: >= 0.5).
 3. the check: the site is stopped and the database read back: exactly one response for every
    answer the server acknowledged (none lost, none doubled, the choice recorded is the one
-   sent) and every finished attempt's score recomputed from its responses with
-   quizzes.grading. Any failure is printed loudly and the exit status is 1.
+   sent), every finished attempt's score recomputed from its responses with quizzes.grading,
+   and the score each result page showed equal to the attempt's stored score.
+
+A database's run is ok only when no request failed, at least one answer was acknowledged and
+every check above passed (`web_check.failures`); the reasons are printed loudly and the exit
+status is 1 when any run is not ok.
 
 Prints a table per database and ends with one JSON line (the worst of the databases at top
 level, each database under "runs"):
@@ -25,6 +29,8 @@ level, each database under "runs"):
   lost, doubled          acknowledged answers with no response row / extra response rows
   mismatched             responses whose recorded choice differs from the one sent
   score_mismatches       finished attempts whose score differs from the recomputation
+  shown_score_mismatches result pages whose score is not the attempt's stored score
+  failures               why a run is not ok (empty when ok)
   ratio_to_minimal       see 2.; ratio_question and ratio_answer separately
 
 Usage: python benchmarks/web.py [--seconds 30] [--students 16] [--db sqlite|postgres|both]
@@ -41,7 +47,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.web_check import run_verify  # noqa: E402
+from benchmarks.web_check import failures, run_verify  # noqa: E402
 from benchmarks.web_traffic import (  # noqa: E402
     COMPARED,
     PAGES,
@@ -83,7 +89,7 @@ def run_one(db: str, database_url: str | None, args) -> dict:
         site.stop()
     try:
         all_acks = warm_acks + acks + cacks
-        check = run_verify(site, all_acks)
+        check = run_verify(site, all_acks, warm_stats.shown_scores + stats.shown_scores)
     finally:
         site.cleanup()
 
@@ -115,13 +121,10 @@ def run_one(db: str, database_url: str | None, args) -> dict:
         print(f"  error: {sample}")
     print(f"\n[{db}] database check: {check['answers_checked']} acknowledged answers, {check['lost']} lost, "
           f"{check['doubled']} doubled, {check['mismatched']} mismatched, {check['unacknowledged']} recorded without "
-          f"acknowledgement; {check['finished_attempts']} finished attempts, {check['score_mismatches']} score mismatches")
-    ok = check["lost"] == check["doubled"] == check["mismatched"] == check["score_mismatches"] == 0
-    if not ok:
-        print("\n" + "!" * 78 + f"\n!! [{db}] ANSWERS LOST, DOUBLED OR MISGRADED: " + "; ".join(check["samples"])
-              + "\n" + "!" * 78, flush=True)
-    return {
-        "db": db, "ok": ok, "rps": round(total_requests / wall, 1), "p95_ms": round(percentile(all_latency, .95) * 1e3, 1),
+          f"acknowledgement; {check['finished_attempts']} finished attempts, {check['score_mismatches']} score mismatches; "
+          f"{check['results_checked']} result pages, {check['shown_score_mismatches']} showing another score")
+    run = {
+        "db": db, "rps": round(total_requests / wall, 1), "p95_ms": round(percentile(all_latency, .95) * 1e3, 1),
         "p50_ms": round(percentile(all_latency, .5) * 1e3, 1), "p99_ms": round(percentile(all_latency, .99) * 1e3, 1),
         "errors": errors, "answers_sent": len(all_acks), "lost": check["lost"], "doubled": check["doubled"],
         "mismatched": check["mismatched"], "score_mismatches": check["score_mismatches"],
@@ -129,8 +132,15 @@ def run_one(db: str, database_url: str | None, args) -> dict:
         "minimal_rps": round(compare_rps["minimal"], 1), "question_rps": round(compare_rps["question"], 1),
         "answer_rps": round(compare_rps["answer"], 1), "ratio_question": round(ratio_q, 3),
         "ratio_answer": round(ratio_a, 3), "ratio_to_minimal": round(min(ratio_q, ratio_a), 3),
+        "shown_score_mismatches": check["shown_score_mismatches"],
         "students": args.students, "seconds": args.seconds,
     }
+    run["failures"] = failures(run)
+    run["ok"] = not run["failures"]
+    if not run["ok"]:
+        print("\n" + "!" * 78 + f"\n!! [{db}] NOT OK: " + "; ".join(run["failures"] + check["samples"])
+              + "\n" + "!" * 78, flush=True)
+    return run
 
 
 def main(argv=None) -> int:
@@ -161,9 +171,10 @@ def main(argv=None) -> int:
         "errors": sum(r["errors"] for r in runs), "answers_sent": sum(r["answers_sent"] for r in runs),
         "lost": sum(r["lost"] for r in runs), "doubled": sum(r["doubled"] for r in runs),
         "mismatched": sum(r["mismatched"] for r in runs), "score_mismatches": sum(r["score_mismatches"] for r in runs),
+        "shown_score_mismatches": sum(r["shown_score_mismatches"] for r in runs),
         "ratio_to_minimal": min(r["ratio_to_minimal"] for r in runs),
     }
-    ok = all(r["ok"] for r in runs)
+    ok = bool(runs) and all(r["ok"] for r in runs)
     print(json.dumps({"benchmark": "web", "ok": ok, **worst, "db": "+".join(r["db"] for r in runs),
                       "runs": {r["db"]: r for r in runs}, "skipped": skipped}))
     return 0 if ok else 1

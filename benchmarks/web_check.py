@@ -1,9 +1,11 @@
 """The web benchmark's check-back: with the site stopped, read its database and count what went wrong.
 
-Every acknowledged answer must have exactly one response row holding the choice sent, and
-every finished attempt's score must equal its recomputation with `quizzes.grading`.
+Every acknowledged answer must have exactly one response row holding the choice sent, every
+finished attempt's score must equal its recomputation with `quizzes.grading`, and the score a
+result page showed must be the attempt's stored score as the page formats it.
 `verify` runs in a subprocess with the site's environment (`python -m benchmarks.web_check
-ACKS.json` prints one JSON line); `run_verify` starts that subprocess.
+CHECK.json` prints one JSON line); `run_verify` starts that subprocess. `failures` says why a
+run of the benchmark is not ok (its `ok` is true only when there is no reason).
 """
 from __future__ import annotations
 
@@ -16,7 +18,25 @@ from pathlib import Path
 from tests.harness import ROOT, Site
 
 
-def verify(ack_path: str) -> dict:
+def failures(run: dict) -> list[str]:
+    """Why one database's run is not ok, each reason a sentence; empty when it is ok.
+
+    Not ok: a request failed, no answer was acknowledged (nothing was tested), an acknowledged
+    answer was lost, doubled or recorded with another choice, a score differs from its
+    recomputation, or a result page showed a score other than the attempt's.
+    """
+    reasons = []
+    if run["errors"] > 0:
+        reasons.append(f"{run['errors']} request(s) failed")
+    if run["answers_sent"] == 0:
+        reasons.append("no answer was acknowledged")
+    for key in ("lost", "doubled", "mismatched", "score_mismatches", "shown_score_mismatches"):
+        if run[key] > 0:
+            reasons.append(f"{key}: {run[key]}")
+    return reasons
+
+
+def verify(check_path: str) -> dict:
     """Runs in a subprocess with the site's environment: read the database back."""
     import django
 
@@ -27,8 +47,10 @@ def verify(ack_path: str) -> dict:
 
     from quizzes.grading import grade, letter
     from quizzes.models import Attempt, Question, Response
+    from quizzes.templatetags.quizzes import percent
 
-    acks = json.loads(Path(ack_path).read_text())
+    sent = json.loads(Path(check_path).read_text())
+    acks = sent["acks"]
     attempts = {a.pk: a for a in Attempt.objects.all()}
     responses = {(r.attempt_id, r.question_id): r for r in Response.objects.all()}
     doubled = sum(
@@ -74,17 +96,26 @@ def verify(ack_path: str) -> dict:
             score_mismatches += 1
             if len(samples) < 5:
                 samples.append(f"score: attempt {attempt.pk} has {attempt.score}, recomputed {expected}")
+    shown_mismatches = 0
+    for attempt_id, shown in sent["shown"]:
+        attempt = attempts.get(attempt_id)
+        stored = percent(attempt.score) if attempt is not None else "no attempt"
+        if stored != f"{shown}%":
+            shown_mismatches += 1
+            if len(samples) < 5:
+                samples.append(f"result page: attempt {attempt_id} showed {shown}%, stored {stored}")
     return {
         "answers_checked": len(acks), "lost": lost, "doubled": doubled, "mismatched": mismatched,
         "unacknowledged": unacknowledged, "attempts": len(attempts), "finished_attempts": finished,
-        "score_mismatches": score_mismatches, "samples": samples,
+        "score_mismatches": score_mismatches, "results_checked": len(sent["shown"]),
+        "shown_score_mismatches": shown_mismatches, "samples": samples,
     }
 
 
-def run_verify(site: Site, acks: list) -> dict:
-    """The counts of `verify` for a stopped site and the answers it acknowledged."""
+def run_verify(site: Site, acks: list, shown: list) -> dict:
+    """The counts of `verify` for a stopped site, the answers it acknowledged and the scores its result pages showed."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, dir=site.tmp) as fh:
-        json.dump(acks, fh)
+        json.dump({"acks": acks, "shown": shown}, fh)
     out = subprocess.run([sys.executable, "-m", "benchmarks.web_check", fh.name], cwd=ROOT,
                          env=site.env, capture_output=True, text=True, timeout=600)
     if out.returncode != 0:

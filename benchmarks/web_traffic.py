@@ -4,13 +4,16 @@ Each thread is one HTTP client (`tests/http_client.py`) on its own keep-alive co
 `run_students` is the student phase, `run_comparison` the alternating rounds of the minimal
 view, question pages and answer POSTs; both return per-page latencies and errors (`Stats`) and
 the answers the server acknowledged, `(attempt id, question number, letters)`, for the
-database check (`benchmarks/web_check.py`).
+database check (`benchmarks/web_check.py`). A student's result page must show the score line
+that templates/quizzes/result.html renders (`result_score`); the score it shows goes to
+`Stats.shown_scores`, which the database check compares with the attempt's stored score.
 """
 from __future__ import annotations
 
 import random
 import threading
 import time
+import re
 from collections import defaultdict
 
 from tests.http_client import (
@@ -28,6 +31,18 @@ PAGES = ("lesson", "test_page", "test_start", "question", "answer", "finish", "r
 COMPARED = ("minimal", "question", "answer")
 QUESTIONS = 10
 
+# The score line of templates/quizzes/result.html: "Score: 70% (10 questions, 3 missed)".
+_SCORE_RE = re.compile(
+    r'<p class="score" id="score"><span class="label">Score:</span> <strong>(\d+)%</strong> '
+    r"\((\d+) questions?, (\d+) missed\)"
+)
+
+
+def result_score(page: str) -> tuple[int, int, int] | None:
+    """(percent, questions, missed) of a result page's score line; None when the page has none."""
+    match = _SCORE_RE.search(page)
+    return (int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None
+
 
 class Stats:
     """Latencies (seconds) and errors per page, per thread; merged at the end."""
@@ -36,6 +51,7 @@ class Stats:
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
         self.error_samples: list[str] = []
+        self.shown_scores: list[tuple[int, int]] = []  # (attempt id, percent its result page showed)
 
     def ok(self, page: str, seconds: float) -> None:
         self.latency[page].append(seconds)
@@ -51,6 +67,7 @@ class Stats:
         for k, v in other.errors.items():
             self.errors[k] += v
         self.error_samples.extend(other.error_samples[: max(0, 10 - len(self.error_samples))])
+        self.shown_scores.extend(other.shown_scores)
 
 
 def in_threads(target, count: int) -> None:
@@ -128,8 +145,11 @@ def student(client: Client, rng: random.Random, stats: Stats, acks: list) -> Non
     _check(stats, "finish", finish, 302)
     result = _call(stats, "result", client.get, path_of(finish.location))
     _check(stats, "result", result, 200)
-    if "Your score" not in result.body and "%" not in result.body:
-        stats.fail("result", "no score on the result page")
+    shown = result_score(result.body)
+    if shown is None or shown[1] != QUESTIONS:
+        stats.fail("result", f"no score line for {QUESTIONS} questions on the result page (found {shown})")
+        raise Failed("result")
+    stats.shown_scores.append((attempt_id, shown[0]))
 
 
 def run_students(port: int, students: int, seconds: float, seed: int) -> tuple[Stats, list, float]:

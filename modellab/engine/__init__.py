@@ -11,7 +11,9 @@ Modules, one job each:
 * ``upload`` - an untrusted zip made into a dataset directory (limits, skip reasons);
 * ``zipread`` - reading that zip: its directory sized first, entries in bounded chunks, damage as DatasetError;
 * ``builtin`` - offline built-in datasets (handwritten digits, CIFAR-10 from a local archive);
-* ``data`` - dataset directories: scan, content hash, split, transforms, the torch Dataset;
+* ``data`` - dataset directories: scan, content hash, split, the one decoding recipe (``decode_pixels``);
+* ``decoded`` - the decoded-image cache: each dataset's images decoded once per input size, uint8 on disk;
+* ``pixels`` - batches from it: gather, augmentation and normalisation as tensor ops on the device;
 * ``backbones`` - the registry: which backbones exist, availability, building, fetching;
 * ``adapters`` - each network family's architecture and weight loading (timm, torchvision, tiny);
 * ``weights`` - sha256 pins, verifying a weights file, downloading one;

@@ -34,7 +34,7 @@ from common.files import atomic_write
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1  # bump when the payload layout or extraction code changes
+CACHE_FORMAT = 2  # bump when the payload layout or extraction code changes (2: images read through .decoded)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from PIL import Image
 from common.files import StatMemo, atomic_write, stat_signature
 
 from .backbones import build_backbone
-from .data import eval_transform, load_rgb, to_rgb
+from .data import eval_transform
 from .model import Classifier
 
 MODEL_FORMAT = 1
@@ -62,8 +62,7 @@ def predict_image(model_path: str | os.PathLike, image: str | os.PathLike | Imag
     """
     key = str(Path(model_path).resolve())
     model, meta = _loaded.get(key, stat_signature(key), lambda: load_model(key))
-    pil = to_rgb(image) if isinstance(image, Image.Image) else load_rgb(image)
-    x = eval_transform(meta["image_size"], meta["mean"], meta["std"])(pil).unsqueeze(0)
+    x = eval_transform(meta["image_size"], meta["mean"], meta["std"])(image).unsqueeze(0)
     with torch.inference_mode():
         probs = model(x).softmax(dim=1)[0]
     k = min(top_k, len(meta["class_names"]))

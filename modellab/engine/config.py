@@ -30,7 +30,6 @@ class RunConfig:
     seed: int = 0  # fixes the split, initialisation, shuffling and augmentation
     val_fraction: float = 0.2  # share of each class held out for validation (and again for test)
     train_per_class: int | None = None  # train on at most this many images of each class (seeded, nested); None = all
-    num_workers: int = 0  # DataLoader worker processes for image decoding
     device: str = "auto"  # auto (cuda when available) | cpu | cuda
     runtime: str = "auto"  # strategy=features on the CPU: auto (ONNX Runtime, PyTorch when it cannot match) | torch (always PyTorch)
 
@@ -44,8 +43,8 @@ class RunConfig:
             raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
         if self.runtime not in RUNTIMES:
             raise ValueError(f"runtime must be one of {RUNTIMES}, got {self.runtime!r}")
-        if self.epochs < 1 or self.batch_size < 1 or self.num_workers < 0:
-            raise ValueError("epochs and batch_size must be >= 1, num_workers >= 0")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("epochs and batch_size must be >= 1")
         if not self.lr > 0:
             raise ValueError("lr must be > 0")
         if self.augment and self.augment_views < 1:

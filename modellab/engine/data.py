@@ -1,4 +1,4 @@
-"""Dataset directories the engine trains on: scanning, content hash, split, transforms and the torch Dataset.
+"""Dataset directories the engine trains on: scanning, content hash, split, and the one decoding recipe.
 
 Every dataset is a directory in ImageFolder layout::
 
@@ -192,38 +192,38 @@ def load_rgb(path: str | os.PathLike) -> Image.Image:
         return to_rgb(im).copy()
 
 
+def decode_pixels(image: str | os.PathLike | Image.Image, size: int) -> np.ndarray:
+    """``size x size x 3`` uint8 RGB of an image file (or a Pillow image): the short side resized to
+    ``size`` (bilinear, antialiased), then the centre square cropped.
+
+    The one decoding recipe of the engine: the decoded-image cache (:mod:`.decoded`) stores its
+    output and ``predict_image`` uses it, so a model sees the same pixels in training and prediction.
+    """
+    from torchvision.transforms import functional as F
+
+    im = to_rgb(image) if isinstance(image, Image.Image) else load_rgb(image)
+    im = F.resize(im, size, interpolation=F.InterpolationMode.BILINEAR, antialias=True)
+    return np.array(F.center_crop(im, size), dtype=np.uint8)
+
+
 def eval_transform(size: int, mean: Sequence[float], std: Sequence[float]):
-    """Resize the short side to ``size``, centre-crop a square, scale to [0, 1], normalise."""
-    from torchvision import transforms as T
+    """An image (a file or a Pillow image) to its normalised ``3 x size x size`` float tensor:
+    :func:`decode_pixels`, then :func:`.pixels.normalise` (what training does to the cached pixels)."""
+    import torch
 
-    return T.Compose(
-        [
-            T.Resize(size, interpolation=T.InterpolationMode.BILINEAR, antialias=True),
-            T.CenterCrop(size),
-            T.ToTensor(),
-            T.Normalize(mean, std),
-        ]
-    )
+    from .pixels import normalise
 
+    def transform(image):
+        return normalise(torch.from_numpy(decode_pixels(image, size)).permute(2, 0, 1)[None], mean, std)[0]
 
-def train_transform(size: int, mean: Sequence[float], std: Sequence[float], augment: bool):
-    """``eval_transform``, or with ``augment`` a random crop (70-100% of the area) and a horizontal flip."""
-    if not augment:
-        return eval_transform(size, mean, std)
-    from torchvision import transforms as T
-
-    return T.Compose(
-        [
-            T.RandomResizedCrop(size, scale=(0.7, 1.0), antialias=True),
-            T.RandomHorizontalFlip(),
-            T.ToTensor(),
-            T.Normalize(mean, std),
-        ]
-    )
+    return transform
 
 
 class ImageFolderDataset:
-    """Map-style torch dataset over (relative path, label) samples; yields (tensor, label, index)."""
+    """Map-style torch dataset over (relative path, label) samples, decoded on every read; yields (tensor, label, index).
+
+    The engine reads images through the decoded-image cache (:mod:`.decoded`); this per-image
+    path is what benchmarks compare it with."""
 
     def __init__(self, root: str | os.PathLike, samples: Sequence[tuple[str, int]], transform):
         self.root = Path(root)

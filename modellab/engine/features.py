@@ -17,10 +17,11 @@ from torch import nn
 from .backbones import BackboneSpec
 from .cache import FeatureCache, FeatureKey
 from .config import RunConfig
-from .data import content_hash, eval_transform, train_transform
+from .data import content_hash
 from .extractor import Extractor, choose_extractor, extract_precision, loop_threads
 from .loop import Runtime
 from .model import shape_trace
+from .pixels import Preprocess
 from .progress import EXTRACT, Meter
 from .strategy import RunData, Setup, image_loader
 
@@ -132,10 +133,10 @@ def cached_features(config: RunConfig, spec: BackboneSpec, data: RunData, runtim
         extractor, fallback = choose_extractor(spec, data.image_size, runtime.device, config.cache_dir, config.runtime)
         meter = runtime.meter(EXTRACT, total=len(data.samples) * (1 + views))
         with loop_threads(extractor):
-            clean, trace = _extract(config, data, runtime, extractor, eval_transform(data.image_size, spec.mean, spec.std), 0, meter)
+            clean, trace = _extract(config, data, runtime, extractor, Preprocess(spec.mean, spec.std), 0, meter)
             augmented = []
             for v in range(views):
-                aug = train_transform(data.image_size, spec.mean, spec.std, augment=True)
+                aug = Preprocess(spec.mean, spec.std, augment=True)
                 augmented.append(_extract(config, data, runtime, extractor, aug, 1 + v, meter)[0])
     payload = {
         "paths": paths,
@@ -151,12 +152,12 @@ def cached_features(config: RunConfig, spec: BackboneSpec, data: RunData, runtim
 
 @torch.no_grad()  # not inference_mode: the head trains on these tensors afterwards
 def _extract(
-    config: RunConfig, data: RunData, runtime: Runtime, extractor: Extractor, transform, seed_offset: int, meter: Meter
+    config: RunConfig, data: RunData, runtime: Runtime, extractor: Extractor, preprocess: Preprocess, seed_offset: int, meter: Meter
 ) -> tuple[torch.Tensor, list[dict]]:
     """Pooled features (CPU float32, N x C) of every sample, and the shapes of the first batch;
     ``meter`` advances by the images of each batch."""
     every = list(range(len(data.samples)))
-    loader = image_loader(data, every, transform, config, runtime.device, shuffle=False, seed_offset=seed_offset)
+    loader = image_loader(data, every, preprocess, config, runtime, shuffle=False, seed_offset=seed_offset)
     out: torch.Tensor | None = None
     trace: list[dict] = []
     for x, _, idx in loader:

@@ -8,7 +8,9 @@ The features strategy passes its linear head and cached feature vectors
 ``(x, y, ...)``: inputs, integer labels, and anything after them is ignored.
 
 Every batch first asks ``should_cancel`` (cooperative cancellation); a training batch
-done is reported through the epoch's :class:`.progress.Meter` when one is given. On CUDA the
+done is reported through the epoch's :class:`.progress.Meter` when one is given. Loss and
+accuracy are summed on the device and read once at the end of the pass: no batch waits for
+the device to hand a number back. On CUDA the
 forward pass runs under float16 autocast with gradient scaling and 4-D inputs go
 channels_last; on the CPU everything is float32.
 """
@@ -89,7 +91,7 @@ def train_one_epoch(
     frozen part in eval mode); the optimizer holds only the trainable parameters.
     """
     model.train()
-    total_loss, correct, seen = 0.0, 0, 0
+    total_loss, correct, seen = torch.zeros((), device=runtime.device), torch.zeros((), dtype=torch.long, device=runtime.device), 0
     for x, y, *_ in batches:
         runtime.check_cancelled()
         x, y = runtime.to_device(x), y.to(runtime.device, non_blocking=True)
@@ -100,28 +102,29 @@ def train_one_epoch(
         scaler.scale(loss).backward()
         scaler.step(optimizer)
         scaler.update()
-        total_loss += float(loss.detach()) * len(y)
-        correct += int((logits.argmax(1) == y).sum())
+        total_loss += loss.detach().float() * len(y)
+        correct += (logits.argmax(1) == y).sum()
         seen += len(y)
         if meter is not None:
             meter.advance(1)
-    return total_loss / max(seen, 1), correct / max(seen, 1)
+    return float(total_loss) / max(seen, 1), int(correct) / max(seen, 1)
 
 
 @torch.inference_mode()
 def evaluate(model: nn.Module, batches: Iterable, runtime: Runtime) -> Evaluation:
     """One pass over ``batches`` in eval mode, no gradients: loss, accuracy and class probabilities."""
     model.eval()
-    probs, total_loss, correct, seen = [], 0.0, 0, 0
+    probs, seen = [], 0
+    total_loss, correct = torch.zeros((), device=runtime.device), torch.zeros((), dtype=torch.long, device=runtime.device)
     for x, y, *_ in batches:
         runtime.check_cancelled()
         x, y = runtime.to_device(x), y.to(runtime.device, non_blocking=True)
         with runtime.autocast():
             logits = model(x).float()
-        total_loss += float(nn.functional.cross_entropy(logits, y, reduction="sum"))
-        correct += int((logits.argmax(1) == y).sum())
+        total_loss += nn.functional.cross_entropy(logits, y, reduction="sum")
+        correct += (logits.argmax(1) == y).sum()
         seen += len(y)
-        probs.append(logits.softmax(1).cpu())
+        probs.append(logits.softmax(1))
     if not probs:
         return Evaluation(0.0, 0.0, torch.empty(0, 0))
-    return Evaluation(total_loss / seen, correct / seen, torch.cat(probs))
+    return Evaluation(float(total_loss) / seen, int(correct) / seen, torch.cat(probs).cpu())

@@ -11,14 +11,14 @@ import torch
 
 from .backbones import BackboneSpec, build_backbone
 from .config import RunConfig
-from .data import eval_transform, train_transform
 from .loop import Runtime
 from .model import Classifier
+from .pixels import Preprocess
 from .strategy import RunData, Setup, image_loader
 
 
 def prepare_network(config: RunConfig, spec: BackboneSpec, data: RunData, runtime: Runtime) -> Setup:
-    """A Classifier (pretrained and partly frozen for finetune, random for scratch) and image loaders."""
+    """A Classifier (pretrained and partly frozen for finetune, random for scratch) and batches of its images."""
     pretrained = config.strategy == "finetune"
     model = Classifier(build_backbone(spec.name, pretrained=pretrained), len(data.class_names))
     if pretrained:
@@ -37,11 +37,11 @@ def prepare_network(config: RunConfig, spec: BackboneSpec, data: RunData, runtim
     if dev.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
 
-    split, size = data.split, data.image_size
-    plain = eval_transform(size, spec.mean, spec.std)
-    train = image_loader(data, split.train, train_transform(size, spec.mean, spec.std, config.augment), config, dev, shuffle=True)
-    val = image_loader(data, split.val, plain, config, dev, shuffle=False)
-    test = image_loader(data, split.test, plain, config, dev, shuffle=False)
+    split = data.split
+    plain = Preprocess(spec.mean, spec.std)
+    train = image_loader(data, split.train, Preprocess(spec.mean, spec.std, config.augment), config, runtime, shuffle=True)
+    val = image_loader(data, split.val, plain, config, runtime, shuffle=False)
+    test = image_loader(data, split.test, plain, config, runtime, shuffle=False)
 
     def trace() -> list[dict]:
         x, _, _ = next(iter(val))

@@ -7,16 +7,18 @@ same way with :func:`.loop.train_one_epoch` and :func:`.loop.evaluate`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
 
 from .config import RunConfig
-from .data import ImageFolderDataset, Split
+from .data import Split
+from .decoded import decoded_images
+from .loop import Runtime
+from .pixels import ImageBatches, Preprocess
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,19 @@ class RunData:
     image_size: int  # square input side in pixels
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
+    cache_dir: Path  # the run's cache directory: the decoded images live there (.decoded)
+    _decoded: dict = field(default_factory=dict, compare=False, repr=False)  # the pixels, once read
 
     def labels(self, indices: Iterable[int]) -> torch.Tensor:
         return torch.tensor([self.samples[i][1] for i in indices], dtype=torch.long)
+
+    def pixels(self, runtime: Runtime) -> torch.Tensor:
+        """N x 3 x S x S uint8 of every sample, read from the decoded-image cache (decoded on a miss,
+        cancellable) on first use in this run, then kept."""
+        if "pixels" not in self._decoded:
+            decoded = decoded_images(self.cache_dir, self.root, self.samples, self.image_size, runtime.check_cancelled)
+            self._decoded["pixels"] = decoded.pixels
+        return self._decoded["pixels"]
 
 
 @dataclass(frozen=True)
@@ -50,16 +62,10 @@ class Setup:
 
 
 def image_loader(
-    data: RunData, indices: list[int], transform, config: RunConfig, device: torch.device, *, shuffle: bool, seed_offset: int = 0
-) -> DataLoader:
-    """Batches (images, labels, positions) of ``data.samples[indices]``; the order is fixed by the run's seed."""
-    dataset = ImageFolderDataset(data.root, [data.samples[i] for i in indices], transform)
-    return DataLoader(
-        dataset,
-        batch_size=config.batch_size,
-        shuffle=shuffle,
-        generator=torch.Generator().manual_seed(config.seed + seed_offset),
-        num_workers=config.num_workers,
-        pin_memory=device.type == "cuda",
-        persistent_workers=False,
-    )
+    data: RunData, indices: list[int], preprocess: Preprocess, config: RunConfig, runtime: Runtime, *, shuffle: bool, seed_offset: int = 0
+) -> ImageBatches:
+    """Batches (images, labels, sample indices) of ``data.samples[indices]`` from the decoded-image cache;
+    with ``shuffle`` a new order every pass, fixed by the run's seed (plus ``seed_offset``)."""
+    generator = torch.Generator().manual_seed(config.seed + seed_offset) if shuffle else None
+    labels = data.labels(range(len(data.samples)))
+    return ImageBatches(data.pixels(runtime), labels, indices, config.batch_size, preprocess, runtime.device, generator)

@@ -76,6 +76,7 @@ def run(
             image_size=config.image_size or spec.input_size,
             mean=spec.mean,
             std=spec.std,
+            cache_dir=Path(config.cache_dir),
         )
         prepare = prepare_features if config.strategy == "features" else prepare_network
         setup = prepare(config, spec, data, runtime)

@@ -153,7 +153,8 @@ def test_cancel_stops_within_a_batch(tmp_path, toy_dataset, strategy):
     assert not (tmp_path / "out" / "model.pt").exists()
     if strategy == "features":  # cancelled during extraction: no features cached, nothing half-written
         cache = tmp_path / "cache"
-        assert not any(cache.glob("features-*")) and not any(cache.rglob(".*"))
+        assert not any(cache.glob("features-*"))
+        assert not any(p.name.startswith(".") or p.name.endswith(".part") for p in cache.rglob("*"))
 
 
 def test_augment_with_features_says_views_are_fixed(tmp_path, toy_dataset):
