@@ -6,7 +6,7 @@ backbone's input size), printed as a table, then one JSON line:
 * decode_build_ips  - images/s of the first decoding into the cache (Pillow, once per dataset and size);
 * decode_ips        - images/s served from the decoded cache: gathered, normalised float batches,
                       what the feature extraction waits on between two backbone passes;
-* extract_ips       - images/s of the engine's extraction pass (frozen backbone, channels_last)
+* extract_ips       - images/s of the engine's extractor (ONNX Runtime on the CPU, PyTorch on CUDA)
                       fed from that cache; target decode_ips >= 5 x extract_ips;
 * per case (backbone / strategy):
   epoch_s             the engine's training pass (train_one_epoch over the strategy's own
@@ -16,7 +16,7 @@ backbone's input size), printed as a table, then one JSON line:
   epoch_over_compute  target <= 1.3; val_s (one evaluation pass) is shown, not counted.
   Both are the fastest of --repeats alternating passes on the same model (this machine is shared).
 
-Exits 1 when a target is missed. ``benchmarks/lab.py`` calls ``served_ips`` and ``epoch_cases``.
+Exits 1 when a target is missed. ``benchmarks/lab.py`` calls ``served_ips``.
 On a machine other work shares, ``--threads 1`` keeps torch's threads from waiting on each other.
 Usage: python benchmarks/lab_epoch.py [--images 200] [--tiny-images 1000] [--repeats 3] [--threads N] [--device auto]
 """
@@ -35,12 +35,12 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from modellab.engine import RunConfig, build_backbone, materialize_digits  # noqa: E402
+from modellab.engine import RunConfig, materialize_digits  # noqa: E402
 from modellab.engine.backbones import get_spec  # noqa: E402
-from modellab.engine.data import scan_image_folder, stratified_split  # noqa: E402
+from modellab.engine.data import decode_pixels, scan_image_folder, stratified_split  # noqa: E402
+from modellab.engine.extractor import choose_extractor, loop_threads  # noqa: E402
 from modellab.engine.decoded import decoded_images  # noqa: E402
 from modellab.engine.loop import Runtime, evaluate, train_one_epoch  # noqa: E402
-from modellab.engine.model import pool  # noqa: E402
 from modellab.engine.network import prepare_network  # noqa: E402
 from modellab.engine.pixels import ImageBatches, Preprocess  # noqa: E402
 from modellab.engine.progress import TRAIN  # noqa: E402
@@ -61,6 +61,7 @@ def digits(root: Path, images: int, size: int) -> Path:
 def served_ips(dataset: Path, cache_dir: Path, size: int, mean, std, batch_size: int, device: torch.device) -> dict:
     """decode_build_ips (the cache filled from the files) and decode_ips (normalised batches served from it)."""
     _, samples = scan_image_folder(dataset)
+    decode_pixels(dataset / samples[0][0], size)  # the first call imports torchvision: not decoding
     t0 = time.perf_counter()
     pixels = decoded_images(cache_dir, dataset, samples, size).pixels
     build_s = time.perf_counter() - t0
@@ -78,24 +79,23 @@ def served_ips(dataset: Path, cache_dir: Path, size: int, mean, std, batch_size:
 
 @torch.no_grad()
 def engine_extract_ips(dataset: Path, cache_dir: Path, backbone_name: str, batch_size: int, device: torch.device) -> float:
-    """Images/s of a frozen-backbone pass over batches from the decoded cache, as features.py runs it."""
+    """Images/s of the engine's extractor (modellab.engine.extractor.choose_extractor: ONNX Runtime on
+    the CPU, PyTorch under autocast on CUDA) over batches from the decoded cache, as features.py runs it."""
     spec = get_spec(backbone_name)
     _, samples = scan_image_folder(dataset)
     pixels = decoded_images(cache_dir, dataset, samples, spec.input_size).pixels
     labels = torch.tensor([label for _, label in samples])
-    backbone = build_backbone(backbone_name).to(device).eval().to(memory_format=torch.channels_last)
+    extractor, _ = choose_extractor(spec, spec.input_size, device, str(cache_dir))
     batches = ImageBatches(pixels, labels, range(len(samples)), batch_size, Preprocess(spec.mean, spec.std), device)
-    amp = dict(device_type="cuda", dtype=torch.float16, enabled=device.type == "cuda")
-    for i, (x, _, _) in enumerate(batches):  # warm-up: two batches
-        with torch.autocast(**amp):
-            pool(backbone(x.to(memory_format=torch.channels_last))).float().cpu()
-        if i == 1:
-            break
-    t0 = time.perf_counter()
-    for x, _, _ in batches:
-        with torch.autocast(**amp):
-            pool(backbone(x.to(memory_format=torch.channels_last))).float().cpu()
-    return len(samples) / (time.perf_counter() - t0)
+    with loop_threads(extractor):
+        for i, (x, _, _) in enumerate(batches):  # warm-up: two batches
+            extractor(x)
+            if i == 1:
+                break
+        t0 = time.perf_counter()
+        for x, _, _ in batches:
+            extractor(x)
+        return len(samples) / (time.perf_counter() - t0)
 
 
 def _compute_pass(model: nn.Module, batches: list, optimizer, runtime: Runtime) -> None:
