@@ -18,11 +18,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from typing import Callable, Iterator
+from typing import Callable
 
 import torch
 
 from .backbones import BackboneSpec, build_backbone
+from .loop import one_cpu_thread
 from .model import Backbone, pool
 from .runtime_onnx import OnnxExtractor, onnx_extractor
 
@@ -31,23 +32,11 @@ log = logging.getLogger(__name__)
 Extractor = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
-@contextlib.contextmanager
-def loop_threads(extractor: Extractor) -> Iterator[None]:
-    """Around an extraction pass: with ONNX Runtime, PyTorch's own ops in the loop run on one thread.
-
-    Those ops are small (decoding, resizing, normalising one image at a time) while ONNX Runtime
-    computes on its own threads. On this project's busy 2-core CPU two PyTorch threads made the
-    preprocessing about 20x slower (17 against 345 images/s) and halved the whole pass.
-    """
-    if not isinstance(extractor, OnnxExtractor):
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+def loop_threads(extractor: Extractor):
+    """Around an extraction pass: with ONNX Runtime, PyTorch's own ops in the loop (gathering and
+    normalising batches) run on one thread while ONNX Runtime computes on its own; on this
+    project's busy 2-core CPU two PyTorch threads made them about 20x slower and halved the pass."""
+    return one_cpu_thread(isinstance(extractor, OnnxExtractor))
 
 
 def extract_precision(device: torch.device) -> str:

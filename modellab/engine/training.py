@@ -28,7 +28,7 @@ from .config import EpochStats, RunConfig, RunResult
 from .data import limit_train_per_class, scan_image_folder, stratified_split
 from .environment import describe
 from .features import prepare_features
-from .loop import CancelCheck, Evaluation, RunCancelled, Runtime, evaluate, train_one_epoch
+from .loop import CancelCheck, Evaluation, RunCancelled, Runtime, evaluate, one_cpu_thread, train_one_epoch
 from .network import prepare_network
 from .progress import TRAIN, ProgressCallback
 from .report import summarize
@@ -81,8 +81,7 @@ def run(
         prepare = prepare_features if config.strategy == "features" else prepare_network
         setup = prepare(config, spec, data, runtime)
         # A linear head on vectors is a tiny op: one CPU thread beats several.
-        threads = _single_thread_on_cpu(device) if config.strategy == "features" else contextlib.nullcontext()
-        with threads:
+        with one_cpu_thread(config.strategy == "features" and device.type == "cpu"):
             optimizer = _optimizer(config.optimizer, setup.model.parameters(), config.lr)
             epochs, val = _fit(setup.model, setup.train, setup.val, optimizer, config.epochs, runtime, on_epoch_end, started)
             test = evaluate(setup.model, setup.test, runtime) if data.split.test else None
@@ -201,24 +200,6 @@ def _seeded(seed: int, device: torch.device) -> Iterator[None]:
         yield
     finally:
         torch.use_deterministic_algorithms(was_on, warn_only=was_warn)
-
-
-@contextlib.contextmanager
-def _single_thread_on_cpu(device: torch.device) -> Iterator[None]:
-    """Run tiny ops (a linear head on vectors) on one CPU thread.
-
-    Splitting 32x1280 matmuls across threads costs more in synchronisation than it
-    saves, and on a busy machine it is up to 20x slower than one thread.
-    """
-    if device.type != "cpu":
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
