@@ -6,7 +6,8 @@ database, one after the other. For each:
 
 1. students: `--students` simulated students at once, each in a loop for the first part of
    `--seconds`: a new visitor opens the lesson, opens "Test this pattern" and starts a test,
-   answers its 10 questions (a choice picked from the form), finishes and opens the result.
+   answers its 10 questions (a choice picked from the form, or a number typed into a typed-answer
+   question), finishes and opens the result.
 2. comparison, at the same concurrency, in alternating 1-second rounds: the minimal Django
    view `/__bench__/minimal/` (it exists only under benchmarks/bench_settings.py), a test
    question page, and answer POSTs. `ratio_to_minimal` is the lower of (question pages/s,

@@ -1,7 +1,8 @@
 """The web benchmark's check-back: with the site stopped, read its database and count what went wrong.
 
-Every acknowledged answer must have exactly one response row holding the choice sent, every
-finished attempt's score must equal its recomputation with `quizzes.grading`, and the score a
+Every acknowledged answer must have exactly one response row holding the choice (or the typed
+text) sent, every finished attempt's score must equal its recomputation with `quizzes.grading`
+(`quizzes.typed` for typed-answer questions), and the score a
 result page showed must be the attempt's stored score as the page formats it.
 `verify` runs in a subprocess with the site's environment (`python -m benchmarks.web_check
 CHECK.json` prints one JSON line); `run_verify` starts that subprocess. `failures` says why a
@@ -46,6 +47,10 @@ def verify(check_path: str) -> dict:
     from django.db.models import Count
 
     from quizzes.grading import grade, letter
+    from quizzes.typed import TypedAnswer, grade_typed, tolerance_decimal
+    from quizzes.vocabulary import TYPED_KINDS
+
+    from benchmarks.web_traffic import TYPED_PREFIX
     from quizzes.models import Attempt, Question, Response
     from quizzes.templatetags.quizzes import percent
 
@@ -56,9 +61,16 @@ def verify(check_path: str) -> dict:
     doubled = sum(
         row["n"] - 1 for row in Response.objects.values("attempt_id", "question_id").annotate(n=Count("id")).filter(n__gt=1)
     )
-    fractions = {
-        q.pk: (q.kind, {c.pk: c.fraction for c in q.choices.all()}) for q in Question.objects.prefetch_related("choices")
-    }
+    questions = {q.pk: q for q in Question.objects.prefetch_related("choices")}
+
+    def marks_of(r) -> Decimal:
+        """The response's marks recomputed by the site's graders from what was sent."""
+        q = questions[r.question_id]
+        if q.kind in TYPED_KINDS:
+            answers = [TypedAnswer(c.pk, c.text, c.fraction, tolerance_decimal(c.tolerance)) for c in q.choices.all()]
+            return grade_typed(q.kind, answers, r.typed_answer).marks
+        return grade(q.kind, {c.pk: c.fraction for c in q.choices.all()}, r.chosen_choice_ids).marks
+
     lost, mismatched, acked_keys, samples = 0, 0, set(), []
     for attempt_id, number, letters in acks:
         attempt = attempts.get(attempt_id)
@@ -71,7 +83,12 @@ def verify(check_path: str) -> dict:
                 samples.append(f"lost: attempt {attempt_id} question {number}")
             continue
         by_letter = {letter(i): cid for i, cid in enumerate(attempt.choice_orders.get(str(qid), []))}
-        if {by_letter.get(x) for x in letters} != set(response.chosen_choice_ids):
+        if questions[qid].kind in TYPED_KINDS:
+            wrong = TYPED_PREFIX + response.typed_answer not in letters
+        else:
+            picked = {by_letter.get(x) for x in letters if not x.startswith(TYPED_PREFIX)}
+            wrong = picked != set(response.chosen_choice_ids)
+        if wrong:
             mismatched += 1
             if len(samples) < 5:
                 samples.append(f"mismatched: attempt {attempt_id} question {number}: sent {letters}")
@@ -86,8 +103,7 @@ def verify(check_path: str) -> dict:
             r = responses.get((attempt.pk, qid))
             if r is None or r.answered_at is None:
                 continue
-            kind, fr = fractions[qid]
-            marks = grade(kind, fr, r.chosen_choice_ids).marks
+            marks = marks_of(r)
             if marks != r.marks:
                 score_mismatches += 1
             total += marks

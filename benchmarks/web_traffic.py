@@ -30,6 +30,10 @@ from tests.http_client import (
 PAGES = ("lesson", "test_page", "test_start", "question", "answer", "finish", "result")
 COMPARED = ("minimal", "question", "answer")
 QUESTIONS = 10
+# A typed-answer question is answered with one of these numbers (right for some seed questions);
+# the acknowledgement records it as TYPED_PREFIX + the text, which web_check reads back.
+TYPED_GUESSES = (1000, 512, 1539, 25088, 73856)
+TYPED_PREFIX = "typed:"
 
 # The score line of templates/quizzes/result.html: "Score: 70% (10 questions, 3 missed)".
 _SCORE_RE = re.compile(
@@ -126,12 +130,17 @@ def student(client: Client, rng: random.Random, stats: Stats, acks: list) -> Non
         _check(stats, "question", question, 200)
         kind, letters = answer_options(question.body)
         token = csrf_token(question.body)
-        if not letters:
+        if letters:
+            pick = rng.sample(letters, rng.randint(1, 2)) if kind == "checkbox" else [rng.choice(letters)]
+            fields = [("answer", x) for x in pick]
+        elif 'name="typed"' in question.body:  # a typed-answer question: a number, right or not
+            pick = [TYPED_PREFIX + str(rng.choice(TYPED_GUESSES))]
+            fields = [("typed", pick[0][len(TYPED_PREFIX):])]
+        else:
             stats.fail("question", "no answer form on the page")
             raise Failed("question")
-        pick = rng.sample(letters, rng.randint(1, 2)) if kind == "checkbox" else [rng.choice(letters)]
         reply = _call(stats, "answer", client.post, f"/attempts/{attempt_id}/questions/{number}/answer/",
-                      [("answer", x) for x in pick], csrf=token)
+                      fields, csrf=token)
         _check(stats, "answer", reply, 302)
         following = question_location(reply.location)
         if number < QUESTIONS and following != (attempt_id, number + 1) or (
@@ -202,8 +211,10 @@ class Comparer:
                 self.answer_attempt = self.ready.pop() if self.ready else start_test(c)[0]
                 self.answer_number = 1
             n = self.answer_number
+            # Unread, the question may take a choice or typed text: both are sent and the site
+            # reads the one its kind takes.
             reply = _call(stats, "answer", c.post, f"/attempts/{self.answer_attempt}/questions/{n}/answer/",
-                          [("answer", "A")])
+                          [("answer", "A"), ("typed", str(TYPED_GUESSES[0]))])
             _check(stats, "answer", reply, 302)
             ok = is_result_location(reply.location) if n == QUESTIONS else (
                 question_location(reply.location) == (self.answer_attempt, n + 1))
@@ -211,7 +222,7 @@ class Comparer:
                 stats.fail("answer", f"question {n} redirected to {reply.location!r}")
                 self.answer_number = QUESTIONS + 1
                 raise Failed("answer")
-            acks.append((self.answer_attempt, n, ["A"]))
+            acks.append((self.answer_attempt, n, ["A", TYPED_PREFIX + str(TYPED_GUESSES[0])]))
             self.answer_number += 1
 
 

@@ -154,6 +154,14 @@ def answer_options(page: str) -> tuple[str, list[str]]:
     return found[0][0], [letter for _, letter in found]
 
 
+def first_answer(page: str) -> list[tuple[str, str]]:
+    """Form fields that answer a question page: its first choice, or "1" typed into a typed-answer question."""
+    _, letters = answer_options(page)
+    if letters:
+        return [("answer", letters[0])]
+    return [("typed", "1")] if 'name="typed"' in page else []
+
+
 _ATTEMPT_RE = re.compile(r"/attempts/(\d+)/questions/(\d+)/")
 _RESULT_RE = re.compile(r"/attempts/(\d+)/result/")
 

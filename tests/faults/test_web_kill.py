@@ -13,8 +13,10 @@ from decimal import Decimal
 import pytest
 
 from quizzes.grading import grade
+from quizzes.typed import TypedAnswer, grade_typed, tolerance_decimal
+from quizzes.vocabulary import TYPED_KINDS
 from tests.harness import postgres_available, running_site, wait_for
-from tests.http_client import Client, answer_options, csrf_token, is_result_location, question_location, start_test
+from tests.http_client import Client, csrf_token, first_answer, is_result_location, question_location, start_test
 
 pytestmark = pytest.mark.integration
 
@@ -38,8 +40,7 @@ def _json(value):
 def _answer(tab, attempt_id, number):
     page = tab.get(f"/attempts/{attempt_id}/questions/{number}/")
     assert page.status == 200
-    _, letters = answer_options(page.body)
-    return tab.post(f"/attempts/{attempt_id}/questions/{number}/answer/", [("answer", letters[0])],
+    return tab.post(f"/attempts/{attempt_id}/questions/{number}/answer/", first_answer(page.body),
                     csrf=csrf_token(page.body))
 
 
@@ -54,13 +55,12 @@ def _state(site, attempt_id):
 
 def _killed_answer(site, tab, attempt_id, number, stage):
     page = tab.get(f"/attempts/{attempt_id}/questions/{number}/")
-    _, letters = answer_options(page.body)
+    fields = first_answer(page.body)
     arm = site.tmp / "arm"
     arm.write_text(stage)
     worker_before = site.worker_pids()
     with pytest.raises((http.client.HTTPException, OSError)):
-        tab.post(f"/attempts/{attempt_id}/questions/{number}/answer/", [("answer", letters[0])],
-                 csrf=csrf_token(page.body))
+        tab.post(f"/attempts/{attempt_id}/questions/{number}/answer/", fields, csrf=csrf_token(page.body))
     assert not arm.exists(), f"the kill switch did not fire: {arm.read_text()!r}\n{site.log()}"
     assert site.proc.poll() is None, "gunicorn's arbiter should outlive its worker"
     # the worker that took the answer is gone; gunicorn starts another one
@@ -112,13 +112,17 @@ def test_killed_while_finishing_the_attempt_leaves_it_unfinished(site):
     assert reply.status == 302 and is_result_location(reply.location), reply.location
     (score,) = site.query("SELECT score FROM quizzes_attempt WHERE id = %s", (attempt_id,))[0]
     total = Decimal("0")
-    for qid, chosen, marks in site.query(
-        "SELECT question_id, chosen_choice_ids, marks FROM quizzes_response WHERE attempt_id = %s", (attempt_id,)
+    for qid, chosen, typed, marks in site.query(
+        "SELECT question_id, chosen_choice_ids, typed_answer, marks FROM quizzes_response WHERE attempt_id = %s",
+        (attempt_id,),
     ):
         kind = site.query("SELECT kind FROM quizzes_question WHERE id = %s", (qid,))[0][0]
-        fractions = {cid: Decimal(str(f)) for cid, f in site.query(
-            "SELECT id, fraction FROM quizzes_choice WHERE question_id = %s", (qid,))}
-        earned = grade(kind, fractions, _json(chosen)).marks
+        rows = site.query("SELECT id, text, fraction, tolerance FROM quizzes_choice WHERE question_id = %s", (qid,))
+        if kind in TYPED_KINDS:
+            answers = [TypedAnswer(cid, text, Decimal(str(f)), tolerance_decimal(t)) for cid, text, f, t in rows]
+            earned = grade_typed(kind, answers, typed).marks
+        else:
+            earned = grade(kind, {cid: Decimal(str(f)) for cid, _, f, _ in rows}, _json(chosen)).marks
         assert earned == Decimal(str(marks))
         total += earned
     assert Decimal(str(score)) == (total / 10).quantize(Decimal("0.00001"))
