@@ -8,11 +8,10 @@ from torchvision import transforms as T
 
 from modellab.engine import RunConfig, run
 from modellab.engine import decoded as decoded_module
+from modellab.engine.backbones import IMAGENET_MEAN as MEAN, IMAGENET_STD as STD
 from modellab.engine.data import load_rgb, scan_image_folder
 from modellab.engine.decoded import decoded_images
 from modellab.engine.pixels import ImageBatches, Preprocess
-
-MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
 @pytest.fixture
