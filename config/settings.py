@@ -228,7 +228,7 @@ def _rate(name: str, default: str) -> tuple[int, int]:
 
 
 # POSTs allowed per window: log-in, sign-up and password reset per client address, log-in also
-# per account named; the lab per signed-in user. See config/ratelimit.py.
+# per account named; the lab per signed-in user. See common/ratelimit.py.
 RATE_LIMITS = {
     "login": _rate("login", "10/300"),
     "login_account": _rate("login_account", "10/300"),
