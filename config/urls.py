@@ -31,3 +31,5 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
 ]
+
+handler400 = "config.errors.bad_request"
