@@ -1,4 +1,5 @@
-# Two commands: `make run` (set up everything and serve) and `make test` (the whole suite).
+# Two commands: `make run` (set up everything and serve) and `make test` (the whole suite);
+# `make dev` serves with Django's auto-reloading development server instead.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,9 +8,14 @@ PORT ?= 8000
 # each other (the lesson's demo took 247 s with 2 and 38 s with 1 at load 5; docs/lab.md). A dedicated
 # machine may do better with more: `make run LAB_WORKER_THREADS=2`.
 LAB_WORKER_THREADS ?= 1
+DATA_DIR ?= $(CURDIR)/data
+# What `make run` serves with: the production settings (DEBUG off, WhiteNoise's manifest of static
+# files) on plain HTTP, for the loopback only, with a secret key made once and kept in DATA_DIR.
+SERVE_ENV := DEBUG=0 HTTPS=0 DATA_DIR=$(DATA_DIR) SECRET_KEY_FILE=$(DATA_DIR)/secret_key
+GUNICORN := $(VENV)/bin/gunicorn config.wsgi -b 127.0.0.1:$(PORT) -w 2 -k gthread --threads 4 --access-logfile -
 WORKER := OMP_NUM_THREADS=$(LAB_WORKER_THREADS) $(VENV)/bin/celery -A config worker -Q gpu,default --concurrency 1 --loglevel INFO
 
-.PHONY: run test install migrate content worker check-deploy
+.PHONY: run dev serve static test install migrate content worker check-deploy
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,10 +31,24 @@ migrate: install
 content: migrate
 	$(PY) manage.py loadcontent
 
-# The site on http://127.0.0.1:$(PORT) and one Celery worker on the embedded broker;
-# Ctrl-C stops both.
-run: content
+static: install
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput -v 0
+
+# The site on http://127.0.0.1:$(PORT) under gunicorn, as a deployment serves it, and one Celery
+# worker on the embedded broker; Ctrl-C stops both.
+run: content static
 	@echo "Starting the worker and the site on http://127.0.0.1:$(PORT)"
+	@$(SERVE_ENV) $(WORKER) & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(SERVE_ENV) $(GUNICORN)
+
+# The site alone, as `make run` serves it (tests/test_make_run.py starts it).
+serve: content static
+	$(SERVE_ENV) exec $(GUNICORN)
+
+# For developing: Django's auto-reloading development server with DEBUG on, and the worker.
+dev: content
+	@echo "Starting the worker and the development server on http://127.0.0.1:$(PORT)"
 	@$(WORKER) & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

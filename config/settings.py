@@ -3,6 +3,7 @@
 Each variable is documented in the README's "Settings" table; keep the two in step.
 """
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -39,9 +40,35 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
 
 
+def secret_key_from_file(path: Path) -> str:
+    """The key kept in `path`, made the first time (random, readable by its owner only).
+
+    Two processes starting at once (the site and the worker) both end up with the first one's key:
+    each writes its own beside the target and links it into place, which fails if one is there.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mine = path.with_name(f".{path.name}.{os.getpid()}")
+        with os.fdopen(os.open(mine, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+        try:
+            os.link(mine, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(mine)
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise ImproperlyConfigured(f"SECRET_KEY_FILE {path} holds no key of 50 characters or more.")
+    return key
+
+
 DEBUG = env_bool("DEBUG", True)
-# The development key only works with DEBUG on; production must set SECRET_KEY.
+# The development key only works with DEBUG on; production sets SECRET_KEY, or SECRET_KEY_FILE
+# (`make run`: a key made once and kept in DATA_DIR).
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and os.environ.get("SECRET_KEY_FILE"):
+    SECRET_KEY = secret_key_from_file(Path(os.environ["SECRET_KEY_FILE"]))
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
@@ -136,6 +163,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise as static files.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 # MEDIA_STORAGE=local (MEDIA_ROOT) or s3 (S3_BUCKET, S3_ENDPOINT_URL, ...): see config/media_storage.py.
@@ -148,15 +177,18 @@ STORAGES = {
     },
 }
 
-# Security: on whenever DEBUG is off (what `check --deploy` asks for).
+# Security: on whenever DEBUG is off (what `check --deploy` asks for). HTTPS: the site is reached
+# over HTTPS (the default with DEBUG off), so it redirects to it, sends HSTS and marks cookies
+# Secure; `make run` serves plain HTTP on the loopback with HTTPS=0.
+HTTPS = env_bool("HTTPS", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # load balancers check health over plain HTTP inside the network
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -228,7 +260,7 @@ def _rate(name: str, default: str) -> tuple[int, int]:
 
 
 # POSTs allowed per window: log-in, sign-up and password reset per client address, log-in also
-# per account named; the lab per signed-in user. See config/ratelimit.py.
+# per account named; the lab per signed-in user. See common/ratelimit.py.
 RATE_LIMITS = {
     "login": _rate("login", "10/300"),
     "login_account": _rate("login_account", "10/300"),

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.health import health
-from config.ratelimit import per_client, rate_limit
+from common.ratelimit import per_client, rate_limit
 from quizzes.forms import QueuedPasswordResetForm
 
 # Forms anyone may post are counted per client address whatever the session (signing in
@@ -31,3 +31,5 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
 ]
+
+handler400 = "config.errors.bad_request"

@@ -1,5 +1,5 @@
 """The lab in the admin: datasets, experiments (and publishing one as a lesson's measured reference), workers and
-the "Lab status" page, lesson presets and measured references."""
+the "Lab status" page (with what this server cannot offer and how to fix it), lesson presets and measured references."""
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from modellab import broker
+from modellab.builtins import BUILTINS
 from modellab.models import Dataset, EpochRecord, Experiment, LabPreset, MeasuredReference, Worker
 from modellab.selectors import lab_status
 from modellab.services.measured import measured_publish, measured_to_yaml
@@ -56,6 +57,18 @@ class ExperimentAdmin(admin.ModelAdmin):
         )
 
 
+def unavailable_here() -> list[tuple[str, str]]:
+    """(name, what to do) of each backbone and built-in dataset this web process cannot offer: the
+    instructions and server paths that learner pages leave out."""
+    from modellab import engine
+
+    missing = [(b.label, b.unavailable_reason) for b in engine.list_backbones() if not b.available]
+    for builtin in BUILTINS.values():
+        if builtin.unavailable_reason():
+            missing.append((builtin.name, f"{builtin.unavailable_reason()} {builtin.setup_hint()}"))
+    return missing
+
+
 @admin.register(Worker)
 class WorkerAdmin(admin.ModelAdmin):
     """Workers write their own records; an admin reads them, or deletes one of a machine that is gone."""
@@ -75,7 +88,8 @@ class WorkerAdmin(admin.ModelAdmin):
         return [status, *super().get_urls()]
 
     def status_view(self, request):
-        """Lab status: the workers seen, queue depth per queue (read from the broker), runs by state.
+        """Lab status: the workers seen, queue depth per queue (read from the broker), runs by state,
+        and what this server cannot offer with what to do about it (paths included).
         Staff who may view workers (the admin's own rule for their list)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -85,6 +99,7 @@ class WorkerAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "status": lab_status(),
             "queues": broker.queue_depths(),
+            "unavailable": unavailable_here(),
         }
         return TemplateResponse(request, "admin/modellab/lab_status.html", context)
 

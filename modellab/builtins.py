@@ -28,22 +28,24 @@ class BuiltinDataset:
         return f"{storage.BUILTIN_ROOT}/{self.key}-{self.per_class() or 'all'}"
 
     def unavailable_reason(self) -> str:
-        """Why this server cannot offer it, in words any learner may read (no server path), or ""."""
+        """Why this server cannot offer it, in words any learner may read (no server path, nothing
+        to run), or ""."""
         if self.key.startswith("cifar"):
             root = Path(settings.LAB_CIFAR_ROOT)
             if not (root / "cifar-10-batches-py").is_dir() and not storage.local_dir(self.folder()).is_dir():
-                return (
-                    "The CIFAR-10 archive is not on this server: whoever runs the site can run "
-                    "`python manage.py fetch_data cifar10`, or download "
-                    "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz and extract it into LAB_CIFAR_ROOT."
-                )
+                return "The CIFAR-10 archive is not on this server."
         return ""
 
     def setup_hint(self) -> str:
-        """Where its files go on this server (a path, for staff), or "" when it is available."""
+        """What whoever runs the site does to offer it, with where its files go (a path: for the
+        admin's Lab status page only), or "" when it is available."""
         if not self.unavailable_reason():
             return ""
-        return f"LAB_CIFAR_ROOT is {Path(settings.LAB_CIFAR_ROOT)}."
+        return (
+            "Run `python manage.py fetch_data cifar10`, or download "
+            "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz and extract it into LAB_CIFAR_ROOT "
+            f"({Path(settings.LAB_CIFAR_ROOT)})."
+        )
 
     def materialize(self, dest: Path):
         """Write its images into ``dest`` (ImageFolder layout); returns the engine's DatasetReport."""

@@ -10,12 +10,12 @@ from modellab.builtins import BUILTINS, DATASET_UNAVAILABLE
 from modellab.dataset_ref import DatasetRef
 from modellab.limits import IMAGE_SIZE_MAX, IMAGE_SIZE_MIN, check_batch_size, check_epochs, check_upload_size, lab_limits
 from modellab.models import Dataset, Experiment
-from modellab.public_text import public_text
 from modellab.services.size_sweep import DEFAULT_SIZES, sweep_sizes_from_text
 
 NOT_ZIP = "not_zip"
 IMAGE_TOO_LARGE = "image_too_large"
 BACKBONE_UNAVAILABLE = "backbone_unavailable"  # services.experiments refuses a submit with the same code
+WEIGHTS_NOT_HERE = "The pre-trained weights of {label} are not on this server."
 
 
 @dataclass(frozen=True)
@@ -24,17 +24,15 @@ class Option:
     label: str
     description: str = ""
     available: bool = True
-    reason: str = ""  # why it is unavailable, as the user may read it: server paths only for staff
+    reason: str = ""  # why it is unavailable, in words for anyone: what to run and where is on the admin's Lab status
 
 
 def dataset_options(*, user) -> list[Option]:
-    """The built-in datasets (with why one is unavailable here; staff also read where its files go)
-    and the uploads ``user`` may use; each value is a dataset reference."""
+    """The built-in datasets (with why one is unavailable here) and the uploads ``user`` may use;
+    each value is a dataset reference."""
     options = []
     for b in BUILTINS.values():
         reason = b.unavailable_reason()
-        if reason and user.is_staff:
-            reason = f"{reason} {b.setup_hint()}"
         options.append(Option(str(DatasetRef.builtin(b.key)), b.name, b.description, not reason, reason))
     for d in selectors.datasets_visible_to(user).filter(kind=Dataset.Kind.UPLOAD):
         counts = d.report.get("counts") or {}
@@ -44,12 +42,13 @@ def dataset_options(*, user) -> list[Option]:
 
 
 def backbone_options(*, user) -> list[Option]:
-    """Every backbone; why one is unavailable names server paths for staff only."""
+    """Every backbone; one whose weights are missing says so in words for anyone (the engine's
+    reason, with its path and what to run, is on the admin's Lab status page)."""
     from modellab import engine
 
     return [
         Option(b.name, b.label, f"input {b.input_size}x{b.input_size}, weights: {b.weights_source}", b.available,
-               b.unavailable_reason if user.is_staff else public_text(b.unavailable_reason))
+               "" if b.available else WEIGHTS_NOT_HERE.format(label=b.label))
         for b in engine.list_backbones()
     ]
 

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from config.ratelimit import rate_limit
+from common.ratelimit import rate_limit
 from modellab import selectors
 from modellab.datasize import sweep_chart, sweep_rows
 from modellab.models import LabPreset

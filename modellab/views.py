@@ -6,13 +6,13 @@ from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, TooManyFieldsSent, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from config.ratelimit import rate_limit
+from common.ratelimit import rate_limit
 from modellab import selectors, storage
 from modellab.dataset_ref import UPLOAD, DatasetRef
 from modellab.forms import DatasetUploadForm, ExperimentForm, PredictForm
@@ -29,6 +29,7 @@ from modellab.timing import DEFINITION, elapsed_chart, headline, pick_pair
 from modellab.trace import experiment_chart, overlay_chart, trace_rows
 
 POLL_SECONDS = 2
+MAX_COMPARED = 6  # runs on one comparison page; a longer list shows its first six
 
 
 @login_required
@@ -241,7 +242,9 @@ def experiment_image(request, pk: int, index: int):
 
 def _compare_context(request) -> dict:
     try:
-        ids = [int(i) for i in request.GET.getlist("ids")][:6]
+        ids = [int(i) for i in request.GET.getlist("ids")][:MAX_COMPARED]
+    except TooManyFieldsSent:
+        raise BadRequest(f"A comparison shows at most {MAX_COMPARED} runs, and this address lists too many.") from None
     except ValueError:
         raise Http404("Bad experiment ids.") from None
     experiments = [selectors.experiment_get_for_user(user=request.user, pk=i) for i in ids]

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.ratelimit import per_client, rate_limit
+from common.ratelimit import per_client, rate_limit
 from quizzes import exam, selectors, services
 from quizzes.drill_selectors import drill_question_progress
 from quizzes.forms import SignupForm, answer_letters, answer_typed

@@ -7,8 +7,8 @@ from courses.content import load_lesson_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_LESSON = ROOT / "content" / "lessons" / "why-pretrained-models-save-time.yaml"
-# Outside test data the project must pass; shared/ sits beside the checkout (here and in CI).
-MOODLE_GIFT_EXAMPLES = ROOT.parent / "shared" / "conformance" / "gift" / "moodle-examples.gift.txt"
+# Moodle's GIFT examples, kept in the repository with a note of where they come from (its README).
+MOODLE_GIFT_EXAMPLES = ROOT / "tests" / "data" / "conformance" / "gift" / "moodle-examples.gift.txt"
 
 
 @pytest.fixture

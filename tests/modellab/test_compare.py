@@ -63,3 +63,15 @@ def test_the_partial_without_htmx_never_asks_for_a_reload(client, user, pair):
     set_status(pair[1], S.SUCCEEDED)
     response = client.get(f"{reverse('modellab:compare_trace')}?ids={pair[0].pk}&ids={pair[1].pk}")
     assert response.status_code == 200 and "HX-Refresh" not in response.headers
+
+
+def test_a_comparison_of_too_many_runs_is_refused_in_words(client, user, pair):
+    """An address listing 1200 runs (more fields than Django parses) gets 400 and a sentence, not a 500."""
+    client.force_login(user)
+    ids = "&".join(f"ids={pair[i % 2].pk}" for i in range(1200))
+    for name in ("compare", "compare_trace"):
+        response = client.get(f"{reverse(f'modellab:{name}')}?{ids}")
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "A comparison shows at most 6 runs, and this address lists too many." in page
+        assert 'data-code="bad_request"' in page

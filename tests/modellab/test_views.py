@@ -59,7 +59,8 @@ def test_new_form_lists_unavailable_backbones_disabled_with_reason(alice):
     ]
     with mock.patch.object(engine, "list_backbones", return_value=fake):
         html = alice.get(reverse("modellab:new") + "?lesson=why-pretrained").content.decode()
-    assert 'value="resnet18" disabled' in html and "Weights missing: fetch them." in html
+    assert 'value="resnet18" disabled' in html and "The pre-trained weights of ResNet-18 are not on this server." in html
+    assert "Weights missing: fetch them." not in html, "what to do is for the admin's Lab status page"
     assert "CIFAR-10 archive is not on this server" in html  # the built-in that is unavailable here
     assert 'name="lesson" value="why-pretrained"' in html
     assert 'value="compare"' in html

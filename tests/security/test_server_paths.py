@@ -77,8 +77,10 @@ def test_the_reasons_are_still_there_in_words(world, learner_pages):
     """Paths are taken out, not the reasons: the learner still reads why."""
     client, _ = learner_pages
     new = client.get(reverse("modellab:new")).content.decode()
-    assert "CIFAR-10 archive is not on this server" in new and "manage.py fetch_data cifar10" in new
-    assert "Weights for &#x27;resnet18&#x27; are missing ([server path])" in new
+    assert "CIFAR-10 archive is not on this server." in new
+    assert "The pre-trained weights of ResNet-18 (ImageNet, torchvision) are not on this server." in new
+    for instruction in ("manage.py", "fetch_data", "fetch_weights", "[server path]", "LAB_CIFAR_ROOT"):
+        assert instruction not in new, f"a learner reads the admin's instruction {instruction!r}"
     failed = client.get(reverse("modellab:experiment", args=[world.experiment2.pk])).content.decode()
     assert "No such file or directory: &#x27;[server path]&#x27;" in failed
     sweep = client.get(reverse("modellab:size_sweep", args=[world.sweep_group])).content.decode()
@@ -103,13 +105,24 @@ def test_refusals_on_submit_and_upload_show_no_server_path(world, learner_pages)
         assert_no_server_detail(response.content.decode(), f"the upload {name}")
 
 
-def test_staff_see_where_the_missing_files_go(world, learner_pages):
-    """Whoever runs the site reads the path on the same page (and in the admin)."""
+def test_staff_who_may_view_workers_read_what_to_do_on_the_lab_status_page(world, learner_pages, django_user_model):
+    """Whoever runs the site reads the paths and commands on the admin's Lab status page; the learner
+    pages show them to nobody, a superuser or a staff account with no permissions included."""
+    status_url = reverse("admin:modellab_lab_status")
     client = Client()
     client.force_login(world.admin)
-    new = client.get(reverse("modellab:new")).content.decode()
-    assert str(settings.LAB_CIFAR_ROOT) in new
-    assert "torch-home" in new
+    status = client.get(status_url).content.decode()
+    assert str(settings.LAB_CIFAR_ROOT) in status and "manage.py fetch_data cifar10" in status
+    assert "torch-home" in status and "fetch_weights resnet18" in status
+    bare_staff = django_user_model.objects.create_user("bare-staff", password="a-long-pass-42", is_staff=True)
+    for user in (world.admin, bare_staff):
+        client.force_login(user)
+        for url in (reverse("modellab:new"), reverse("modellab:new") + f"?dataset=upload:{world.dataset.pk}"):
+            response = client.get(url)
+            assert response.status_code == 200
+            assert_no_server_detail(response.content.decode(), f"{url} as {user}")
+            assert "fetch_data" not in response.content.decode()
+    assert client.get(status_url).status_code == 403, "staff with no permissions do not read the Lab status"
 
 
 @pytest.mark.parametrize("text, shown", [

@@ -1,7 +1,10 @@
-"""Rate limits: log-in and password reset refuse POSTs beyond the limit with 429."""
+"""Rate limits: log-in, sign-up and password reset refuse POSTs beyond the limit with 429; the owner's browser keeps its own log-in allowance."""
 import pytest
+from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
+
+from common.ratelimit import DEVICE_COOKIE
 
 
 @pytest.mark.django_db
@@ -103,3 +106,65 @@ def test_password_reset_is_counted_per_address_when_signed_in(client, django_use
     client.force_login(django_user_model.objects.create_user("someone", password="a-long-pass-42"))
     assert client.post(reverse("password_reset"), {"email": "a@example.org"}, REMOTE_ADDR="10.0.4.1").status_code == 302
     assert client.post(reverse("password_reset"), {"email": "a@example.org"}, REMOTE_ADDR="10.0.4.1").status_code == 429
+
+
+# ----------------------------------------------------------------------------- device cookies (issue 22, finding 15)
+
+
+def _sign_in(client, username="alice", password="a-long-pass-42", addr="10.0.5.1", path=None):
+    return client.post(path or reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=addr)
+
+
+@pytest.mark.django_db
+@override_settings(RATE_LIMITS=LIMITS)
+def test_the_owners_browser_still_signs_in_while_an_attacker_has_used_up_the_account(client, django_user_model):
+    """A browser that signed in to the account before carries a device cookie and keeps its own
+    allowance: guesses from everywhere else lock out everyone else, not the owner."""
+    from django.test import Client
+
+    django_user_model.objects.create_user("alice", password="a-long-pass-42")
+    response = _sign_in(client)
+    assert response.status_code == 302 and response.cookies[DEVICE_COOKIE]["httponly"]
+    client.post(reverse("logout"))  # signing out keeps the device cookie (the test client's logout() drops every cookie)
+    attacker = Client()  # the owner's sign-in counted once against the account: three guesses left
+    assert [_guess(attacker, addr=f"10.0.6.{i}").status_code for i in range(3)] == [200] * 3
+    assert _sign_in(attacker, addr="10.0.6.9").status_code == 429, "the attacker is locked out, even with the password"
+    owner = _sign_in(client, addr="10.0.5.2")
+    assert owner.status_code == 302 and client.session["_auth_user_id"]
+
+
+@pytest.mark.django_db
+@override_settings(RATE_LIMITS=LIMITS)
+def test_a_device_cookie_has_its_own_limit_and_counts_for_its_own_account_only(client, django_user_model):
+    """Guesses from the owner's browser run into the device's own limit; its cookie does not
+    lift the limit of another account, and a forged or altered cookie counts as none."""
+    from django.test import Client
+
+    django_user_model.objects.create_user("alice", password="a-long-pass-42")
+    django_user_model.objects.create_user("bob", password="a-long-pass-42")
+    _sign_in(client)
+    cookie = client.cookies[DEVICE_COOKIE].value
+    client.post(reverse("logout"))  # signing out keeps the device cookie (the test client's logout() drops every cookie)
+    assert [_guess(client, addr=f"10.0.7.{i}").status_code for i in range(4)] == [200] * 4
+    assert _sign_in(client, addr="10.0.7.9").status_code == 429, "this device's own allowance is spent"
+    assert _sign_in(Client(), addr="10.0.7.10").status_code == 302, "others' allowance for alice is untouched"
+    cache.clear()
+    for forged in (cookie[:-2] + "xx", cookie.replace(":", ":z", 1)):
+        other = Client()
+        other.cookies[DEVICE_COOKIE] = forged
+        assert [_guess(other, addr=f"10.0.8.{i}").status_code for i in range(2)] == [200] * 2
+    assert _guess(Client(), addr="10.0.8.9").status_code == 429, "the forged cookies' guesses counted against alice"
+    cache.clear()
+    assert [_guess(Client(), "bob", addr=f"10.0.9.{i}").status_code for i in range(4)] == [200] * 4
+    thief = Client()
+    thief.cookies[DEVICE_COOKIE] = cookie
+    assert _guess(thief, "bob", addr="10.0.9.5").status_code == 429, "alice's cookie gives no allowance for bob"
+
+
+@pytest.mark.django_db
+@override_settings(RATE_LIMITS=LIMITS)
+def test_the_admin_log_in_gives_a_device_cookie_too(client, django_user_model):
+    django_user_model.objects.create_superuser("root", "root@example.org", "a-long-pass-42")
+    response = _sign_in(client, "root", path="/admin/login/")
+    assert response.status_code == 302 and DEVICE_COOKIE in response.cookies
+    assert _guess(client, "nobody").cookies.get(DEVICE_COOKIE) is None, "a failed log-in gives none"
