@@ -1,6 +1,7 @@
 """The seed lesson after the expert read of issue 21: each wrong choice links the belief it reveals, no
 mistake is left unlinked, hints point without answering, one meaning of "backbone" and of "fine-tuning",
 and every new number recomputed from torch, torchvision, timm and the lab's engine."""
+import itertools
 import math
 import re
 
@@ -75,7 +76,7 @@ def test_the_trace_is_marked_illustrative_and_plausible(seed_lesson):
     epochs = list(seed_lesson.epochs.all())
     uniform = math.log(3)
     assert epochs[0].loss < uniform and epochs[0].accuracy > 1 / 3
-    assert all(a.loss > b.loss and a.accuracy < b.accuracy for a, b in zip(epochs, epochs[1:]))
+    assert all(a.loss > b.loss and a.accuracy < b.accuracy for a, b in itertools.pairwise(epochs))
     note = seed_lesson.training_note
     assert note.startswith("Illustrative numbers, not a measurement") and f"ln 3 = {uniform:.2f}" in note
     assert f"ln 3 = {uniform:.2f}" in epochs[0].observation
@@ -209,7 +210,7 @@ def test_classifier_layers_as_torchvision_and_timm_build_them(seed_lesson):
     lite0 = timm.create_model("tf_efficientnet_lite0", pretrained=False)
     assert isinstance(lite0.classifier, nn.Linear) and lite0.get_classifier() is lite0.classifier
     with pytest.raises(AttributeError) as error:
-        lite0.classifier.fc
+        _ = lite0.classifier.fc
     step = _question(seed_lesson, "missing-fc-attribute").steps.order_by("position")[1].body
     assert f"`{error.value}`" in step and "`model.get_classifier()`" in step
     vgg = torchvision.models.vgg16()
