@@ -60,8 +60,8 @@ def test_lesson_page_shows_every_seed_section(client, seed_lesson):
         assert name in page
     assert page.count('class="stage"') == 4
     assert "1000 x 7 x 7 x 512" in page and "1000 x number_of_classes" in page
-    assert "Pass images through the frozen convolutional layers of a pre-trained ResNet-18" in page
-    assert "A cat photo 500 pixels wide and 375 high, with 3 colour channels (375 x 500 x 3)" in page
+    assert "The frozen convolutional layers of a pre-trained ResNet-18" in page
+    assert "A cat photo of 375 x 500 x 3 (500 pixels wide)" in page
     assert "Training Trace - Epoch by Epoch" in page
     assert "Training converges quickly with pre-trained features" in page
     assert "Prediction Trace - 4 Layers" in page

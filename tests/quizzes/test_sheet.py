@@ -43,8 +43,7 @@ def test_every_common_mistake_of_the_seed_lesson_has_an_authored_correction(seed
         (q["key"], text) for q in questions["quiz"] + questions["practice"] for text in q.get("mistakes", [])
     ]
     by_text = {m.text: m.correction for m in sheet.mistakes}
-    assert by_text["Forgetting the bias terms"] == (
-        "That counts the weights and forgets the biases, one per output of each layer, 256 + 3 of them.")
+    assert by_text["Forgetting the bias terms"] == "That forgets the biases, 256 + 3 of them."
     # a mistake two choices show: both feedbacks, in the choices' order
     both = by_text["Blaming optimizer or input shape wrongly"].split("\n\n")
     assert [b.split()[0] for b in both] == ["A", "The"] and "optimizer is not involved" in both[1]
@@ -91,10 +90,10 @@ def test_the_sheet_page_shows_the_lesson_from_its_content(client, seed_lesson):
     for stage in seed_lesson.stages.all():
         assert f"{stage.position}. {stage.name} {stage.input_shape}" in text
         assert stage.output_shape in text
-    assert "(example: ResNet18_Weights.IMAGENET1K_V1.transforms() does all of it, with ImageNet's mean (0.485" in text
+    assert "(example: ResNet18_Weights.IMAGENET1K_V1.transforms() : ImageNet's mean (0.485" in text  # tags become spaces
     assert "Key Insight Pre-trained models save time by reusing learned features" in text
     # the numbers: the trace's ends and the cards marked for the sheet, not the others
-    assert "Training trace, epoch 1 to 5 (illustrative) Loss 0.95 → 0.33, accuracy 55% → 90%. Illustrative numbers, not a measurement" in text
+    assert "Training trace, epoch 1 to 5: illustrative numbers, not a measurement Loss 0.95 → 0.33, accuracy 55% → 90%." in text
     on_sheet = Flashcard.objects.filter(lesson=seed_lesson, on_sheet=True)
     assert on_sheet.count() >= 6
     assert "1,539: a weight for each input-output pair, 512 x 3 = 1,536" in text
@@ -107,13 +106,13 @@ def test_the_sheet_page_shows_the_lesson_from_its_content(client, seed_lesson):
 
 
 def test_the_sheet_prints_the_trace_as_illustrative_with_the_measured_run_beside_it(client, seed_lesson, lesson):
-    """The illustrative trace is never printed as data alone: its note, then each measured run's first and last epoch."""
+    """The illustrative trace is never printed as data alone: marked illustrative, then each measured run's first and last epoch."""
     from modellab.models import MeasuredReference
 
     text = text_of(client.get(sheet_url(seed_lesson)).content.decode())
-    trace = text[text.index("Training trace, epoch 1 to 5 (illustrative)"):]
+    trace = text[text.index("Training trace, epoch 1 to 5: illustrative numbers, not a measurement"):]
     reference = MeasuredReference.objects.get(lesson=seed_lesson)
-    assert trace.index("Illustrative numbers, not a measurement") < trace.index("Measured on this platform (")
+    assert trace.index("Loss 0.95 → 0.33") < trace.index("Measured on this platform (")
     for run in reference.runs:
         first, last = run["epochs"][0], run["epochs"][-1]
         line = (f"{run['label']} {round(first['val_accuracy'] * 100)}% → {round(last['val_accuracy'] * 100)}%, "
@@ -125,7 +124,7 @@ def test_the_sheet_prints_the_trace_as_illustrative_with_the_measured_run_beside
 def test_the_sheet_follows_the_content_when_it_changes(client, seed_lesson):
     """Nothing is copied into the page: an edited stage, feedback or card shows at once."""
     PipelineStage.objects.filter(lesson=seed_lesson, position=3).update(output_shape="1000 x 7 x 7 x 1280")
-    Choice.objects.filter(feedback__startswith="That counts the weights and forgets the biases").update(
+    Choice.objects.filter(feedback="That forgets the biases, 256 + 3 of them.").update(
         feedback="Each of the 3 outputs has a bias too.")
     Flashcard.objects.filter(lesson=seed_lesson, key="fine-tuning").update(on_sheet=True)
     page = client.get(sheet_url(seed_lesson)).content.decode()
