@@ -208,6 +208,7 @@ def experiment_lesson_shapes(*, experiment: Experiment) -> dict | None:
     """The run's real shapes under the four stages of the lesson it was started from, and what differs:
     {"lesson", "stages": [shapes.StageShape], "differences": [str]}; None without such a lesson or trace."""
     from courses.models import Lesson
+    from modellab import engine
     from modellab.shapes import differences, map_to_lesson
 
     trace = (experiment.results or {}).get("shape_trace") or []
@@ -220,5 +221,9 @@ def experiment_lesson_shapes(*, experiment: Experiment) -> dict | None:
         return None
     lab = getattr(lesson, "lab", None)
     theirs = backbone_short_name(lab.shapes_from) if lab and lab.shapes_from else ""
-    notes = differences(trace, stages, run_backbone=backbone_short_name(experiment.backbone), lesson_backbone=theirs)
+    stats = {b.name: (b.mean, b.std) for b in engine.list_backbones()}
+    notes = differences(
+        trace, stages, run_backbone=backbone_short_name(experiment.backbone), lesson_backbone=theirs,
+        run_stats=stats.get(experiment.backbone), lesson_stats=stats.get(lab.shapes_from) if lab and lab.shapes_from else None,
+    )
     return {"lesson": lesson, "stages": mapped, "differences": notes}

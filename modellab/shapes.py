@@ -1,8 +1,9 @@
 """A run's real shapes laid onto the lesson's four pipeline stages, and what differs from the lesson, in words.
 
 The lesson writes shapes channels-last (N x H x W x C) and draws four stages: input images,
-preprocessing, feature extraction, the new classifier. A run's shape trace is PyTorch's
-channels-first ``input [N, 3, H, W] -> backbone features [N, C, h, w] -> pooled [N, C] -> head [N, K]``.
+preprocessing (whose output is what the network takes), feature extraction, the new classifier.
+A run's shape trace is PyTorch's channels-first
+``input [N, 3, H, W] -> backbone features [N, C, h, w] -> pooled [N, C] -> head [N, K]``.
 """
 from __future__ import annotations
 
@@ -51,13 +52,24 @@ def map_to_lesson(trace: list[dict], stages: list[tuple[str, str]]) -> list[Stag
     ]
 
 
-def differences(trace: list[dict], stages: list[tuple[str, str]], *, run_backbone: str, lesson_backbone: str) -> list[str]:
-    """Sentences on what differs between the run's shapes and the lesson's (channels, input size, map size, batch)."""
+Stats = tuple[tuple[float, ...], tuple[float, ...]]  # (mean, std) per channel, applied after scaling pixels to 0-1
+
+
+def _stats(values: tuple[float, ...]) -> str:
+    return "(" + ", ".join(f"{v:g}" for v in values) + ")"
+
+
+def differences(
+    trace: list[dict], stages: list[tuple[str, str]], *, run_backbone: str, lesson_backbone: str,
+    run_stats: Stats | None = None, lesson_stats: Stats | None = None,
+) -> list[str]:
+    """Sentences on what differs between the run and the lesson: channels, input size, map size, batch,
+    and the normalisation statistics when both backbones' (mean, std) are given and differ."""
     shapes = _by_stage(trace)
     if len(stages) != len(STAGE_SOURCES) or any(s not in shapes for s in STAGE_SOURCES):
         return []
     notes = []
-    lesson_input, lesson_features = parse_shape(stages[0][1]), parse_shape(stages[2][1])
+    lesson_input, lesson_features = parse_shape(stages[1][1]), parse_shape(stages[2][1])
     n, c, h, w = shapes["backbone features"]
     _, _, in_h, in_w = shapes["input"]
     theirs = lesson_backbone or "the lesson's backbone"
@@ -75,4 +87,11 @@ def differences(trace: list[dict], stages: list[tuple[str, str]], *, run_backbon
         )
     if lesson_input and lesson_input[0] is not None and lesson_input[0] != n:
         notes.append(f"N is {n}, the batch the shapes were recorded on, where the lesson follows all {lesson_input[0]} images.")
+    if run_stats and lesson_stats and tuple(map(tuple, run_stats)) != tuple(map(tuple, lesson_stats)):
+        (mean, std), (their_mean, their_std) = run_stats, lesson_stats
+        notes.append(
+            f"{run_backbone}: inputs normalised with mean {_stats(mean)} and std {_stats(std)}, where the lesson's "
+            f"{theirs} uses mean {_stats(their_mean)} and std {_stats(their_std)}: the statistics belong to the "
+            "weights, and each backbone is fed its own."
+        )
     return notes

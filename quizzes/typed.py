@@ -11,8 +11,9 @@ known wrong answer that may link a common mistake).
   NOT_A_NUMBER) and nothing is recorded.
 * short: compared without regard to case, with runs of whitespace made one space. When the
   accepted answer is a shape, the typed text is read as a shape and the two compared as
-  shapes: ``1000 x 7 x 7 x 512``, ``1000×7×7×512``, ``(1000, 7, 7, 512)``, ``[1000, 7, 7, 512]``
-  and ``torch.Size([1000, 7, 7, 512])`` are the same.
+  shapes: ``1000 x 7 x 7 x 512``, ``1000×7×7×512``, ``1000, 7, 7, 512``, ``(1000 x 7 x 7 x 512)``,
+  ``(1000, 7, 7, 512)``, ``[1000,7,7,512]``, ``torch.Size([1000, 7, 7, 512])`` and
+  ``torch.Size((1000, 7, 7, 512))`` are the same.
 
 The matching answer with the best credit wins (the first of equals, in the authored order);
 marks are its credit, correct means full credit, and no match earns 0.
@@ -52,7 +53,8 @@ _GROUPED = re.compile(
     r"([+-]?)([0-9]{1,3}([, _\u00a0\u202f\u2009])[0-9]{3}(?:\3[0-9]{3})*)(\.[0-9]+)?(e[+-]?[0-9]{1,3})?"
 )
 _SIZE = re.compile(r"[0-9]+")
-_SHAPE_WRAPPERS = (("torch.size([", "])"), ("size([", "])"), ("(", ")"), ("[", "]"))
+_SIZE_CALL = re.compile(r"(?:torch\.)?size\s*\((.*)\)")  # torch.Size(...) around a list or tuple
+_BRACKETS = re.compile(r"\((.*)\)|\[(.*)\]")
 _TIMES = re.compile(r"\s*[x×]\s*")
 
 
@@ -77,19 +79,27 @@ def parse_number(text: str) -> Decimal:
 def parse_shape(text: str) -> tuple[int, ...] | None:
     """The shape written in `text` as a tuple of sizes, or None when it is not a shape.
 
-    A shape is sizes joined by ``x`` or ``×`` (at least two), or sizes in brackets separated by
-    commas: ``(512,)``, ``[1000, 7, 7, 512]``, ``torch.Size([1000, 512])``."""
+    A shape is at least two sizes joined by ``x``, ``×`` or commas, bare or in brackets
+    (``8, 512, 7, 7``, ``(8 x 512 x 7 x 7)``), or sizes in brackets separated by commas, a
+    trailing one allowed: ``(512,)``, ``[1000, 7, 7, 512]``; ``torch.Size(...)`` may wrap the
+    brackets. Spaces anywhere between the parts are ignored; one shape does not mix ``x`` and commas."""
     cleaned = " ".join(text.strip().lower().split())
-    for start, end in _SHAPE_WRAPPERS:
-        if cleaned.startswith(start) and cleaned.endswith(end):
-            parts = [p.strip() for p in cleaned[len(start):len(cleaned) - len(end)].split(",")]
-            if len(parts) > 1 and parts[-1] == "":
-                parts.pop()  # a one-dimensional tuple: (512,)
-            return tuple(int(p) for p in parts) if parts and all(_SIZE.fullmatch(p) for p in parts) else None
-    parts = _TIMES.split(cleaned)
-    if len(parts) > 1 and all(_SIZE.fullmatch(p) for p in parts):
-        return tuple(int(p) for p in parts)
-    return None
+    call = _SIZE_CALL.fullmatch(cleaned)
+    if call:
+        cleaned = call.group(1).strip()
+    brackets = _BRACKETS.fullmatch(cleaned)
+    if brackets:
+        cleaned = (brackets.group(1) if brackets.group(1) is not None else brackets.group(2)).strip()
+    elif call:
+        return None  # torch.Size takes one list or tuple
+    parts = [p.strip() for p in cleaned.split(",")]
+    if brackets and len(parts) > 1 and parts[-1] == "":
+        parts.pop()  # a trailing comma, as in the one-dimensional (512,)
+    if "," not in cleaned:
+        parts = _TIMES.split(cleaned)
+    if not all(_SIZE.fullmatch(p) for p in parts) or (len(parts) == 1 and not brackets):
+        return None  # a bare number is not a shape
+    return tuple(int(p) for p in parts)
 
 
 def normalize_text(text: str) -> str:

@@ -65,12 +65,18 @@ def lab_lesson_presets(lesson):
 
 
 @register.simple_tag
+def lab_measured_reference(lesson):
+    """The lesson's measured reference as stored (lesson content), or None: one query."""
+    from modellab.models import MeasuredReference
+
+    return MeasuredReference.objects.filter(lesson__slug=lesson.slug).first()
+
+
+@register.simple_tag
 def lab_measured(lesson):
     """The lesson's measured reference ready to show: headline, per-run times, epoch rows and the
     two charts; None when the lesson has none."""
-    from modellab.models import MeasuredReference
-
-    reference = MeasuredReference.objects.filter(lesson__slug=lesson.slug).first()
+    reference = lab_measured_reference(lesson)
     if reference is None:
         return None
     return measured_view(reference)

@@ -45,7 +45,7 @@ def test_seed_lesson_loads_every_section():
     assert [s.name for s in lesson.stages.all()][2] == "Feature Extraction with Pre-trained Model"
     assert lesson.stages.get(position=3).output_shape == "1000 x 7 x 7 x 512"
     assert [(e.epoch, e.loss, e.accuracy) for e in lesson.epochs.all()] == [
-        (1, 1.2, 0.55), (2, 0.8, 0.7), (3, 0.5, 0.82), (4, 0.4, 0.87), (5, 0.35, 0.9)
+        (1, 0.95, 0.55), (2, 0.76, 0.7), (3, 0.51, 0.82), (4, 0.41, 0.87), (5, 0.33, 0.9)
     ]
     assert lesson.prediction_layers.count() == 4
     assert "reusing learned features" in lesson.key_insight

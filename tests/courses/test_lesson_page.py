@@ -56,16 +56,16 @@ def test_lesson_page_shows_every_seed_section(client, seed_lesson):
     page = response.content.decode()
     assert "~12 mins" in page and ">ml<" in page
     assert "Data Flow - 4 Stages" in page
-    for name in ("Input Images", "Preprocessing", "Feature Extraction with Pre-trained Model", "Fine-tuning Classifier"):
+    for name in ("Input Images", "Preprocessing", "Feature Extraction with Pre-trained Model", "Pooling and New Classifier Head"):
         assert name in page
     assert page.count('class="stage"') == 4
     assert "1000 x 7 x 7 x 512" in page and "1000 x number_of_classes" in page
-    assert "Pass images through the pre-trained convolutional layers of a ResNet-18" in page
-    assert "Image of a cat with 224x224 pixels and 3 color channels" in page
+    assert "The frozen convolutional layers of a pre-trained ResNet-18" in page
+    assert "A cat photo of 375 x 500 x 3 (500 pixels wide)" in page
     assert "Training Trace - Epoch by Epoch" in page
     assert "Training converges quickly with pre-trained features" in page
     assert "Prediction Trace - 4 Layers" in page
-    assert "Layer 2: Pre-trained Convolutional Layers" in page
+    assert "Layer 2: Pre-trained Backbone (frozen)" in page
     assert "Key Insight" in page
     assert 'id="model-quiz"' in page and 'id="practice"' in page
 
@@ -80,7 +80,7 @@ def test_training_chart_is_an_svg_with_one_marker_per_epoch(client, seed_lesson)
     loss_series = loss_series[: loss_series.index("</g>")]
     assert "<polyline" in loss_series
     assert loss_series.count("<circle") == 5
-    assert "Loss, Epoch 1: 1.2" in loss_series and "Loss, Epoch 5: 0.35" in loss_series
+    assert "Loss, Epoch 1: 0.95" in loss_series and "Loss, Epoch 5: 0.33" in loss_series
 
 
 TEN_MODES = ("Read", "Practice", "Test this pattern", "Review", "Flashcards", "Lab", "Timed exam", "Mistake drill",

@@ -25,7 +25,7 @@ def test_student_answers_the_model_quiz(site, page, screenshot):
     page.goto(site + LESSON_PATH)
     quiz = page.locator("#model-quiz")
     first = quiz.locator(".quiz-question").first
-    first.get_by_label("Because it starts with learned features from similar data").check()
+    first.get_by_label("Because it starts from features already learned on a large dataset").check()
     page.evaluate("window.__sameDocument = true")
     first.get_by_role("button", name="Check").click()
     live = quiz.locator("[aria-live=polite]")
@@ -50,7 +50,7 @@ def test_student_practises_with_a_hint_and_reads_the_solution(site, page, screen
     bank = practice_bank(lesson=Lesson.objects.get()).count()
     assert f"Question 1 of {bank}" in page.locator("h1").inner_text()
     page.get_by_role("button", name="Show a hint").click()
-    assert "Pre-trained means already learned features, reused." in page.locator("#hints").inner_text()
+    assert "Ask what a pre-trained network brings with it before it has seen any of your images." in page.locator("#hints").inner_text()
     page.get_by_label("They need more labelled images than a model trained from scratch").check()
     page.get_by_role("button", name="Check answer").click()
     assert "Incorrect" in page.locator("#quiz-live").inner_text()

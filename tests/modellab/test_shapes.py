@@ -11,7 +11,7 @@ LESSON_STAGES = [
     ("Input Images", "1000 x 224 x 224 x 3"),
     ("Preprocessing", "1000 x 224 x 224 x 3"),
     ("Feature Extraction with Pre-trained Model", "1000 x 7 x 7 x 512"),
-    ("Fine-tuning Classifier", "1000 x number_of_classes"),
+    ("Pooling and New Classifier Head", "1000 x number_of_classes"),
 ]
 EFFNET_64 = [  # efficientnet_lite0 at 64 x 64, from a run's results
     {"stage": "input", "shape": [32, 3, 64, 64]},
@@ -41,6 +41,20 @@ def test_what_differs_is_said_in_words():
     assert notes[3] == "N is 32, the batch the shapes were recorded on, where the lesson follows all 1000 images."
 
 
+def test_different_normalisation_statistics_are_said_with_both_backbones_values():
+    """The statistics belong to the weights: Lite0's mean = std = 0.5 against ResNet-18's ImageNet values."""
+    lite0, imagenet = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)), ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+    notes = differences(EFFNET_64, LESSON_STAGES, run_backbone="EfficientNet-Lite0", lesson_backbone="ResNet-18",
+                        run_stats=lite0, lesson_stats=imagenet)
+    assert notes[-1] == (
+        "EfficientNet-Lite0: inputs normalised with mean (0.5, 0.5, 0.5) and std (0.5, 0.5, 0.5), where the lesson's "
+        "ResNet-18 uses mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225): the statistics belong to the weights, "
+        "and each backbone is fed its own."
+    )
+    same = differences(EFFNET_64, LESSON_STAGES, run_backbone="X", lesson_backbone="Y", run_stats=lite0, lesson_stats=lite0)
+    assert not [n for n in same if "normalised" in n]
+
+
 def test_nothing_is_said_where_the_shapes_agree():
     resnet_224 = [{"stage": "input", "shape": [1000, 3, 224, 224]}, {"stage": "backbone features", "shape": [1000, 512, 7, 7]},
                   {"stage": "pooled", "shape": [1000, 512]}, {"stage": "head", "shape": [1000, 3]}]
@@ -66,6 +80,7 @@ def test_the_experiment_page_maps_its_shapes_onto_the_lesson(client, user, tiny_
     client.force_login(user)
     html = client.get(reverse("modellab:experiment", args=[exp.pk])).content.decode()
     assert "EfficientNet-Lite0: 1280 channels where the lesson&#x27;s ResNet-18 has 512." in html
+    assert "inputs normalised with mean (0.5, 0.5, 0.5) and std (0.5, 0.5, 0.5), where the lesson&#x27;s ResNet-18 uses mean (0.485" in html
     table = html.split('class="lab-table lab-lesson-shapes"')[1].split("</table>")[0]
     assert "3. Feature Extraction with Pre-trained Model" in table and "32 x 2 x 2 x 1280" in table
     assert "1000 x 7 x 7 x 512" in table

@@ -43,12 +43,18 @@ def test_every_common_mistake_of_the_seed_lesson_has_an_authored_correction(seed
         (q["key"], text) for q in questions["quiz"] + questions["practice"] for text in q.get("mistakes", [])
     ]
     by_text = {m.text: m.correction for m in sheet.mistakes}
-    assert by_text["Forgetting the bias terms"] == "That counts the weights but forgets one bias per class."
-    # a mistake no choice shows: the question's quick check
-    assert by_text["Assuming all models have an 'fc' layer"].startswith("A missing attribute means the name is wrong")
+    assert by_text["Forgetting the bias terms"] == "That forgets the biases, 256 + 3 of them."
     # a mistake two choices show: both feedbacks, in the choices' order
     both = by_text["Blaming optimizer or input shape wrongly"].split("\n\n")
     assert [b.split()[0] for b in both] == ["A", "The"] and "optimizer is not involved" in both[1]
+
+
+def test_a_mistake_no_choice_shows_is_corrected_by_the_quick_check(make_question, lesson):
+    """The seed links every mistake to a choice; a question that does not falls back on its quick check."""
+    make_question(choices=2, mistakes=2)  # the factory links only the first mistake to a choice
+    assert [(m.text, m.correction) for m in lesson_sheet(lesson=lesson).mistakes] == [
+        ("Mistake 0", "Feedback 1: wrong-explained"), ("Mistake 1", "Check it."),
+    ]
 
 
 def test_a_correct_choice_linked_to_a_mistake_is_not_its_correction(make_question, lesson):
@@ -84,10 +90,10 @@ def test_the_sheet_page_shows_the_lesson_from_its_content(client, seed_lesson):
     for stage in seed_lesson.stages.all():
         assert f"{stage.position}. {stage.name} {stage.input_shape}" in text
         assert stage.output_shape in text
-    assert "(example: Pixels scaled to 0-1, then shifted and scaled per channel with ImageNet's mean" in text
+    assert "(example: ResNet18_Weights.IMAGENET1K_V1.transforms() : ImageNet's mean (0.485" in text  # tags become spaces
     assert "Key Insight Pre-trained models save time by reusing learned features" in text
     # the numbers: the trace's ends and the cards marked for the sheet, not the others
-    assert "Training trace, epoch 1 to 5 Loss 1.2 → 0.35, accuracy 55% → 90%." in text
+    assert "Training trace, epoch 1 to 5: illustrative numbers, not a measurement Loss 0.95 → 0.33, accuracy 55% → 90%." in text
     on_sheet = Flashcard.objects.filter(lesson=seed_lesson, on_sheet=True)
     assert on_sheet.count() >= 6
     assert "1,539: a weight for each input-output pair, 512 x 3 = 1,536" in text
@@ -99,10 +105,26 @@ def test_the_sheet_page_shows_the_lesson_from_its_content(client, seed_lesson):
     assert 'src="/static/quizzes/sheet.js"' in page and "quizzes/sheet.css" in page
 
 
+def test_the_sheet_prints_the_trace_as_illustrative_with_the_measured_run_beside_it(client, seed_lesson, lesson):
+    """The illustrative trace is never printed as data alone: marked illustrative, then each measured run's first and last epoch."""
+    from modellab.models import MeasuredReference
+
+    text = text_of(client.get(sheet_url(seed_lesson)).content.decode())
+    trace = text[text.index("Training trace, epoch 1 to 5: illustrative numbers, not a measurement"):]
+    reference = MeasuredReference.objects.get(lesson=seed_lesson)
+    assert trace.index("Loss 0.95 → 0.33") < trace.index("Measured on this platform (")
+    for run in reference.runs:
+        first, last = run["epochs"][0], run["epochs"][-1]
+        line = (f"{run['label']} {round(first['val_accuracy'] * 100)}% → {round(last['val_accuracy'] * 100)}%, "
+                f"epoch {last['epoch']} done at {last['elapsed']:.1f} s")
+        assert line in trace, line
+    assert "Measured on this platform" not in text_of(client.get(sheet_url(lesson)).content.decode())
+
+
 def test_the_sheet_follows_the_content_when_it_changes(client, seed_lesson):
     """Nothing is copied into the page: an edited stage, feedback or card shows at once."""
     PipelineStage.objects.filter(lesson=seed_lesson, position=3).update(output_shape="1000 x 7 x 7 x 1280")
-    Choice.objects.filter(feedback="That counts the weights but forgets one bias per class.").update(
+    Choice.objects.filter(feedback="That forgets the biases, 256 + 3 of them.").update(
         feedback="Each of the 3 outputs has a bias too.")
     Flashcard.objects.filter(lesson=seed_lesson, key="fine-tuning").update(on_sheet=True)
     page = client.get(sheet_url(seed_lesson)).content.decode()

@@ -38,11 +38,29 @@ def test_a_shape_written_in_any_usual_form_is_the_same_shape(text):
     assert parse_shape(text) == (1000, 7, 7, 512)
 
 
+@pytest.mark.parametrize("text", ["8, 512, 7, 7", "8,512,7,7", "(8 x 512 x 7 x 7)", "(8x512x7x7)",
+                                  "torch.Size((8, 512, 7, 7))", "torch.Size((8,512,7,7))", "torch.Size([8,512,7,7])",
+                                  "[8, 512, 7, 7]", "[8,512,7,7]", "( 8 , 512 , 7 , 7 )", "torch.Size ([8, 512, 7, 7])"])
+def test_a_shape_typed_as_people_type_it_is_read(text):
+    """Bare commas, x inside brackets, torch.Size around a tuple, a list, with or without spaces: all read as the shape."""
+    assert parse_shape(text) == (8, 512, 7, 7)
+
+
+@pytest.mark.parametrize("text", ["8, 512, 7, 7", "8,512,7,7", "(8 x 512 x 7 x 7)", "torch.Size((8, 512, 7, 7))", "[8, 512, 7, 7]"])
+def test_a_shape_typed_as_people_type_it_earns_the_marks(text):
+    """Each of these forms is graded as the shape it is, so it is marked right rather than compared as text."""
+    bank = answers(("8 x 512 x 7 x 7", "1", "0"))
+    assert grade_typed("short", bank, text).correct
+
+
 @pytest.mark.parametrize("text, shape", [("(512,)", (512,)), ("1000 x 512", (1000, 512)), ("512", None),
                                          ("1000 x number_of_classes", None), ("(1000, 7, 7, 512", None), ("()", None),
-                                         ("(a, b)", None), ("7 x 7 x 512 features", None)])
+                                         ("(a, b)", None), ("7 x 7 x 512 features", None),
+                                         ("8,", None), ("8, 512,", None), ("(8, 512 x 7)", None), ("8, , 7", None),
+                                         ("torch.Size(8, 512)", None), ("torch.Size([])", None), ("[512,]", (512,))])
 def test_what_is_and_is_not_a_shape(text, shape):
-    """A bare number is not a shape; a one-element tuple is; a named size or stray word is not."""
+    """A bare number is not a shape; a one-element tuple is; a named size, stray word, empty size,
+    a mix of x and commas or a torch.Size without its list is not."""
     assert parse_shape(text) == shape
 
 
