@@ -5,7 +5,7 @@ the lesson's limit, or the limit of the student's extension (Moodle's user overr
 are accepted until the deadline plus a grace period (setting EXAM_GRACE_SECONDS) for answers
 already on their way, and refused after it. The exam closes itself: a Celery task queued for
 the end of the grace period finishes it, and every read of an attempt past that point finishes
-it first, so a lost message changes nothing. Closing is `services.attempt_finish`: under the
+it first, so a lost message changes nothing. Closing is `services.scores.attempt_finish`: under the
 attempt's row lock, and closing twice changes nothing.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from courses.models import Lesson
-from quizzes import selectors, services
+from quizzes import selectors
 from quizzes.identity import Student
 from quizzes.models import EXAM_DEFAULT_MINUTES, Attempt, ExamExtension, LessonExamSettings, Mode
 
@@ -106,7 +106,9 @@ def exam_close(*, attempt: Attempt, at_deadline: bool = False) -> Attempt:
     now = timezone.now()
     if attempt.finished or not (time_up(attempt, now) if at_deadline else answers_closed(attempt, now)):
         return attempt
-    closed = services.attempt_finish(attempt=attempt)
+    from quizzes.services.scores import attempt_finish
+
+    closed = attempt_finish(attempt=attempt)
     attempt.finished_at, attempt.score = closed.finished_at, closed.score
     return attempt
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods
 
-from quizzes import flashcard_selectors, flashcard_services, scheduler, selectors
+from quizzes import flashcard_selectors, scheduler, selectors
+from quizzes.services.flashcards import flashcard_rate
 from quizzes.forms import FlashcardRatingForm
 from quizzes.identity import student_for
 
@@ -40,7 +41,7 @@ def _rate(request, lesson):
         return redirect(request.path)
     rating, now = scheduler.RATINGS[form.cleaned_data["rating"]], timezone.now()
     try:
-        schedule, rated = flashcard_services.flashcard_rate(
+        schedule, rated = flashcard_rate(
             student=student_for(request, create=True), lesson=lesson, card_id=form.cleaned_data["card"],
             rating=rating, seen_reviews=form.cleaned_data["reviews"], now=now,
         )

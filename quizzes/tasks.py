@@ -5,7 +5,8 @@ is routed to ``gpu``), which `make run`'s worker consumes with ``-Q gpu,default`
 """
 from celery import shared_task
 
-from quizzes import account_services, exam
+from quizzes import exam
+from quizzes.services import accounts
 from quizzes.models import Attempt
 
 # A worker whose clock runs behind the web server's may run the close before the exam's
@@ -26,5 +27,5 @@ def close_exam(self, attempt_id: int) -> None:
 
 @shared_task
 def send_password_reset(email: str, domain: str, use_https: bool) -> None:
-    """Mail the password-reset link for `email` (see account_services.password_reset_send)."""
-    account_services.password_reset_send(email=email, domain=domain, use_https=use_https)
+    """Mail the password-reset link for `email` (see accounts.password_reset_send)."""
+    accounts.password_reset_send(email=email, domain=domain, use_https=use_https)

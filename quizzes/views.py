@@ -11,7 +11,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.ratelimit import per_client, rate_limit
-from quizzes import exam, selectors, services
+from quizzes import exam, selectors
+from quizzes.services.attempts import attempt_start
+from quizzes.services.responses import ATTEMPT_FINISHED, EXAM_TIME_UP, quiz_response_submit, response_submit, response_use_hint
+from quizzes.services.scores import attempt_finish
 from quizzes.drill_selectors import drill_question_progress
 from quizzes.forms import SignupForm, answer_letters, answer_typed
 from quizzes.identity import student_for
@@ -38,7 +41,7 @@ def quiz_answer(request, slug):
     except ValueError:
         return redirect(lesson_url + "#model-quiz")
     try:
-        services.quiz_response_submit(
+        quiz_response_submit(
             student=student, lesson=lesson, question_id=question_id, letters=answer_letters(request.POST),
             typed=answer_typed(request.POST),
         )
@@ -52,7 +55,7 @@ def quiz_restart(request, slug):
     lesson = selectors.lesson_get(slug=slug)
     student = student_for(request, create=True)
     try:
-        services.attempt_start(student=student, lesson=lesson, mode=Mode.QUIZ)
+        attempt_start(student=student, lesson=lesson, mode=Mode.QUIZ)
     except ValidationError as exc:
         _error(request, exc)
     return redirect(lesson.get_absolute_url() + "#model-quiz")
@@ -71,7 +74,7 @@ def _mode_page(request, lesson, student, mode, counts: dict[str, int]):
 
 def _start(request, lesson, mode, question_ids=None):
     try:
-        attempt = services.attempt_start(
+        attempt = attempt_start(
             student=student_for(request, create=True), lesson=lesson, mode=mode, question_ids=question_ids
         )
     except ValidationError as exc:
@@ -160,13 +163,13 @@ def answer(request, pk, number):
     if not 1 <= number <= len(attempt.question_ids):
         return redirect("quizzes:attempt", attempt.pk)
     try:
-        response, created = services.response_submit(
+        response, created = response_submit(
             attempt=attempt, question_id=attempt.question_ids[number - 1], letters=answer_letters(request.POST),
             typed=answer_typed(request.POST),
         )
     except ValidationError as exc:
         _error(request, exc)
-        if getattr(exc, "code", "") in (services.ATTEMPT_FINISHED, services.EXAM_TIME_UP):
+        if getattr(exc, "code", "") in (ATTEMPT_FINISHED, EXAM_TIME_UP):
             return redirect("quizzes:result", attempt.pk)
         return redirect(_question_url(attempt, number))
     if attempt.feedback_at_end:
@@ -183,7 +186,7 @@ def hint(request, pk, number):
     attempt = selectors.attempt_get(pk=pk, student=student_for(request))
     if 1 <= number <= len(attempt.question_ids):
         try:
-            services.response_use_hint(attempt=attempt, question_id=attempt.question_ids[number - 1])
+            response_use_hint(attempt=attempt, question_id=attempt.question_ids[number - 1])
         except ValidationError as exc:
             _error(request, exc)
     return redirect(_question_url(attempt, number, "hints"))
@@ -192,7 +195,7 @@ def hint(request, pk, number):
 @require_POST
 def finish(request, pk):
     attempt = selectors.attempt_get(pk=pk, student=student_for(request))
-    services.attempt_finish(attempt=attempt)
+    attempt_finish(attempt=attempt)
     return redirect("quizzes:result", attempt.pk)
 
 

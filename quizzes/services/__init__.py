@@ -1,0 +1,9 @@
+"""Every write of the quiz app, each in a transaction, one entity a module; import from the module that does the job.
+
+- ``attempts``: start an attempt (its questions and choice orders; an exam's deadline).
+- ``responses``: record an answer, reveal a hint, answer the inline model quiz.
+- ``scores``: finish an attempt and score it (a test's answers reach the review deck then).
+- ``reviews``: reschedule an answered question in the student's review deck.
+- ``flashcards``: a student's rating of a card; anonymous schedules carried over.
+- ``accounts``: anonymous progress carried over on log-in; the password-reset mail.
+"""
