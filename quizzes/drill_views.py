@@ -3,8 +3,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from quizzes import selectors
-from quizzes.drill_selectors import drill_progress, drill_question_ids
+from quizzes.selectors.attempts import attempt_unfinished
+from quizzes.selectors.bank import lesson_get
+from quizzes.selectors.drill import drill_progress, drill_question_ids
 from quizzes.identity import student_for
 from quizzes.models import Mode
 from quizzes.views import _start
@@ -14,9 +15,9 @@ from quizzes.views import _start
 def drill(request, slug):
     """GET: the mistakes shown and how far along each is. POST: resume the round in progress, or
     start one that asks each question with a mistake not yet fixed."""
-    lesson = selectors.lesson_get(slug=slug)
+    lesson = lesson_get(slug=slug)
     student = student_for(request)
-    unfinished = selectors.attempt_unfinished(student=student, lesson=lesson, mode=Mode.DRILL)
+    unfinished = attempt_unfinished(student=student, lesson=lesson, mode=Mode.DRILL)
     progress = drill_progress(student=student, lesson=lesson)
     if request.method == "POST":
         if unfinished:

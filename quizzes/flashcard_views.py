@@ -8,7 +8,9 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods
 
-from quizzes import flashcard_selectors, scheduler, selectors
+from quizzes import scheduler
+from quizzes.selectors import flashcards as flashcard_selectors
+from quizzes.selectors.bank import lesson_get
 from quizzes.services.flashcards import flashcard_rate
 from quizzes.forms import FlashcardRatingForm
 from quizzes.identity import student_for
@@ -16,7 +18,7 @@ from quizzes.identity import student_for
 
 @require_http_methods(["GET", "POST"])
 def flashcards(request, slug):
-    lesson = selectors.lesson_get(slug=slug)
+    lesson = lesson_get(slug=slug)
     if request.method == "POST":
         return _rate(request, lesson)
     student, now = student_for(request), timezone.now()

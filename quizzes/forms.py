@@ -22,7 +22,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
     def save(self, domain_override=None, use_https=False, request=None, **django_defaults):
         # The view passes Django's default templates, token generator and sender; the task
-        # sends with those same defaults (services.accounts.password_reset_send).
+        # sends with those same defaults (services.reset_mail.password_reset_send).
         domain = domain_override or get_current_site(request).domain
         password_reset_queue(email=self.cleaned_data["email"], domain=domain, use_https=use_https)
 

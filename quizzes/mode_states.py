@@ -3,8 +3,13 @@ registered with courses.modes.register_mode_state in QuizzesConfig.ready."""
 from django.template.defaultfilters import pluralize
 from django.utils.timesince import timeuntil
 
-from quizzes import exam, selectors
-from quizzes.drill_selectors import drill_progress
+from quizzes.selectors.attempts import attempt_answered_count, attempt_latest
+from quizzes.selectors.bank import practice_bank
+from quizzes.selectors.responses import responses_revealed
+from quizzes.selectors.reviews import review_due, review_next_due
+from quizzes.exam import exam_clock
+from quizzes.services import exams
+from quizzes.selectors.drill import drill_progress
 from quizzes.identity import student_for
 from quizzes.models import Attempt, Mode
 from quizzes.vocabulary import TYPED_KINDS
@@ -12,12 +17,12 @@ from quizzes.vocabulary import TYPED_KINDS
 
 def _in_progress(attempt: Attempt) -> str:
     # how many are answered, never which are right: a test tells nothing until it is finished
-    return f"In progress: {selectors.attempt_answered_count(attempt=attempt)} of {len(attempt.question_ids)} answered"
+    return f"In progress: {attempt_answered_count(attempt=attempt)} of {len(attempt.question_ids)} answered"
 
 
 def practice_state(lesson, request) -> str:
     """The practice round in progress, or how the last one went: 'Last practice: 12 of 16 right'."""
-    last = selectors.attempt_latest(student=student_for(request), lesson=lesson, mode=Mode.PRACTICE)
+    last = attempt_latest(student=student_for(request), lesson=lesson, mode=Mode.PRACTICE)
     if last is None:
         return ""
     if not last.finished:
@@ -27,7 +32,7 @@ def practice_state(lesson, request) -> str:
 
 def test_state(lesson, request) -> str:
     """'Last test: 70%', or the test in progress; '' before the first."""
-    last = selectors.attempt_latest(student=student_for(request), lesson=lesson, mode=Mode.TEST)
+    last = attempt_latest(student=student_for(request), lesson=lesson, mode=Mode.TEST)
     if last is None:
         return ""
     return f"Last test: {last.score_percent}%" if last.finished else _in_progress(last)
@@ -36,10 +41,10 @@ def test_state(lesson, request) -> str:
 def review_state(lesson, request) -> str:
     """How many questions are due now, or when the next one is; '' while the deck is empty."""
     student = student_for(request)
-    due = selectors.review_due(student=student, lesson=lesson).count()
+    due = review_due(student=student, lesson=lesson).count()
     if due:
         return f"{due} question{pluralize(due)} due"
-    following = selectors.review_next_due(student=student, lesson=lesson)
+    following = review_next_due(student=student, lesson=lesson)
     return f"Next due in {timeuntil(following.due_at, depth=1)}" if following else ""
 
 
@@ -48,8 +53,8 @@ def numbers_state(lesson, request) -> str:
     student = student_for(request)
     if not student.known:
         return ""
-    bank = selectors.practice_bank(lesson=lesson, kinds=TYPED_KINDS)
-    answered = selectors.responses_revealed(student=student, lesson=lesson).filter(question__in=bank)
+    bank = practice_bank(lesson=lesson, kinds=TYPED_KINDS)
+    answered = responses_revealed(student=student, lesson=lesson).filter(question__in=bank)
     if not answered.exists():
         return ""
     right = answered.filter(correct=True).values("question_id").distinct().count()
@@ -61,12 +66,12 @@ def exam_state(lesson, request) -> str:
     student = student_for(request)
     if not student.known:
         return ""
-    exam.exams_close(student=student, lesson=lesson)
-    last = selectors.attempt_latest(student=student, lesson=lesson, mode=Mode.EXAM)
+    exams.exams_close(student=student, lesson=lesson)
+    last = attempt_latest(student=student, lesson=lesson, mode=Mode.EXAM)
     if last is None:
         return ""
     if not last.finished:
-        return f"In progress: {exam.exam_clock(last).minutes_left} min left"
+        return f"In progress: {exam_clock(last).minutes_left} min left"
     return f"Last exam: {last.score_percent}%"
 
 

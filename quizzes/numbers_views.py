@@ -3,7 +3,7 @@ number or a shape (the kinds in vocabulary.TYPED_KINDS)."""
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from quizzes import selectors
+from quizzes.selectors.bank import lesson_get, practice_bank, practice_bank_counts
 from quizzes.models import Mode
 from quizzes.vocabulary import TYPED_KINDS
 from quizzes.views import _start
@@ -14,18 +14,18 @@ NUMBERS_COMING = "Coming with the next content update"
 
 def numbers_unavailable(lesson) -> str:
     """The picker's condition: "" when the lesson has a typed-answer question, else NUMBERS_COMING."""
-    return "" if selectors.practice_bank(lesson=lesson, kinds=TYPED_KINDS).exists() else NUMBERS_COMING
+    return "" if practice_bank(lesson=lesson, kinds=TYPED_KINDS).exists() else NUMBERS_COMING
 
 
 @require_http_methods(["GET", "POST"])
 def numbers(request, slug):
     """GET: how many typed-answer questions the lesson has. POST: start a practice round of
     every one of them (a lesson with none gets a message and this page again)."""
-    lesson = selectors.lesson_get(slug=slug)
+    lesson = lesson_get(slug=slug)
     if request.method == "POST":
-        ids = list(selectors.practice_bank(lesson=lesson, kinds=TYPED_KINDS).values_list("id", flat=True))
+        ids = list(practice_bank(lesson=lesson, kinds=TYPED_KINDS).values_list("id", flat=True))
         return _start(request, lesson, Mode.PRACTICE, ids)
-    counts = selectors.practice_bank_counts(lesson=lesson, kinds=TYPED_KINDS)
+    counts = practice_bank_counts(lesson=lesson, kinds=TYPED_KINDS)
     return render(request, "quizzes/numbers.html", {
         "lesson": lesson, "counts": counts, "total": sum(counts.values()), "coming": NUMBERS_COMING,
     })

@@ -11,11 +11,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.ratelimit import per_client, rate_limit
-from quizzes import exam, selectors
+from quizzes.selectors.attempts import attempt_answered_count, attempt_get, attempt_latest, attempt_next_number, attempt_questions, attempt_unfinished, breakdown, missed_question_ids, verdict
+from quizzes.selectors.bank import lesson_get, lesson_test_blueprint, practice_bank_counts
+from quizzes.selectors.reviews import review_due, review_next_due
+from quizzes.selectors import attempts as attempt_selectors
+from quizzes.selectors import reviews as review_selectors
+from quizzes.selectors import shown as shown_selectors
+from quizzes.exam import exam_clock
+from quizzes.services import exams
 from quizzes.services.attempts import attempt_start
 from quizzes.services.responses import ATTEMPT_FINISHED, EXAM_TIME_UP, quiz_response_submit, response_submit, response_use_hint
 from quizzes.services.scores import attempt_finish
-from quizzes.drill_selectors import drill_question_progress
+from quizzes.selectors.drill import drill_question_progress
 from quizzes.forms import SignupForm, answer_letters, answer_typed
 from quizzes.identity import student_for
 from quizzes.models import Mode
@@ -33,7 +40,7 @@ def _error(request, exc: ValidationError):
 
 @require_POST
 def quiz_answer(request, slug):
-    lesson = selectors.lesson_get(slug=slug)
+    lesson = lesson_get(slug=slug)
     student = student_for(request, create=True)
     lesson_url = lesson.get_absolute_url()
     try:
@@ -52,7 +59,7 @@ def quiz_answer(request, slug):
 
 @require_POST
 def quiz_restart(request, slug):
-    lesson = selectors.lesson_get(slug=slug)
+    lesson = lesson_get(slug=slug)
     student = student_for(request, create=True)
     try:
         attempt_start(student=student, lesson=lesson, mode=Mode.QUIZ)
@@ -67,8 +74,8 @@ def _mode_page(request, lesson, student, mode, counts: dict[str, int]):
     """The start page of practice or a test: questions per difficulty, and the last attempt."""
     return render(request, "quizzes/mode_start.html", {
         "lesson": lesson, "mode": mode, "counts": counts, "total": sum(counts.values()),
-        "unfinished": selectors.attempt_unfinished(student=student, lesson=lesson, mode=mode),
-        "last": selectors.attempt_latest(student=student, lesson=lesson, mode=mode),
+        "unfinished": attempt_unfinished(student=student, lesson=lesson, mode=mode),
+        "last": attempt_latest(student=student, lesson=lesson, mode=mode),
     })
 
 
@@ -85,39 +92,39 @@ def _start(request, lesson, mode, question_ids=None):
 
 @require_http_methods(["GET", "POST"])
 def practice(request, slug):
-    lesson = selectors.lesson_get(slug=slug)
+    lesson = lesson_get(slug=slug)
     student = student_for(request)
     if request.method == "POST":
         retry_ids = None
         try:
             if request.POST.get("retry"):
-                previous = selectors.attempt_get(pk=int(request.POST["retry"]), student=student)
-                retry_ids = selectors.missed_question_ids(attempt=previous)
+                previous = _attempt(request, int(request.POST["retry"]))
+                retry_ids = missed_question_ids(attempt=previous)
             elif request.POST.get("question"):  # one question, e.g. one skipped in a test
                 retry_ids = [int(request.POST["question"])]
         except ValueError:
             return redirect(request.path)
         return _start(request, lesson, Mode.PRACTICE, retry_ids)
-    return _mode_page(request, lesson, student, Mode.PRACTICE, selectors.practice_bank_counts(lesson=lesson))
+    return _mode_page(request, lesson, student, Mode.PRACTICE, practice_bank_counts(lesson=lesson))
 
 
 @require_http_methods(["GET", "POST"])
 def test_start(request, slug):
-    lesson = selectors.lesson_get(slug=slug)
+    lesson = lesson_get(slug=slug)
     student = student_for(request)
     if request.method == "POST":
-        unfinished = selectors.attempt_unfinished(student=student, lesson=lesson, mode=Mode.TEST)
+        unfinished = attempt_unfinished(student=student, lesson=lesson, mode=Mode.TEST)
         if unfinished and not request.POST.get("new"):
             return redirect("quizzes:attempt", unfinished.pk)
         return _start(request, lesson, Mode.TEST)
-    return _mode_page(request, lesson, student, Mode.TEST, selectors.lesson_test_blueprint(lesson=lesson))
+    return _mode_page(request, lesson, student, Mode.TEST, lesson_test_blueprint(lesson=lesson))
 
 
 @require_http_methods(["GET", "POST"])
 def review(request, slug):
-    lesson = selectors.lesson_get(slug=slug)
+    lesson = lesson_get(slug=slug)
     student = student_for(request)
-    due = list(selectors.review_due(student=student, lesson=lesson))
+    due = list(review_due(student=student, lesson=lesson))
     if request.method == "POST":
         if not due:
             messages.info(request, "Nothing is due for review right now.")
@@ -125,41 +132,48 @@ def review(request, slug):
         return _start(request, lesson, Mode.REVIEW, [item.question_id for item in due])
     return render(request, "quizzes/mode_start.html", {
         "lesson": lesson, "mode": Mode.REVIEW, "due": due, "total": len(due),
-        "next_due": None if due else selectors.review_next_due(student=student, lesson=lesson),
-        "unfinished": selectors.attempt_unfinished(student=student, lesson=lesson, mode=Mode.REVIEW),
+        "next_due": None if due else review_next_due(student=student, lesson=lesson),
+        "unfinished": attempt_unfinished(student=student, lesson=lesson, mode=Mode.REVIEW),
     })
 
 
 # --- one attempt ----------------------------------------------------------------------
 
+def _attempt(request, pk, *, at_deadline: bool = False):
+    """The student's own attempt (or 404), an exam whose time is over closed first: the one call
+    to the closing service in a request. at_deadline: a page that shows the exam (see exam_close)."""
+    attempt = attempt_get(pk=pk, student=student_for(request))
+    return exams.exam_close(attempt=attempt, at_deadline=at_deadline)
+
+
 def attempt_detail(request, pk):
     """Where an attempt continues: its first unanswered question, or its result."""
-    attempt = selectors.attempt_get(pk=pk, student=student_for(request))
-    number = None if attempt.finished else selectors.attempt_next_number(attempt=attempt)
+    attempt = _attempt(request, pk)
+    number = None if attempt.finished else attempt_next_number(attempt=attempt)
     if number is None:
         return redirect("quizzes:result", attempt.pk)
     return redirect(_question_url(attempt, number))
 
 
 def attempt_question(request, pk, number):
-    attempt = selectors.attempt_get(pk=pk, student=student_for(request))
-    shown = selectors.attempt_question(attempt=attempt, number=number)
-    if attempt.feedback_at_end and exam.exam_close(attempt=attempt, at_deadline=True).finished:
+    attempt = _attempt(request, pk, at_deadline=True)
+    shown = attempt_selectors.attempt_question(attempt=attempt, number=number)
+    if attempt.feedback_at_end and attempt.finished:
         return redirect(reverse("quizzes:result", args=[attempt.pk]) + f"#q-{number}")
     return render(request, "quizzes/question.html", {
         "attempt": attempt, "lesson": attempt.lesson, "shown": shown,
         "total": len(attempt.question_ids),
-        "answered_count": selectors.attempt_answered_count(attempt=attempt),
+        "answered_count": attempt_answered_count(attempt=attempt),
         # in a test nothing about correctness shows until the attempt is finished
         "reveal": shown.answered and not attempt.feedback_at_end,
-        "clock": exam.exam_clock(attempt),
+        "clock": exam_clock(attempt),
         "drill": drill_question_progress(attempt=attempt, question=shown.question),
     })
 
 
 @require_POST
 def answer(request, pk, number):
-    attempt = selectors.attempt_get(pk=pk, student=student_for(request))
+    attempt = _attempt(request, pk)
     if not 1 <= number <= len(attempt.question_ids):
         return redirect("quizzes:attempt", attempt.pk)
     try:
@@ -176,14 +190,14 @@ def answer(request, pk, number):
         attempt.refresh_from_db()
         if attempt.finished:
             return redirect("quizzes:result", attempt.pk)
-        following = selectors.attempt_next_number(attempt=attempt)
+        following = attempt_next_number(attempt=attempt)
         return redirect(_question_url(attempt, following or number))
     return redirect(_question_url(attempt, number, "feedback"))
 
 
 @require_POST
 def hint(request, pk, number):
-    attempt = selectors.attempt_get(pk=pk, student=student_for(request))
+    attempt = _attempt(request, pk)
     if 1 <= number <= len(attempt.question_ids):
         try:
             response_use_hint(attempt=attempt, question_id=attempt.question_ids[number - 1])
@@ -194,22 +208,21 @@ def hint(request, pk, number):
 
 @require_POST
 def finish(request, pk):
-    attempt = selectors.attempt_get(pk=pk, student=student_for(request))
+    attempt = _attempt(request, pk)
     attempt_finish(attempt=attempt)
     return redirect("quizzes:result", attempt.pk)
 
 
 def result(request, pk):
-    attempt = selectors.attempt_get(pk=pk, student=student_for(request))
-    exam.exam_close(attempt=attempt, at_deadline=True)
+    attempt = _attempt(request, pk, at_deadline=True)
     if not attempt.finished:
         if attempt.feedback_at_end:
             messages.info(request, "Finish the test to see your score and the solutions.")
         return redirect("quizzes:attempt", attempt.pk)
-    shown = selectors.attempt_questions(attempt=attempt)
+    shown = attempt_questions(attempt=attempt)
     return render(request, "quizzes/result.html", {
         "attempt": attempt, "lesson": attempt.lesson, "shown": shown,
-        "breakdown": selectors.breakdown(shown), "verdict": selectors.verdict(attempt.score),
+        "breakdown": breakdown(shown), "verdict": verdict(attempt.score),
         "missed": [s for s in shown if not (s.response and s.response.correct)],
     })
 
@@ -218,12 +231,12 @@ def result(request, pk):
 
 def progress(request):
     student = student_for(request)
-    return render(request, "quizzes/progress.html", {"rows": selectors.progress(student=student)})
+    return render(request, "quizzes/progress.html", {"rows": review_selectors.progress(student=student)})
 
 
 @staff_member_required
 def question_preview(request, pk):
-    before, after = selectors.question_preview(pk=pk)
+    before, after = shown_selectors.question_preview(pk=pk)
     return render(request, "quizzes/preview.html", {"shown": before, "answered": after})
 
 

@@ -1,6 +1,11 @@
-"""Starting an attempt: its questions and their choice orders fixed, and for an exam its deadline."""
+"""Starting an attempt: its questions and their choice orders fixed, and for an exam its deadline and queued close.
+
+The exam's close is queued here, by the service that starts it (as the lab's submit queues its
+run): the task it queues calls `services.exams.exam_close`, which this module never imports.
+"""
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 
@@ -10,10 +15,16 @@ from django.utils.crypto import salted_hmac
 
 from courses.models import Lesson
 from quizzes import blueprint as blueprint_mod
+from quizzes.exam import grace
 from quizzes.identity import Student
 from quizzes.models import Attempt, Mode, Question, Role
-from quizzes.selectors import lesson_test_blueprint, practice_bank, question_ids_seen
+from quizzes.selectors.bank import lesson_test_blueprint, practice_bank
+from quizzes.selectors.exams import exam_limit, exam_plan
+from quizzes.selectors.responses import question_ids_seen
+from quizzes.tasks import close_exam
 from quizzes.vocabulary import TYPED_KINDS
+
+log = logging.getLogger(__name__)
 
 # Error code the views turn into a message.
 NOTHING_TO_ASK = "nothing_to_ask"
@@ -54,12 +65,10 @@ def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: 
     question_ids (practice: a retry of the missed ones; review: the due ones) narrows the set.
     An exam also gets its deadline, and the task that closes it is queued on commit.
     """
-    from quizzes import exam
-
     seed = secrets.randbits(31)
     active = Question.objects.filter(lesson=lesson, active=True)
     if mode in (Mode.TEST, Mode.EXAM):
-        plan = exam.exam_plan(lesson) if mode == Mode.EXAM else lesson_test_blueprint(lesson=lesson)
+        plan = exam_plan(lesson) if mode == Mode.EXAM else lesson_test_blueprint(lesson=lesson)
         ids = _test_draw(student=student, lesson=lesson, seed=seed, plan=plan)
     elif mode == Mode.QUIZ:
         ids = list(active.filter(role=Role.QUIZ).values_list("id", flat=True))
@@ -78,7 +87,20 @@ def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: 
     questions = Question.objects.filter(id__in=ids).prefetch_related("choices")
     attempt.choice_orders = _choice_orders(list(questions), attempt=attempt)
     if mode == Mode.EXAM:
-        attempt.deadline = attempt.started_at + timedelta(minutes=exam.exam_limit(student=student, lesson=lesson).minutes)
-        exam.exam_schedule_close(attempt)
+        attempt.deadline = attempt.started_at + timedelta(minutes=exam_limit(student=student, lesson=lesson).minutes)
+        _exam_close_queue(attempt)
     attempt.save(update_fields=["choice_orders", "deadline"])
     return attempt
+
+
+def _exam_close_queue(attempt: Attempt) -> None:
+    """After the transaction commits, queue the task that closes the exam when its grace period ends."""
+
+    def send():
+        try:
+            close_exam.apply_async(args=[attempt.pk], eta=attempt.deadline + grace())
+        except Exception:  # noqa: BLE001 - a broker that is down must not fail the start
+            # The exam still closes: every page that shows it past its deadline closes it first.
+            log.warning("could not queue the close of exam attempt %s", attempt.pk, exc_info=True)
+
+    transaction.on_commit(send)

@@ -15,7 +15,7 @@ from quizzes import exam
 from quizzes.grading import Grade, grade, letter
 from quizzes.identity import Student
 from quizzes.models import Attempt, Mode, Question, Response
-from quizzes.selectors import attempt_unfinished
+from quizzes.selectors.attempts import attempt_unfinished
 from quizzes.services.attempts import attempt_start
 from quizzes.services.reviews import review_record
 from quizzes.services.scores import attempt_score

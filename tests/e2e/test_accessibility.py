@@ -19,7 +19,7 @@ from quizzes import scheduler
 from quizzes.services.flashcards import flashcard_rate
 from quizzes.identity import Student
 from quizzes.models import Attempt, Mode, Question
-from quizzes.selectors import practice_bank
+from quizzes.selectors.bank import practice_bank
 from quizzes.vocabulary import TYPED_KINDS
 from tests.conftest import SEED_LESSON
 from tests.e2e.answering import fill_answer

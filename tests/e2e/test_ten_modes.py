@@ -14,7 +14,7 @@ from quizzes.services.flashcards import flashcard_rate
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, Mode, ReviewItem
 from quizzes.numbers_views import NUMBERS_COMING
-from quizzes.selectors import practice_bank
+from quizzes.selectors.bank import practice_bank
 from quizzes.vocabulary import TYPED_KINDS
 from tests.e2e.answering import fill_answer, right_positions
 from tests.e2e.test_accessibility import log_in, site  # noqa: F401 - site: the seed lesson, served, and a learner

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from quizzes.services.responses import NO_HINTS_IN_TEST, response_use_hint
 from quizzes.drill import MASTERY, Answer, streak
-from quizzes.drill_selectors import drill_progress
+from quizzes.selectors.drill import drill_progress
 from quizzes.identity import Student
 from quizzes.models import Attempt, Mistake
 from tests.quizzes.test_views import letters_for

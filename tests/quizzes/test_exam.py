@@ -10,7 +10,7 @@ from celery.exceptions import Retry
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from quizzes import exam
+from quizzes.selectors.exams import exam_limit
 from quizzes.services.attempts import attempt_start
 from quizzes.services.responses import EXAM_TIME_UP, NO_HINTS_IN_TEST, response_submit, response_use_hint
 from quizzes.services.scores import attempt_finish
@@ -79,7 +79,7 @@ def test_an_extension_applies_to_exams_started_after_it(lesson, bank, clock, stu
     assert attempt_start(student=ANON, lesson=lesson, mode="exam").deadline == clock.now + LIMIT
     extension.minutes, extension.extra_minutes = 30, 5
     extension.save()
-    assert exam.exam_limit(student=me, lesson=lesson).minutes == 35
+    assert exam_limit(student=me, lesson=lesson).minutes == 35
 
 
 def test_an_extension_must_change_something():

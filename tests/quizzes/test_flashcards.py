@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from django.core.exceptions import ValidationError
 
-from quizzes import flashcard_selectors, scheduler
+from quizzes import scheduler
+from quizzes.selectors import flashcards as flashcard_selectors
 from quizzes.services.flashcards import UNKNOWN_CARD, flashcard_rate
 from quizzes.services.accounts import attempts_claim_anonymous
 from quizzes.identity import Student

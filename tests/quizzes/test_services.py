@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from quizzes import selectors
+from quizzes.selectors.reviews import review_due
 from quizzes.services.accounts import attempts_claim_anonymous
 from quizzes.services.attempts import NOTHING_TO_ASK, attempt_start
 from quizzes.services.responses import ATTEMPT_FINISHED, NOT_IN_ATTEMPT, NO_CHOICE, NO_HINTS_IN_TEST, UNKNOWN_CHOICE, response_submit, response_use_hint
@@ -131,10 +131,10 @@ def test_misses_and_hints_enter_the_review_deck(lesson, bank, clock):
     assert set(items) == {missed.id, hinted.id}
     assert items[missed.id].due_at - items[missed.id].last_reviewed_at == timedelta(minutes=1)
     assert items[hinted.id].due_at - items[hinted.id].last_reviewed_at == timedelta(minutes=5.5)
-    assert not selectors.review_due(student=ANON, lesson=lesson).exists()
+    assert not review_due(student=ANON, lesson=lesson).exists()
     # a minute later the missed one is due; right in review, it takes its 10-minute learning step
     clock.advance(timedelta(minutes=1))
-    assert [i.question_id for i in selectors.review_due(student=ANON, lesson=lesson)] == [missed.id]
+    assert [i.question_id for i in review_due(student=ANON, lesson=lesson)] == [missed.id]
     for wait in (timedelta(minutes=10), None):
         review = attempt_start(student=ANON, lesson=lesson, mode="review", question_ids=[missed.id])
         response_submit(attempt=review, question_id=missed.id, letters=[correct_letter(review, missed)])

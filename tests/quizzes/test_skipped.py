@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, Mode, Question, Role
-from quizzes.selectors import question_ids_seen
+from quizzes.selectors.responses import question_ids_seen
 from quizzes.services import attempts as attempt_services
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from quizzes import typed
 from quizzes.services.attempts import attempt_start
 from quizzes.services.responses import response_submit
-from quizzes.drill_selectors import drill_progress
+from quizzes.selectors.drill import drill_progress
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, Hint, Mistake, Mode, Question, Response, ReviewItem, SolutionStep
 from tests.quizzes.test_views import Elements
