@@ -13,7 +13,7 @@ from quizzes import scheduler
 from quizzes.services.flashcards import flashcard_rate
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, Mode, ReviewItem
-from quizzes.numbers_views import NUMBERS_COMING
+from quizzes.views.numbers import NUMBERS_COMING
 from quizzes.selectors.bank import practice_bank
 from quizzes.vocabulary import TYPED_KINDS
 from tests.e2e.answering import fill_answer, right_positions

@@ -10,6 +10,7 @@ from celery.exceptions import Retry
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from quizzes.selectors.attempts import attempt_get
 from quizzes.selectors.exams import exam_limit
 from quizzes.services.attempts import attempt_start
 from quizzes.services.responses import EXAM_TIME_UP, NO_HINTS_IN_TEST, response_submit, response_use_hint
@@ -239,6 +240,22 @@ def test_every_read_of_an_overdue_exam_finishes_it_first(signed_in, lesson, bank
     picker = signed_in.get(lesson.get_absolute_url()).content.decode()
     third.refresh_from_db()
     assert third.finished and "Last exam: 0%" in picker
+
+
+def test_a_read_leaves_an_overdue_exam_as_stored_and_its_result_page_closes_it_once(signed_in, lesson, bank, clock, student):
+    """Reads only read: the attempt selector returns an exam past its grace period as stored, still
+    running; the result page closes it with one finishing write and shows the score."""
+    attempt = start_exam(signed_in, lesson)
+    post_answer(signed_in, attempt, 1)
+    clock.advance(minutes=16)
+    assert not attempt_get(pk=attempt.pk, student=Student(student.pk)).finished
+    attempt.refresh_from_db()
+    assert not attempt.finished
+    with mock.patch("quizzes.services.exams.attempt_finish", wraps=attempt_finish) as finishing:
+        page = signed_in.get(reverse("quizzes:result", args=[attempt.pk]))
+    assert page.status_code == 200 and finishing.call_count == 1
+    attempt.refresh_from_db()
+    assert attempt.finished and attempt.score_percent == 10
 
 
 # --- pages -----------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""The Flashcards page: a card's front; the same card turned over (a GET with ?card=); its
-rating (a POST, then a redirect to the next card). Plain forms: no JavaScript needed."""
+"""The Flashcards page: a card's front; the same card turned over (a GET with ?card=); its rating (a POST, then
+a redirect to the next card); and its line in the mode picker. Plain forms: no JavaScript needed."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -9,11 +9,11 @@ from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods
 
 from quizzes import scheduler
-from quizzes.selectors import flashcards as flashcard_selectors
-from quizzes.selectors.bank import lesson_get
-from quizzes.services.flashcards import flashcard_rate
 from quizzes.forms import FlashcardRatingForm
 from quizzes.identity import student_for
+from quizzes.selectors.bank import lesson_get
+from quizzes.selectors.flashcards import NEW_PER_DAY, flashcard_deck, flashcard_turned
+from quizzes.services.flashcards import flashcard_rate
 
 
 @require_http_methods(["GET", "POST"])
@@ -28,11 +28,10 @@ def flashcards(request, slug):
             card_id = int(request.GET["card"])
         except ValueError:
             raise Http404("No such flashcard in this lesson.") from None
-        turned = flashcard_selectors.flashcard_turned(student=student, lesson=lesson, card_id=card_id, now=now)
-    deck = flashcard_selectors.flashcard_deck(student=student, lesson=lesson, now=now)
+        turned = flashcard_turned(student=student, lesson=lesson, card_id=card_id, now=now)
+    deck = flashcard_deck(student=student, lesson=lesson, now=now)
     return render(request, "quizzes/flashcards.html", {
-        "lesson": lesson, "deck": deck, "turned": turned, "now": now,
-        "new_per_day": flashcard_selectors.NEW_PER_DAY,
+        "lesson": lesson, "deck": deck, "turned": turned, "now": now, "new_per_day": NEW_PER_DAY,
     })
 
 
@@ -57,5 +56,5 @@ def _rate(request, lesson):
 
 def flashcards_state(lesson, request) -> str:
     """The Flashcards line of the lesson's mode picker: how many cards are due and new."""
-    deck = flashcard_selectors.flashcard_deck(student=student_for(request), lesson=lesson, now=timezone.now())
+    deck = flashcard_deck(student=student_for(request), lesson=lesson, now=timezone.now())
     return deck.summary
