@@ -59,8 +59,8 @@ from benchmarks.web_traffic import (  # noqa: E402
     run_students,
     student,
 )
-from tests.harness import Site, postgres_available, postgres_database  # noqa: E402
-from tests.http_client import Client  # noqa: E402
+from harness.processes import Site, postgres_available, postgres_database  # noqa: E402
+from harness.http_client import Client  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- one database

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.harness import ROOT, Site
+from harness.processes import ROOT, Site
 
 
 def failures(run: dict) -> list[str]:

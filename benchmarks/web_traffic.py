@@ -1,6 +1,6 @@
 """The web benchmark's traffic: simulated students taking tests, and the comparison's clients.
 
-Each thread is one HTTP client (`tests/http_client.py`) on its own keep-alive connection.
+Each thread is one HTTP client (`harness/http_client.py`) on its own keep-alive connection.
 `run_students` is the student phase, `run_comparison` the alternating rounds of the minimal
 view, question pages and answer POSTs; both return per-page latencies and errors (`Stats`) and
 the answers the server acknowledged, `(attempt id, question number, letters)`, for the
@@ -16,7 +16,7 @@ import time
 import re
 from collections import defaultdict
 
-from tests.http_client import (
+from harness.http_client import (
     LESSON_SLUG,
     Client,
     answer_options,

@@ -20,7 +20,7 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("quizzes.urls")),
     # Log-in and password reset are Django's views behind a rate limit (the reset mail is
-    # queued, see quizzes.account_services); the rest of django.contrib.auth.urls as they are.
+    # queued, see quizzes.services.accounts); the rest of django.contrib.auth.urls as they are.
     path("accounts/login/", login_limit(auth_views.LoginView.as_view()), name="login"),
     path(
         "accounts/password_reset/",

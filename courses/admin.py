@@ -1,10 +1,10 @@
-"""Admin of courses and lessons: sections inline in order, a student preview and links to the question pages."""
+"""Admin of courses and lessons: sections inline in order (and the inlines other apps register), a student preview
+and links to the question pages."""
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
 from courses.models import Course, Lesson, PipelineStage, PredictionLayer, TrainingEpoch
-from quizzes.admin import FlashcardInline
 
 
 class PipelineStageInline(admin.StackedInline):
@@ -37,7 +37,7 @@ class LessonAdmin(admin.ModelAdmin):
     list_filter = ["course", "published"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [PipelineStageInline, TrainingEpochInline, PredictionLayerInline, FlashcardInline]
+    inlines = [PipelineStageInline, TrainingEpochInline, PredictionLayerInline]
     fieldsets = [
         (None, {"fields": ["course", "title", "subtitle", "slug", "minutes", "position", "published"]}),
         ("Pipeline", {"fields": ["pipeline_title", "pipeline_summary"]}),
@@ -58,3 +58,10 @@ class LessonAdmin(admin.ModelAdmin):
 
     def view_on_site(self, obj):
         return reverse("courses:lesson_preview", args=[obj.slug])
+
+
+def register_lesson_inline(inline: type[admin.options.InlineModelAdmin]) -> None:
+    """Show another app's inline on the lesson's admin page, after the lesson's own sections (the
+    quiz app's flashcards, from QuizzesConfig.ready); registering one twice adds it once."""
+    if inline not in LessonAdmin.inlines:
+        LessonAdmin.inlines = [*LessonAdmin.inlines, inline]

@@ -13,7 +13,9 @@ from typing import Any, Callable
 import yaml
 from django.core.exceptions import ValidationError
 
-# Error codes of a malformed content file (the ValidationError's code).
+from common.codes import NOT_A_NUMBER
+
+# Error codes of a malformed content file (the ValidationError's code), NOT_A_NUMBER too.
 INVALID_YAML = "invalid_yaml"
 EMPTY_FILE = "empty_file"
 NOT_MAPPING = "not_mapping"
@@ -25,7 +27,6 @@ TOO_FEW_ITEMS = "too_few_items"
 NOT_SINGLE_VALUE = "not_single_value"
 EMPTY_VALUE = "empty_value"
 TOO_LONG = "too_long"
-NOT_A_NUMBER = "not_a_number"
 BELOW_MINIMUM = "below_minimum"
 ABOVE_MAXIMUM = "above_maximum"
 NOT_BOOLEAN = "not_boolean"

@@ -1,5 +1,5 @@
-"""The quiz app's configuration: registers the lesson file's `questions:` and `flashcards:` sections, the
-mode picker's state lines and conditions, and the login signal."""
+"""The quiz app's configuration: registers the lesson file's `questions:` and `flashcards:` sections, each mode's
+line and condition in the mode picker, the flashcards inline on the lesson's admin page, and the login signal."""
 from django.apps import AppConfig
 
 
@@ -8,22 +8,23 @@ class QuizzesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from courses.admin import register_lesson_inline
         from courses.content import register_section
         from courses.modes import register_mode_condition, register_mode_state
-        from quizzes import mode_states
         from quizzes import signals  # noqa: F401 - connects the login handler
+        from quizzes.admin import FlashcardInline
         from quizzes.content import save_questions, validate_questions
-        from quizzes.flashcard_content import save_flashcards, validate_flashcards
-        from quizzes.flashcard_views import flashcards_state
-        from quizzes.numbers_views import numbers_unavailable
+        from quizzes.services.flashcards import save_flashcards, validate_flashcards
+        from quizzes.views import drill, exam, flashcards, numbers, practice, review
 
         register_section("questions", validate=validate_questions, save=save_questions)
         register_section("flashcards", validate=validate_flashcards, save=save_flashcards)
-        register_mode_state("practice", mode_states.practice_state)
-        register_mode_state("test", mode_states.test_state)
-        register_mode_state("review", mode_states.review_state)
-        register_mode_state("flashcards", flashcards_state)
-        register_mode_state("exam", mode_states.exam_state)
-        register_mode_state("drill", mode_states.drill_state)
-        register_mode_state("numbers", mode_states.numbers_state)
-        register_mode_condition("numbers", numbers_unavailable)
+        register_mode_state("practice", practice.practice_state)
+        register_mode_state("test", practice.test_state)
+        register_mode_state("review", review.review_state)
+        register_mode_state("flashcards", flashcards.flashcards_state)
+        register_mode_state("exam", exam.exam_state)
+        register_mode_state("drill", drill.drill_state)
+        register_mode_state("numbers", numbers.numbers_state)
+        register_mode_condition("numbers", numbers.numbers_unavailable)
+        register_lesson_inline(FlashcardInline)

@@ -1,59 +1,28 @@
-"""Timed exams: each student's time limit, the deadline it fixes, and closing an exam when time is up.
+"""Timed exams' deadline arithmetic: when answers close, whether time is up, the clock a page shows.
 
 An exam is a test attempt (mode "exam") with a deadline fixed when it starts: the start plus
-the lesson's limit, or the limit of the student's extension (Moodle's user override). Answers
-are accepted until the deadline plus a grace period (setting EXAM_GRACE_SECONDS) for answers
-already on their way, and refused after it. The exam closes itself: a Celery task queued for
-the end of the grace period finishes it, and every read of an attempt past that point finishes
-it first, so a lost message changes nothing. Closing is `services.attempt_finish`: under the
-attempt's row lock, and closing twice changes nothing.
+the lesson's limit, or the limit of the student's extension (Moodle's user override; see
+`selectors.exams.exam_limit`). Answers are accepted until the deadline plus a grace period
+(setting EXAM_GRACE_SECONDS) for answers already on their way, and refused after it. The exam
+closes itself: a Celery task queued for the end of the grace period (when the exam starts,
+`services.attempts.attempt_start`) closes it, and every page that shows or takes an answer
+of an attempt closes it first, so a lost message changes nothing. Closing is one service,
+`services.exams.exam_close`: under the attempt's row lock, and closing twice changes nothing.
 """
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from courses.models import Lesson
-from quizzes import selectors, services
-from quizzes.identity import Student
-from quizzes.models import EXAM_DEFAULT_MINUTES, Attempt, ExamExtension, LessonExamSettings, Mode
-
-log = logging.getLogger(__name__)
+from quizzes.models import Attempt
 
 
 def grace() -> timedelta:
     return timedelta(seconds=settings.EXAM_GRACE_SECONDS)
-
-
-@dataclass(frozen=True)
-class ExamLimit:
-    """A student's time limit for one lesson's exam, in minutes."""
-
-    minutes: int  # what this student gets
-    lesson_minutes: int  # the lesson's limit
-    extension: ExamExtension | None = None
-
-
-def exam_limit(*, student: Student, lesson: Lesson) -> ExamLimit:
-    """The lesson's limit (default EXAM_DEFAULT_MINUTES), changed by the student's extension if any."""
-    own = LessonExamSettings.objects.filter(lesson=lesson).first()
-    base = own.minutes if own else EXAM_DEFAULT_MINUTES
-    extension = ExamExtension.objects.filter(lesson=lesson, user_id=student.user_id).first() if student.user_id else None
-    if extension is None:
-        return ExamLimit(base, base)
-    return ExamLimit((extension.minutes or base) + extension.extra_minutes, base, extension)
-
-
-def exam_plan(lesson: Lesson) -> dict[str, int]:
-    """Questions per difficulty: the exam's own blueprint, else the test's."""
-    own = LessonExamSettings.objects.filter(lesson=lesson).first()
-    return (own and own.blueprint()) or selectors.lesson_test_blueprint(lesson=lesson)
 
 
 def answers_closed(attempt: Attempt, now: datetime) -> bool:
@@ -83,40 +52,3 @@ def exam_clock(attempt: Attempt, now: datetime | None = None) -> ExamClock | Non
         return None
     left = (attempt.deadline - (now or timezone.now())).total_seconds()
     return ExamClock(attempt.deadline, max(0, math.floor(left)), settings.EXAM_GRACE_SECONDS)
-
-
-def exam_schedule_close(attempt: Attempt) -> None:
-    """After the transaction commits, queue the task that closes the exam when its grace period ends."""
-    from quizzes.tasks import close_exam
-
-    def send():
-        try:
-            close_exam.apply_async(args=[attempt.pk], eta=attempt.deadline + grace())
-        except Exception:  # noqa: BLE001 - a broker that is down must not fail the start
-            # The exam still closes: every read of it past its deadline finishes it first.
-            log.warning("could not queue the close of exam attempt %s", attempt.pk, exc_info=True)
-
-    transaction.on_commit(send)
-
-
-def exam_close(*, attempt: Attempt, at_deadline: bool = False) -> Attempt:
-    """Finish the exam if its time is over: after the grace period (the task, any read), or, with
-    at_deadline, from the deadline on (for pages that show the exam rather than take an answer:
-    the student is looking, not answering). Returns the attempt, finished or not."""
-    now = timezone.now()
-    if attempt.finished or not (time_up(attempt, now) if at_deadline else answers_closed(attempt, now)):
-        return attempt
-    closed = services.attempt_finish(attempt=attempt)
-    attempt.finished_at, attempt.score = closed.finished_at, closed.score
-    return attempt
-
-
-def exams_close(*, student: Student, lesson: Lesson) -> None:
-    """Close the student's exams in this lesson whose time is up (before a page lists them)."""
-    if not student.known:
-        return
-    running = Attempt.objects.filter(
-        lesson=lesson, mode=Mode.EXAM, finished_at__isnull=True, deadline__lte=timezone.now(), **student.owner_filter()
-    )
-    for attempt in running:
-        exam_close(attempt=attempt, at_deadline=True)

@@ -4,9 +4,8 @@ from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.contrib.sites.shortcuts import get_current_site
 
-from quizzes import account_services
-
 from quizzes.scheduler import RATINGS
+from quizzes.services.accounts import password_reset_queue
 
 
 class SignupForm(UserCreationForm):
@@ -23,9 +22,9 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
     def save(self, domain_override=None, use_https=False, request=None, **django_defaults):
         # The view passes Django's default templates, token generator and sender; the task
-        # sends with those same defaults (account_services.password_reset_send).
+        # sends with those same defaults (services.reset_mail.password_reset_send).
         domain = domain_override or get_current_site(request).domain
-        account_services.password_reset_queue(email=self.cleaned_data["email"], domain=domain, use_https=use_https)
+        password_reset_queue(email=self.cleaned_data["email"], domain=domain, use_https=use_https)
 
 
 def answer_letters(data) -> list[str]:

@@ -3,7 +3,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from quizzes.identity import ANON_SESSION_KEY
-from quizzes.services import attempts_claim_anonymous
+from quizzes.services.accounts import attempts_claim_anonymous
 
 
 @receiver(user_logged_in, dispatch_uid="quizzes_claim_anonymous")

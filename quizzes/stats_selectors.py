@@ -154,8 +154,8 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
             choices={qid: known[qid] for qid in qids if qid in credit}, min_attempts=min_attempts,
         )
         test = analysis.test
-        per_question.update(analysis.questions)
-        reports.update(analysis.choices)
+        per_question |= analysis.questions
+        reports |= analysis.choices
     else:
         length = max((len(a.question_ids) for a in attempts), default=0)
         test = test_statistics(

@@ -28,17 +28,16 @@ from typing import Hashable, Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 
-ONE = Decimal("1")
-ZERO = Decimal("0")
+from common.codes import EMPTY_ANSWER, NOT_A_NUMBER
+from quizzes.grading import ONE, ZERO
+
 #: The longest answer a student may type: the answer field's maxlength and Response.typed_answer's.
 MAX_TYPED_LENGTH = 200
 #: How many of the most common unmatched answers the item statistics list per question.
 TOP_UNMATCHED = 5
 
-# Error codes: tests and callers rely on these, not on the wording.
-EMPTY_ANSWER = "empty_answer"
+# Error codes: tests and callers rely on these, not on the wording (and EMPTY_ANSWER, NOT_A_NUMBER).
 ANSWER_TOO_LONG = "answer_too_long"
-NOT_A_NUMBER = "not_a_number"
 NO_ANSWERS = "no_answers"
 NO_FULL_CREDIT = "no_full_credit"
 CREDIT_OUT_OF_RANGE = "credit_out_of_range"

@@ -13,7 +13,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from tests.harness import free_port, port_open, wait_for
+from harness.processes import free_port, port_open, wait_for
 
 ACCESS_KEY = "testing"  # moto accepts any credentials; these are never real ones
 SECRET_KEY = "testing"

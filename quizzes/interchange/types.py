@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from common.codes import EMPTY_ANSWER, NOT_A_NUMBER
 from quizzes.vocabulary import TYPED_KINDS
 
 __all__ = [
@@ -27,16 +28,14 @@ __all__ = [
 #: Moodle's answer "*": any other answer (its feedback is shown for an answer no other one matches).
 ANY_ANSWER = "*"
 
-# Problem codes of the rules every imported question must satisfy (validate_question).
+# Problem codes of the rules every imported question must satisfy (validate_question), EMPTY_ANSWER too.
 BAD_WEIGHT = "bad_weight"
 NO_CORRECT_ANSWER = "no_correct_answer"
 FRACTIONS_SUM = "fractions_sum"
 BAD_TRUEFALSE = "bad_truefalse"
 BAD_KIND = "bad_kind"
 TOO_FEW_ANSWERS = "too_few_answers"
-EMPTY_ANSWER = "empty_answer"
-# ... and of the typed kinds (numeric, short).
-NOT_A_NUMBER = "not_a_number"
+# ... and of the typed kinds (numeric, short), NOT_A_NUMBER too.
 BAD_TOLERANCE = "bad_tolerance"
 BAD_CREDIT = "bad_credit"
 BAD_ANY_ANSWER = "bad_any_answer"

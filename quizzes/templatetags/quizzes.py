@@ -1,7 +1,8 @@
 """Template tags of the lesson page's quiz parts (the model quiz, the practice bank) and score filters."""
 from django import template
 
-from quizzes import selectors
+from quizzes.selectors.attempts import model_quiz
+from quizzes.selectors.bank import practice_bank_counts
 from quizzes.identity import Student, student_for
 from quizzes.typed import display_number, tolerance_decimal
 
@@ -13,7 +14,7 @@ def lesson_model_quiz(context, lesson):
     """The lesson's model quiz as the current student left it: {attempt, questions, done}."""
     request = context.get("request")
     student = student_for(request) if request else Student(None)
-    attempt, shown = selectors.model_quiz(student=student, lesson=lesson)
+    attempt, shown = model_quiz(student=student, lesson=lesson)
     answered = sum(1 for s in shown if s.answered)
     return {"attempt": attempt, "questions": shown, "answered": answered,
             "done": bool(shown) and answered == len(shown),
@@ -23,7 +24,7 @@ def lesson_model_quiz(context, lesson):
 @register.simple_tag
 def lesson_practice_bank(lesson):
     """Counts of the lesson's active practice questions by difficulty."""
-    counts = selectors.practice_bank_counts(lesson=lesson)
+    counts = practice_bank_counts(lesson=lesson)
     return {"total": sum(counts.values()), "counts": [(d, n) for d, n in counts.items() if n]}
 
 

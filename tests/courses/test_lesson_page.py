@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from courses.content import load_lesson_text
 from courses.modes import _MODES, COMING_SOON
-from quizzes.numbers_views import NUMBERS_COMING
-from quizzes.selectors import practice_bank
+from quizzes.views.numbers import NUMBERS_COMING
+from quizzes.selectors.bank import practice_bank
 from quizzes.vocabulary import TYPED_KINDS
 
 

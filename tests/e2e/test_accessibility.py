@@ -15,10 +15,11 @@ from modellab import storage
 from modellab.models import Dataset, Experiment
 from modellab.services.experiments import experiment_submit
 from modellab.services.runs import experiment_run
-from quizzes import flashcard_services, scheduler
+from quizzes import scheduler
+from quizzes.services.flashcards import flashcard_rate
 from quizzes.identity import Student
 from quizzes.models import Attempt, Mode, Question
-from quizzes.selectors import practice_bank
+from quizzes.selectors.bank import practice_bank
 from quizzes.vocabulary import TYPED_KINDS
 from tests.conftest import SEED_LESSON
 from tests.e2e.answering import fill_answer
@@ -153,7 +154,7 @@ def test_flashcards_have_no_serious_axe_violations(site, page, screenshot):
     # the rest of today's 20 new cards, rated through the service
     student, lesson = Student(user.pk), Lesson.objects.get(slug="why-pretrained-models-save-time")
     for card in lesson.flashcards.all()[1:20]:
-        flashcard_services.flashcard_rate(student=student, lesson=lesson, card_id=card.pk, rating=scheduler.EASY,
+        flashcard_rate(student=student, lesson=lesson, card_id=card.pk, rating=scheduler.EASY,
                                           seen_reviews=0)
     page.goto(url + LESSON_PATH + "flashcards/")
     page.get_by_text("Nothing is due right now.").wait_for()

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from courses.content import load_lesson_file
 from courses.models import Lesson
-from quizzes import services
+from quizzes.services.attempts import attempt_start
+from quizzes.services.responses import response_submit
 from quizzes.grading import letter
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice
@@ -80,13 +81,13 @@ def test_the_countdown_announces_the_last_seconds_and_the_exam_ends_by_itself(si
 
 def show_mistakes(user, lesson, count: int) -> None:
     """A practice session in which the student picked a mistake's choice in `count` questions."""
-    attempt = services.attempt_start(student=Student(user.pk), lesson=lesson, mode="practice")
+    attempt = attempt_start(student=Student(user.pk), lesson=lesson, mode="practice")
     shown = 0
     for qid in attempt.question_ids:
         order = attempt.choice_orders[str(qid)]
         wrong = [i for i, cid in enumerate(order) if (c := Choice.objects.get(pk=cid)).mistake_id and not c.is_correct]
         if wrong and shown < count:
-            services.response_submit(attempt=attempt, question_id=qid, letters=[letter(wrong[0])])
+            response_submit(attempt=attempt, question_id=qid, letters=[letter(wrong[0])])
             shown += 1
     assert shown == count
 

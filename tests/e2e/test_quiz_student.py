@@ -5,7 +5,7 @@ from courses.content import load_lesson_file
 from courses.models import Lesson
 from quizzes.grading import letter
 from quizzes.models import Attempt, Choice, Question
-from quizzes.selectors import practice_bank
+from quizzes.selectors.bank import practice_bank
 from quizzes.vocabulary import TYPED_KINDS
 from tests.conftest import SEED_LESSON
 from tests.e2e.answering import typed_text

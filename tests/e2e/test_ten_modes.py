@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from courses.models import Lesson
 from modellab.models import Experiment
-from quizzes import flashcard_services, scheduler
+from quizzes import scheduler
+from quizzes.services.flashcards import flashcard_rate
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, Mode, ReviewItem
-from quizzes.numbers_views import NUMBERS_COMING
-from quizzes.selectors import practice_bank
+from quizzes.views.numbers import NUMBERS_COMING
+from quizzes.selectors.bank import practice_bank
 from quizzes.vocabulary import TYPED_KINDS
 from tests.e2e.answering import fill_answer, right_positions
 from tests.e2e.test_accessibility import log_in, site  # noqa: F401 - site: the seed lesson, served, and a learner
@@ -116,7 +117,7 @@ def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
     page.get_by_role("status").filter(has_text="Easy: that card comes back").wait_for()
     lesson = Lesson.objects.get()
     for card in lesson.flashcards.all()[1:20]:
-        flashcard_services.flashcard_rate(student=Student(user.pk), lesson=lesson, card_id=card.pk,
+        flashcard_rate(student=Student(user.pk), lesson=lesson, card_id=card.pk,
                                           rating=scheduler.EASY, seen_reviews=0)
     page.reload()
     page.get_by_text("Nothing is due right now.").wait_for()

@@ -19,8 +19,8 @@ import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
-from tests.harness import Site, free_port, postgres_available, postgres_database
-from tests.http_client import Client, csrf_token
+from harness.processes import Site, free_port, postgres_available, postgres_database
+from harness.http_client import Client, csrf_token
 
 FORM = {"dataset": "builtin:digits-3", "backbone": "tiny", "strategy": "scratch", "epochs": "1", "lr": "0.01",
         "batch_size": "8"}

@@ -15,8 +15,8 @@ import pytest
 from quizzes.grading import grade
 from quizzes.typed import TypedAnswer, grade_typed, tolerance_decimal
 from quizzes.vocabulary import TYPED_KINDS
-from tests.harness import postgres_available, running_site, wait_for
-from tests.http_client import Client, csrf_token, first_answer, is_result_location, question_location, start_test
+from harness.processes import postgres_available, running_site, wait_for
+from harness.http_client import Client, csrf_token, first_answer, is_result_location, question_location, start_test
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.harness import free_port, port_open, query_database, wait_for
+from harness.processes import free_port, port_open, query_database, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.harness import postgres_available, postgres_database
+from harness.processes import postgres_available, postgres_database
 from tests.modellab.lab_stack import LabStack, port_open
 
 pytestmark = pytest.mark.integration

@@ -29,8 +29,8 @@ import pytest
 from kombu import Connection
 from PIL import Image
 
-from tests.harness import Site, port_open, postgres_available, postgres_database, wait_for
-from tests.http_client import Client, csrf_token
+from harness.processes import Site, port_open, postgres_available, postgres_database, wait_for
+from harness.http_client import Client, csrf_token
 from tests.modellab.lab_stack import LabStack
 
 pytestmark = pytest.mark.integration

@@ -14,7 +14,7 @@ from modellab import broker, signals
 from modellab.models import Experiment, Worker
 from modellab.services.runs import experiment_run
 from modellab.services.workers import CPU, device_name, torch_version, worker_heartbeat, worker_started
-from tests.harness import port_open
+from harness.processes import port_open
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lab_media")]
 S = Experiment.Status

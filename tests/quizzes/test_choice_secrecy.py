@@ -9,7 +9,8 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from quizzes import services
+from quizzes.services import attempts as attempt_services
+from quizzes.services.attempts import attempt_start
 from quizzes.identity import Student
 from quizzes.models import Choice, Mode
 
@@ -37,11 +38,11 @@ def test_the_attack_from_attempt_and_question_ids_no_longer_works(seed_lesson, a
     predicts no more than chance (1 in 24 for four choices), where it used to predict all but
     the true/false ones (never shuffled)."""
     seeds = iter([11, 22, 33])  # fixed, so the count below cannot vary from run to run
-    monkeypatch.setattr(services.secrets, "randbits", lambda bits: next(seeds))
+    monkeypatch.setattr(attempt_services.secrets, "randbits", lambda bits: next(seeds))
     student = Student(user_id=alice.pk)
     predicted = total = 0
     for _ in range(3):
-        attempt = services.attempt_start(student=student, lesson=seed_lesson, mode=Mode.TEST)
+        attempt = attempt_start(student=student, lesson=seed_lesson, mode=Mode.TEST)
         for qid in attempt.question_ids:
             total += 1
             predicted += attempt.choice_orders[str(qid)] == public_order(authored(qid), attempt.pk, qid)
@@ -52,20 +53,20 @@ def test_the_attack_from_attempt_and_question_ids_no_longer_works(seed_lesson, a
 def test_the_order_depends_on_the_attempts_secret_and_the_servers_key(seed_lesson, alice):
     """Same attempt id, same question ids: another secret seed, or another SECRET_KEY, gives
     other orders. So nothing the student can see fixes the order."""
-    attempt = services.attempt_start(student=Student(user_id=alice.pk), lesson=seed_lesson, mode=Mode.TEST)
+    attempt = attempt_start(student=Student(user_id=alice.pk), lesson=seed_lesson, mode=Mode.TEST)
     questions = list(seed_lesson.questions.filter(id__in=attempt.question_ids).prefetch_related("choices"))
-    assert services._choice_orders(questions, attempt=attempt) == attempt.choice_orders, "stored as computed"
+    assert attempt_services._choice_orders(questions, attempt=attempt) == attempt.choice_orders, "stored as computed"
     attempt.seed += 1
-    assert services._choice_orders(questions, attempt=attempt) != attempt.choice_orders
+    assert attempt_services._choice_orders(questions, attempt=attempt) != attempt.choice_orders
     attempt.seed -= 1
     with override_settings(SECRET_KEY="another-key-entirely-0123456789-abcdefghijklmnop"):
-        assert services._choice_orders(questions, attempt=attempt) != attempt.choice_orders
+        assert attempt_services._choice_orders(questions, attempt=attempt) != attempt.choice_orders
 
 
 def test_an_attempt_in_progress_keeps_its_stored_order(seed_lesson, alice):
     """The order is read from the attempt, not recomputed: a changed SECRET_KEY (a deploy)
     does not reshuffle a test someone is taking."""
-    attempt = services.attempt_start(student=Student(user_id=alice.pk), lesson=seed_lesson, mode=Mode.TEST)
+    attempt = attempt_start(student=Student(user_id=alice.pk), lesson=seed_lesson, mode=Mode.TEST)
     with override_settings(SECRET_KEY="another-key-entirely-0123456789-abcdefghijklmnop"):
         client = Client()
         client.force_login(alice)
@@ -77,7 +78,7 @@ def test_an_attempt_in_progress_keeps_its_stored_order(seed_lesson, alice):
 def test_the_secret_seed_never_reaches_a_page(seed_lesson, alice, django_user_model, monkeypatch):
     """Not on the question pages, the result page, the progress page, the lesson page, nor
     the admin's attempt page."""
-    monkeypatch.setattr(services.secrets, "randbits", lambda bits: KNOWN_SEED)
+    monkeypatch.setattr(attempt_services.secrets, "randbits", lambda bits: KNOWN_SEED)
     client = Client()
     client.force_login(alice)
     start = client.post(reverse("quizzes:test_start", args=[seed_lesson.slug]))

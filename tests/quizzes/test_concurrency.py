@@ -12,8 +12,8 @@ import time
 import pytest
 
 from quizzes.grading import letter
-from tests.harness import postgres_available, running_site
-from tests.http_client import Client, answer_options, csrf_token, is_result_location, question_location, start_test
+from harness.processes import postgres_available, running_site
+from harness.http_client import Client, answer_options, csrf_token, is_result_location, question_location, start_test
 
 pytestmark = pytest.mark.integration
 

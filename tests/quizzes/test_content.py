@@ -203,7 +203,7 @@ EXAM = GOOD.replace("  blueprint: {easy: 1, medium: 1}\n", "  blueprint: {easy: 
 @pytest.mark.django_db
 def test_exam_section_sets_the_time_limit_and_blueprint():
     """`exam:` sets the timed exam's minutes and draw; without a blueprint it draws as the test."""
-    from quizzes.exam import exam_plan
+    from quizzes.selectors.exams import exam_plan
 
     lesson = load(EXAM)
     exam = LessonExamSettings.objects.get(lesson=lesson)

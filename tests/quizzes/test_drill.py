@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from quizzes import services
+from quizzes.services.responses import NO_HINTS_IN_TEST, response_use_hint
 from quizzes.drill import MASTERY, Answer, streak
-from quizzes.drill_selectors import drill_progress
+from quizzes.selectors.drill import drill_progress
 from quizzes.identity import Student
 from quizzes.models import Attempt, Mistake
 from tests.quizzes.test_views import letters_for
@@ -134,8 +134,8 @@ def test_a_mistake_shown_on_the_model_quiz_is_drilled_too_without_hints(client, 
     attempt = Attempt.objects.get(mode="drill")
     assert attempt.question_ids == [quiz.pk]
     with pytest.raises(ValidationError) as exc:
-        services.response_use_hint(attempt=attempt, question_id=quiz.pk)
-    assert exc.value.code == services.NO_HINTS_IN_TEST
+        response_use_hint(attempt=attempt, question_id=quiz.pk)
+    assert exc.value.code == NO_HINTS_IN_TEST
 
 
 def test_a_mistake_shown_again_comes_back(client, lesson, bank):

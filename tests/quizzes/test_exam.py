@@ -10,7 +10,11 @@ from celery.exceptions import Retry
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from quizzes import exam, services
+from quizzes.selectors.attempts import attempt_get
+from quizzes.selectors.exams import exam_limit
+from quizzes.services.attempts import attempt_start
+from quizzes.services.responses import EXAM_TIME_UP, NO_HINTS_IN_TEST, response_submit, response_use_hint
+from quizzes.services.scores import attempt_finish
 from quizzes.identity import Student
 from quizzes.models import (
     EMPTY_EXTENSION, PARTIAL_EXAM_BLUEPRINT, Attempt, ExamExtension, LessonExamSettings, LessonQuizSettings, Response,
@@ -54,12 +58,12 @@ def post_answer(client, attempt, number=1, correct=True):
 
 def test_an_exam_stores_its_deadline_at_the_start(lesson, bank, clock):
     """Start + 15 minutes by default, or the lesson's own limit; drawn by the test's blueprint."""
-    attempt = services.attempt_start(student=ANON, lesson=lesson, mode="exam")
+    attempt = attempt_start(student=ANON, lesson=lesson, mode="exam")
     assert attempt.deadline == clock.now + LIMIT and attempt.time_limit == LIMIT
     assert len(attempt.question_ids) == 10
     LessonExamSettings.objects.create(lesson=lesson, minutes=40, easy=1, medium=1, hard=0)
-    services.attempt_finish(attempt=attempt)
-    second = services.attempt_start(student=ANON, lesson=lesson, mode="exam")
+    attempt_finish(attempt=attempt)
+    second = attempt_start(student=ANON, lesson=lesson, mode="exam")
     assert second.deadline == clock.now + timedelta(minutes=40) and len(second.question_ids) == 2
 
 
@@ -67,16 +71,16 @@ def test_an_extension_applies_to_exams_started_after_it(lesson, bank, clock, stu
     """Moodle's user override: extra minutes, or another limit plus extra minutes, for one student;
     the exam already running keeps its deadline, other students keep the lesson's limit."""
     me = Student(student.pk)
-    running = services.attempt_start(student=me, lesson=lesson, mode="exam")
+    running = attempt_start(student=me, lesson=lesson, mode="exam")
     extension = ExamExtension.objects.create(lesson=lesson, user=student, extra_minutes=10, reason="extra time")
     running.refresh_from_db()
     assert running.deadline == clock.now + LIMIT
-    services.attempt_finish(attempt=running)
-    assert services.attempt_start(student=me, lesson=lesson, mode="exam").deadline == clock.now + timedelta(minutes=25)
-    assert services.attempt_start(student=ANON, lesson=lesson, mode="exam").deadline == clock.now + LIMIT
+    attempt_finish(attempt=running)
+    assert attempt_start(student=me, lesson=lesson, mode="exam").deadline == clock.now + timedelta(minutes=25)
+    assert attempt_start(student=ANON, lesson=lesson, mode="exam").deadline == clock.now + LIMIT
     extension.minutes, extension.extra_minutes = 30, 5
     extension.save()
-    assert exam.exam_limit(student=me, lesson=lesson).minutes == 35
+    assert exam_limit(student=me, lesson=lesson).minutes == 35
 
 
 def test_an_extension_must_change_something():
@@ -97,7 +101,7 @@ def test_the_admin_sets_an_extension_for_a_student(client, lesson, bank, student
     assert refused.status_code == 200 and not ExamExtension.objects.exists()
     done = client.post(add, {"lesson": lesson.pk, "user": student.pk, "minutes": "", "extra_minutes": "20", "reason": "dyslexia"})
     assert done.status_code == 302, done.content.decode()[:2000]
-    attempt = services.attempt_start(student=Student(student.pk), lesson=lesson, mode="exam")
+    attempt = attempt_start(student=Student(student.pk), lesson=lesson, mode="exam")
     assert attempt.deadline - attempt.started_at == timedelta(minutes=35)
 
 
@@ -105,27 +109,27 @@ def test_the_admin_sets_an_extension_for_a_student(client, lesson, bank, student
 
 def test_answers_after_the_grace_period_are_refused_with_a_code(lesson, bank, clock, settings):
     settings.EXAM_GRACE_SECONDS = 30
-    attempt = services.attempt_start(student=ANON, lesson=lesson, mode="exam")
+    attempt = attempt_start(student=ANON, lesson=lesson, mode="exam")
     clock.advance(minutes=15, seconds=31)
     with pytest.raises(ValidationError) as exc:
-        services.response_submit(attempt=attempt, question_id=attempt.question_ids[0], letters=["A"])
-    assert exc.value.code == services.EXAM_TIME_UP
+        response_submit(attempt=attempt, question_id=attempt.question_ids[0], letters=["A"])
+    assert exc.value.code == EXAM_TIME_UP
     assert not Response.objects.filter(attempt=attempt).exists()
 
 
 def test_an_answer_within_the_grace_period_is_accepted(lesson, bank, clock, settings):
     settings.EXAM_GRACE_SECONDS = 30
-    attempt = services.attempt_start(student=ANON, lesson=lesson, mode="exam")
+    attempt = attempt_start(student=ANON, lesson=lesson, mode="exam")
     clock.advance(minutes=15, seconds=29)
-    response, created = services.response_submit(attempt=attempt, question_id=attempt.question_ids[0], letters=["A"])
+    response, created = response_submit(attempt=attempt, question_id=attempt.question_ids[0], letters=["A"])
     assert created and response.answered
 
 
 def test_no_hints_in_an_exam(lesson, bank):
-    attempt = services.attempt_start(student=ANON, lesson=lesson, mode="exam")
+    attempt = attempt_start(student=ANON, lesson=lesson, mode="exam")
     with pytest.raises(ValidationError) as exc:
-        services.response_use_hint(attempt=attempt, question_id=attempt.question_ids[0])
-    assert exc.value.code == services.NO_HINTS_IN_TEST
+        response_use_hint(attempt=attempt, question_id=attempt.question_ids[0])
+    assert exc.value.code == NO_HINTS_IN_TEST
 
 
 def test_the_deadline_holds_against_a_client_that_ignores_the_countdown(signed_in, lesson, bank, clock):
@@ -159,8 +163,8 @@ def test_an_answer_that_arrives_within_the_grace_period_counts(signed_in, lesson
 # --- closing by itself -----------------------------------------------------------------------
 
 def test_the_task_finishes_an_exam_nobody_came_back_to(lesson, bank, clock):
-    attempt = services.attempt_start(student=ANON, lesson=lesson, mode="exam")
-    services.response_submit(attempt=attempt, question_id=attempt.question_ids[0], letters=letters_for(attempt, attempt.question_ids[0]))
+    attempt = attempt_start(student=ANON, lesson=lesson, mode="exam")
+    response_submit(attempt=attempt, question_id=attempt.question_ids[0], letters=letters_for(attempt, attempt.question_ids[0]))
     clock.advance(minutes=15, seconds=31)
     close_exam(attempt.pk)
     attempt.refresh_from_db()
@@ -175,7 +179,7 @@ def test_the_task_finishes_an_exam_nobody_came_back_to(lesson, bank, clock):
 
 def test_a_task_that_runs_early_tries_again_and_changes_nothing(lesson, bank, clock):
     """A worker whose clock is behind runs the close before the grace period ends: it retries."""
-    attempt = services.attempt_start(student=ANON, lesson=lesson, mode="exam")
+    attempt = attempt_start(student=ANON, lesson=lesson, mode="exam")
     clock.advance(minutes=15, seconds=10)
     with pytest.raises(Retry):
         close_exam(attempt.pk)
@@ -188,14 +192,14 @@ def test_the_close_is_queued_on_commit_for_the_end_of_the_grace_period(lesson, b
     settings.EXAM_GRACE_SECONDS = 30
     with mock.patch("quizzes.tasks.close_exam.apply_async") as send:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            attempt = services.attempt_start(student=ANON, lesson=lesson, mode="exam")
+            attempt = attempt_start(student=ANON, lesson=lesson, mode="exam")
         send.assert_not_called()
         for callback in callbacks:
             callback()
     send.assert_called_once_with(args=[attempt.pk], eta=clock.now + LIMIT + timedelta(seconds=30))
     # and no other mode queues anything
     with mock.patch("quizzes.tasks.close_exam.apply_async") as send, django_capture_on_commit_callbacks(execute=True):
-        services.attempt_start(student=ANON, lesson=lesson, mode="test")
+        attempt_start(student=ANON, lesson=lesson, mode="test")
     send.assert_not_called()
 
 
@@ -211,7 +215,7 @@ def test_a_broker_that_is_down_does_not_stop_an_exam_from_starting(lesson, bank,
 
     with mock.patch("quizzes.tasks.close_exam.apply_async", side_effect=OperationalError("no broker")):
         with django_capture_on_commit_callbacks(execute=True):
-            attempt = services.attempt_start(student=ANON, lesson=lesson, mode="exam")
+            attempt = attempt_start(student=ANON, lesson=lesson, mode="exam")
     assert Attempt.objects.get(pk=attempt.pk).deadline is not None
 
 
@@ -236,6 +240,22 @@ def test_every_read_of_an_overdue_exam_finishes_it_first(signed_in, lesson, bank
     picker = signed_in.get(lesson.get_absolute_url()).content.decode()
     third.refresh_from_db()
     assert third.finished and "Last exam: 0%" in picker
+
+
+def test_a_read_leaves_an_overdue_exam_as_stored_and_its_result_page_closes_it_once(signed_in, lesson, bank, clock, student):
+    """Reads only read: the attempt selector returns an exam past its grace period as stored, still
+    running; the result page closes it with one finishing write and shows the score."""
+    attempt = start_exam(signed_in, lesson)
+    post_answer(signed_in, attempt, 1)
+    clock.advance(minutes=16)
+    assert not attempt_get(pk=attempt.pk, student=Student(student.pk)).finished
+    attempt.refresh_from_db()
+    assert not attempt.finished
+    with mock.patch("quizzes.services.exams.attempt_finish", wraps=attempt_finish) as finishing:
+        page = signed_in.get(reverse("quizzes:result", args=[attempt.pk]))
+    assert page.status_code == 200 and finishing.call_count == 1
+    attempt.refresh_from_db()
+    assert attempt.finished and attempt.score_percent == 10
 
 
 # --- pages -----------------------------------------------------------------------------------

@@ -5,7 +5,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from django.core.exceptions import ValidationError
 
-from quizzes import flashcard_selectors, flashcard_services, scheduler, services
+from quizzes import scheduler
+from quizzes.selectors import flashcards as flashcard_selectors
+from quizzes.services.flashcards import UNKNOWN_CARD, flashcard_rate
+from quizzes.services.accounts import attempts_claim_anonymous
 from quizzes.identity import Student
 from quizzes.models import Flashcard, FlashcardSchedule
 
@@ -23,7 +26,7 @@ def rate(lesson, card, rating, now, student=ANON, seen=None):
     if seen is None:
         existing = FlashcardSchedule.objects.filter(card=card, **student.owner_filter()).first()
         seen = existing.reviews if existing else 0
-    return flashcard_services.flashcard_rate(student=student, lesson=lesson, card_id=card.pk,
+    return flashcard_rate(student=student, lesson=lesson, card_id=card.pk,
                                              rating=scheduler.RATINGS[rating], seen_reviews=seen, now=now)
 
 
@@ -93,7 +96,7 @@ def test_only_the_lessons_active_cards_can_be_rated(lesson, cards, make_question
     for card in (stranger, retired):
         with pytest.raises(ValidationError) as exc:
             rate(lesson, card, "good", NOW)
-        assert exc.value.code == flashcard_services.UNKNOWN_CARD
+        assert exc.value.code == UNKNOWN_CARD
     assert not FlashcardSchedule.objects.exists()
 
 
@@ -109,7 +112,7 @@ def test_signing_in_carries_anonymous_schedules_over_and_the_accounts_own_win(le
     rate(lesson, cards[0], "easy", NOW)
     rate(lesson, cards[1], "again", NOW)
     mine, _ = rate(lesson, cards[1], "easy", NOW, student=Student(user.pk))
-    services.attempts_claim_anonymous(user=user, anon_id=ANON.anon_id)
+    attempts_claim_anonymous(user=user, anon_id=ANON.anon_id)
     assert not FlashcardSchedule.objects.filter(anon_id=ANON.anon_id).exists()
     owned = {s.card_id: s for s in FlashcardSchedule.objects.filter(user=user)}
     assert set(owned) == {cards[0].pk, cards[1].pk}

@@ -28,7 +28,8 @@ from courses.models import Course, Lesson
 from quizzes.grading import letter
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, LessonQuizSettings, Mode, Question, Response
-from quizzes.services import attempt_start, response_submit
+from quizzes.services.attempts import attempt_start
+from quizzes.services.responses import response_submit
 from quizzes.stats_report import rows_sorted, statistics_csv
 from quizzes.stats_selectors import lesson_item_statistics
 

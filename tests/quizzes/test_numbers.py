@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from quizzes.models import Attempt, Mode, Question, Response
-from quizzes.numbers_views import NUMBERS_COMING
+from quizzes.views.numbers import NUMBERS_COMING
 
 pytestmark = pytest.mark.django_db
 

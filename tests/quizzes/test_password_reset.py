@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.http_client import Client as HarnessClient
-from tests.http_client import csrf_token
+from harness.http_client import Client as HarnessClient
+from harness.http_client import csrf_token
 from config.celery import app
 from quizzes.tasks import send_password_reset
 from tests.modellab.lab_stack import LabStack

@@ -12,7 +12,7 @@ from django.urls import reverse
 from courses.content import load_lesson_file
 from courses.models import PipelineStage
 from quizzes.models import Choice, Flashcard, Mistake, Question
-from quizzes.sheet import lesson_sheet, mistake_correction
+from quizzes.selectors.sheet import lesson_sheet, mistake_correction
 from tests.conftest import SEED_LESSON
 
 pytestmark = pytest.mark.django_db

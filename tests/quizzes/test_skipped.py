@@ -4,10 +4,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from quizzes import services
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, Mode, Question, Role
-from quizzes.selectors import question_ids_seen
+from quizzes.selectors.responses import question_ids_seen
+from quizzes.services import attempts as attempt_services
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_a_skipped_question_counts_as_seen_for_the_next_draw(student, seed_lesso
     the second test asks only questions the first left out, though the first was finished
     without an answer."""
     seeds = iter([101, 202])  # fixed draws, so the check below is the same on every run
-    monkeypatch.setattr(services.secrets, "randbits", lambda bits: next(seeds))
+    monkeypatch.setattr(attempt_services.secrets, "randbits", lambda bits: next(seeds))
     pool = set(Question.objects.filter(lesson=seed_lesson, role=Role.PRACTICE, active=True).values_list("id", flat=True))
     first = start_test(student, seed_lesson)
     finish(student, first)

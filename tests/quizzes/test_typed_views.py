@@ -6,8 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from quizzes import services, typed
-from quizzes.drill_selectors import drill_progress
+from quizzes import typed
+from quizzes.services.attempts import attempt_start
+from quizzes.services.responses import response_submit
+from quizzes.selectors.drill import drill_progress
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, Hint, Mistake, Mode, Question, Response, ReviewItem, SolutionStep
 from tests.quizzes.test_views import Elements
@@ -114,7 +116,7 @@ def test_an_empty_overlong_or_non_numeric_answer_gets_a_message_and_saves_nothin
     assert expected in response.content.decode()
     assert not Response.objects.filter(answered_at__isnull=False).exists()
     with pytest.raises(ValidationError) as error:
-        services.response_submit(attempt=attempt, question_id=attempt.question_ids[0], typed=text)
+        response_submit(attempt=attempt, question_id=attempt.question_ids[0], typed=text)
     assert error.value.code == code
 
 
@@ -130,7 +132,7 @@ def test_a_shape_is_marked_right_whichever_way_it_is_written(client, make_typed,
 def test_in_a_test_a_typed_answer_is_saved_silently_and_judged_at_the_end(client, make_typed, lesson):
     """No verdict while the test runs; the result page shows the answer, the verdict and the solution."""
     question = make_typed(difficulty="easy")
-    attempt = services.attempt_start(student=Student(None, "anon-1"), lesson=lesson, mode=Mode.TEST)
+    attempt = attempt_start(student=Student(None, "anon-1"), lesson=lesson, mode=Mode.TEST)
     session = client.session
     session["quiz_anon_id"] = "anon-1"
     session.save()

@@ -12,8 +12,11 @@ from courses.content import load_lesson_file
 from courses.models import Course, Lesson
 from modellab import storage
 from modellab.models import Dataset, EpochRecord, Experiment, LabPreset, MeasuredReference, Worker
-from quizzes import flashcard_services, scheduler
-from quizzes import services as quiz_services
+from quizzes import scheduler
+from quizzes.services.flashcards import flashcard_rate
+from quizzes.services.attempts import attempt_start
+from quizzes.services.responses import response_submit
+from quizzes.services.scores import attempt_finish
 from quizzes.identity import Student
 from quizzes.grading import letter
 from quizzes.models import (
@@ -110,20 +113,20 @@ def world(db, django_user_model, lab_media, settings) -> World:
     quiz_settings, _ = LessonQuizSettings.objects.get_or_create(lesson=lesson)
 
     student = Student(user_id=alice.pk)
-    practice = quiz_services.attempt_start(student=student, lesson=lesson, mode=Mode.PRACTICE)
-    test_done = quiz_services.attempt_start(student=student, lesson=lesson, mode=Mode.TEST)
+    practice = attempt_start(student=student, lesson=lesson, mode=Mode.PRACTICE)
+    test_done = attempt_start(student=student, lesson=lesson, mode=Mode.TEST)
     shown_qid, shown_letter = _mistake_answer(test_done)
-    quiz_services.response_submit(attempt=test_done, question_id=shown_qid, letters=[shown_letter])
-    quiz_services.attempt_finish(attempt=test_done)
+    response_submit(attempt=test_done, question_id=shown_qid, letters=[shown_letter])
+    attempt_finish(attempt=test_done)
     test_done.refresh_from_db()
-    exam = quiz_services.attempt_start(student=student, lesson=lesson, mode=Mode.EXAM)
-    drill = quiz_services.attempt_start(student=student, lesson=lesson, mode=Mode.DRILL, question_ids=[shown_qid])
+    exam = attempt_start(student=student, lesson=lesson, mode=Mode.EXAM)
+    drill = attempt_start(student=student, lesson=lesson, mode=Mode.DRILL, question_ids=[shown_qid])
     question = Question.objects.filter(lesson=lesson, role=Role.PRACTICE).first()
     review_item = ReviewItem.objects.filter(user=alice).first() or ReviewItem.objects.create(
         question=question, user=alice, due_at=timezone.now()
     )
     card = lesson.flashcards.first()
-    flashcard_services.flashcard_rate(student=student, lesson=lesson, card_id=card.pk, rating=scheduler.GOOD, seen_reviews=0)
+    flashcard_rate(student=student, lesson=lesson, card_id=card.pk, rating=scheduler.GOOD, seen_reviews=0)
 
     folder = f"{storage.UPLOAD_ROOT}/u{alice.pk}/fixture"
     dataset = Dataset.objects.create(owner=alice, name="alice colours", kind=Dataset.Kind.UPLOAD, folder=folder,

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import ROOT, free_port, wait_for
-from tests.http_client import Client
+from harness.processes import ROOT, free_port, wait_for
+from harness.http_client import Client
 
 pytestmark = pytest.mark.integration
 

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from courses.selectors import lesson_get_for_page
-from quizzes.sheet import lesson_sheet
+from quizzes.selectors.sheet import lesson_sheet
 
 
 @require_safe

@@ -5,7 +5,7 @@ Standard library only (plus psycopg for a throwaway PostgreSQL database). Traffi
 127.0.0.1. The site runs the production settings (DEBUG=0, WhiteNoise manifest storage)
 under gunicorn, with a throwaway DATA_DIR; `settings_module` picks a settings module that
 adds test- or benchmark-only URLs (never the production URL conf). Talking to the site is
-`tests/http_client.py`'s job.
+`harness/http_client.py`'s job.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.http_client import Client
+from harness.http_client import Client
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -1,5 +1,5 @@
-"""The Flashcards page: a card's front; the same card turned over (a GET with ?card=); its
-rating (a POST, then a redirect to the next card). Plain forms: no JavaScript needed."""
+"""The Flashcards page: a card's front; the same card turned over (a GET with ?card=); its rating (a POST, then
+a redirect to the next card); and its line in the mode picker. Plain forms: no JavaScript needed."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -8,14 +8,17 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods
 
-from quizzes import flashcard_selectors, flashcard_services, scheduler, selectors
+from quizzes import scheduler
 from quizzes.forms import FlashcardRatingForm
 from quizzes.identity import student_for
+from quizzes.selectors.bank import lesson_get
+from quizzes.selectors.flashcards import NEW_PER_DAY, flashcard_deck, flashcard_turned
+from quizzes.services.flashcards import flashcard_rate
 
 
 @require_http_methods(["GET", "POST"])
 def flashcards(request, slug):
-    lesson = selectors.lesson_get(slug=slug)
+    lesson = lesson_get(slug=slug)
     if request.method == "POST":
         return _rate(request, lesson)
     student, now = student_for(request), timezone.now()
@@ -25,11 +28,10 @@ def flashcards(request, slug):
             card_id = int(request.GET["card"])
         except ValueError:
             raise Http404("No such flashcard in this lesson.") from None
-        turned = flashcard_selectors.flashcard_turned(student=student, lesson=lesson, card_id=card_id, now=now)
-    deck = flashcard_selectors.flashcard_deck(student=student, lesson=lesson, now=now)
+        turned = flashcard_turned(student=student, lesson=lesson, card_id=card_id, now=now)
+    deck = flashcard_deck(student=student, lesson=lesson, now=now)
     return render(request, "quizzes/flashcards.html", {
-        "lesson": lesson, "deck": deck, "turned": turned, "now": now,
-        "new_per_day": flashcard_selectors.NEW_PER_DAY,
+        "lesson": lesson, "deck": deck, "turned": turned, "now": now, "new_per_day": NEW_PER_DAY,
     })
 
 
@@ -40,7 +42,7 @@ def _rate(request, lesson):
         return redirect(request.path)
     rating, now = scheduler.RATINGS[form.cleaned_data["rating"]], timezone.now()
     try:
-        schedule, rated = flashcard_services.flashcard_rate(
+        schedule, rated = flashcard_rate(
             student=student_for(request, create=True), lesson=lesson, card_id=form.cleaned_data["card"],
             rating=rating, seen_reviews=form.cleaned_data["reviews"], now=now,
         )
@@ -54,5 +56,5 @@ def _rate(request, lesson):
 
 def flashcards_state(lesson, request) -> str:
     """The Flashcards line of the lesson's mode picker: how many cards are due and new."""
-    deck = flashcard_selectors.flashcard_deck(student=student_for(request), lesson=lesson, now=timezone.now())
+    deck = flashcard_deck(student=student_for(request), lesson=lesson, now=timezone.now())
     return deck.summary

@@ -1,6 +1,6 @@
 """A small HTTP client for the real site: one browser tab's cookies and CSRF, and the test pages read.
 
-Standard library only. `Client` talks to a site on 127.0.0.1 (see `tests/harness.py` for starting
+Standard library only. `Client` talks to a site on 127.0.0.1 (see `harness/processes.py` for starting
 one); the helpers below read the question and result pages the way a student's browser uses them.
 """
 from __future__ import annotations

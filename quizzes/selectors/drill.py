@@ -1,5 +1,5 @@
 """Reads of the mistake drill: the common mistakes a student has shown in a lesson, and how far
-they are with each (the rule is in quizzes/drill.py). Two queries whatever the history's size."""
+they are with each (the rule is quizzes/drill.py's). Two queries whatever the history's size."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -9,7 +9,7 @@ from courses.models import Lesson
 from quizzes.drill import MASTERY, Answer, streak
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, Mistake, Mode, Question, Role
-from quizzes.selectors import responses_revealed
+from quizzes.selectors.responses import responses_revealed
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,31 @@
+"""Reads of a student's answers in a lesson: all of them, those whose correctness they were told, the questions seen."""
+from __future__ import annotations
+
+from courses.models import Lesson
+from quizzes.identity import Student
+from quizzes.models import FEEDBACK_AT_END_MODES, Attempt, Mode, Response
+
+
+def responses_answered(*, student: Student, lesson: Lesson):
+    """The student's answers in the lesson, in any mode, unfinished tests and exams included."""
+    return Response.objects.filter(
+        attempt__lesson=lesson, answered_at__isnull=False,
+        **{f"attempt__{k}": v for k, v in student.owner_filter().items()},
+    )
+
+
+def responses_revealed(*, student: Student, lesson: Lesson):
+    """The student's answers whose correctness they have been told: all but those of a test or exam
+    still running. Whatever tells a student how they did (mode lines, the drill) reads these, so
+    nothing shows a running test's right and wrong answers before it is finished."""
+    return responses_answered(student=student, lesson=lesson).exclude(
+        attempt__mode__in=FEEDBACK_AT_END_MODES, attempt__finished_at__isnull=True
+    )
+
+
+def question_ids_seen(*, student: Student, lesson: Lesson) -> set[int]:
+    """Questions the student answered in any mode, and every question of their finished tests:
+    one skipped there counts as seen, so the next test draws never-seen questions first."""
+    answered = set(responses_answered(student=student, lesson=lesson).values_list("question_id", flat=True))
+    tests = Attempt.objects.filter(lesson=lesson, mode=Mode.TEST, finished_at__isnull=False, **student.owner_filter())
+    return answered.union(*tests.values_list("question_ids", flat=True))

@@ -1,0 +1,106 @@
+"""Starting an attempt: its questions and their choice orders fixed, and for an exam its deadline and queued close.
+
+The exam's close is queued here, by the service that starts it (as the lab's submit queues its
+run): the task it queues calls `services.exams.exam_close`, which this module never imports.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.crypto import salted_hmac
+
+from courses.models import Lesson
+from quizzes import blueprint as blueprint_mod
+from quizzes.exam import grace
+from quizzes.identity import Student
+from quizzes.models import Attempt, Mode, Question, Role
+from quizzes.selectors.bank import lesson_test_blueprint, practice_bank
+from quizzes.selectors.exams import exam_limit, exam_plan
+from quizzes.selectors.responses import question_ids_seen
+from quizzes.tasks import close_exam
+from quizzes.vocabulary import TYPED_KINDS
+
+log = logging.getLogger(__name__)
+
+# Error code the views turn into a message.
+NOTHING_TO_ASK = "nothing_to_ask"
+
+
+def _choice_secret(attempt: Attempt) -> bytes:
+    # The attempt's random seed mixed with SECRET_KEY: neither leaves the server. The seed
+    # alone would not do: it also orders the visible question draw, and 31 bits can be searched.
+    return salted_hmac("quizzes.choice-order", str(attempt.seed)).digest()
+
+
+def _choice_orders(questions: list[Question], *, attempt: Attempt) -> dict[str, list[int]]:
+    """Authored order for the model quiz and true/false; shuffled by a secret of the attempt otherwise.
+    A typed question shows no choices: its answers are matched, never listed, so its order is empty."""
+    orders = {}
+    secret = _choice_secret(attempt)
+    for q in questions:
+        ids = [] if q.kind in TYPED_KINDS else [c.id for c in q.choices.all()]
+        if attempt.mode != Mode.QUIZ and q.kind != "truefalse":
+            ids = blueprint_mod.shuffle_choices(ids, secret=secret, question_id=q.id)
+        orders[str(q.id)] = ids
+    return orders
+
+
+def _test_draw(*, student: Student, lesson: Lesson, seed: int, plan: dict[str, int]) -> list[int]:
+    pool = practice_bank(lesson=lesson).values_list("id", "difficulty")
+    return blueprint_mod.draw(
+        [blueprint_mod.Candidate(i, d) for i, d in pool],
+        blueprint=plan, seen=question_ids_seen(student=student, lesson=lesson),
+        seed=seed,
+    )
+
+
+@transaction.atomic
+def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: list[int] | None = None) -> Attempt:
+    """Start an attempt; its questions and choice orders are fixed now.
+
+    question_ids (practice: a retry of the missed ones; review: the due ones) narrows the set.
+    An exam also gets its deadline, and the task that closes it is queued on commit.
+    """
+    seed = secrets.randbits(31)
+    active = Question.objects.filter(lesson=lesson, active=True)
+    if mode in (Mode.TEST, Mode.EXAM):
+        plan = exam_plan(lesson) if mode == Mode.EXAM else lesson_test_blueprint(lesson=lesson)
+        ids = _test_draw(student=student, lesson=lesson, seed=seed, plan=plan)
+    elif mode == Mode.QUIZ:
+        ids = list(active.filter(role=Role.QUIZ).values_list("id", flat=True))
+    else:
+        pool = practice_bank(lesson=lesson) if mode == Mode.PRACTICE else active
+        if question_ids is not None:
+            # The pool's ids, not an IN (...) of the posted ones: a posted id too large for the
+            # database's integer would fail the query.
+            wanted = set(pool.values_list("id", flat=True))
+            ids = [i for i in question_ids if i in wanted]
+        else:
+            ids = list(pool.values_list("id", flat=True))
+    if not ids:
+        raise ValidationError("There are no questions to ask here yet.", code=NOTHING_TO_ASK)
+    attempt = Attempt.objects.create(mode=mode, lesson=lesson, seed=seed, question_ids=ids, **student.owner_fields())
+    questions = Question.objects.filter(id__in=ids).prefetch_related("choices")
+    attempt.choice_orders = _choice_orders(list(questions), attempt=attempt)
+    if mode == Mode.EXAM:
+        attempt.deadline = attempt.started_at + timedelta(minutes=exam_limit(student=student, lesson=lesson).minutes)
+        _exam_close_queue(attempt)
+    attempt.save(update_fields=["choice_orders", "deadline"])
+    return attempt
+
+
+def _exam_close_queue(attempt: Attempt) -> None:
+    """After the transaction commits, queue the task that closes the exam when its grace period ends."""
+
+    def send():
+        try:
+            close_exam.apply_async(args=[attempt.pk], eta=attempt.deadline + grace())
+        except Exception:  # noqa: BLE001 - a broker that is down must not fail the start
+            # The exam still closes: every page that shows it past its deadline closes it first.
+            log.warning("could not queue the close of exam attempt %s", attempt.pk, exc_info=True)
+
+    transaction.on_commit(send)

@@ -1,0 +1,42 @@
+"""The student's own pages (sign-up, progress across lessons) and the staff's preview of a question."""
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import login
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from common.ratelimit import per_client, rate_limit
+from quizzes.forms import SignupForm
+from quizzes.identity import student_for
+from quizzes.selectors import reviews
+from quizzes.selectors.shown import question_preview as preview_pair
+
+
+def progress(request):
+    student = student_for(request)
+    return render(request, "quizzes/progress.html", {"rows": reviews.progress(student=student)})
+
+
+@staff_member_required
+def question_preview(request, pk):
+    before, after = preview_pair(pk=pk)
+    return render(request, "quizzes/preview.html", {"shown": before, "answered": after})
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limit("signup", per=per_client)
+def signup(request):
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = ""
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        # login() fires user_logged_in, which carries the anonymous attempts over.
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome! Your progress so far is saved to your account.")
+        return HttpResponseRedirect(next_url or reverse("quizzes:progress"))
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
