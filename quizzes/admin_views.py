@@ -39,7 +39,8 @@ class ImportForm(forms.Form):
     )
     existing = forms.ChoiceField(
         label="A question whose name the lesson already has", choices=EXISTING_CHOICES, initial=NEW,
-        widget=forms.RadioSelect, help_text="The name is GIFT's ::title::, which becomes the question's key.",
+        widget=forms.RadioSelect, required=False,
+        help_text="The name is GIFT's ::title::, which becomes the question's key.",
     )
 
     def clean_file(self):
@@ -100,7 +101,7 @@ def lesson_import(request, lesson: Lesson, *, admin_site):
             try:
                 report = questions_import(
                     lesson=lesson, data=upload.read(), fmt=form.cleaned_data["format"] or None,
-                    existing=form.cleaned_data["existing"],
+                    existing=form.cleaned_data["existing"] or NEW,
                 )
             except ValidationError as exc:
                 error = upload_error_text(upload.name, exc)
