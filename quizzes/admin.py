@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift, regrade_action
-from quizzes.authoring.questions import ChoiceContent, QuestionContent, QuestionPlace, question_save
+from quizzes.authoring.questions import ChoiceContent, QuestionContent, QuestionPlace, question_retire, question_save
 from quizzes.authoring.versions import question_versions, responses_to_any_version
 from quizzes.grading import validate_choices, validate_no_letter_reference
 from quizzes.typed import tolerance_decimal, validate_answers
@@ -265,6 +265,18 @@ class QuestionAdmin(admin.ModelAdmin):
         )
         obj.pk, obj.version, obj.current = saved.question.pk, saved.question.version, True
         request._question_saved = saved
+
+    def get_deleted_objects(self, objs, request):
+        # Answers protect a question from deletion; here an answered one is retired instead (delete_model).
+        deleted, counts, perms_needed, _protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed, []
+
+    def delete_model(self, request, obj):
+        question_retire(obj)  # answered: made inactive with its history; else gone with every version
+
+    def delete_queryset(self, request, queryset):
+        for question in queryset:
+            question_retire(question)
 
     def construct_change_message(self, request, form, formsets, add=False):
         saved = getattr(request, "_question_saved", None)

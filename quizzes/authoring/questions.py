@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Max
 
 from courses.models import Lesson
 from courses.numbered import numbered_create
@@ -160,10 +161,10 @@ def question_save(
             current.save(update_fields=changed)
         return Saved(current, UNCHANGED)
     previous: list[Choice] = []
-    version = 1
+    # after all its versions: a key whose current version was deleted starts after the ones kept
+    version = (Question.objects.filter(lesson=lesson, key=key).aggregate(n=Max("version"))["n"] or 0) + 1
     if current is not None:
         previous = list(current.choices.order_by("position", "id"))
-        version = current.version + 1
         source, source_file = current.source, source_file or current.source_file
         Question.objects.filter(pk=current.pk).update(current=False, active=False)
     question = Question.objects.create(

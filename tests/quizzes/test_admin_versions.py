@@ -107,3 +107,21 @@ def test_regrade_action_shows_the_dry_run_then_regrades(staff, lesson):
     response = staff.post(url, {"action": "regrade_action", "_selected_action": [v2.pk], "apply": "yes"})
     assert response.status_code == 302
     assert Response.objects.get().question_id == v2.pk and Response.objects.get().correct
+
+
+def test_deleting_an_answered_question_in_the_admin_keeps_it_inactive(staff, lesson):
+    """An answered question is retired, not deleted: its versions stay for the attempts that showed them."""
+    question = _question(lesson)
+    attempt = attempt_start(student=Student(user_id=None, anon_id="a1"), lesson=lesson, mode="practice")
+    response_submit(attempt=attempt, question_id=question.pk, letters=[letter(0)])
+    staff.post(reverse("admin:quizzes_question_delete", args=[question.pk]), {"post": "yes"})
+    question.refresh_from_db()
+    assert (question.current, question.active, question.responses.count()) == (True, False, 1)
+
+
+def test_a_key_whose_current_version_was_deleted_starts_after_the_kept_versions(lesson):
+    _question(lesson)
+    question_save(lesson=lesson, key="k", place=QuestionPlace(), source=Source.ADMIN, content=QuestionContent(
+        kind="single", stem="Which now?", choices=(ChoiceContent(text="A", fraction=Decimal(1)), ChoiceContent(text="B", fraction=Decimal(0)))))
+    Question.objects.filter(key="k", current=True).delete()
+    assert _question(lesson).version == 2 and Question.objects.filter(key="k", version=1, current=False).exists()
