@@ -4,12 +4,13 @@ from decimal import Decimal
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from courses.content import load_lesson_text
 from quizzes.authoring.questions import ChoiceContent, QuestionContent, QuestionPlace, question_save
 from quizzes.grading import letter
 from quizzes.identity import Student
-from quizzes.models import Question, Response, Source
+from quizzes.models import Attempt, Question, Response, Source
 from quizzes.services import attempt_start, response_submit
 
 
@@ -125,3 +126,15 @@ def test_a_key_whose_current_version_was_deleted_starts_after_the_kept_versions(
         kind="single", stem="Which now?", choices=(ChoiceContent(text="A", fraction=Decimal(1)), ChoiceContent(text="B", fraction=Decimal(0)))))
     Question.objects.filter(key="k", current=True).delete()
     assert _question(lesson).version == 2 and Question.objects.filter(key="k", version=1, current=False).exists()
+
+
+def test_item_statistics_list_each_version_apart(staff, lesson):
+    """Answers to version 1 are counted under version 1, not mixed with the corrected version."""
+    v1 = _question(lesson)
+    attempt = Attempt.objects.create(mode="test", lesson=lesson, anon_id="a1", question_ids=[v1.pk], finished_at=timezone.now(), score=1)
+    Response.objects.create(attempt=attempt, question=v1, chosen_choice_ids=[v1.choices.first().pk], correct=True, marks=1,
+                            answered_at=timezone.now())
+    question_save(lesson=lesson, key="k", place=QuestionPlace(), source=Source.ADMIN, content=QuestionContent(
+        kind="single", stem="Which one?", choices=(ChoiceContent(text="A", fraction=Decimal(1)), ChoiceContent(text="B", fraction=Decimal(0)))))
+    page = staff.get(reverse("admin:quizzes_lesson_statistics", args=[lesson.pk])).content.decode()
+    assert ">k</a> (version 1) (inactive)</td>" in page and ">k</a> (version 2)</td>" in page
