@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from courses.content import load_lesson_text
 from quizzes.authoring.importing import NEW, SKIP, UPDATE, questions_import
@@ -11,7 +12,7 @@ from quizzes.authoring.questions import (
     CREATED, NEW_VERSION, UNCHANGED, ChoiceContent, QuestionContent, QuestionPlace, question_content, question_save,
 )
 from quizzes.identity import Student
-from quizzes.models import Question, ReviewItem, Source
+from quizzes.models import Question, Response, ReviewItem, Source
 from quizzes.services import attempt_start, response_submit
 
 FILE = """\
@@ -155,3 +156,18 @@ def test_an_import_never_updates_a_file_question():
     report = questions_import(lesson=lesson, data="::from-file::From the file? {=Yes ~No ~Maybe}", existing=UPDATE)
     assert report.lines()[1] == "line 1: 'from-file' skipped: it comes from the lesson file lesson.yaml; edit it there"
     assert Question.objects.count() == 1
+
+
+def test_the_lesson_page_quiz_shows_the_version_the_learner_answered(lesson, client):
+    """A model-quiz answer stays shown with the question it answered; the open attempt keeps taking answers to it."""
+    first = question_save(lesson=lesson, key="q1", content=_content(), source=Source.ADMIN,
+                          place=QuestionPlace(role="quiz", position=1)).question
+    question_save(lesson=lesson, key="q2", content=_content(stem="Second?"), source=Source.ADMIN, place=QuestionPlace(role="quiz", position=2))
+    client.post(reverse("quizzes:quiz_answer", args=[lesson.slug]), {"question": first.pk, "answer": "A"})
+    question_save(lesson=lesson, key="q1", content=_content(stem="Which, reworded?"), source=Source.ADMIN,
+                  place=QuestionPlace(role="quiz", position=1))
+    page = client.get(lesson.get_absolute_url()).content.decode()
+    assert "Which?" in page and "Which, reworded?" not in page
+    second = Question.objects.get(key="q2")
+    client.post(reverse("quizzes:quiz_answer", args=[lesson.slug]), {"question": second.pk, "answer": "A"})
+    assert sorted(Response.objects.values_list("question_id", flat=True)) == [first.pk, second.pk]
