@@ -54,6 +54,10 @@ def test_an_admin_edit_is_a_new_version_listed_with_its_changes(staff, lesson):
     page = staff.get(reverse("admin:quizzes_question_change", args=[v2.pk])).content.decode()
     assert 'id="version-2"' in page and 'id="version-1"' in page
     assert "-choice 1 (100%): Alpha" in page and "+choice 1 (0%): Alpha" in page
+    assert 'name="key"' not in page and 'name="stem"' in page  # the key names every version: fixed
+    changelist = reverse("admin:quizzes_question_changelist")
+    assert staff.get(changelist).context["cl"].result_count == 1  # current versions
+    assert staff.get(changelist + "?versions=all").context["cl"].result_count == 2
     # unchanged: no third version
     assert staff.post(reverse("admin:quizzes_question_change", args=[v2.pk]), _change_data(v2)).status_code == 302
     assert Question.objects.filter(key="k").count() == 2
