@@ -8,7 +8,7 @@ app adds `questions`) with `register_section`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -31,14 +31,19 @@ UNREADABLE = "unreadable"
 _SECTIONS: dict[str, tuple[Callable[[Node], object], Callable[[Lesson, object], None]]] = {}
 
 
-def register_section(name: str, *, validate: Callable[[Node], object], save: Callable[[Lesson, object], None]):
+def register_section(name: str, *, validate: Callable[[Node], object], save: Callable[[Lesson, object], object]):
     _SECTIONS[name] = (validate, save)
+
+
+class LoadNotes(list):
+    """What a section's save returns to say what it left unloaded, and why (loadcontent prints them)."""
 
 
 @dataclass
 class LoadResult:
     lesson: Lesson
     created: bool
+    notes: list[str] = field(default_factory=list)  # what a section left unloaded, and why
 
 
 def _validate_course(node: Node) -> dict:
@@ -157,9 +162,12 @@ def load_lesson_text(text: str, source: str = "<text>") -> LoadResult:
         lesson_obj.epochs.all().delete()
         TrainingEpoch.objects.bulk_create(TrainingEpoch(lesson=lesson_obj, **e) for e in epochs)
         numbered_replace(PredictionLayer, layers, lesson=lesson_obj)
+        notes = []
         for save, parsed in extra.values():
-            save(lesson_obj, parsed)
-    return LoadResult(lesson=lesson_obj, created=created)
+            saved = save(lesson_obj, parsed)
+            if isinstance(saved, LoadNotes):
+                notes += saved
+    return LoadResult(lesson=lesson_obj, created=created, notes=notes)
 
 
 def load_lesson_file(path: Path) -> LoadResult:

@@ -1,17 +1,25 @@
-"""Admin of questions (choices, steps, hints and mistakes inline, checked like the loader), attempts and reviews."""
+"""Admin of questions (choices, steps, hints and mistakes inline, checked like the loader), attempts and reviews.
+
+A question is saved through quizzes.authoring.questions like every other source: an edit of what
+students see makes a new version (listed on the page with what changed and how many answers each
+has). Only the current version of an admin-authored or imported question can be edited: a
+lesson file's question is edited in its file (the page says which), an older version never.
+"""
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift
+from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift, regrade_action
+from quizzes.authoring.questions import ChoiceContent, QuestionContent, QuestionPlace, question_retire, question_save
+from quizzes.authoring.versions import question_versions, responses_to_any_version
 from quizzes.grading import validate_choices, validate_no_letter_reference
 from quizzes.typed import tolerance_decimal, validate_answers
 from quizzes.vocabulary import TYPED_KINDS
 from quizzes.models import (
     Attempt, Choice, ExamExtension, Flashcard, Hint, LessonExamSettings, LessonQuizSettings, Mistake, Question, Response,
-    ReviewItem, SolutionStep,
+    ReviewItem, SolutionStep, Source,
 )
 
 # Error code: a choice links a common mistake of another question.
@@ -81,7 +89,23 @@ class QuestionForm(LetterFreeForm):
     letter_free_fields = ("quick_check",)
 
 
-class ChoiceInline(admin.StackedInline):
+class FollowsQuestion:
+    """An inline that can be changed only where its question can (the current version of an author's question)."""
+
+    def _editable(self, obj) -> bool:
+        return obj is None or (obj.current and obj.source != Source.FILE)
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class ChoiceInline(FollowsQuestion, admin.StackedInline):
     model = Choice
     form = ChoiceForm
     formset = ChoiceFormSet
@@ -96,19 +120,19 @@ class ChoiceInline(admin.StackedInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class StepInline(admin.StackedInline):
+class StepInline(FollowsQuestion, admin.StackedInline):
     model = SolutionStep
     form = StepForm
     extra = 0
 
 
-class HintInline(admin.TabularInline):
+class HintInline(FollowsQuestion, admin.TabularInline):
     model = Hint
     form = HintForm
     extra = 0
 
 
-class MistakeInline(admin.TabularInline):
+class MistakeInline(FollowsQuestion, admin.TabularInline):
     model = Mistake
     extra = 0
 
@@ -122,21 +146,141 @@ class FlashcardInline(admin.StackedInline):
     fields = [("key", "position", "active", "on_sheet"), "front", "back"]
 
 
+class VersionFilter(admin.SimpleListFilter):
+    title = "version"
+    parameter_name = "versions"
+
+    def lookups(self, request, model_admin):
+        return [("all", "All versions")]
+
+    def queryset(self, request, queryset):
+        return queryset if self.value() == "all" else queryset.filter(current=True)
+
+
+def _kept(formset) -> list:
+    """The formset's rows that stay, in the order of their position field."""
+    forms_ = [f for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+    return sorted(forms_, key=lambda f: (f.cleaned_data.get("position") or 0, formset.forms.index(f)))
+
+
+def admin_content(form, formsets) -> QuestionContent:
+    """The question form and its inlines as the content question_save compares and writes."""
+    by_model = {fs.model: fs for fs in formsets}
+    mistakes = [f for f in _kept(by_model[Mistake]) if f.cleaned_data.get("text")]
+    number = {f.instance.pk: i for i, f in enumerate(mistakes, start=1) if f.instance.pk}
+    choices = []
+    for f in _kept(by_model[Choice]):
+        row = f.cleaned_data
+        if not row.get("text"):
+            continue
+        mistake = row.get("mistake")
+        choices.append(ChoiceContent(
+            text=row["text"], fraction=row["fraction"], feedback=row.get("feedback") or "", tolerance=row.get("tolerance") or 0,
+            mistake=number.get(mistake.pk) if mistake else None, lineage=row["id"].lineage_id if row.get("id") else None,
+        ))
+    data = form.cleaned_data
+    return QuestionContent(
+        kind=data["kind"], stem=data["stem"], quick_check=data.get("quick_check") or "", choices=tuple(choices),
+        steps=tuple((f.cleaned_data["title"], f.cleaned_data["body"]) for f in _kept(by_model[SolutionStep])),
+        hints=tuple(f.cleaned_data["text"] for f in _kept(by_model[Hint])),
+        mistakes=tuple(f.cleaned_data["text"] for f in mistakes),
+    )
+
+
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     form = QuestionForm
-    list_display = ["key", "lesson", "role", "difficulty", "kind", "position", "active", "preview_link"]
-    list_filter = ["lesson", "difficulty", "role", "kind", "active"]
+    list_display = ["key", "lesson", "role", "difficulty", "kind", "position", "active", "version", "source", "preview_link"]
+    list_filter = [VersionFilter, "lesson", "source", "difficulty", "role", "kind", "active"]
     search_fields = ["key", "stem"]
     list_select_related = ["lesson"]
-    fields = ["lesson", "key", "role", "position", "difficulty", "kind", "stem", "quick_check", "active"]
+    fields = ["lesson", "key", "role", "position", "difficulty", "kind", "stem", "quick_check", "active", "source_label", "versions"]
+    readonly_fields = ["source_label", "versions"]
     # Mistakes come before choices so that a new one can be saved, then linked.
     inlines = [MistakeInline, ChoiceInline, StepInline, HintInline]
-    actions = [export_as_gift, export_as_aiken]
+    actions = [export_as_gift, export_as_aiken, regrade_action]
 
     def get_urls(self):
         # Per-lesson statistics, CSV, import and export pages (quizzes/admin_views.py).
         return admin_urls(self.admin_site) + super().get_urls()
+
+    def get_readonly_fields(self, request, obj=None):
+        # The lesson and key name the question across its versions: fixed once it exists.
+        return self.readonly_fields + (["lesson", "key"] if obj else [])
+
+    _editable = FollowsQuestion._editable
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and request.method == "GET":
+            if obj.source == Source.FILE:
+                messages.info(request, f"This question comes from the lesson file {obj.source_file or 'of its lesson'}: "
+                                       "edit it there; loadcontent (run by make run) loads the change as a new version.")
+            elif not obj.current:
+                messages.info(request, f"This is version {obj.version}, kept as learners saw it: only the current version can be edited.")
+            answered = responses_to_any_version(obj)
+            if answered and self._editable(obj):
+                messages.warning(request, f"Learners have answered this question {answered} time(s). Saving a change to what they "
+                                          f"see or how it is marked makes version {obj.version + 1}; their attempts keep the version "
+                                          "they saw until you regrade them.")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="Source")
+    def source_label(self, obj):
+        if obj is None or obj.pk is None:
+            return "Admin"
+        return obj.get_source_display() + (f" ({obj.source_file})" if obj.source_file else "")
+
+    @admin.display(description="Versions")
+    def versions(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        rows = question_versions(obj)
+        return format_html(
+            '<table class="question-versions"><thead><tr><th>Version</th><th>Saved</th><th>Answers</th><th>What changed</th>'
+            "</tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", '<tr id="version-{}"><td><a href="{}">{}{}</a></td><td>{}</td><td>{}</td><td><pre>{}</pre></td></tr>', (
+                (r.question.version, reverse("quizzes:question_preview", args=[r.question.pk]), r.question.version,
+                 " (current)" if r.question.current else "", f"{r.question.created_at:%Y-%m-%d %H:%M}" if r.question.created_at else "",
+                 r.responses, "\n".join(r.changes) or "first version")
+                for r in rows
+            )),
+        )
+
+    def save_model(self, request, obj, form, change):
+        pass  # written by save_related, once the inlines are known, through question_save
+
+    def save_related(self, request, form, formsets, change):
+        data = form.cleaned_data
+        obj = form.instance
+        saved = question_save(
+            lesson=obj.lesson, key=obj.key, content=admin_content(form, formsets), source=obj.source if change else Source.ADMIN,
+            place=QuestionPlace(role=data["role"], position=data["position"], difficulty=data["difficulty"], active=data["active"]),
+        )
+        obj.pk, obj.version, obj.current = saved.question.pk, saved.question.version, True
+        request._question_saved = saved
+
+    def get_deleted_objects(self, objs, request):
+        # Answers protect a question from deletion; here an answered one is retired instead (delete_model).
+        deleted, counts, perms_needed, _protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed, []
+
+    def delete_model(self, request, obj):
+        question_retire(obj)  # answered: made inactive with its history; else gone with every version
+
+    def delete_queryset(self, request, queryset):
+        for question in queryset:
+            question_retire(question)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        saved = getattr(request, "_question_saved", None)
+        return "" if saved is None else f"Saved: {saved.outcome.replace('_', ' ')} (version {saved.question.version})."
 
     @admin.display(description="Preview")
     def preview_link(self, obj):

@@ -2,9 +2,11 @@
 
 Every view is wrapped in `admin_site.admin_view` (staff only; others go to the admin login),
 and `admin_urls` checks the model permission it needs before it looks the lesson up. `admin_urls()` gives the URL patterns a
-ModelAdmin's `get_urls` adds; `export_as_gift` / `export_as_aiken` are changelist actions.
+ModelAdmin's `get_urls` adds; `export_as_gift` / `export_as_aiken` / `regrade_action` are changelist actions.
 """
 from __future__ import annotations
+
+from collections import defaultdict
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,7 +18,9 @@ from django.urls import path
 
 from courses.models import Lesson
 from quizzes.interchange import FORMATS, upload_error_text
-from quizzes.interchange_services import questions_export, questions_import
+from quizzes.authoring.regrade import regrade
+from quizzes.authoring.importing import EXISTING_CHOICES, NEW, questions_import
+from quizzes.interchange_services import questions_export
 from quizzes.stats_report import COLUMNS, SORT_COLUMNS, TOO_FEW_TEXT, rows_sorted, statistics_csv
 from quizzes.stats_selectors import lesson_item_statistics
 
@@ -32,6 +36,11 @@ class ImportForm(forms.Form):
     format = forms.ChoiceField(
         choices=[("", "Guess from the content")] + [(f, f.upper() if f == "gift" else f.capitalize()) for f in FORMATS],
         required=False,
+    )
+    existing = forms.ChoiceField(
+        label="A question whose name the lesson already has", choices=EXISTING_CHOICES, initial=NEW,
+        widget=forms.RadioSelect, required=False,
+        help_text="The name is GIFT's ::title::, which becomes the question's key.",
     )
 
     def clean_file(self):
@@ -90,7 +99,10 @@ def lesson_import(request, lesson: Lesson, *, admin_site):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                report = questions_import(lesson=lesson, data=upload.read(), fmt=form.cleaned_data["format"] or None)
+                report = questions_import(
+                    lesson=lesson, data=upload.read(), fmt=form.cleaned_data["format"] or None,
+                    existing=form.cleaned_data["existing"] or NEW,
+                )
             except ValidationError as exc:
                 error = upload_error_text(upload.name, exc)
             else:
@@ -156,3 +168,22 @@ def _export_action(fmt: str):
 
 export_as_gift = _export_action("gift")
 export_as_aiken = _export_action("aiken")
+
+
+@admin.action(description="Regrade answers against the latest version (dry run first)", permissions=["change"])
+def regrade_action(modeladmin, request, queryset):
+    """First a page with the dry run's lines and a button; the button's post regrades and reports."""
+    keys = defaultdict(set)
+    for question in queryset.select_related("lesson"):
+        keys[question.lesson].add(question.key)
+    apply = request.POST.get("apply") == "yes"
+    reports = [(lesson, regrade(lesson=lesson, keys=sorted(k), dry_run=not apply)) for lesson, k in keys.items()]
+    if apply:
+        for lesson, report in reports:
+            for line in report.lines():
+                modeladmin.message_user(request, f"{lesson.slug}: {line}")
+        return None
+    return TemplateResponse(request, "admin/quizzes/regrade_confirm.html", {
+        **modeladmin.admin_site.each_context(request), "title": "Regrade answers", "reports": reports,
+        "selected": list(queryset.values_list("pk", flat=True)), "opts": modeladmin.model._meta,
+    })

@@ -6,8 +6,12 @@
       quiz: [question, ...]                      # the lesson's model quiz, in order
       practice: [question, ...]                  # the practice bank
 
-Questions are matched by `key` and updated in place. A question dropped from the file is
-deleted, unless students have answered it: then it is marked inactive and keeps its history.
+The file owns the questions it declares and no others: each is matched by `key` among the
+lesson's questions whose source is a lesson file, and saved through quizzes.authoring.questions
+(a changed question becomes a new version; attempts keep the version they showed). A question
+dropped from the file is deleted, unless students have answered it: then it is marked inactive
+and keeps its history. Questions authored in the admin or imported are never touched: a file
+key that one of them already uses is not loaded, and the load reports it.
 Choices carry no letters: `correct: true` (or a `weight` in percent) marks the answer. A
 typed-answer question (`kind: numeric` or `short`) has `answers:` instead of `choices:`, each
 a `value` (numeric, with a `tolerance`) or a `text` (short), marked `correct: true` or given
@@ -17,17 +21,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from courses.content import LoadNotes
 from courses.models import Lesson
-from courses.numbered import numbered_replace
 from courses.yamlnodes import MISSING_FIELD, Node
 from quizzes.grading import UNKNOWN_KIND, validate_choices, validate_no_letter_reference
-from quizzes.models import (
-    EXAM_DEFAULT_MINUTES, Choice, Hint, Kind, LessonExamSettings, LessonQuizSettings, Mistake, Question, Role,
-    SolutionStep,
-)
+from quizzes.authoring.questions import ChoiceContent, QuestionContent, QuestionPlace, question_retire, question_save
+from quizzes.models import EXAM_DEFAULT_MINUTES, Kind, LessonExamSettings, LessonQuizSettings, Question, Role, Source
 from quizzes.typed import (
     CREDIT_OUT_OF_RANGE, MAX_TYPED_LENGTH, NEGATIVE_TOLERANCE, NOT_A_NUMBER, parse_number, validate_answer, validate_answers,
 )
@@ -68,6 +72,7 @@ class ParsedSection:
     blueprint: dict | None
     questions: list[ParsedQuestion]
     exam: dict | None = None  # LessonExamSettings fields
+    source: str = ""  # the lesson file, as file questions name it
 
 
 def _prose(node: Node, **kw) -> str:
@@ -247,40 +252,51 @@ def validate_questions(node: Node) -> ParsedSection:
     bank = sum(1 for q in questions if q.role == Role.PRACTICE)
     blueprint = _blueprint(f["blueprint"], bank) if "blueprint" in f else None
     exam = _exam(f["exam"], bank) if "exam" in f else None
-    return ParsedSection(blueprint=blueprint, questions=questions, exam=exam)
+    return ParsedSection(blueprint=blueprint, questions=questions, exam=exam, source=_file_name(node.source))
 
 
-def save_questions(lesson: Lesson, parsed: ParsedSection) -> None:
-    """Write the section (inside the loader's transaction)."""
+def _file_name(source: str) -> str:
+    """The file as an author finds it: relative to the project when it lies inside it."""
+    try:
+        return str(Path(source).resolve().relative_to(Path(settings.BASE_DIR).resolve()))
+    except (ValueError, OSError):
+        return source
+
+
+def _content(q: ParsedQuestion) -> QuestionContent:
+    return QuestionContent(
+        kind=q.kind, stem=q.stem, quick_check=q.quick_check,
+        choices=tuple(ChoiceContent(text=c["text"], fraction=c["fraction"], feedback=c["feedback"],
+                                    tolerance=float(c["tolerance"]), mistake=c["mistake"]) for c in q.choices),
+        steps=tuple((s["title"], s["body"]) for s in q.steps), hints=tuple(q.hints), mistakes=tuple(q.mistakes),
+    )
+
+
+def save_questions(lesson: Lesson, parsed: ParsedSection) -> LoadNotes:
+    """Write the section (inside the loader's transaction); return a note for each file question
+    not loaded because an author's question of another source holds its key."""
     if parsed.blueprint is not None:
         LessonQuizSettings.objects.update_or_create(lesson=lesson, defaults=parsed.blueprint)
     if parsed.exam is not None:
         LessonExamSettings.objects.update_or_create(lesson=lesson, defaults=parsed.exam)
+    current = {q.key: q for q in Question.objects.filter(lesson=lesson, current=True)}
+    notes = LoadNotes()
     positions = {Role.QUIZ: 0, Role.PRACTICE: 0}
     for q in parsed.questions:
         positions[q.role] += 1
-        question, _ = Question.objects.update_or_create(
-            lesson=lesson, key=q.key,
-            defaults={"role": q.role, "position": positions[q.role], "kind": q.kind, "difficulty": q.difficulty,
-                      "stem": q.stem, "quick_check": q.quick_check, "active": True},
+        held = current.get(q.key)
+        if held is not None and held.source != Source.FILE:
+            notes.append(
+                f"question '{q.key}' not loaded: the lesson already has a question with that key from "
+                f"{held.get_source_display().lower()}; rename it in the file or in the admin"
+            )
+            continue
+        question_save(
+            lesson=lesson, key=q.key, content=_content(q), source=Source.FILE, source_file=parsed.source,
+            place=QuestionPlace(role=q.role, position=positions[q.role], difficulty=q.difficulty, active=True),
         )
-        numbered_replace(SolutionStep, q.steps, question=question)
-        numbered_replace(Hint, [{"text": h} for h in q.hints], question=question)
-        mistakes = numbered_replace(Mistake, [{"text": m} for m in q.mistakes], question=question)
-        # Choices are updated in place (by position) so recorded responses keep pointing at them.
-        existing = list(Choice.objects.filter(question=question).order_by("position", "id"))
-        for i, row in enumerate(q.choices):
-            values = {
-                "position": i + 1, "text": row["text"], "fraction": row["fraction"], "feedback": row["feedback"],
-                "mistake": mistakes[row["mistake"] - 1] if row["mistake"] else None, "tolerance": float(row["tolerance"]),
-            }
-            if i < len(existing):
-                for name, value in values.items():
-                    setattr(existing[i], name, value)
-                existing[i].save()
-            else:
-                Choice.objects.create(question=question, **values)
-        Choice.objects.filter(id__in=[c.id for c in existing[len(q.choices):]]).delete()
-    gone = Question.objects.filter(lesson=lesson).exclude(key__in=[q.key for q in parsed.questions])
-    gone.filter(responses__isnull=False).update(active=False)
-    gone.filter(responses__isnull=True).delete()
+    declared = {q.key for q in parsed.questions}
+    for question in current.values():
+        if question.source == Source.FILE and question.key not in declared:
+            question_retire(question)
+    return notes

@@ -47,7 +47,7 @@ Where this deliberately differs from Moodle:
 * Numerical: an answer that is not a number is an error (Moodle's importer turns it into ``*``, an
   answer that matches anything), and so is a negative tolerance; a range's midpoint and tolerance are
   exact decimals. ``{#0}`` and ``{0}`` are accepted (Moodle's empty() drops a first answer ``0``).
-* Short answer: Moodle's ``*`` wildcard is kept in the text; the site (interchange_services) matches
+* Short answer: Moodle's ``*`` wildcard is kept in the text; the site (quizzes.authoring.importing) matches
   answers as text, so it drops an answer that is only ``*`` and notes any other ``*``.
 * A ``$CATEGORY:`` line may be followed by a question in the same block (Moodle needs a blank line).
 

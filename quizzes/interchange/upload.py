@@ -1,6 +1,6 @@
 """An uploaded question file made readable: bytes to text (UTF-8 only) and the format it is in.
 
-The import service (`quizzes.interchange_services.questions_import`), behind the admin's upload
+The import service (`quizzes.authoring.importing.questions_import`), behind the admin's upload
 page and the `import_questions` command, reads every file through here. A file that cannot be
 read as a whole raises ValidationError with a code of this module (or `text.NOT_TEXT`), and
 `params["line"]` names the line of the first byte that is not text.

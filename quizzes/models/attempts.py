@@ -37,6 +37,8 @@ class Attempt(models.Model):
     choice_orders = models.JSONField(default=dict, help_text="Question id -> choice ids in the order shown.")
     score = models.DecimalField(max_digits=6, decimal_places=5, null=True, blank=True, help_text="0..1 once finished.")
     deadline = models.DateTimeField(null=True, blank=True, help_text="Timed exam: the start plus the student's time limit.")
+    regraded_at = models.DateTimeField(null=True, blank=True, help_text="When its answers were last re-marked against corrected questions.")
+    score_before_regrade = models.DecimalField(max_digits=6, decimal_places=5, null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

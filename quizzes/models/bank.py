@@ -2,6 +2,12 @@
 
 Choice letters are never stored: a letter is derived from the order a student was shown,
 so no text in the bank can name the wrong one.
+
+A question is versioned as Moodle 4 does: the rows of one lesson and key are its versions, one
+of them `current`. A version is never changed in what a student sees or how it is marked; an
+edit of that makes a new row (quizzes/authoring/questions.py). Past attempts name the rows
+they showed, so they keep showing them. Only the current version is asked (`active` implies
+`current`), and only it may be edited.
 """
 from decimal import Decimal
 
@@ -45,6 +51,14 @@ class LessonQuizSettings(models.Model):
         return {d: getattr(self, d) for d in DIFFICULTIES}
 
 
+class Source(models.TextChoices):
+    """Who owns a question: the lesson loader owns only FILE questions (of its lesson)."""
+
+    FILE = "file", "Lesson file"
+    ADMIN = "admin", "Admin"
+    IMPORT = "import", "Import (GIFT / Aiken)"
+
+
 class Question(models.Model):
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="questions")
     key = models.SlugField(max_length=80, help_text="Stable name used by the content loader.")
@@ -55,13 +69,22 @@ class Question(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SINGLE)
     quick_check = models.TextField(blank=True, help_text="Markdown. Refer to the answer by its content, never by letter.")
     active = models.BooleanField(default=True, help_text="Inactive questions keep their history but are not asked.")
+    version = models.PositiveIntegerField(default=1, editable=False)
+    current = models.BooleanField(default=True, editable=False, help_text="The version asked and edited; older ones are kept as they were.")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ADMIN, editable=False)
+    source_file = models.CharField(max_length=300, blank=True, editable=False, help_text="The lesson file of a file question.")
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     class Meta:
         ordering = ["lesson", "role", "position", "id"]
-        constraints = [models.UniqueConstraint(fields=["lesson", "key"], name="unique_question_key_per_lesson")]
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "key"], condition=Q(current=True), name="unique_question_key_per_lesson"),
+            models.UniqueConstraint(fields=["lesson", "key", "version"], name="unique_question_version"),
+            models.CheckConstraint(condition=Q(current=True) | Q(active=False), name="only_current_question_active"),
+        ]
 
     def __str__(self):
-        return f"{self.lesson.slug}/{self.key}"
+        return f"{self.lesson.slug}/{self.key}" + ("" if self.current else f" v{self.version}")
 
 
 class QuestionPart(models.Model):
@@ -100,6 +123,9 @@ class Choice(QuestionPart):
         default=0, validators=[MinValueValidator(0)],
         help_text="Numeric questions: an answer within this distance of the number matches.",
     )
+    # The first choice this one was copied from in earlier versions (empty: this one is the first).
+    # Regrade finds a learner's answer in the latest version by it, then by text.
+    lineage = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta(QuestionPart.Meta):
         constraints = [
@@ -112,6 +138,10 @@ class Choice(QuestionPart):
     @property
     def is_correct(self) -> bool:
         return self.fraction > 0
+
+    @property
+    def lineage_id(self) -> int:
+        return self.lineage or self.id
 
 
 class SolutionStep(QuestionPart):

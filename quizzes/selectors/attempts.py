@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -128,11 +128,15 @@ def attempt_latest(*, student: Student, lesson: Lesson, mode: str) -> Attempt | 
 def model_quiz(*, student: Student, lesson: Lesson) -> tuple[Attempt | None, list[ShownQuestion]]:
     """The lesson's model quiz as this student last left it (2-4 queries)."""
     attempt = attempt_latest(student=student, lesson=lesson, mode=Mode.QUIZ)
-    questions = list(
-        Question.objects.filter(lesson=lesson, role=Role.QUIZ, active=True).prefetch_related(
+    pinned = set(attempt.question_ids) if attempt else set()
+    rows = list(
+        Question.objects.filter(Q(lesson=lesson, role=Role.QUIZ, active=True) | Q(id__in=pinned)).prefetch_related(
             Prefetch("choices", queryset=Choice.objects.select_related("mistake"))
         )
     )
+    # The version the attempt showed stands for the current one of its key (quizzes/authoring/questions.py).
+    shown_version = {q.key: q for q in rows if q.id in pinned}
+    questions = [shown_version.get(q.key, q) for q in rows if q.active and q.role == Role.QUIZ]
     responses = {r.question_id: r for r in attempt.responses.all()} if attempt else {}
     orders = attempt.choice_orders if attempt else {}
     shown = [

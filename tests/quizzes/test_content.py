@@ -70,13 +70,21 @@ def test_section_loads_questions_choices_and_blueprint():
 
 
 @pytest.mark.django_db
-def test_reload_updates_in_place():
-    """Loading twice keeps question and choice ids, so recorded responses stay valid."""
+def test_reload_unchanged_keeps_rows_and_an_edit_makes_a_version():
+    """Loading the same file twice keeps question and choice ids; an edited question becomes
+    version 2 and its version 1 stays as it was, so recorded responses keep what they showed."""
     load(GOOD)
     ids = list(Question.objects.values_list("id", flat=True)), list(Choice.objects.values_list("id", flat=True))
-    load(GOOD.replace("First?", "First, edited?"))
+    load(GOOD)
     assert (list(Question.objects.values_list("id", flat=True)), list(Choice.objects.values_list("id", flat=True))) == ids
-    assert Question.objects.get(key="q1").stem == "First, edited?"
+    old = Question.objects.get(key="q1")
+    load(GOOD.replace("First?", "First, edited?"))
+    new = Question.objects.get(key="q1", current=True)
+    assert (new.version, new.stem, new.active) == (2, "First, edited?", True)
+    old.refresh_from_db()
+    assert (old.version, old.stem, old.current, old.active) == (1, "First?", False, False)
+    assert [c.lineage_id for c in new.choices.all()] == [c.id for c in old.choices.all()]
+    assert Question.objects.filter(key="p1").count() == 1
 
 
 @pytest.mark.django_db

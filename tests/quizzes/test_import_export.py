@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from courses.models import Course, Lesson
-from quizzes.interchange_services import GENERAL_FEEDBACK_TITLE, questions_export, questions_import
+from quizzes.authoring.importing import questions_import
+from quizzes.interchange_services import GENERAL_FEEDBACK_TITLE, questions_export
 from quizzes.models import Choice, Question, Role
 from quizzes.vocabulary import TYPED_KINDS
 
@@ -193,10 +194,10 @@ def test_unknown_format_is_refused(lesson):
 
 def test_import_is_one_transaction(lesson, monkeypatch):
     """A failure while saving leaves nothing of the file behind."""
-    from quizzes import interchange_services
+    from quizzes.authoring import importing
 
     calls = []
-    real = interchange_services._save
+    real = importing._save
 
     def failing(**kw):
         calls.append(1)
@@ -204,7 +205,7 @@ def test_import_is_one_transaction(lesson, monkeypatch):
             raise RuntimeError("disk full")
         return real(**kw)
 
-    monkeypatch.setattr(interchange_services, "_save", failing)
+    monkeypatch.setattr(importing, "_save", failing)
     with pytest.raises(RuntimeError):
         _import(lesson, GIFT)
     assert not Question.objects.exists() and not Choice.objects.exists()

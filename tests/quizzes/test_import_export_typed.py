@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from courses.models import Lesson
-from quizzes.interchange_services import GENERAL_FEEDBACK_TITLE, questions_export, questions_import
+from quizzes.authoring.importing import questions_import
+from quizzes.interchange_services import GENERAL_FEEDBACK_TITLE, questions_export
 from quizzes.models import Question, Role
 
 from tests.quizzes.test_import_export import GIFT, _import, _snapshot

@@ -47,3 +47,25 @@ def test_sm2_review_items_become_fsrs_memories_due_when_they_were(django_user_mo
     learning = ReviewItem.objects.get(question__key="missed")
     assert learning.anon_id == "anon-9" and learning.due_at == DUE - timedelta(days=2)
     assert (learning.state, learning.step, learning.stability, learning.difficulty) == (ReviewItem.State.LEARNING, 0, None, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_questions_become_version_1_with_their_source():
+    """Before versions: each question becomes the current version 1; those the bundled lesson file
+    declares are the file's (its path named), the others the admin's."""
+    from quizzes.models import Question
+
+    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    old = _migrate([("quizzes", "0008_typed_answers")])
+    try:
+        course = old.get_model("courses", "Course").objects.create(slug="c", title="C", track="ml")
+        lesson = old.get_model("courses", "Lesson").objects.create(course=course, slug="why-pretrained-models-save-time", title="L")
+        OldQuestion = old.get_model("quizzes", "Question")
+        for key in ("reuse-learned-features", "authored-in-the-admin"):
+            OldQuestion.objects.create(lesson=lesson, key=key, stem="?")
+    finally:
+        _migrate(leaves)
+    assert sorted(Question.objects.values_list("key", "version", "current", "active", "source", "source_file")) == [
+        ("authored-in-the-admin", 1, True, True, "admin", ""),
+        ("reuse-learned-features", 1, True, True, "file", "content/lessons/why-pretrained-models-save-time.yaml"),
+    ]

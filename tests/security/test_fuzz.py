@@ -33,7 +33,7 @@ from modellab.engine import upload as upload_codes
 from modellab.models import Dataset, Experiment
 from quizzes.grading import validate_choices
 from quizzes.interchange import NOT_TEXT, UNKNOWN_FORMAT
-from quizzes.interchange_services import questions_import
+from quizzes.authoring.importing import questions_import
 from quizzes.models import Attempt, Question, Response
 from tests.modellab import hostile
 from tests.modellab.conftest import make_zip, png_bytes

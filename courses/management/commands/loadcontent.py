@@ -26,5 +26,7 @@ class Command(BaseCommand):
                 continue
             verb = "created" if result.created else "updated"
             self.stdout.write(f"{verb} {result.lesson.slug} from {path}")
+            for note in result.notes:
+                self.stdout.write(self.style.WARNING(f"  {path}: {note}"))
         if failures:
             raise CommandError(f"{len(failures)} of {len(files)} file(s) rejected; nothing from them was saved.")
