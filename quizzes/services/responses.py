@@ -107,6 +107,7 @@ def response_submit(*, attempt: Attempt, question_id: int, letters: list[str] = 
         response = Response(attempt=locked, question_id=question_id, shown_choice_ids=order)
     elif response.answered:
         return response, False
+    response.question = question  # loaded above; the review deck reads its key and version
     now = timezone.now()
     previous = locked.responses.filter(answered_at__isnull=False).order_by("-answered_at").first()
     since = max(locked.started_at, previous.answered_at) if previous else locked.started_at

@@ -14,7 +14,7 @@ def attempt_score(attempt: Attempt, now) -> None:
     """Score the attempt and close it, on an attempt the caller holds locked. A test's answers
     enter the review deck only now, all together: until then a due count that moved would tell
     a right answer from a wrong one."""
-    answered = list(attempt.responses.filter(answered_at__isnull=False).order_by("answered_at", "id"))
+    answered = list(attempt.responses.filter(answered_at__isnull=False).select_related("question").order_by("answered_at", "id"))
     total = sum((r.marks for r in answered), Decimal("0"))
     attempt.score = (total / len(attempt.question_ids)).quantize(Decimal("0.00001")) if attempt.question_ids else Decimal("0")
     attempt.finished_at = now

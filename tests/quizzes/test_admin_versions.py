@@ -11,7 +11,8 @@ from quizzes.authoring.questions import ChoiceContent, QuestionContent, Question
 from quizzes.grading import letter
 from quizzes.identity import Student
 from quizzes.models import Attempt, Question, Response, Source
-from quizzes.services import attempt_start, response_submit
+from quizzes.services.attempts import attempt_start
+from quizzes.services.responses import response_submit
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from quizzes.authoring.questions import (
 )
 from quizzes.identity import Student
 from quizzes.models import Question, Response, ReviewItem, Source
-from quizzes.services import attempt_start, response_submit
+from quizzes.services.attempts import attempt_start
+from quizzes.services.responses import response_submit
 
 FILE = """\
 course: {slug: c, title: Course, track: ml}
@@ -81,6 +82,18 @@ def test_the_review_deck_follows_the_question_to_its_new_version(lesson):
     response_submit(attempt=attempt, question_id=v1.pk, letters=["ABC"[wrong]])
     assert ReviewItem.objects.get().question_id == v1.pk
     v2 = _save(lesson, _content(stem="Which one?")).question
+    assert ReviewItem.objects.get().question_id == v2.pk
+
+
+def test_an_answer_to_the_version_an_attempt_showed_schedules_the_current_version(lesson):
+    """A practice round begun before an author's edit is answered on the version it showed, and
+    the review it schedules asks the corrected version (the old one is never asked again)."""
+    v1 = _save(lesson, _content()).question
+    attempt = attempt_start(student=Student(user_id=None, anon_id="anon-2"), lesson=lesson, mode="practice")
+    v2 = _save(lesson, _content(stem="Which one?")).question
+    wrong = next(i for i, c in enumerate(attempt.choice_orders[str(v1.pk)]) if c != v1.choices.get(fraction=1).pk)
+    response_submit(attempt=attempt, question_id=v1.pk, letters=["ABC"[wrong]])
+    assert Response.objects.get().question_id == v1.pk
     assert ReviewItem.objects.get().question_id == v2.pk
 
 

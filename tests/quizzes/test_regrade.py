@@ -11,7 +11,8 @@ from quizzes.authoring.regrade import regrade
 from quizzes.grading import letter
 from quizzes.identity import Student
 from quizzes.models import Attempt, Question, Response, ReviewItem, Source
-from quizzes.services import attempt_start, response_submit
+from quizzes.services.attempts import attempt_start
+from quizzes.services.responses import response_submit
 
 STUDENT = Student(user_id=None, anon_id="learner1")
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from courses.models import Lesson
 from quizzes.authoring.questions import question_content
 from quizzes.models import Question
-from quizzes.selectors import practice_bank
+from quizzes.selectors.bank import practice_bank
 from tests.quizzes.test_admin import _formset
 
 GIFT = b"::imported-q::Which layer trains when the backbone is frozen? {=The new head ~The backbone}"
