@@ -1,0 +1,71 @@
+"""Long content on a 390 px phone in Chromium: question stems and code stay inside their boxes, and
+no page (a long typed answer, the lab form with its weight URLs) is wider than the screen."""
+from django.contrib.auth import get_user_model
+
+from courses.models import Lesson
+from quizzes.models import Question
+from tests.e2e.test_quiz_student import LESSON_PATH, site  # noqa: F401 - site: the seed lesson, served
+
+PHONE = {"width": 390, "height": 800}
+PASSWORD = "a-long-pass-42"
+
+# For each question box on the page: does its top border run below the legend (the stem), and
+# does the stem (its code blocks included) end inside the box's right edge?
+BOXES = """() => [...document.querySelectorAll('fieldset')].map(f => {
+  const box = f.getBoundingClientRect(), legend = f.querySelector('legend').getBoundingClientRect();
+  return {top: legend.top >= box.top + parseFloat(getComputedStyle(f).borderTopWidth),
+          right: legend.right <= box.right, text: f.querySelector('legend').textContent.slice(0, 40)};
+})"""
+
+
+def page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def assert_inside(page, where):
+    boxes = page.evaluate(BOXES)
+    assert boxes, where
+    for box in boxes:
+        assert box["top"] and box["right"], f"{where}: the box's border runs through {box['text']!r}"
+    assert page_width(page) <= PHONE["width"], where
+
+
+def test_long_content_stays_inside_its_box_on_a_phone(site, browser):
+    """The model quiz's long stem, the MobileNetV2 code block, a 200-digit typed answer and the lab
+    form's backbone options all fit a 390 px screen."""
+    context = browser.new_context(viewport=PHONE)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        # the model quiz on the lesson page: question 2's stem is three lines on a phone
+        page.goto(site + LESSON_PATH)
+        page.locator("#model-quiz fieldset").first.wait_for()
+        assert_inside(page, "the model quiz")
+        # a question with a code block in its stem, in practice
+        mobilenet = Question.objects.get(key="mobilenet-output-shape", lesson=Lesson.objects.get())
+        page.goto(site + LESSON_PATH + "practice/")
+        page.evaluate("""id => { const form = document.querySelector('main form[method=post]');
+            const input = Object.assign(document.createElement('input'), {type: 'hidden', name: 'question', value: id});
+            form.append(input); form.submit(); }""", str(mobilenet.pk))
+        page.wait_for_url("**/questions/1/**")
+        assert page.locator("legend pre").count() == 1
+        assert_inside(page, "the MobileNetV2 question")
+        # a 200-digit answer typed into Numbers & shapes, then shown back on the answered question
+        page.goto(site + LESSON_PATH + "numbers/")
+        page.get_by_role("button", name="Start numbers & shapes").click()
+        page.wait_for_url("**/questions/1/**")
+        page.get_by_label("Your answer").fill("9" * 200)
+        page.get_by_role("button", name="Check answer").click()
+        page.locator(".solution").wait_for()
+        assert "9" * 200 in page.locator(".typed-given").inner_text().replace("\n", "")
+        assert_inside(page, "a 200-digit typed answer")
+        # the lab form, whose backbone options name their weights' URLs
+        get_user_model().objects.create_user("phone", password=PASSWORD)
+        page.goto(site + "/lab/new/")
+        page.get_by_label("Username").fill("phone")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/lab/new/")
+        assert page_width(page) <= PHONE["width"], "the lab form"
+    finally:
+        context.close()
