@@ -258,6 +258,20 @@ def test_predict_rejects_a_non_image(alice, finished):
     assert response.status_code == 400 and response.context["predict_form"].has_error("image", code="bad_image")
 
 
+def test_predict_says_in_words_what_is_wrong_with_the_file(alice, finished):
+    """A text file named .png and a cut-off PNG: the message names the file and the problem, never an exception class."""
+    cut = png_bytes((255, 255, 255))[:60]
+    for name, data, problem in (
+        ("notes.png", b"milk, eggs\n", "its contents are not a JPEG, PNG, GIF, BMP, WebP or TIFF image, whatever its name says"),
+        ("cut.png", cut, "the image is damaged or cut short"),
+    ):
+        upload = SimpleUploadedFile(name, data, content_type="image/png")
+        response = alice.post(reverse("modellab:experiment_predict", args=[finished.pk]), {"image": upload})
+        assert response.status_code == 400 and response.context["predict_form"].has_error("image", code="bad_image")
+        assert response.context["predict_form"].errors["image"] == [f"“{name}” cannot be classified: {problem}."]
+        assert "Error" not in response.context["predict_form"].errors["image"][0]
+
+
 def test_overlay_of_two_experiments(alice, user, tiny_dataset):
     a = make_experiment(user, tiny_dataset, status=S.SUCCEEDED)
     b = make_experiment(user, tiny_dataset, status=S.SUCCEEDED, strategy="scratch")
