@@ -70,9 +70,11 @@ class Headline:
 
 
 def duration(seconds: float | None) -> str:
-    """``4.2 s``, ``21 s``, ``9 min 10 s``; an em dash for None."""
+    """``12 ms`` (an epoch on cached features), ``4.2 s``, ``21 s``, ``9 min 10 s``; an em dash for None."""
     if seconds is None:
         return "—"
+    if seconds < 0.9995:
+        return f"{seconds * 1000:.0f} ms" if seconds >= 0.0005 else "under 1 ms"
     if seconds < 10:
         return f"{seconds:.1f} s"
     if seconds < 60:

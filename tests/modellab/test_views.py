@@ -1,5 +1,6 @@
 """Views of the lab: sign-in, ownership, the submit and upload forms, the live trace, results, images, predictions."""
 import io
+import re
 from unittest import mock
 
 import pytest
@@ -270,6 +271,17 @@ def test_predict_says_in_words_what_is_wrong_with_the_file(alice, finished):
         assert response.status_code == 400 and response.context["predict_form"].has_error("image", code="bad_image")
         assert response.context["predict_form"].errors["image"] == [f"“{name}” cannot be classified: {problem}."]
         assert "Error" not in response.context["predict_form"].errors["image"][0]
+
+
+def test_epochs_on_cached_features_show_their_milliseconds(alice, user, tiny_dataset):
+    """A head trained on cached features takes milliseconds an epoch: the table says so, not "0.0"."""
+    exp = make_experiment(user, tiny_dataset, status=S.SUCCEEDED)
+    for epoch, seconds in ((1, 0.0123), (2, 0.0004), (3, 2.5)):
+        EpochRecord.objects.create(experiment=exp, epoch=epoch, train_loss=1, train_accuracy=0.5, val_loss=1,
+                                   val_accuracy=0.5, seconds=seconds)
+    html = alice.get(reverse("modellab:experiment", args=[exp.pk])).content.decode()
+    times = re.findall(r'<td class="lab-epoch-time">([^<]*)</td>', html)
+    assert times == ["12 ms", "under 1 ms", "2.5 s"]
 
 
 def test_overlay_of_two_experiments(alice, user, tiny_dataset):
