@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from modellab import storage
+from modellab import public_text, storage
 
 DATASET_UNAVAILABLE = "dataset_unavailable"  # the code of a refusal that gives unavailable_reason()
 
@@ -28,22 +28,22 @@ class BuiltinDataset:
         return f"{storage.BUILTIN_ROOT}/{self.key}-{self.per_class() or 'all'}"
 
     def unavailable_reason(self) -> str:
-        """Why this server cannot offer it, in words any learner may read (no server path), or ""."""
+        """Why this site cannot offer it, in words any learner may read (no command, no path), or ""."""
         if self.key.startswith("cifar"):
             root = Path(settings.LAB_CIFAR_ROOT)
             if not (root / "cifar-10-batches-py").is_dir() and not storage.local_dir(self.folder()).is_dir():
-                return (
-                    "The CIFAR-10 archive is not on this server: whoever runs the site can run "
-                    "`python manage.py fetch_data cifar10`, or download "
-                    "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz and extract it into LAB_CIFAR_ROOT."
-                )
+                return public_text.not_on_this_site("CIFAR-10")
         return ""
 
     def setup_hint(self) -> str:
-        """Where its files go on this server (a path, for staff), or "" when it is available."""
+        """How whoever runs the site makes it available (a command, a path: for staff), or "" when it is."""
         if not self.unavailable_reason():
             return ""
-        return f"LAB_CIFAR_ROOT is {Path(settings.LAB_CIFAR_ROOT)}."
+        return (
+            "The CIFAR-10 archive is not on this server: run `python manage.py fetch_data cifar10`, or download "
+            "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz and extract it into LAB_CIFAR_ROOT "
+            f"({Path(settings.LAB_CIFAR_ROOT)})."
+        )
 
     def materialize(self, dest: Path):
         """Write its images into ``dest`` (ImageFolder layout); returns the engine's DatasetReport."""

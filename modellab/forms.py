@@ -10,7 +10,7 @@ from modellab.builtins import BUILTINS, DATASET_UNAVAILABLE
 from modellab.dataset_ref import DatasetRef
 from modellab.limits import IMAGE_SIZE_MAX, IMAGE_SIZE_MIN, check_batch_size, check_epochs, check_upload_size, lab_limits
 from modellab.models import Dataset, Experiment
-from modellab.public_text import public_text
+from modellab.public_text import backbone_unavailable_text
 from modellab.services.size_sweep import DEFAULT_SIZES, sweep_sizes_from_text
 
 NOT_ZIP = "not_zip"
@@ -28,7 +28,7 @@ class Option:
 
 
 def dataset_options(*, user) -> list[Option]:
-    """The built-in datasets (with why one is unavailable here; staff also read where its files go)
+    """The built-in datasets (with why one is unavailable here; staff also read how to set it up)
     and the uploads ``user`` may use; each value is a dataset reference."""
     options = []
     for b in BUILTINS.values():
@@ -44,12 +44,12 @@ def dataset_options(*, user) -> list[Option]:
 
 
 def backbone_options(*, user) -> list[Option]:
-    """Every backbone; why one is unavailable names server paths for staff only."""
+    """Every backbone; why one is unavailable: the engine's instructions for staff, a plain sentence for learners."""
     from modellab import engine
 
     return [
         Option(b.name, b.label, f"input {b.input_size}x{b.input_size}, weights: {b.weights_source}", b.available,
-               b.unavailable_reason if user.is_staff else public_text(b.unavailable_reason))
+               b.unavailable_reason if user.is_staff else ("" if b.available else backbone_unavailable_text(b.label)))
         for b in engine.list_backbones()
     ]
 

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from modellab.datasize import SweepPoint
-from modellab.models import Dataset, EpochRecord, Experiment, Worker
+from modellab.models import Dataset, EpochRecord, Experiment, LabPreset, Worker
 from modellab.timing import EpochPoint, RunTiming
 
 S = Experiment.Status
@@ -34,6 +34,18 @@ def experiment_get_for_user(*, user, pk: int) -> Experiment:
         return experiments_visible_to(user).get(pk=pk)
     except Experiment.DoesNotExist:
         raise Http404("No such experiment.") from None
+
+
+def lab_default_preset(*, lesson_slug: str = "") -> LabPreset | None:
+    """The preset the lab form opens on when none is named: the first run or comparison (not a sweep)
+    of the lesson ``lesson_slug``, else of the first published lesson that has one; None without any."""
+    presets = (
+        LabPreset.objects.select_related("lesson")
+        .filter(lesson__published=True)
+        .order_by("lesson__course__position", "lesson__course__title", "lesson__position", "lesson__title", "position")
+    )
+    runs = [p for p in presets if not p.is_sweep]
+    return next((p for p in runs if p.lesson.slug == lesson_slug), None) or next(iter(runs), None)
 
 
 def dataset_get_for_user(*, user, pk: int) -> Dataset:

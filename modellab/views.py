@@ -53,10 +53,15 @@ def _preset(request) -> LabPreset | None:
 
 
 def _initial(request, preset: LabPreset | None = None) -> dict:
+    """The form's first values: the named preset's; else a lesson's quick settings (its first preset that
+    is not a sweep, lab_default_preset) with the query's choices on top."""
     initial = {"dataset": str(DatasetRef.builtin("digits")), "backbone": "efficientnet_lite0",
                "strategy": Experiment.Strategy.FEATURES, "epochs": 5, "lr": 1e-3, "batch_size": 32}
     if preset is not None:
         return initial | preset_form_initial(preset)
+    default = selectors.lab_default_preset(lesson_slug=request.GET.get("lesson", ""))
+    if default is not None:  # its settings, not its name: the run is not tied to that lesson
+        initial |= {k: v for k, v in preset_form_initial(default).items() if k not in ("lesson", "sweep_sizes")}
     if request.GET.get("lesson"):
         initial["lesson"] = request.GET["lesson"]
     if request.GET.get("dataset"):

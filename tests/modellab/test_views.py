@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from courses.content import load_lesson_file
 from modellab import engine
-from modellab.models import Dataset, EpochRecord, Experiment
+from modellab.models import Dataset, EpochRecord, Experiment, LabPreset
 from modellab.services.experiments import experiment_submit
+from tests.conftest import SEED_LESSON
 from tests.modellab.conftest import colour_zip, make_zip, png_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lab_media")]
@@ -60,10 +62,32 @@ def test_new_form_lists_unavailable_backbones_disabled_with_reason(alice):
     ]
     with mock.patch.object(engine, "list_backbones", return_value=fake):
         html = alice.get(reverse("modellab:new") + "?lesson=why-pretrained").content.decode()
-    assert 'value="resnet18" disabled' in html and "Weights missing: fetch them." in html
-    assert "CIFAR-10 archive is not on this server" in html  # the built-in that is unavailable here
+    assert 'value="resnet18" disabled' in html and "ResNet-18: its pre-trained weights are not available on this site" in html
+    assert "CIFAR-10 is not available on this site." in html  # the built-in that is unavailable here
+    assert "fetch" not in html and "[server path]" not in html  # how to set them up is for staff
     assert 'name="lesson" value="why-pretrained"' in html
     assert 'value="compare"' in html
+
+
+def test_staff_read_how_to_make_the_unavailable_available(client, staff_user):
+    fake = [engine.BackboneInfo("resnet18", "ResNet-18", 224, (0.5,) * 3, (0.5,) * 3, 512, "hub", False, "Weights missing: fetch them.")]
+    client.force_login(staff_user)
+    with mock.patch.object(engine, "list_backbones", return_value=fake):
+        html = client.get(reverse("modellab:new")).content.decode()
+    assert "Weights missing: fetch them." in html and "manage.py fetch_data cifar10" in html
+
+
+def test_the_form_opens_on_the_lessons_quick_settings(alice):
+    """No preset named: the first lesson's first run or comparison preset, as its YAML says (digits 0, 1, 2 at 64 px)."""
+    load_lesson_file(SEED_LESSON)
+    for url in (reverse("modellab:new"), reverse("modellab:new") + "?lesson=why-pretrained-models-save-time"):
+        initial = alice.get(url).context["form"].initial
+        assert (initial["dataset"], initial["image_size"], initial["epochs"]) == ("builtin:digits-3", 64, 5), url
+    assert "lesson" not in alice.get(reverse("modellab:new")).context["form"].initial  # its settings, not the lesson
+    LabPreset.objects.filter(key="ready-made").update(image_size=96, epochs=3)
+    html = alice.get(reverse("modellab:new")).content.decode()
+    assert 'name="image_size" value="96"' in html and 'name="epochs" value="3"' in html
+    assert 'value="builtin:digits-3" checked' in html
 
 
 def post_new(client, dataset_value, **overrides):

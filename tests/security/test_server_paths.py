@@ -77,8 +77,8 @@ def test_the_reasons_are_still_there_in_words(world, learner_pages):
     """Paths are taken out, not the reasons: the learner still reads why."""
     client, _ = learner_pages
     new = client.get(reverse("modellab:new")).content.decode()
-    assert "CIFAR-10 archive is not on this server" in new and "manage.py fetch_data cifar10" in new
-    assert "Weights for &#x27;resnet18&#x27; are missing ([server path])" in new
+    assert "CIFAR-10 is not available on this site." in new and "manage.py fetch_data" not in new
+    assert "ResNet-18 (ImageNet, torchvision): its pre-trained weights are not available on this site" in new and "Weights for" not in new
     failed = client.get(reverse("modellab:experiment", args=[world.experiment2.pk])).content.decode()
     assert "No such file or directory: &#x27;[server path]&#x27;" in failed
     sweep = client.get(reverse("modellab:size_sweep", args=[world.sweep_group])).content.decode()
