@@ -39,8 +39,10 @@ def home(request):
 
 
 def _new_page(request, *, form, upload_form, status=200, report_dataset=None, preset=None):
+    # an upload's report, or why it was refused, goes first: the learner who just uploaded looks there
+    upload_first = report_dataset is not None or (upload_form.is_bound and bool(upload_form.errors))
     context = {"form": form, "upload_form": upload_form, "limits": lab_limits(), "report_dataset": report_dataset,
-               "preset": preset}
+               "preset": preset, "upload_first": upload_first}
     return render(request, "modellab/new.html", context, status=status)
 
 
@@ -132,7 +134,9 @@ def dataset_upload(request):
         except ValidationError as exc:
             upload_form.add_error("archive", exc)
         else:
-            messages.success(request, f"Dataset {dataset.name!r} is ready: {dataset.total_images} images.")
+            skipped = len(dataset.report.get("skipped") or [])
+            note = f"; {skipped} file{'s' if skipped != 1 else ''} skipped, listed in the report" if skipped else ""
+            messages.success(request, f"Dataset {dataset.name!r} is ready: {dataset.total_images} images{note}.")
             return redirect(f"{reverse('modellab:new')}?dataset={DatasetRef.of(dataset)}")
     form = ExperimentForm(user=request.user, initial=_initial(request))
     return _new_page(request, form=form, upload_form=upload_form, status=400)

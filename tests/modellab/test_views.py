@@ -149,6 +149,21 @@ def test_upload_shows_the_validation_report(alice, user):
     assert f'value="upload:{dataset.pk}" checked' in html
 
 
+def test_upload_says_files_were_skipped_and_its_report_and_errors_come_first(alice, user):
+    """The message counts the skipped files; the report, or a refusal, stands above the long run form."""
+    upload = SimpleUploadedFile("colours.zip", colour_zip(), content_type="application/zip")
+    response = alice.post(reverse("modellab:dataset_upload"), {"archive": upload, "name": "Colours"}, follow=True)
+    html = response.content.decode()
+    assert "Dataset &#x27;Colours&#x27; is ready: 12 images; 1 file skipped, listed in the report." in html
+    assert "1 file skipped</strong> (listed below)" in html
+    assert html.index("Validation report: Colours") < html.index('name="backbone"')
+    bad = SimpleUploadedFile("evil.zip", make_zip({"../escape/a.png": png_bytes((1, 2, 3))}))
+    html = alice.post(reverse("modellab:dataset_upload"), {"archive": bad}).content.decode()
+    assert html.index('<div class="lab-errors" role="alert">') < html.index('name="backbone"')
+    plain = alice.get(reverse("modellab:new")).content.decode()  # nothing uploaded: the run form first
+    assert plain.index('name="backbone"') < plain.index('id="upload-heading"')
+
+
 def test_upload_errors_are_shown_with_their_code(alice, settings):
     bad = SimpleUploadedFile("evil.zip", make_zip({"../escape/a.png": png_bytes((1, 2, 3)), "x/b.png": png_bytes((3, 2, 1))}))
     response = alice.post(reverse("modellab:dataset_upload"), {"archive": bad})
