@@ -131,8 +131,25 @@ def lesson_lab_state(lesson, request) -> str:
     if active:
         return f"{active} run{'s' if active > 1 else ''} in progress"
     last = runs.filter(status=S.SUCCEEDED).order_by("-finished_at", "-id").first()
-    accuracy = ((last.results or {}).get("final") or {}).get("val_accuracy") if last else None
+    if last is not None and last.comparison_group is not None:
+        arms = [
+            f"{_arm_name(e)} {round(acc * 100)}%"
+            for e in runs.filter(comparison_group=last.comparison_group, status=S.SUCCEEDED).order_by("pk")
+            if (acc := _val_accuracy(e)) is not None
+        ]
+        return f"Last comparison: {', '.join(arms)} validation accuracy" if arms else ""
+    accuracy = _val_accuracy(last) if last else None
     return f"Last run: {round(accuracy * 100)}% validation accuracy" if accuracy is not None else ""
+
+
+def _val_accuracy(experiment: Experiment) -> float | None:
+    return ((experiment.results or {}).get("final") or {}).get("val_accuracy")
+
+
+def _arm_name(experiment: Experiment) -> str:
+    """"pre-trained features", "from scratch": the strategy's name without its parenthesis, in a sentence."""
+    name = experiment.get_strategy_display().split(" (")[0]
+    return name[:1].lower() + name[1:]
 
 
 @dataclass(frozen=True)
