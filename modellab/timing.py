@@ -24,6 +24,10 @@ DEFINITION = (
 )
 
 
+# The comparison's charts are drawn wide: they carry its claim and two runs' lines (the page's full width).
+COMPARISON_SIZE = {"width": 880, "height": 320}
+
+
 @dataclass(frozen=True)
 class EpochPoint:
     epoch: int
@@ -114,7 +118,7 @@ def elapsed_chart(runs: list[RunTiming], *, chart_id: str) -> str:
     """Validation accuracy of each run against seconds since it started (one marker per epoch)."""
     series = [
         Series(r.label, tuple((round(p.elapsed, 1), round(p.val_accuracy, 4)) for p in r.points if p.elapsed is not None),
-               dashed=not r.pretrained)
+               dashed=not r.pretrained, point_name="epoch")
         for r in runs
     ]
     series = [s for s in series if s.points]
@@ -122,7 +126,7 @@ def elapsed_chart(runs: list[RunTiming], *, chart_id: str) -> str:
         return ""
     return line_chart_svg(
         series, title="Validation accuracy against seconds since each run started", x_label="Seconds since the run started",
-        y_label="Validation accuracy", y_max=1.0, chart_id=chart_id, x_min=0.0, x_ticks="linear",
+        y_label="Validation accuracy", y_max=1.0, chart_id=chart_id, x_min=0.0, x_ticks="linear", **COMPARISON_SIZE,
     )
 
 

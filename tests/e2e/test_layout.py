@@ -1,8 +1,11 @@
-"""Long content on a 390 px phone in Chromium: question stems and code stay inside their boxes, and
-no page (a long typed answer, the lab form with its weight URLs) is wider than the screen."""
+"""Layout in Chromium: on a 390 px phone question stems and code stay inside their boxes and no page (a
+long typed answer, the lab form with its weight URLs) is wider than the screen; the comparison's charts."""
+import uuid
+
 from django.contrib.auth import get_user_model
 
 from courses.models import Lesson
+from modellab.models import Dataset, EpochRecord, Experiment
 from quizzes.models import Question
 from tests.e2e.test_quiz_student import LESSON_PATH, site  # noqa: F401 - site: the seed lesson, served
 
@@ -69,3 +72,32 @@ def test_long_content_stays_inside_its_box_on_a_phone(site, browser):
         assert page_width(page) <= PHONE["width"], "the lab form"
     finally:
         context.close()
+
+
+def test_the_comparison_charts_are_wide_and_their_captions_clear_the_next_chart(site, page, screenshot):
+    """At 1200 px the three charts are drawn wide, each caption ends above the next chart (its legend),
+    and the pre-trained run's five fast epochs are counted where they sit on one spot."""
+    user = get_user_model().objects.create_user("charts", password=PASSWORD)
+    dataset = Dataset.objects.create(owner=user, name="d", kind=Dataset.Kind.UPLOAD, folder="x")
+    group, runs = uuid.uuid4(), []
+    for strategy, elapsed in (("features", [20.1, 20.15, 20.2, 20.25, 20.3]), ("scratch", [60, 120, 180, 240, 300])):
+        run = Experiment.objects.create(owner=user, dataset=dataset, backbone="tiny", strategy=strategy, epochs=5, lr=0.01,
+                                        batch_size=8, status=Experiment.Status.SUCCEEDED, comparison_group=group)
+        for epoch, seconds in enumerate(elapsed, start=1):
+            EpochRecord.objects.create(experiment=run, epoch=epoch, train_loss=1, train_accuracy=0.5, val_loss=1 / epoch,
+                                       val_accuracy=0.5 + epoch / 20, seconds=0.01, elapsed_seconds=seconds)
+        runs.append(run)
+    page.goto(site + "/accounts/login/?next=/lab/compare/%3F" + "%26".join(f"ids%3D{r.pk}" for r in runs))
+    page.get_by_label("Username").fill("charts")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/lab/compare/**")
+    figures = page.evaluate("""() => [...document.querySelectorAll('#lab-overlay figure')].map(f => ({
+        chart: f.querySelector('svg').getBoundingClientRect().toJSON(),
+        caption: f.querySelector('figcaption').getBoundingClientRect().toJSON()}))""")
+    assert len(figures) == 3
+    for figure, after in zip(figures, figures[1:]):
+        assert figure["chart"]["width"] >= 800
+        assert figure["caption"]["bottom"] + 16 <= after["chart"]["top"]
+    assert page.locator("#lab-overlay .chart-cluster").text_content().endswith("5 epochs")
+    screenshot(page, "lab-compare-charts")
