@@ -12,6 +12,7 @@ from math import ceil, floor, log10
 # Shapes that tell the series apart without relying on colour alone.
 _MARKERS = ("circle", "square", "triangle", "diamond")
 _LEGEND_WIDTH = 120  # px per legend entry at least; longer labels get more
+_CLUSTER_PX = 8  # points of a series closer than this along x draw as one spot and are counted
 # Colours are inline so the chart draws the same wherever it is embedded.
 _COLOURS = ("#1f5fbf", "#c0561b", "#1d7a3a", "#7a3db8")
 
@@ -30,6 +31,7 @@ class Series:
     label: str
     points: tuple[tuple[float, float], ...]  # (x, y) in data units
     dashed: bool = False
+    point_name: str = ""  # what one point is ("epoch"): names points drawn on one spot ("5 epochs")
 
 
 def _nice_step(span: float, ticks: int = 5) -> float:
@@ -60,6 +62,17 @@ def _shape(kind: str, x: float, y: float, title: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4">{title}</circle>'
 
 
+def _clusters(xs: list[float], within: float = _CLUSTER_PX) -> list[tuple[int, int]]:
+    """(first, last) indices of each run of two or more consecutive screen x's spanning under ``within`` px."""
+    runs, start = [], 0
+    for i in range(1, len(xs) + 1):
+        if i == len(xs) or abs(xs[i] - xs[start]) >= within:
+            if i - start > 1:
+                runs.append((start, i - 1))
+            start = i
+    return runs
+
+
 def line_chart_svg(
     series: list[Series],
     *,
@@ -70,15 +83,17 @@ def line_chart_svg(
     y_max: float | None = None,
     x_min: float | None = None,
     x_ticks: str = "points",
-    width: int = 560,
-    height: int = 260,
+    width: int = 640,
+    height: int = 280,
     chart_id: str = "chart",
 ) -> SvgMarkup:
     """Return an accessible SVG line chart of one or more series sharing the axes.
 
     ``x_ticks``: ``"points"`` labels every x that has a point (epochs); ``"linear"`` labels evenly
     spaced round values (seconds), which stay readable however close the points are.
-    ``x_min`` extends the x axis down to it (0 for seconds).
+    ``x_min`` extends the x axis down to it (0 for seconds). ``width`` x ``height`` is the size it
+    is drawn at (a page may shrink it to fit). Consecutive points of a series closer than a marker
+    (five fast epochs on a scale of minutes) get a label that counts them, e.g. "5 epochs".
     """
     points = [p for s in series for p in s.points]
     left, right, bottom = 56, 16, 44
@@ -120,7 +135,7 @@ def line_chart_svg(
         values = ", ".join(f"{_fmt(x)}: {_fmt(y)}" for x, y in s.points)
         desc_parts.append(f"{s.label}: {values}")
     out = [
-        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape("; ".join(desc_parts))}</desc>',
@@ -151,6 +166,16 @@ def line_chart_svg(
         out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="{coords}"{dash}/>')
         for x, y in s.points:
             out.append(_marker(marker, sx(x), sy(y), f"{s.label}, {x_label} {_fmt(x)}: {_fmt(y)}", colour))
+        for first, last in _clusters([sx(x) for x, _ in s.points]):
+            (x0, _), (x1, y1) = s.points[first], s.points[last]
+            what = f"{last - first + 1} {s.point_name or 'point'}s"
+            tooltip = f"{s.label}: {what}, {x_label} {_fmt(x0)} to {_fmt(x1)}"
+            near_right = sx(x1) > width - right - 80  # the label reads leftwards there, inside the plot
+            tx, anchor = (sx(x0) - 8, "end") if near_right else (sx(x1) + 8, "start")
+            out.append(
+                f'<text class="chart-cluster" x="{tx:.1f}" y="{sy(y1) - 8:.1f}" text-anchor="{anchor}" font-size="12" fill="{colour}">'
+                f"<title>{escape(tooltip)}</title>{escape(what)}</text>"
+            )
         out.append("</g>")
     if len(series) > 1:
         for index, s in enumerate(series):

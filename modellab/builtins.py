@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from modellab import storage
+from modellab import public_text, storage
 
 DATASET_UNAVAILABLE = "dataset_unavailable"  # the code of a refusal that gives unavailable_reason()
 
@@ -33,7 +33,7 @@ class BuiltinDataset:
         if self.key.startswith("cifar"):
             root = Path(settings.LAB_CIFAR_ROOT)
             if not (root / "cifar-10-batches-py").is_dir() and not storage.local_dir(self.folder()).is_dir():
-                return "The CIFAR-10 archive is not on this server."
+                return public_text.not_on_this_site("CIFAR-10")
         return ""
 
     def setup_hint(self) -> str:

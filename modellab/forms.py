@@ -10,12 +10,12 @@ from modellab.builtins import BUILTINS, DATASET_UNAVAILABLE
 from modellab.dataset_ref import DatasetRef
 from modellab.limits import IMAGE_SIZE_MAX, IMAGE_SIZE_MIN, check_batch_size, check_epochs, check_upload_size, lab_limits
 from modellab.models import Dataset, Experiment
+from modellab.public_text import backbone_unavailable_text
 from modellab.services.size_sweep import DEFAULT_SIZES, sweep_sizes_from_text
 
 NOT_ZIP = "not_zip"
 IMAGE_TOO_LARGE = "image_too_large"
 BACKBONE_UNAVAILABLE = "backbone_unavailable"  # services.experiments refuses a submit with the same code
-WEIGHTS_NOT_HERE = "The pre-trained weights of {label} are not on this server."
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def backbone_options(*, user) -> list[Option]:
 
     return [
         Option(b.name, b.label, f"input {b.input_size}x{b.input_size}, weights: {b.weights_source}", b.available,
-               "" if b.available else WEIGHTS_NOT_HERE.format(label=b.label))
+               "" if b.available else backbone_unavailable_text(b.label))
         for b in engine.list_backbones()
     ]
 

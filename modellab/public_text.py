@@ -23,3 +23,14 @@ _REPR = re.compile(r"<[^<>]*\bat 0x[0-9a-fA-F]+>")
 def public_text(text: str) -> str:
     """``text`` with every server path replaced by SERVER_PATH and every object repr by OBJECT."""
     return _PATH.sub(SERVER_PATH, _REPR.sub(OBJECT, text or ""))
+
+
+def not_on_this_site(what: str) -> str:
+    """The plain sentence a learner reads for something this site cannot offer; how to set it up
+    (commands, settings, paths) is for staff who may view workers, on the admin's Lab status page."""
+    return f"{what} is not available on this site."
+
+
+def backbone_unavailable_text(label: str) -> str:
+    """What a learner reads of a backbone whose weights this site lacks (it can still train from scratch)."""
+    return f"{label}: its pre-trained weights are not available on this site, so it can only train from scratch."

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from modellab.datasize import SweepPoint
-from modellab.models import Dataset, EpochRecord, Experiment, Worker
+from modellab.models import Dataset, EpochRecord, Experiment, LabPreset, Worker
 from modellab.timing import EpochPoint, RunTiming
 
 S = Experiment.Status
@@ -34,6 +34,18 @@ def experiment_get_for_user(*, user, pk: int) -> Experiment:
         return experiments_visible_to(user).get(pk=pk)
     except Experiment.DoesNotExist:
         raise Http404("No such experiment.") from None
+
+
+def lab_default_preset(*, lesson_slug: str = "") -> LabPreset | None:
+    """The preset the lab form opens on when none is named: the first run or comparison (not a sweep)
+    of the lesson ``lesson_slug``, else of the first published lesson that has one; None without any."""
+    presets = (
+        LabPreset.objects.select_related("lesson")
+        .filter(lesson__published=True)
+        .order_by("lesson__course__position", "lesson__course__title", "lesson__position", "lesson__title", "position")
+    )
+    runs = [p for p in presets if not p.is_sweep]
+    return next((p for p in runs if p.lesson.slug == lesson_slug), None) or next(iter(runs), None)
 
 
 def dataset_get_for_user(*, user, pk: int) -> Dataset:
@@ -119,8 +131,25 @@ def lesson_lab_state(lesson, request) -> str:
     if active:
         return f"{active} run{'s' if active > 1 else ''} in progress"
     last = runs.filter(status=S.SUCCEEDED).order_by("-finished_at", "-id").first()
-    accuracy = ((last.results or {}).get("final") or {}).get("val_accuracy") if last else None
+    if last is not None and last.comparison_group is not None:
+        arms = [
+            f"{_arm_name(e)} {round(acc * 100)}%"
+            for e in runs.filter(comparison_group=last.comparison_group, status=S.SUCCEEDED).order_by("pk")
+            if (acc := _val_accuracy(e)) is not None
+        ]
+        return f"Last comparison: {', '.join(arms)} validation accuracy" if arms else ""
+    accuracy = _val_accuracy(last) if last else None
     return f"Last run: {round(accuracy * 100)}% validation accuracy" if accuracy is not None else ""
+
+
+def _val_accuracy(experiment: Experiment) -> float | None:
+    return ((experiment.results or {}).get("final") or {}).get("val_accuracy")
+
+
+def _arm_name(experiment: Experiment) -> str:
+    """"pre-trained features", "from scratch": the strategy's name without its parenthesis, in a sentence."""
+    name = experiment.get_strategy_display().split(" (")[0]
+    return name[:1].lower() + name[1:]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from common.charts import Series, line_chart_svg
-from modellab.timing import duration
+from modellab.timing import COMPARISON_SIZE, duration
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def overlay_chart(traces, *, metric: str, chart_id: str):
     what = "Validation accuracy" if metric == "val_accuracy" else "Validation loss"
     return line_chart_svg(
         series, title=f"{what} by epoch, overlaid", x_label="Epoch", y_label=what, chart_id=chart_id,
-        y_max=1.0 if metric == "val_accuracy" else None,
+        y_max=1.0 if metric == "val_accuracy" else None, **COMPARISON_SIZE,
     )
 
 

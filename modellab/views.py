@@ -40,8 +40,10 @@ def home(request):
 
 
 def _new_page(request, *, form, upload_form, status=200, report_dataset=None, preset=None):
+    # an upload's report, or why it was refused, goes first: the learner who just uploaded looks there
+    upload_first = report_dataset is not None or (upload_form.is_bound and bool(upload_form.errors))
     context = {"form": form, "upload_form": upload_form, "limits": lab_limits(), "report_dataset": report_dataset,
-               "preset": preset}
+               "preset": preset, "upload_first": upload_first}
     return render(request, "modellab/new.html", context, status=status)
 
 
@@ -54,10 +56,15 @@ def _preset(request) -> LabPreset | None:
 
 
 def _initial(request, preset: LabPreset | None = None) -> dict:
+    """The form's first values: the named preset's; else a lesson's quick settings (its first preset that
+    is not a sweep, lab_default_preset) with the query's choices on top."""
     initial = {"dataset": str(DatasetRef.builtin("digits")), "backbone": "efficientnet_lite0",
                "strategy": Experiment.Strategy.FEATURES, "epochs": 5, "lr": 1e-3, "batch_size": 32}
     if preset is not None:
         return initial | preset_form_initial(preset)
+    default = selectors.lab_default_preset(lesson_slug=request.GET.get("lesson", ""))
+    if default is not None:  # its settings, not its name: the run is not tied to that lesson
+        initial |= {k: v for k, v in preset_form_initial(default).items() if k not in ("lesson", "sweep_sizes")}
     if request.GET.get("lesson"):
         initial["lesson"] = request.GET["lesson"]
     if request.GET.get("dataset"):
@@ -128,7 +135,9 @@ def dataset_upload(request):
         except ValidationError as exc:
             upload_form.add_error("archive", exc)
         else:
-            messages.success(request, f"Dataset {dataset.name!r} is ready: {dataset.total_images} images.")
+            skipped = len(dataset.report.get("skipped") or [])
+            note = f"; {skipped} file{'s' if skipped != 1 else ''} skipped, listed in the report" if skipped else ""
+            messages.success(request, f"Dataset {dataset.name!r} is ready: {dataset.total_images} images{note}.")
             return redirect(f"{reverse('modellab:new')}?dataset={DatasetRef.of(dataset)}")
     form = ExperimentForm(user=request.user, initial=_initial(request))
     return _new_page(request, form=form, upload_form=upload_form, status=400)

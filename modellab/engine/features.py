@@ -130,8 +130,11 @@ def cached_features(config: RunConfig, spec: BackboneSpec, data: RunData, runtim
     # augmented views from a seed fixed by the key (the cached file does not depend on the run's seed).
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(key.digest()[:8], 16))
-        extractor, fallback = choose_extractor(spec, data.image_size, runtime.device, config.cache_dir, config.runtime)
         meter = runtime.meter(EXTRACT, total=len(data.samples) * (1 + views))
+        # Reported at once: preparing the backbone and the first batch (which decodes the images on a
+        # miss of the decoded-image cache) can take many seconds, and the learner sees a bar meanwhile.
+        meter.advance(0)
+        extractor, fallback = choose_extractor(spec, data.image_size, runtime.device, config.cache_dir, config.runtime)
         with loop_threads(extractor):
             clean, trace = _extract(config, data, runtime, extractor, Preprocess(spec.mean, spec.std), 0, meter)
             augmented = []

@@ -44,8 +44,10 @@ def prepare_network(config: RunConfig, spec: BackboneSpec, data: RunData, runtim
     test = image_loader(data, split.test, plain, config, runtime, shuffle=False)
 
     def trace() -> list[dict]:
+        # One whole batch, as a frozen backbone's trace is recorded on (its first extraction batch):
+        # N is then the batch size the run trains with, for every strategy.
         x, _, _ = next(iter(val))
         with runtime.autocast():
-            return model.eval().trace(runtime.to_device(x[:2]))
+            return model.eval().trace(runtime.to_device(x))
 
     return Setup(model=model, train=train, val=val, test=test, notes=notes, cache_hit=False, trace=trace)

@@ -12,7 +12,7 @@ from modellab import storage
 from modellab.dataset_ref import DatasetRef
 from modellab.limits import check_epochs, check_image_count, check_image_size, lab_limits
 from modellab.models import Dataset, Experiment
-from modellab.public_text import public_text
+from modellab.public_text import backbone_unavailable_text
 from modellab.services.datasets import dataset_resolve
 from modellab.services.lifecycle import experiment_transition
 
@@ -40,7 +40,7 @@ def check_backbone(name: str, strategy: str) -> None:
     if name not in infos:
         raise ValidationError("There is no backbone %(name)r.", code=UNKNOWN_BACKBONE, params={"name": name})
     if strategy != Experiment.Strategy.SCRATCH and not infos[name].available:
-        raise ValidationError(public_text(infos[name].unavailable_reason), code=BACKBONE_UNAVAILABLE)
+        raise ValidationError(backbone_unavailable_text(infos[name].label), code=BACKBONE_UNAVAILABLE)
 
 
 def active_units(*, owner) -> int:

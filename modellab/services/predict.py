@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 
@@ -13,9 +14,15 @@ NO_MODEL = "no_model"
 BAD_IMAGE = "bad_image"
 
 
-def _bad_image(detail: str) -> ValidationError:
+# What is wrong with a file we cannot classify, in words a learner can act on (never an exception's name).
+NOT_AN_IMAGE = "its contents are not a JPEG, PNG, GIF, BMP, WebP or TIFF image, whatever its name says"
+DAMAGED = "the image is damaged or cut short"
+TOO_MANY_PIXELS = "it has more than %(limit)s pixels"
+
+
+def _bad_image(name: str, problem: str) -> ValidationError:
     return ValidationError(
-        "That file is not an image we can read (%(detail)s).", code=BAD_IMAGE, params={"detail": detail}
+        "“%(name)s” cannot be classified: %(problem)s.", code=BAD_IMAGE, params={"name": name, "problem": problem}
     )
 
 
@@ -33,15 +40,22 @@ def experiment_predict(*, experiment: Experiment, image_file, top_k: int = 3) ->
     if experiment.status != Experiment.Status.SUCCEEDED or not experiment.results.get("model_path"):
         raise ValidationError("This run has no trained model (it did not succeed).", code=NO_MODEL)
     data = image_file.read(lab_limits().max_upload_bytes + 1)
+    name = PurePath(getattr(image_file, "name", "") or "the file").name
+    max_pixels = engine.UploadLimits().max_image_pixels
+    too_many_pixels = _bad_image(name, TOO_MANY_PIXELS % {"limit": f"{max_pixels:,}"})
     try:
         with open_image(io.BytesIO(data)) as probe:
-            if probe.width * probe.height > engine.UploadLimits().max_image_pixels:
-                raise _bad_image("too many pixels")
+            if probe.width * probe.height > max_pixels:
+                raise too_many_pixels
             probe.verify()
         image = open_image(io.BytesIO(data))
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise _bad_image(type(exc).__name__) from exc
+    except Image.DecompressionBombError as exc:
+        raise too_many_pixels from exc
+    except UnidentifiedImageError as exc:
+        raise _bad_image(name, NOT_AN_IMAGE) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise _bad_image(name, DAMAGED) from exc
     model_name = experiment.results["model_path"]
     # Raises StorageObjectMissing (the learner reads that the model is gone) or StorageUnavailable (a 503 page).
     storage.pull_dir(model_name.rsplit("/", 1)[0], what="this run's trained model")

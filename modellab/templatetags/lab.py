@@ -4,7 +4,7 @@ from django import template
 from modellab import public_text as text
 from modellab import selectors
 from modellab.datasize import SweepPoint, sweep_chart, sweep_rows
-from modellab.timing import DEFINITION, elapsed_chart, headline, pick_pair, timings_from_content
+from modellab.timing import DEFINITION, duration, elapsed_chart, headline, pick_pair, timings_from_content
 from modellab.trace import overlay_chart, progress_view
 
 register = template.Library()
@@ -28,6 +28,12 @@ def lab_lesson_comparison(context, lesson):
         "chart": overlay_chart(traces, metric="val_accuracy", chart_id="lesson-lab-chart"),
         "rows": [(e, records) for e, (_, records) in zip(experiments, traces)],
     }
+
+
+@register.filter(name="duration")
+def duration_filter(seconds) -> str:
+    """Seconds read plainly: ``12 ms``, ``4.2 s``, ``9 min 10 s`` (modellab.timing.duration)."""
+    return duration(seconds)
 
 
 @register.filter

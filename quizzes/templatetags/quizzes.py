@@ -29,6 +29,12 @@ def lesson_practice_bank(lesson):
 
 
 @register.filter
+def all_typed(shown) -> bool:
+    """Whether every question shown asks for a typed answer: a practice round of them is Numbers & shapes."""
+    return bool(shown) and all(s.typed for s in shown)
+
+
+@register.filter
 def percent(value):
     """A 0..1 score as a whole percentage."""
     if value is None or value == "":

@@ -46,3 +46,20 @@ def test_common_imports_no_django():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert "charts" in modules and "files" in modules
     assert out.stdout.strip() == "[]"
+
+
+def test_points_drawn_on_one_spot_are_counted():
+    """Five fast epochs 0.2 s apart on a scale of minutes look like one dot: a label counts them, and the
+    tooltip says where they lie; a series whose points stand apart gets no such label."""
+    fast = Series("Pre-trained", ((20.1, 0.9), (20.1, 0.95), (20.2, 0.97), (20.2, 0.98), (20.3, 0.98)), point_name="epoch")
+    slow = Series("From scratch", ((60, 0.4), (120, 0.6), (180, 0.8), (240, 0.9), (300, 0.95)), dashed=True, point_name="epoch")
+    svg = line_chart_svg([fast, slow], title="t", x_label="Seconds since the run started", y_label="Accuracy",
+                         x_min=0.0, x_ticks="linear", chart_id="c")
+    assert svg.count('class="chart-cluster"') == 1
+    assert "<title>Pre-trained: 5 epochs, Seconds since the run started 20.1 to 20.3</title>5 epochs</text>" in svg
+
+
+def test_a_chart_is_drawn_at_the_size_asked():
+    """The page shows it at its width and height (CSS only shrinks it to fit): a wide chart stays wide."""
+    svg = line_chart_svg([Series("a", ((1, 0.5), (2, 0.7)))], title="t", x_label="x", y_label="y", width=880, height=320)
+    assert 'viewBox="0 0 880 320" width="880" height="320"' in svg

@@ -40,6 +40,16 @@ def test_student_answers_the_model_quiz(site, page, screenshot):
     second.locator(".verdict").filter(has_text="Incorrect").wait_for()
     assert "That is the shape before feature extraction" in second.inner_text()
     assert "Incorrect" in live.inner_text()
+    assert quiz.get_by_role("button", name="Try the quiz again").is_visible()  # after the first answer already
+    # the last answer shows the score at once, still without a reload
+    third = quiz.locator(".quiz-question").nth(2)
+    third.get_by_label("False").check()
+    third.get_by_role("button", name="Check").click()
+    quiz.locator("#model-quiz-score").wait_for()
+    assert "2 of 3 correct" in quiz.locator("#model-quiz-score").inner_text()
+    assert "You answered 2 of 3 correctly." in live.inner_text()
+    assert quiz.get_by_role("button", name="Try the quiz again").is_visible()
+    assert page.evaluate("window.__sameDocument === true")
     screenshot(page, "quiz-model-quiz")
 
 

@@ -312,7 +312,11 @@ def test_builtin_dataset_materialises_on_first_run(user, delay, settings):
     assert ds.report["counts"] == {"0": 6, "1": 6, "2": 6}
 
 
-def test_cifar_unavailable_says_where_to_put_it():
+def test_cifar_unavailable_says_so_plainly_and_staff_read_where_to_put_it():
+    """The refusal a learner may read has no command or path; the setup hint (for staff) has them."""
+    from modellab.builtins import BUILTINS
+
     with pytest.raises(ValidationError) as err:
         dataset_get_or_create_builtin(key="cifar-cat-dog-bird")
-    assert err.value.code == "dataset_unavailable" and "cifar-10-python.tar.gz" in err.value.messages[0]
+    assert err.value.code == "dataset_unavailable" and err.value.messages == ["CIFAR-10 is not available on this site."]
+    assert "cifar-10-python.tar.gz" in BUILTINS["cifar-cat-dog-bird"].setup_hint()

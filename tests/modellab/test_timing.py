@@ -16,7 +16,7 @@ def timing(pretrained, points, finished=True, epochs=5, **kw):
                      tuple(EpochPoint(i + 1, acc, t) for i, (acc, t) in enumerate(points)), finished, **kw)
 
 
-@pytest.mark.parametrize("seconds,text", [(None, "—"), (4.24, "4.2 s"), (21.4, "21 s"), (59.6, "60 s"), (550, "9 min 10 s"),
+@pytest.mark.parametrize("seconds,text", [(None, "—"), (0.0004, "under 1 ms"), (0.0123, "12 ms"), (0.9996, "1.0 s"), (4.24, "4.2 s"), (21.4, "21 s"), (59.6, "60 s"), (550, "9 min 10 s"),
                                           (600, "10 min")])
 def test_durations_read_plainly(seconds, text):
     assert duration(seconds) == text

@@ -1,5 +1,6 @@
 """Views of the lab: sign-in, ownership, the submit and upload forms, the live trace, results, images, predictions."""
 import io
+import re
 from unittest import mock
 
 import pytest
@@ -8,9 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from courses.content import load_lesson_file
 from modellab import engine
-from modellab.models import Dataset, EpochRecord, Experiment
+from modellab.models import Dataset, EpochRecord, Experiment, LabPreset
 from modellab.services.experiments import experiment_submit
+from tests.conftest import SEED_LESSON
 from tests.modellab.conftest import colour_zip, make_zip, png_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lab_media")]
@@ -59,11 +62,24 @@ def test_new_form_lists_unavailable_backbones_disabled_with_reason(alice):
     ]
     with mock.patch.object(engine, "list_backbones", return_value=fake):
         html = alice.get(reverse("modellab:new") + "?lesson=why-pretrained").content.decode()
-    assert 'value="resnet18" disabled' in html and "The pre-trained weights of ResNet-18 are not on this server." in html
+    assert 'value="resnet18" disabled' in html and "ResNet-18: its pre-trained weights are not available on this site" in html
     assert "Weights missing: fetch them." not in html, "what to do is for the admin's Lab status page"
-    assert "CIFAR-10 archive is not on this server" in html  # the built-in that is unavailable here
+    assert "CIFAR-10 is not available on this site." in html  # the built-in that is unavailable here
     assert 'name="lesson" value="why-pretrained"' in html
     assert 'value="compare"' in html
+
+
+def test_the_form_opens_on_the_lessons_quick_settings(alice):
+    """No preset named: the first lesson's first run or comparison preset, as its YAML says (digits 0, 1, 2 at 64 px)."""
+    load_lesson_file(SEED_LESSON)
+    for url in (reverse("modellab:new"), reverse("modellab:new") + "?lesson=why-pretrained-models-save-time"):
+        initial = alice.get(url).context["form"].initial
+        assert (initial["dataset"], initial["image_size"], initial["epochs"]) == ("builtin:digits-3", 64, 5), url
+    assert "lesson" not in alice.get(reverse("modellab:new")).context["form"].initial  # its settings, not the lesson
+    LabPreset.objects.filter(key="ready-made").update(image_size=96, epochs=3)
+    html = alice.get(reverse("modellab:new")).content.decode()
+    assert 'name="image_size" value="96"' in html and 'name="epochs" value="3"' in html
+    assert 'value="builtin:digits-3" checked' in html
 
 
 def post_new(client, dataset_value, **overrides):
@@ -123,6 +139,21 @@ def test_upload_shows_the_validation_report(alice, user):
     html = response.content.decode()
     assert "Validation report: Colours" in html and "red/notes.txt" in html and "not_image" in html
     assert f'value="upload:{dataset.pk}" checked' in html
+
+
+def test_upload_says_files_were_skipped_and_its_report_and_errors_come_first(alice, user):
+    """The message counts the skipped files; the report, or a refusal, stands above the long run form."""
+    upload = SimpleUploadedFile("colours.zip", colour_zip(), content_type="application/zip")
+    response = alice.post(reverse("modellab:dataset_upload"), {"archive": upload, "name": "Colours"}, follow=True)
+    html = response.content.decode()
+    assert "Dataset &#x27;Colours&#x27; is ready: 12 images; 1 file skipped, listed in the report." in html
+    assert "1 file skipped</strong> (listed below)" in html
+    assert html.index("Validation report: Colours") < html.index('name="backbone"')
+    bad = SimpleUploadedFile("evil.zip", make_zip({"../escape/a.png": png_bytes((1, 2, 3))}))
+    html = alice.post(reverse("modellab:dataset_upload"), {"archive": bad}).content.decode()
+    assert html.index('<div class="lab-errors" role="alert">') < html.index('name="backbone"')
+    plain = alice.get(reverse("modellab:new")).content.decode()  # nothing uploaded: the run form first
+    assert plain.index('name="backbone"') < plain.index('id="upload-heading"')
 
 
 def test_upload_errors_are_shown_with_their_code(alice, settings):
@@ -257,6 +288,31 @@ def test_predict_rejects_a_non_image(alice, finished):
     upload = SimpleUploadedFile("x.png", b"<script>alert(1)</script>", content_type="image/png")
     response = alice.post(reverse("modellab:experiment_predict", args=[finished.pk]), {"image": upload})
     assert response.status_code == 400 and response.context["predict_form"].has_error("image", code="bad_image")
+
+
+def test_predict_says_in_words_what_is_wrong_with_the_file(alice, finished):
+    """A text file named .png and a cut-off PNG: the message names the file and the problem, never an exception class."""
+    cut = png_bytes((255, 255, 255))[:60]
+    for name, data, problem in (
+        ("notes.png", b"milk, eggs\n", "its contents are not a JPEG, PNG, GIF, BMP, WebP or TIFF image, whatever its name says"),
+        ("cut.png", cut, "the image is damaged or cut short"),
+    ):
+        upload = SimpleUploadedFile(name, data, content_type="image/png")
+        response = alice.post(reverse("modellab:experiment_predict", args=[finished.pk]), {"image": upload})
+        assert response.status_code == 400 and response.context["predict_form"].has_error("image", code="bad_image")
+        assert response.context["predict_form"].errors["image"] == [f"“{name}” cannot be classified: {problem}."]
+        assert "Error" not in response.context["predict_form"].errors["image"][0]
+
+
+def test_epochs_on_cached_features_show_their_milliseconds(alice, user, tiny_dataset):
+    """A head trained on cached features takes milliseconds an epoch: the table says so, not "0.0"."""
+    exp = make_experiment(user, tiny_dataset, status=S.SUCCEEDED)
+    for epoch, seconds in ((1, 0.0123), (2, 0.0004), (3, 2.5)):
+        EpochRecord.objects.create(experiment=exp, epoch=epoch, train_loss=1, train_accuracy=0.5, val_loss=1,
+                                   val_accuracy=0.5, seconds=seconds)
+    html = alice.get(reverse("modellab:experiment", args=[exp.pk])).content.decode()
+    times = re.findall(r'<td class="lab-epoch-time">([^<]*)</td>', html)
+    assert times == ["12 ms", "under 1 ms", "2.5 s"]
 
 
 def test_overlay_of_two_experiments(alice, user, tiny_dataset):

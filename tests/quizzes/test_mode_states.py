@@ -1,6 +1,7 @@
 """The mode picker's line about the student under Practice, Test this pattern, Review and Lab
 (Flashcards, Timed exam, Mistake drill and Numbers & shapes have theirs tested with their modes)."""
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -79,6 +80,20 @@ def test_lab_says_what_the_students_runs_from_this_lesson_are_doing(client, less
     run.results = {"final": {"val_accuracy": 0.914, "val_loss": 0.3}}
     run.save()
     assert state(client, lesson, "lab") == "Last run: 91% validation accuracy"
+
+
+def test_lab_names_each_arm_of_the_last_comparison(client, lesson, django_user_model):
+    """A comparison's accuracy is not one number: the line names the pre-trained and the from-scratch arm."""
+    user = django_user_model.objects.create_user("labber", password="pw-123456789")
+    dataset = Dataset.objects.create(owner=user, name="d", kind=Dataset.Kind.UPLOAD, folder="x")
+    group = uuid.uuid4()
+    for strategy, accuracy in (("features", 0.981), ("scratch", 0.94)):
+        Experiment.objects.create(owner=user, backbone="tiny", strategy=strategy, epochs=1, lr=0.01, batch_size=8,
+                                  dataset=dataset, lesson_slug=lesson.slug, comparison_group=group,
+                                  status=Experiment.Status.SUCCEEDED, finished_at=timezone.now(),
+                                  results={"final": {"val_accuracy": accuracy}})
+    client.force_login(user)
+    assert state(client, lesson, "lab") == "Last comparison: pre-trained features 98%, from scratch 94% validation accuracy"
 
 
 def test_exam_says_the_minutes_left_of_the_one_running_then_the_last_score(client, lesson, bank, clock):

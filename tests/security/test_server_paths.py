@@ -77,8 +77,8 @@ def test_the_reasons_are_still_there_in_words(world, learner_pages):
     """Paths are taken out, not the reasons: the learner still reads why."""
     client, _ = learner_pages
     new = client.get(reverse("modellab:new")).content.decode()
-    assert "CIFAR-10 archive is not on this server." in new
-    assert "The pre-trained weights of ResNet-18 (ImageNet, torchvision) are not on this server." in new
+    assert "CIFAR-10 is not available on this site." in new
+    assert "ResNet-18 (ImageNet, torchvision): its pre-trained weights are not available on this site" in new
     for instruction in ("manage.py", "fetch_data", "fetch_weights", "[server path]", "LAB_CIFAR_ROOT"):
         assert instruction not in new, f"a learner reads the admin's instruction {instruction!r}"
     failed = client.get(reverse("modellab:experiment", args=[world.experiment2.pk])).content.decode()

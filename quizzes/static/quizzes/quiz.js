@@ -8,7 +8,8 @@
     var form = event.target;
     if (!form.matches || !form.matches("form[data-enhance]") || !window.fetch || !window.DOMParser) return;
     var block = form.closest("[id]");
-    var live = (form.closest("section") || document).querySelector("[aria-live]");
+    var section = form.closest("section") || document;
+    var live = section.querySelector("[aria-live]");
     if (!block || !live) return;
     event.preventDefault();
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
@@ -21,9 +22,17 @@
         var fresh = doc.getElementById(block.id);
         if (!fresh) throw new Error("missing block");
         block.innerHTML = fresh.innerHTML;
+        // blocks that follow from the answers (a quiz's score and restart) are taken too
+        section.querySelectorAll("[data-refresh][id]").forEach(function (stale) {
+          var update = doc.getElementById(stale.id);
+          if (update) stale.innerHTML = update.innerHTML;
+        });
         var verdict = block.querySelector(".verdict");
         var message = doc.querySelector(".messages");
-        live.textContent = verdict ? verdict.textContent.trim() : (message ? message.textContent.trim() : "");
+        var freshLive = live.id ? doc.getElementById(live.id) : null;
+        var said = verdict ? verdict.textContent.trim() : (message ? message.textContent.trim() : "");
+        var summary = freshLive ? freshLive.textContent.trim() : "";
+        live.textContent = summary ? said + " " + summary : said;
         var focusTarget = block.querySelector(".verdict") || block;
         focusTarget.setAttribute("tabindex", "-1");
         focusTarget.focus();

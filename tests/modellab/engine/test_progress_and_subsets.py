@@ -63,6 +63,15 @@ def test_progress_reports_extraction_images_and_batches_of_every_epoch(tmp_path,
     assert set(last.to_dict()) >= {"phase", "done", "total", "rate", "seconds_left", "unit", "epoch", "epochs"}
 
 
+def test_extraction_reports_its_start_before_the_first_batch(tmp_path, toy_dataset):
+    """The first report comes as extraction begins (0 images done), so the run page shows the bar while the
+    backbone is prepared and the first batch (the images decoded) takes its seconds."""
+    heard: list[Progress] = []
+    result = run(config(tmp_path, toy_dataset, epochs=1), on_progress=heard.append)
+    n_images = sum(result.split_sizes.values())
+    assert (heard[0].phase, heard[0].done, heard[0].total) == (EXTRACT, 0, n_images)
+
+
 def test_a_cache_hit_reports_no_extraction(tmp_path, toy_dataset):
     run(config(tmp_path, toy_dataset, epochs=1))
     heard: list[Progress] = []

@@ -192,6 +192,13 @@ def test_missing_weights_listed_unavailable_and_explained(tmp_path, toy_dataset,
         build_backbone("mobilenet_v3_small")
 
 
+@pytest.mark.parametrize("strategy", ["features", "scratch", "finetune"])
+def test_the_shape_trace_is_one_batch_whatever_the_strategy(tmp_path, toy_dataset, strategy):
+    """N in every stage's shape is the run's batch size (not a 2-image probe of the network)."""
+    result = run(config(tmp_path, toy_dataset, strategy=strategy, epochs=1, batch_size=5))
+    assert [s["shape"][0] for s in result.shape_trace] == [5, 5, 5, 5]
+
+
 def test_scratch_needs_no_weights(tmp_path, toy_dataset, empty_hub):
     result = run(config(tmp_path, toy_dataset, backbone="resnet18", strategy="scratch", epochs=1, batch_size=16))
     assert result.shape_trace[1]["shape"][1] == 512
