@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from quizzes.vocabulary import TYPED_KINDS
+from quizzes.vocabulary import ANY_ANSWER, TYPED_KINDS
 
 __all__ = [
     "ANY_ANSWER",
@@ -23,9 +23,6 @@ __all__ = [
     "parse_number",
     "validate_question",
 ]
-
-#: Moodle's answer "*": any other answer (its feedback is shown for an answer no other one matches).
-ANY_ANSWER = "*"
 
 # Problem codes of the rules every imported question must satisfy (validate_question).
 BAD_WEIGHT = "bad_weight"
