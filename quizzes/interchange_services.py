@@ -19,9 +19,9 @@ Where the model and the formats differ:
   as the title, so a round trip keeps keys.
 * Numeric and short-answer questions (GIFT `{#...}` and `{=a =b}`) keep their answers as
   choices: the number and its tolerance (`Choice.tolerance`), or the accepted text. Moodle's
-  answer `*` ("any other answer") has no counterpart here, since the site grades a typed answer
-  by the answers it matches: it is dropped and the report says so, with its feedback; a `*`
-  inside a short answer is matched as the character (Moodle: any characters), also noted.
+  answer `*` ("any other answer", `~#feedback` or `=%0%*#feedback`) is kept as a choice whose text
+  is `*` (quizzes.vocabulary.ANY_ANSWER), matched only by what no other answer matches; a `*`
+  inside a short answer is matched as the character (Moodle: any characters), and noted.
 * Aiken cannot hold numeric or short questions, GIFT cannot hold a short answer with `->`
   (Moodle reads it as matching): export skips them, each with a Problem naming it.
 * Which choice illustrates which common mistake is not carried by either format.
@@ -126,16 +126,13 @@ def _message(exc: ValidationError) -> str:
 
 
 def _fit_typed(question: QuestionData) -> list[str]:
-    """Drop Moodle's answer `*` (no counterpart here) from a typed question; return notes on what changed."""
-    notes = []
-    for choice in question.choices:
-        if choice.text == ANY_ANSWER:
-            kept = f" and its feedback '{choice.feedback[:40]}'" if choice.feedback else ""
-            notes.append(f"answer '*' (any other answer){kept} dropped: answers here are matched one by one")
-        elif question.kind == Kind.SHORT and ANY_ANSWER in choice.text:
-            notes.append(f"'*' in the answer '{choice.text[:40]}' is matched as the character, not as any characters")
-    question.choices = [c for c in question.choices if c.text != ANY_ANSWER]
-    return notes
+    """Notes on a typed question's answers that the site reads otherwise than Moodle: a `*` inside a
+    short answer is the character (an answer that is only `*` is the catch-all, as in Moodle)."""
+    return [
+        f"'*' in the answer '{choice.text[:40]}' is matched as the character, not as any characters"
+        for choice in question.choices
+        if question.kind == Kind.SHORT and ANY_ANSWER in choice.text and choice.text != ANY_ANSWER
+    ]
 
 
 def _fit(question: QuestionData) -> tuple[QuestionData, list[str]]:
@@ -164,8 +161,7 @@ def _check(question: QuestionData) -> Problem | None:
     if not question.stem.strip():
         return problem(EMPTY_STEM, "the question has no text")
     if question.kind in TYPED_KINDS:
-        # The interchange's rules for typed answers (again: _fit may have dropped an answer), then
-        # the site's, as the admin and the loader apply them.
+        # The interchange's rules for typed answers, then the site's, as the admin and the loader apply them.
         found = validate_question(question)
         if found:
             return found[0]
