@@ -45,6 +45,7 @@ from quizzes.interchange import (
     ChoiceData,
     Problem,
     QuestionData,
+    aiken_losses,
     aiken_problem,
     check_format,
     decode_upload,
@@ -115,6 +116,11 @@ class ExportResult:
     exported: list[Question]
     skipped: list[Question]  # questions the format cannot hold (Aiken: multiple answers, numeric, ...)
     problems: list[Problem] = field(default_factory=list)  # one per skipped question: its key and why
+    losses: list[Problem] = field(default_factory=list)  # what written questions lost (Aiken: a stem's layout)
+
+    def notes(self) -> list[str]:
+        """What the export left out, for people: each skipped question and each loss, with its code."""
+        return [f"skipped {p.message} [{p.code}]" for p in self.problems] + [f"{p.message} [{p.code}]" for p in self.losses]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -317,4 +323,5 @@ def questions_export(
         exported=[q for q, p in zip(questions, problems) if p is None],
         skipped=[q for q, p in zip(questions, problems) if p is not None],
         problems=[p for p in problems if p is not None],
+        losses=[loss for d in writable for loss in aiken_losses(d)] if fmt == "aiken" else [],
     )

@@ -275,3 +275,12 @@ def test_lesson_changelist_links(lesson, staff_client):
     page = staff_client.get(reverse("admin:courses_lesson_changelist")).content.decode()
     assert reverse("admin:quizzes_lesson_statistics", args=[lesson.pk]) in page
     assert reverse("admin:quizzes_lesson_import", args=[lesson.pk]) in page
+
+
+def test_the_export_section_names_what_aiken_skips_and_loses(seed_lesson, staff_client):
+    """Beside each download link the page lists the questions the format skips and the stems whose layout it loses."""
+    page = staff_client.get(reverse("admin:quizzes_lesson_import", args=[seed_lesson.pk])).content.decode()
+    section = page[page.index('id="export-report"'):]
+    assert "skipped &#x27;benefits-multiple&#x27;: Aiken holds one correct choice, not multiple answers [aiken_multiple_answers]" in section
+    assert "&#x27;which-params-train&#x27;: the indentation and blank lines of its text are lost [aiken_stem_layout_lost]" in section
+    assert "skipped &#x27;resnet18-head-outputs&#x27;" in section and "[aiken_typed_kind]" in section
