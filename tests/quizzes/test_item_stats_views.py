@@ -284,3 +284,15 @@ def test_the_export_section_names_what_aiken_skips_and_loses(seed_lesson, staff_
     assert "skipped &#x27;benefits-multiple&#x27;: Aiken holds one correct choice, not multiple answers [aiken_multiple_answers]" in section
     assert "&#x27;which-params-train&#x27;: the indentation and blank lines of its text are lost [aiken_stem_layout_lost]" in section
     assert "skipped &#x27;resnet18-head-outputs&#x27;" in section and "[aiken_typed_kind]" in section
+
+
+def test_the_weak_distractor_flag_names_choices_by_letter_and_text(lesson, staff_client):
+    """Twelve students never pick 'wrong two': the flag says "C (wrong two)", never a database id; the page letters the choices."""
+    _students(lesson, copies=3)
+    q1 = _row(lesson_item_statistics(lesson=lesson), "q1")
+    (flag,) = [f for f in q1.flags if f.code == "weak_distractor"]
+    assert flag.message.endswith(": C (wrong two)")
+    assert str(Choice.objects.get(question=q1.question, text="wrong two").id) not in flag.message
+    assert [(c.letter, c.text) for c in q1.choices] == [("A", "right"), ("B", "wrong one"), ("C", "wrong two")]
+    page = staff_client.get(reverse("admin:quizzes_lesson_statistics", args=[lesson.pk])).content.decode()
+    assert "<td>C. wrong two</td>" in page and "1 wrong choice(s) picked by under 5%: C (wrong two)" in page
