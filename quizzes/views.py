@@ -3,6 +3,7 @@ plain form POST followed by a redirect, so the pages work without JavaScript."""
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import login
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -219,6 +220,7 @@ def progress(request):
 
 
 @staff_member_required
+@permission_required("quizzes.view_question", raise_exception=True)
 def question_preview(request, pk):
     before, after = selectors.question_preview(pk=pk)
     return render(request, "quizzes/preview.html", {"shown": before, "answered": after})
