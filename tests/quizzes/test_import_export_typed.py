@@ -69,7 +69,7 @@ def test_gift_numeric_and_short_export_as_moodle_writes_them_and_back(lesson):
     assert "{#\n\t=%100%1539:0#Right\\: 512 x 3 weights and 3 biases.\n\t=%0%1536:0#Those" in text
     assert "\t=%100%11.7:0.05#About 11.7 M.\n" in text
     assert "\t=%50%512#That is one image's vector; there are 1000.\n" in text
-    copy = Lesson.objects.create(course=lesson.course, slug="copy", title="Copy")
+    copy = Lesson.objects.create(course=lesson.course, slug="copy", title="Copy", published=True)
     report = questions_import(lesson=copy, data=text.encode(), fmt="gift")
     assert report.ok and report.unsupported == [] and len(report.saved) == 3
     for key in ("linear-params", "resnet18-millions", "pooled-shape"):

@@ -38,7 +38,7 @@ PATTERN = {"A": (1, 1, 1), "B": (1, 0, 1), "C": (0, 1, 0), "D": (0, 0, 0)}
 @pytest.fixture
 def lesson(db):
     course = Course.objects.create(title="Course", slug="course")
-    lesson = Lesson.objects.create(course=course, slug="stats", title="Stats lesson")
+    lesson = Lesson.objects.create(course=course, slug="stats", title="Stats lesson", published=True)
     LessonQuizSettings.objects.create(lesson=lesson, easy=3, medium=0, hard=0)
     for n in (1, 2, 3):
         q = Question.objects.create(lesson=lesson, key=f"q{n}", position=n, stem=f"Question {n}?", difficulty="easy")

@@ -22,7 +22,7 @@ DANGEROUS = ['=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "-
 @pytest.fixture
 def lesson(db):
     course = Course.objects.create(title="Course", slug="course")
-    lesson = Lesson.objects.create(course=course, slug="csv", title="CSV lesson")
+    lesson = Lesson.objects.create(course=course, slug="csv", title="CSV lesson", published=True)
     LessonQuizSettings.objects.create(lesson=lesson, easy=1, medium=0, hard=0)
     return lesson
 

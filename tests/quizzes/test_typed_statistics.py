@@ -27,7 +27,7 @@ UNMATCHED = ["2048", "2,048", "512", "3", "1000", "7", "8"]
 @pytest.fixture
 def lesson(db):
     course = Course.objects.create(title="Course", slug="course")
-    lesson = Lesson.objects.create(course=course, slug="stats", title="Stats lesson")
+    lesson = Lesson.objects.create(course=course, slug="stats", title="Stats lesson", published=True)
     LessonQuizSettings.objects.create(lesson=lesson, easy=2, medium=0, hard=0)
     q1 = Question.objects.create(lesson=lesson, key="q1", position=1, stem="Pick?", difficulty="easy")
     Choice.objects.create(question=q1, position=1, text="right", fraction=1)
