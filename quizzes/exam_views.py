@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from quizzes import exam, selectors
+from quizzes.blueprint import draw_plan
 from quizzes.identity import student_for
 from quizzes.models import Mode
 from quizzes.views import _start
@@ -21,7 +22,7 @@ def exam_start(request, slug):
         if unfinished:
             return redirect("quizzes:attempt", unfinished.pk)
         return _start(request, lesson, Mode.EXAM)
-    plan = exam.exam_plan(lesson)
+    plan = draw_plan(exam.exam_plan(lesson), selectors.practice_bank_counts(lesson=lesson))  # what it really draws
     return render(request, "quizzes/exam_start.html", {
         "lesson": lesson, "plan": plan, "total": sum(plan.values()),
         "limit": exam.exam_limit(student=student, lesson=lesson), "grace": settings.EXAM_GRACE_SECONDS,

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from courses.models import Lesson
-from quizzes.blueprint import DEFAULT_BLUEPRINT
+from quizzes.blueprint import DEFAULT_BLUEPRINT, draw_plan
 from quizzes import exam
 from quizzes.grading import letter
 from quizzes.identity import Student
@@ -47,6 +47,11 @@ def practice_bank(*, lesson: Lesson, kinds: tuple[str, ...] | None = None):
     """The questions practice and tests ask: the lesson's active practice questions (of `kinds`)."""
     bank = Question.objects.filter(lesson=lesson, role=Role.PRACTICE, active=True)
     return bank if kinds is None else bank.filter(kind__in=kinds)
+
+
+def lesson_test_plan(*, lesson: Lesson) -> dict[str, int]:
+    """What "Test this pattern" really draws per difficulty from the lesson's bank (blueprint.draw_plan)."""
+    return draw_plan(lesson_test_blueprint(lesson=lesson), practice_bank_counts(lesson=lesson))
 
 
 def practice_bank_counts(*, lesson: Lesson, kinds: tuple[str, ...] | None = None) -> dict[str, int]:

@@ -108,7 +108,7 @@ def test_start(request, slug):
         if unfinished and not request.POST.get("new"):
             return redirect("quizzes:attempt", unfinished.pk)
         return _start(request, lesson, Mode.TEST)
-    return _mode_page(request, lesson, student, Mode.TEST, selectors.lesson_test_blueprint(lesson=lesson))
+    return _mode_page(request, lesson, student, Mode.TEST, selectors.lesson_test_plan(lesson=lesson))
 
 
 @require_http_methods(["GET", "POST"])

@@ -27,6 +27,13 @@ def lesson_practice_bank(lesson):
     return {"total": sum(counts.values()), "counts": [(d, n) for d, n in counts.items() if n]}
 
 
+@register.simple_tag
+def lesson_test_plan(lesson):
+    """What "Test this pattern" really draws from the lesson's bank: {total, counts} (difficulties drawn)."""
+    plan = selectors.lesson_test_plan(lesson=lesson)
+    return {"total": sum(plan.values()), "counts": [(d, n) for d, n in plan.items() if n]}
+
+
 @register.filter
 def percent(value):
     """A 0..1 score as a whole percentage."""
