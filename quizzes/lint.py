@@ -62,7 +62,7 @@ _STOPWORDS = frozenset(
 # Words that say what form a typed answer takes (a count, a unit, a precision, a shape, a term).
 _FORM_WORDS = re.compile(
     r"\b(how many|how much|what number|in (millions|thousands|billions|percent|seconds|minutes|bytes)|decimal|"
-    r"percent|%|round|nearest|whole number|integer|digits|shape|written|write|type|format|word|term|name)\b"
+    r"percent|round|nearest|whole number|integer|digits|shape|written|write|type|format|word|term|name)\b"
 )
 
 
