@@ -139,7 +139,7 @@ def line_chart_svg(
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape("; ".join(desc_parts))}</desc>',
-        f'<g class="chart-grid" stroke="#e6e9ef" font-size="12" fill="#5b6475">',
+        '<g class="chart-grid" stroke="#e6e9ef" font-size="12" fill="#5b6475">',
     ]
     tick = lo
     while tick <= hi + step / 2:

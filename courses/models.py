@@ -28,7 +28,7 @@ class Lesson(models.Model):
     subtitle = models.CharField(max_length=200, blank=True)
     minutes = models.PositiveIntegerField(default=10, help_text="Estimated reading time.")
     position = models.PositiveIntegerField(default=0)
-    published = models.BooleanField(default=True)
+    published = models.BooleanField(default=False, help_text="Students see the lesson only once this is ticked.")
     pipeline_title = models.CharField(max_length=200, blank=True)
     pipeline_summary = models.TextField(blank=True, help_text="Markdown.")
     training_note = models.TextField(blank=True, help_text="Markdown shown under the training trace.")

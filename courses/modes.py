@@ -30,7 +30,7 @@ class Mode:
 _MODES = (
     ("read", "Read", "Concepts, the pipeline and the traces, at your pace.", "courses:lesson", "#lesson-content"),
     ("practice", "Practice", "One question at a time, hints and worked solutions.", "quizzes:practice", ""),
-    ("test", "Test this pattern", "10 questions across easy, medium and hard.", "quizzes:test_start", ""),
+    ("test", "Test this pattern", "A scored set of questions across easy, medium and hard.", "quizzes:test_start", ""),
     ("review", "Review", "Questions you missed, when they are due.", "quizzes:review", ""),
     ("flashcards", "Flashcards", "Key terms and facts, each shown again just before you would forget it.",
      "quizzes:flashcards", ""),

@@ -1,5 +1,6 @@
 """Lesson pages: parse the request, call one selector, render (the training trace drawn as an SVG chart)."""
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 
 from common.charts import Series, line_chart_svg
@@ -47,6 +48,7 @@ def lesson_detail(request, slug):
 
 
 @staff_member_required
+@permission_required("courses.view_lesson", raise_exception=True)
 def lesson_preview(request, slug):
-    """Staff see any lesson, published or not, exactly as students will."""
+    """Staff who may view lessons see any lesson, published or not, exactly as students will."""
     return _render_lesson(request, selectors.lesson_get_for_page(slug=slug, include_unpublished=True), preview=True)

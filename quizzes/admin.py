@@ -8,6 +8,7 @@ lesson file's question is edited in its file (the page says which), an older ver
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -15,6 +16,7 @@ from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift, reg
 from quizzes.authoring.questions import ChoiceContent, QuestionContent, QuestionPlace, question_retire, question_save
 from quizzes.authoring.versions import question_versions, responses_to_any_version
 from quizzes.grading import validate_choices, validate_no_letter_reference
+from quizzes.lint_sources import lint_question
 from quizzes.typed import tolerance_decimal, validate_answers
 from quizzes.vocabulary import TYPED_KINDS
 from quizzes.models import (
@@ -194,8 +196,8 @@ class QuestionAdmin(admin.ModelAdmin):
     list_filter = [VersionFilter, "lesson", "source", "difficulty", "role", "kind", "active"]
     search_fields = ["key", "stem"]
     list_select_related = ["lesson"]
-    fields = ["lesson", "key", "role", "position", "difficulty", "kind", "stem", "quick_check", "active", "source_label", "versions"]
-    readonly_fields = ["source_label", "versions"]
+    fields = ["lesson", "key", "role", "position", "difficulty", "kind", "stem", "quick_check", "active", "source_label", "lint_findings", "versions"]
+    readonly_fields = ["source_label", "lint_findings", "versions"]
     # Mistakes come before choices so that a new one can be saved, then linked.
     inlines = [MistakeInline, ChoiceInline, StepInline, HintInline]
     actions = [export_as_gift, export_as_aiken, regrade_action]
@@ -285,6 +287,13 @@ class QuestionAdmin(admin.ModelAdmin):
     @admin.display(description="Preview")
     def preview_link(self, obj):
         return format_html('<a href="{}">As students see it</a>', reverse("quizzes:question_preview", args=[obj.pk]))
+
+    @admin.display(description="Linter")
+    def lint_findings(self, obj):
+        """The question linter's findings for the saved question (docs/quizzes.md, "The question linter")."""
+        if obj is None or obj.pk is None:
+            return "-"
+        return render_to_string("quizzes/_lint_findings.html", {"findings": lint_question(obj)})
 
     def view_on_site(self, obj):
         return reverse("quizzes:question_preview", args=[obj.pk])

@@ -111,10 +111,12 @@ def lesson_import(request, lesson: Lesson, *, admin_site):
                 form = ImportForm()
     else:
         form = ImportForm()
+    # What each format's export of the lesson leaves out, shown beside its download link.
+    exports = [questions_export(lesson=lesson, fmt=fmt) for fmt in FORMATS]
     return TemplateResponse(
         request, "admin/quizzes/lesson_import.html",
         _context(admin_site, request, lesson, f"Import questions: {lesson.title}", form=form, report=report,
-                 error=error),
+                 error=error, exports=exports),
     )
 
 
@@ -156,9 +158,9 @@ def admin_urls(admin_site) -> list:
 def _export_action(fmt: str):
     def action(modeladmin, request, queryset):
         result = questions_export(questions=queryset, fmt=fmt)
-        if result.skipped:
+        if result.skipped or result.losses:
             modeladmin.message_user(
-                request, f"{fmt.capitalize()} cannot hold: " + ", ".join(q.key for q in result.skipped), messages.WARNING
+                request, f"{'GIFT' if fmt == 'gift' else 'Aiken'} export: " + "; ".join(result.notes()), messages.WARNING
             )
         return _download(result, "questions")
 

@@ -61,6 +61,20 @@ def draw(
     return [c.id for d in DIFFICULTIES for c in picked[d]]
 
 
+def draw_plan(blueprint: Mapping[str, int], bank: Mapping[str, int]) -> dict[str, int]:
+    """How many questions of each difficulty `draw` gives a student who has seen none of the bank
+    (`bank`: questions per difficulty): the blueprint's count where the bank holds it, a shortfall
+    filled from the difficulties left over (medium, easy, hard), and never more than the bank has.
+    What a test or exam page advertises: a lesson with 9 questions never promises 10."""
+    plan = {d: min(blueprint.get(d, 0), bank.get(d, 0)) for d in DIFFICULTIES}
+    shortfall = sum(blueprint.get(d, 0) for d in DIFFICULTIES) - sum(plan.values())
+    for d in ("medium", "easy", "hard"):
+        extra = min(shortfall, bank.get(d, 0) - plan[d])
+        plan[d] += extra
+        shortfall -= extra
+    return plan
+
+
 def shuffle_choices(choice_ids: Sequence[int], *, secret: bytes, question_id: int) -> list[int]:
     """The order to show one question's choices in, stable for one (secret, question).
 

@@ -23,9 +23,9 @@ Where the model and the formats differ:
   report names the file. The report says which happened to each question.
 * Numeric and short-answer questions (GIFT `{#...}` and `{=a =b}`) keep their answers as
   choices: the number and its tolerance (`Choice.tolerance`), or the accepted text. Moodle's
-  answer `*` ("any other answer") has no counterpart here, since the site grades a typed answer
-  by the answers it matches: it is dropped and the report says so, with its feedback; a `*`
-  inside a short answer is matched as the character (Moodle: any characters), also noted.
+  answer `*` ("any other answer", `~#feedback` or `=%0%*#feedback`) is kept as a choice whose text
+  is `*` (quizzes.vocabulary.ANY_ANSWER), matched only by what no other answer matches; a `*`
+  inside a short answer is matched as the character (Moodle: any characters), and noted.
 * Aiken cannot hold numeric or short questions, GIFT cannot hold a short answer with `->`
   (Moodle reads it as matching): export skips them, each with a Problem naming it.
 * Which choice illustrates which common mistake is not carried by either format.
@@ -42,6 +42,7 @@ from quizzes.interchange import (
     ChoiceData,
     Problem,
     QuestionData,
+    aiken_losses,
     aiken_problem,
     check_format,
     dump_aiken,
@@ -60,6 +61,11 @@ class ExportResult:
     exported: list[Question]
     skipped: list[Question]  # questions the format cannot hold (Aiken: multiple answers, numeric, ...)
     problems: list[Problem] = field(default_factory=list)  # one per skipped question: its key and why
+    losses: list[Problem] = field(default_factory=list)  # what written questions lost (Aiken: a stem's layout)
+
+    def notes(self) -> list[str]:
+        """What the export left out, for people: each skipped question and each loss, with its code."""
+        return [f"skipped {p.message} [{p.code}]" for p in self.problems] + [f"{p.message} [{p.code}]" for p in self.losses]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -116,4 +122,5 @@ def questions_export(
         exported=[q for q, p in zip(questions, problems) if p is None],
         skipped=[q for q, p in zip(questions, problems) if p is not None],
         problems=[p for p in problems if p is not None],
+        losses=[loss for d in writable for loss in aiken_losses(d)] if fmt == "aiken" else [],
     )

@@ -389,6 +389,7 @@ def choice_statistics(
     *,
     min_attempts: int = MIN_ATTEMPTS,
     weak_percent: float = WEAK_DISTRACTOR_PERCENT,
+    names: Mapping[Hashable, str] | None = None,
 ) -> ChoiceReport:
     """Count how often each choice of one question was picked.
 
@@ -396,7 +397,9 @@ def choice_statistics(
     ids, or ``None``/empty when unanswered). ``choices`` maps choice id -> credit (fraction), or just
     lists the ids (then correctness is unknown and no ``weak_distractor`` flag is raised).
     Percentages are of the attempts that answered. A wrong choice (credit <= 0) picked by fewer
-    than ``weak_percent``% of them is a ``weak_distractor`` (only with ``min_attempts`` answers).
+    than ``weak_percent``% of them is a ``weak_distractor`` (only with ``min_attempts`` answers); the
+    question's flag names those choices by ``names`` (choice id -> a name for people, such as
+    "C (Its weights are reset)"), or by id where no name is given.
     """
     if isinstance(choices, Mapping):
         credit = {cid: float(value) for cid, value in choices.items()}
@@ -426,9 +429,9 @@ def choice_statistics(
     if not enough:
         report.flags.append(_too_few_flag(answered, min_attempts))
     elif any(stat.flags for stat in report.choices):
-        weak = [stat.choice_id for stat in report.choices if stat.flags]
+        weak = [(names or {}).get(stat.choice_id, repr(stat.choice_id)) for stat in report.choices if stat.flags]
         report.flags.append(
-            Flag(WEAK_DISTRACTOR, f"{len(weak)} wrong choice(s) picked by under {weak_percent:g}%: {weak}")
+            Flag(WEAK_DISTRACTOR, f"{len(weak)} wrong choice(s) picked by under {weak_percent:g}%: {'; '.join(weak)}")
         )
     return report
 
@@ -441,8 +444,10 @@ def item_analysis(
     responses: Mapping[Hashable, Sequence] | None = None,
     choices: Mapping[Hashable, Mapping | Sequence] | None = None,
     min_attempts: int = MIN_ATTEMPTS,
+    names: Mapping[Hashable, str] | None = None,
 ) -> ItemAnalysis:
-    """Everything at once; a question's ``weak_distractor`` flag comes from its choice report."""
+    """Everything at once; a question's ``weak_distractor`` flag comes from its choice report
+    (``names``: choice id -> its name for people, as choice_statistics takes)."""
     questions = question_statistics(
         attempts, max_marks, difficulties=difficulties, min_attempts=min_attempts
     )
@@ -452,7 +457,7 @@ def item_analysis(
         known = (choices or {}).get(qid)
         if known is None:  # ids only, in the order first picked
             known = list(dict.fromkeys(cid for response in per_attempt for cid in _picked(response)))
-        report = choice_statistics(per_attempt, known, min_attempts=min_attempts)
+        report = choice_statistics(per_attempt, known, min_attempts=min_attempts, names=names)
         reports[qid] = report
         if qid in questions:
             questions[qid].flags.extend(f for f in report.flags if f.code == WEAK_DISTRACTOR)

@@ -2,6 +2,12 @@
 
 `COLUMNS` is the one list of those columns: the admin page's headings and sort keys, the sort
 of `rows_sorted`, and the statistics columns of the CSV (`<statistic>_pct`) all come from it.
+
+The CSV is safe to open in a spreadsheet (OWASP, "CSV Injection"): every text cell that begins
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (what students typed, choice texts,
+keys) is prefixed with a single quote, so it is never read as a formula. The numbers we format
+ourselves (``-12.50``, a negative discrimination or credit) are left as numbers: they cannot hold
+a formula, and a spreadsheet must still sort and sum them.
 """
 from __future__ import annotations
 
@@ -73,8 +79,17 @@ CSV_HEADER = [
 ]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
+
+
+def _text(value) -> str:
+    """A text cell neutralised against formula injection: a leading ' before =, +, -, @, tab or CR."""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def statistics_csv(stats: LessonStatistics) -> str:
@@ -88,15 +103,16 @@ def statistics_csv(stats: LessonStatistics) -> str:
         q, s = row.question, row.stats
         numbers = [None if row.too_few else getattr(s, name) for name in _STATISTICS]
         writer.writerow(
-            ["question", q.key, q.position, q.difficulty, q.kind, s.n, *map(_num, numbers), "", "", "", "",
-             "; ".join(TOO_FEW_TEXT if f.code == TOO_FEW_ATTEMPTS else f.code for f in row.flags)]
+            ["question", _text(q.key), q.position, q.difficulty, q.kind, s.n, *map(_num, numbers), "", "", "", "",
+             _text("; ".join(TOO_FEW_TEXT if f.code == TOO_FEW_ATTEMPTS else f.code for f in row.flags))]
         )
         for c in row.choices:
             # a choice row leaves the question's columns empty: difficulty, kind, attempts, statistics
             writer.writerow(
-                ["choice", q.key, q.position, *[""] * (3 + len(_STATISTICS)), c.text, _num(c.fraction * 100),
-                 c.count, _num(c.percent), "; ".join(f.code for f in c.flags)]
+                ["choice", _text(q.key), q.position, *[""] * (3 + len(_STATISTICS)), _text(c.text),
+                 _num(c.fraction * 100), c.count, _num(c.percent), _text("; ".join(f.code for f in c.flags))]
             )
         for text, count in row.unmatched:
-            writer.writerow(["unmatched", q.key, q.position, *[""] * (3 + len(_STATISTICS)), text, "", count, "", ""])
+            writer.writerow(["unmatched", _text(q.key), q.position, *[""] * (3 + len(_STATISTICS)), _text(text), "", count,
+                             "", ""])
     return out.getvalue()

@@ -10,8 +10,10 @@ When they don't, each question is analysed over the attempts that asked it, with
 of the test" being that attempt's total minus the question (how Moodle treats random
 questions), and the test's figures are taken by position in the test (Moodle's slots).
 A typed question's answers are counted like choices (the one each response matched), without
-the weak-distractor flag (nobody is offered them), and its most common unmatched typed answers
-are listed too: what students type that no answer foresees.
+the weak-distractor flag (nobody is offered them), each as a % of the attempts that typed an
+answer (matched or not); its most common unmatched typed answers are listed too (those only the
+catch-all `*` matched included): what students type that no answer foresees. Choices are named
+by their letter in the authored order and their text ("C (Its weights are reset)"), never by id.
 Effective weight needs a common set of questions, so it is left out in that case. How the
 result is laid out for people (columns, sort, CSV) is `quizzes.stats_report`'s job.
 """
@@ -37,8 +39,9 @@ from quizzes.statistics import (
     question_statistics,
     test_statistics,
 )
+from quizzes.grading import letter
 from quizzes.typed import common_answers
-from quizzes.vocabulary import TYPED_KINDS
+from quizzes.vocabulary import ANY_ANSWER, TYPED_KINDS
 
 _REST = "__rest_of_test__"
 
@@ -46,6 +49,7 @@ _REST = "__rest_of_test__"
 @dataclass
 class ChoiceRow:
     choice_id: int
+    letter: str  # in the authored order (students see their own shuffle); "" for a typed answer
     text: str
     fraction: float
     count: int
@@ -94,16 +98,28 @@ def _test_attempts(*, lesson: Lesson, all_attempts: bool) -> list[Attempt]:
     return list(first.values())
 
 
-def _choice_rows(question: Question, report: ChoiceReport | None) -> list[ChoiceRow]:
+def _choice_names(question: Question) -> dict[int, str]:
+    """Each choice's name for people: its letter in the authored order and its text (a typed answer: its text)."""
+    typed = question.kind in TYPED_KINDS
+    return {
+        c.id: f"'{c.text[:60]}'" if typed else f"{letter(i)} ({c.text[:60]})"
+        for i, c in enumerate(question.choices.all())
+    }
+
+
+def _choice_rows(question: Question, report: ChoiceReport | None, typed_answers: int) -> list[ChoiceRow]:
+    """The question's choices with their counts; a typed question's % is of the `typed_answers` typed."""
     by_id = {c.choice_id: c for c in report.choices} if report else {}
+    typed = question.kind in TYPED_KINDS
     rows = []
-    for choice in question.choices.all():
+    for i, choice in enumerate(question.choices.all()):
         stat = by_id.get(choice.id)
+        count = stat.count if stat else 0
+        percent = (100 * count / typed_answers if typed_answers else None) if typed else (stat.percent if stat else None)
         rows.append(
             ChoiceRow(
-                choice_id=choice.id, text=choice.text, fraction=float(choice.fraction),
-                count=stat.count if stat else 0, percent=stat.percent if stat else None,
-                flags=list(stat.flags) if stat else [],
+                choice_id=choice.id, letter="" if typed else letter(i), text=choice.text,
+                fraction=float(choice.fraction), count=count, percent=percent, flags=list(stat.flags) if stat else [],
             )
         )
     return rows
@@ -114,7 +130,7 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
     attempts = _test_attempts(lesson=lesson, all_attempts=all_attempts)
     marks: dict[int, dict[int, float | None]] = {a.id: {qid: None for qid in a.question_ids} for a in attempts}
     picks: dict[int, dict[int, list[int]]] = {a.id: {} for a in attempts}
-    typed: dict[int, list[str]] = {}  # question id -> typed answers that matched no answer
+    typed: dict[int, list[tuple[str, list[int]]]] = {}  # question id -> (typed answer, the answer it matched)
     answered = Response.objects.filter(attempt_id__in=marks, answered_at__isnull=False).values_list(
         "attempt_id", "question_id", "marks", "chosen_choice_ids", "typed_answer"
     )
@@ -122,8 +138,8 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
         if question_id in marks[attempt_id]:
             marks[attempt_id][question_id] = float(mark)
             picks[attempt_id][question_id] = list(chosen or [])
-            if typed_answer and not chosen:
-                typed.setdefault(question_id, []).append(typed_answer)
+            if typed_answer:
+                typed.setdefault(question_id, []).append((typed_answer, list(chosen or [])))
 
     asked = {qid for a in attempts for qid in a.question_ids}
     questions = sorted(
@@ -134,6 +150,8 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
     credit = {q.id: {c.id: c.fraction for c in q.choices.all()} for q in questions}
     known = {q.id: list(credit[q.id]) if q.kind in TYPED_KINDS else credit[q.id] for q in questions}
     difficulties = {q.id: q.difficulty for q in questions}
+    names = {cid: name for q in questions for cid, name in _choice_names(q).items()}
+    catch_all = {c.id for q in questions for c in q.choices.all() if c.text == ANY_ANSWER}
 
     def responses_for(qid: int, attempt_ids: list[int]) -> list:
         out = []
@@ -151,7 +169,7 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
         analysis = item_analysis(
             [marks[aid] for aid in ids], {qid: 1.0 for qid in qids}, difficulties=difficulties,
             responses={qid: responses_for(qid, ids) for qid in qids if qid in credit},
-            choices={qid: known[qid] for qid in qids if qid in credit}, min_attempts=min_attempts,
+            choices={qid: known[qid] for qid in qids if qid in credit}, min_attempts=min_attempts, names=names,
         )
         test = analysis.test
         per_question |= analysis.questions
@@ -173,7 +191,7 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
             analysis = item_analysis(
                 rows, {qid: 1.0, _REST: cap}, difficulties=difficulties,
                 responses={qid: responses_for(qid, [a.id for a in having])}, choices={qid: known[qid]},
-                min_attempts=min_attempts,
+                min_attempts=min_attempts, names=names,
             )
             stats = analysis.questions[qid]
             stats.effective_weight = None
@@ -189,9 +207,11 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
         flags = list(stats.flags)
         if report is not None:
             flags += [f for f in report.flags if f.code == WEAK_DISTRACTOR and f not in flags]
+        given = typed.get(question.id, [])
+        unmatched = [text for text, chosen in given if not set(chosen) - catch_all]  # none matched, or only '*'
         rows.append(QuestionRow(
-            question=question, stats=stats, choices=_choice_rows(question, report), flags=flags,
-            unmatched=common_answers(question.kind, typed.get(question.id, [])) if question.kind in TYPED_KINDS else [],
+            question=question, stats=stats, choices=_choice_rows(question, report, len(given)), flags=flags,
+            unmatched=common_answers(question.kind, unmatched) if question.kind in TYPED_KINDS else [],
         ))
     return LessonStatistics(
         lesson=lesson, all_attempts=all_attempts, attempts=len(attempts), test=test, rows=rows,

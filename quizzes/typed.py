@@ -16,7 +16,9 @@ known wrong answer that may link a common mistake).
   ``torch.Size((1000, 7, 7, 512))`` are the same.
 
 The matching answer with the best credit wins (the first of equals, in the authored order);
-marks are its credit, correct means full credit, and no match earns 0.
+marks are its credit, correct means full credit, and no match earns 0. An answer whose text is
+``vocabulary.ANY_ANSWER`` (``*``, Moodle's "any other answer": credit 0, last) matches only what no
+other answer matched, so its feedback and mistake are shown for an answer nobody foresaw.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from django.core.exceptions import ValidationError
 
 from common.codes import EMPTY_ANSWER, NOT_A_NUMBER
 from quizzes.grading import ONE, ZERO
+from quizzes.vocabulary import ANY_ANSWER
 
 #: The longest answer a student may type: the answer field's maxlength and Response.typed_answer's.
 MAX_TYPED_LENGTH = 200
@@ -43,6 +46,7 @@ NO_FULL_CREDIT = "no_full_credit"
 CREDIT_OUT_OF_RANGE = "credit_out_of_range"
 NEGATIVE_TOLERANCE = "negative_tolerance"
 TOLERANCE_NOT_NUMERIC = "tolerance_not_numeric"
+BAD_ANY_ANSWER = "bad_any_answer"
 
 _MINUSES = str.maketrans({"\u2212": "-", "\u2013": "-"})  # the Unicode minus sign, and an en dash typed for it
 # At most three exponent digits: a number beyond 1e999 is no answer, and would overflow a subtraction.
@@ -156,8 +160,12 @@ def grade_typed(kind: str, answers: Sequence[TypedAnswer], typed: str) -> TypedG
     number = parse_number(typed) if kind == "numeric" else None
     best: TypedAnswer | None = None
     for answer in answers:
+        if answer.text == ANY_ANSWER:
+            continue
         if (best is None or answer.fraction > best.fraction) and _matches(kind, answer, typed, number):
             best = answer
+    if best is None:
+        best = next((a for a in answers if a.text == ANY_ANSWER), None)
     if best is None:
         return TypedGrade(None, ZERO, False)
     marks = max(ZERO, min(ONE, Decimal(best.fraction)))
@@ -173,6 +181,13 @@ def validate_answer(kind: str, number: int, text: str, fraction: Decimal, tolera
     """Raise ValidationError unless answer `number` (1-based) is well formed: credit within 0..100%
     (CREDIT_OUT_OF_RANGE); numeric: its value a number (NOT_A_NUMBER) and its tolerance 0 or more
     (NEGATIVE_TOLERANCE); short: no tolerance (TOLERANCE_NOT_NUMERIC)."""
+    if text == ANY_ANSWER:
+        if fraction or tolerance:
+            raise ValidationError(
+                "Answer %(number)s is '*', any other answer: it gives no credit and has no tolerance.",
+                code=BAD_ANY_ANSWER, params={"number": number},
+            )
+        return
     if not ZERO <= fraction <= ONE:
         raise ValidationError(
             "Answer %(number)s has credit %(percent)s%%; credit goes from 0%% to 100%%.",
@@ -201,11 +216,17 @@ def validate_answer(kind: str, number: int, text: str, fraction: Decimal, tolera
 def validate_answers(kind: str, answers: Sequence[tuple[str, Decimal, Decimal]]) -> None:
     """Raise ValidationError unless these (text, fraction, tolerance) answers, in order, make a
     well-formed typed question: at least one answer (NO_ANSWERS), each well formed
-    (validate_answer), one at full credit (NO_FULL_CREDIT). Used by the admin and the loader."""
+    (validate_answer), one at full credit (NO_FULL_CREDIT), ANY_ANSWER only last, with no credit
+    (BAD_ANY_ANSWER). Used by the admin and the loader."""
     if not answers:
         raise ValidationError("A typed-answer question needs at least one answer.", code=NO_ANSWERS)
     for number, (text, fraction, tolerance) in enumerate(answers, start=1):
         validate_answer(kind, number, text, fraction, tolerance)
+        if text == ANY_ANSWER and number != len(answers):
+            raise ValidationError(
+                "Answer %(number)s is '*', any other answer: it comes once, after all the others.",
+                code=BAD_ANY_ANSWER, params={"number": number},
+            )
     if not any(fraction == ONE for _, fraction, _ in answers):
         raise ValidationError("No answer earns full credit: mark the right one correct (credit 100%).", code=NO_FULL_CREDIT)
 

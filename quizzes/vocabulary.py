@@ -14,3 +14,7 @@ TYPED_KINDS = ("numeric", "short")
 
 #: A question's kind: one correct choice, several correct choices, True/False, or a typed answer.
 KINDS = ("single", "multiple", "truefalse") + TYPED_KINDS
+
+#: Moodle's catch-all answer of a typed question ("*", credit 0): it matches only what no other
+#: answer matched, for its feedback (and linked mistake). Stored as a Choice whose text is this.
+ANY_ANSWER = "*"

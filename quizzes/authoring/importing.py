@@ -102,16 +102,13 @@ def _message(exc: ValidationError) -> str:
 
 
 def _fit_typed(question: QuestionData) -> list[str]:
-    """Drop Moodle's answer `*` (no counterpart here) from a typed question; return notes on what changed."""
-    notes = []
-    for choice in question.choices:
-        if choice.text == ANY_ANSWER:
-            kept = f" and its feedback '{choice.feedback[:40]}'" if choice.feedback else ""
-            notes.append(f"answer '*' (any other answer){kept} dropped: answers here are matched one by one")
-        elif question.kind == Kind.SHORT and ANY_ANSWER in choice.text:
-            notes.append(f"'*' in the answer '{choice.text[:40]}' is matched as the character, not as any characters")
-    question.choices = [c for c in question.choices if c.text != ANY_ANSWER]
-    return notes
+    """Notes on a typed question's answers that the site reads otherwise than Moodle: a `*` inside a
+    short answer is the character (an answer that is only `*` is the catch-all, as in Moodle)."""
+    return [
+        f"'*' in the answer '{choice.text[:40]}' is matched as the character, not as any characters"
+        for choice in question.choices
+        if question.kind == Kind.SHORT and ANY_ANSWER in choice.text and choice.text != ANY_ANSWER
+    ]
 
 
 def _fit(question: QuestionData) -> tuple[QuestionData, list[str]]:
@@ -140,8 +137,7 @@ def _check(question: QuestionData) -> Problem | None:
     if not question.stem.strip():
         return problem(EMPTY_STEM, "the question has no text")
     if question.kind in TYPED_KINDS:
-        # The interchange's rules for typed answers (again: _fit may have dropped an answer), then
-        # the site's, as the admin and the loader apply them.
+        # The interchange's rules for typed answers, then the site's, as the admin and the loader apply them.
         found = validate_question(question)
         if found:
             return found[0]

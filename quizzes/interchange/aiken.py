@@ -28,7 +28,8 @@ What Aiken cannot hold (so :func:`dump_aiken` drops it): titles, categories, dif
 line breaks inside a choice (written as spaces) and blank lines in a stem. Numeric and short-answer
 questions, multiple-answer questions, questions with more than 26 choices or with no/several fully
 correct choices, and stems that would read as an option or ``ANSWER:`` line cannot be written at all:
-they are returned as ``skipped``, and :func:`aiken_problem` names each with a ``SKIPPED_`` code.
+they are returned as ``skipped``, and :func:`aiken_problem` names each with a ``SKIPPED_`` code;
+:func:`aiken_losses` names what a written question loses (its stem's layout, a choice's line breaks).
 True/false questions are written as two options ``True``/``False``.
 """
 from __future__ import annotations
@@ -42,7 +43,7 @@ from .text import TRIM as _TRIM
 from .text import source_text, split_lines
 from .types import ChoiceData, ImportResult, Problem, QuestionData
 
-__all__ = ["aiken_problem", "parse_aiken", "dump_aiken"]
+__all__ = ["aiken_losses", "aiken_problem", "parse_aiken", "dump_aiken"]
 
 # Problem codes of a question this parser refuses.
 ANSWER_LETTER_UNKNOWN = "answer_letter_unknown"
@@ -58,6 +59,10 @@ SKIPPED_MULTIPLE = "aiken_multiple_answers"
 SKIPPED_CHOICE_COUNT = "aiken_choice_count"
 SKIPPED_NOT_ONE_CORRECT = "aiken_not_one_correct"
 SKIPPED_STEM = "aiken_unreadable_stem"
+
+# Problem codes of what a written question loses (aiken_losses): the layout of its stem, lines of a choice.
+LOST_STEM_LAYOUT = "aiken_stem_layout_lost"
+LOST_CHOICE_LINES = "aiken_choice_lines_joined"
 
 _OPTION_RE = re.compile(r"([A-Z])[).][ \t]?")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -169,6 +174,22 @@ def aiken_problem(question: QuestionData) -> Problem | None:
         return None
     code, reason = written
     return Problem(line=question.line, message=f"{question.title or question.stem[:40]!r}: {reason}", code=code)
+
+
+def aiken_losses(question: QuestionData) -> list[Problem]:
+    """What Aiken drops from a question it can write, beyond what it never holds (feedback, steps...):
+    the stem's indentation and blank lines (code in a stem loses its layout), line breaks in a choice."""
+    if aiken_problem(question) is not None:
+        return []
+    name = repr(question.title or question.stem[:40])
+    lines = question.stem.strip("\n").splitlines()
+    out = []
+    if any(line != line.lstrip(_TRIM) for line in lines if line.strip(_TRIM)) or any(not line.strip(_TRIM) for line in lines):
+        out.append(Problem(question.line, f"{name}: the indentation and blank lines of its text are lost", LOST_STEM_LAYOUT))
+    joined = [c.text[:40] for c in question.choices if "\n" in c.text.strip()]
+    if joined:
+        out.append(Problem(question.line, f"{name}: the line breaks of the choice {joined[0]!r} become spaces", LOST_CHOICE_LINES))
+    return out
 
 
 def dump_aiken(questions: list[QuestionData]) -> tuple[str, list[QuestionData]]:

@@ -47,8 +47,9 @@ Where this deliberately differs from Moodle:
 * Numerical: an answer that is not a number is an error (Moodle's importer turns it into ``*``, an
   answer that matches anything), and so is a negative tolerance; a range's midpoint and tolerance are
   exact decimals. ``{#0}`` and ``{0}`` are accepted (Moodle's empty() drops a first answer ``0``).
-* Short answer: Moodle's ``*`` wildcard is kept in the text; the site (quizzes.authoring.importing) matches
-  answers as text, so it drops an answer that is only ``*`` and notes any other ``*``.
+* Short answer: an answer that is only ``*`` (Moodle: any text) is kept as ``ANY_ANSWER``, the site's
+  "any other answer", valid last and with no credit; a ``*`` inside an answer is kept in the text, and the
+  site (quizzes.authoring.importing) matches it as the character and notes it (Moodle: any characters).
 * A ``$CATEGORY:`` line may be followed by a question in the same block (Moodle needs a blank line).
 
 Categories and difficulty: ``$CATEGORY: <category>/<difficulty>`` where difficulty is ``easy``,

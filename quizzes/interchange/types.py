@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from common.codes import EMPTY_ANSWER, NOT_A_NUMBER
-from quizzes.vocabulary import TYPED_KINDS
+from quizzes.vocabulary import ANY_ANSWER, TYPED_KINDS
 
 __all__ = [
     "ANY_ANSWER",
@@ -24,9 +24,6 @@ __all__ = [
     "parse_number",
     "validate_question",
 ]
-
-#: Moodle's answer "*": any other answer (its feedback is shown for an answer no other one matches).
-ANY_ANSWER = "*"
 
 # Problem codes of the rules every imported question must satisfy (validate_question), EMPTY_ANSWER too.
 BAD_WEIGHT = "bad_weight"
@@ -68,8 +65,8 @@ class QuestionData:
     * ``kind="numeric"``: the choices are the accepted answers: ``text`` the number in canonical
       form (``number_text``: "1822", "3.1415"), ``tolerance`` the distance either side that still
       matches, ``fraction`` the credit 0..1 (0 = a known wrong answer, for its feedback); at least
-      one gives full credit. ``ANY_ANSWER`` (at most once, credit 0) is Moodle's "any other answer".
-    * ``kind="short"``: the choices are the accepted answers (text), credits as for numeric.
+      one gives full credit. ``ANY_ANSWER`` (once, last, credit 0) is Moodle's "any other answer".
+    * ``kind="short"``: the choices are the accepted answers (text), credits and ``ANY_ANSWER`` as for numeric.
 
     Missing-word questions keep a blank ``_____`` in the stem where the choices were.
     """
@@ -168,7 +165,7 @@ def _answer_problem(kind: str, number: int, choice: ChoiceData) -> tuple[str, st
         return BAD_TOLERANCE, f"{name} has tolerance {choice.tolerance}; a tolerance is a number, 0 or more"
     if kind == "short" and choice.tolerance != 0:
         return BAD_TOLERANCE, f"{name} has a tolerance; a short answer is matched as text"
-    if kind == "numeric" and choice.text == ANY_ANSWER:
+    if choice.text == ANY_ANSWER:
         if choice.fraction != 0 or choice.tolerance != 0:
             return BAD_ANY_ANSWER, f"{name}: the answer '*' (any other answer) gives no credit and has no tolerance"
     elif kind == "numeric" and parse_number(choice.text) is None:
@@ -185,7 +182,7 @@ def _typed_problem(question: QuestionData) -> tuple[str, str] | None:
         if found:
             return found
     texts = [c.text for c in question.choices]
-    if question.kind == "numeric" and ANY_ANSWER in texts[:-1]:
+    if ANY_ANSWER in texts[:-1]:
         return BAD_ANY_ANSWER, "the answer '*' (any other answer) comes once, after all the others"
     if not any(c.fraction == 1 for c in question.choices):
         return NO_CORRECT_ANSWER, "no answer gives full credit"

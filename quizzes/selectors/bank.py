@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 
 from courses.models import Lesson
-from quizzes.blueprint import DEFAULT_BLUEPRINT
+from quizzes.blueprint import DEFAULT_BLUEPRINT, draw_plan
 from quizzes.models import Question, Role
 from quizzes.vocabulary import DIFFICULTIES
 
@@ -32,3 +32,8 @@ def practice_bank_counts(*, lesson: Lesson, kinds: tuple[str, ...] | None = None
     for difficulty in found:
         counts[difficulty] = counts.get(difficulty, 0) + 1
     return counts
+
+
+def lesson_test_plan(*, lesson: Lesson) -> dict[str, int]:
+    """What "Test this pattern" really draws per difficulty from the lesson's bank (blueprint.draw_plan)."""
+    return draw_plan(lesson_test_blueprint(lesson=lesson), practice_bank_counts(lesson=lesson))

@@ -2,6 +2,7 @@
 from django import template
 
 from quizzes.selectors.attempts import model_quiz
+from quizzes.selectors import bank
 from quizzes.selectors.bank import practice_bank_counts
 from quizzes.identity import Student, student_for
 from quizzes.typed import display_number, tolerance_decimal
@@ -26,6 +27,13 @@ def lesson_practice_bank(lesson):
     """Counts of the lesson's active practice questions by difficulty."""
     counts = practice_bank_counts(lesson=lesson)
     return {"total": sum(counts.values()), "counts": [(d, n) for d, n in counts.items() if n]}
+
+
+@register.simple_tag
+def lesson_test_plan(lesson):
+    """What "Test this pattern" really draws from the lesson's bank: {total, counts} (difficulties drawn)."""
+    plan = bank.lesson_test_plan(lesson=lesson)
+    return {"total": sum(plan.values()), "counts": [(d, n) for d, n in plan.items() if n]}
 
 
 @register.filter

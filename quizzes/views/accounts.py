@@ -2,6 +2,7 @@
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import login
+from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,6 +22,7 @@ def progress(request):
 
 
 @staff_member_required
+@permission_required("quizzes.view_question", raise_exception=True)
 def question_preview(request, pk):
     before, after = preview_pair(pk=pk)
     return render(request, "quizzes/preview.html", {"shown": before, "answered": after})

@@ -7,11 +7,12 @@ from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from quizzes.blueprint import draw_plan
 from quizzes.exam import exam_clock
 from quizzes.identity import student_for
 from quizzes.models import Mode
 from quizzes.selectors.attempts import attempt_latest, attempt_unfinished
-from quizzes.selectors.bank import lesson_get
+from quizzes.selectors.bank import lesson_get, practice_bank_counts
 from quizzes.selectors.exams import exam_limit, exam_plan
 from quizzes.services.exams import exams_close
 from quizzes.views.attempts import start
@@ -29,7 +30,7 @@ def exam_start(request, slug):
         if unfinished:
             return redirect("quizzes:attempt", unfinished.pk)
         return start(request, lesson, Mode.EXAM)
-    plan = exam_plan(lesson)
+    plan = draw_plan(exam_plan(lesson), practice_bank_counts(lesson=lesson))  # what it really draws
     return render(request, "quizzes/exam_start.html", {
         "lesson": lesson, "plan": plan, "total": sum(plan.values()),
         "limit": exam_limit(student=student, lesson=lesson), "grace": settings.EXAM_GRACE_SECONDS,

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_http_methods
 from quizzes.identity import student_for
 from quizzes.models import Attempt, Mode
 from quizzes.selectors.attempts import attempt_answered_count, attempt_latest, attempt_unfinished, missed_question_ids
-from quizzes.selectors.bank import lesson_get, lesson_test_blueprint, practice_bank_counts
+from quizzes.selectors.bank import lesson_get, lesson_test_plan, practice_bank_counts
 from quizzes.views.attempts import attempt_for, start
 
 
@@ -45,7 +45,7 @@ def test_start(request, slug):
         if unfinished and not request.POST.get("new"):
             return redirect("quizzes:attempt", unfinished.pk)
         return start(request, lesson, Mode.TEST)
-    return _mode_page(request, lesson, student, Mode.TEST, lesson_test_blueprint(lesson=lesson))
+    return _mode_page(request, lesson, student, Mode.TEST, lesson_test_plan(lesson=lesson))
 
 
 def _in_progress(attempt: Attempt) -> str:

@@ -92,3 +92,15 @@ def test_staff_preview_shows_unpublished_lesson_as_students_see_it(admin_client_
     assert "Preview" in preview.content.decode()
     client.logout()
     assert client.get(reverse("courses:lesson_preview", args=[seed_lesson.slug])).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_new_lesson_is_unpublished_until_its_box_is_ticked(admin_client_logged, client):
+    """The add form's Published box starts unticked; a lesson saved so is hidden from students (404)."""
+    course = Course.objects.create(slug="cv", title="CV", track="ml")
+    form = admin_client_logged.get(reverse("admin:courses_lesson_add")).context["adminform"].form
+    assert form["published"].initial is False
+    assert Lesson.objects.create(course=course, slug="draft", title="Draft").published is False
+    from django.test import Client
+
+    assert Client().get(reverse("courses:lesson", args=["draft"])).status_code == 404

@@ -11,7 +11,7 @@ from quizzes.models import Choice, Hint, Mistake, Question, SolutionStep
 @pytest.fixture
 def lesson(db):
     course = Course.objects.create(slug="c", title="Course", track="ml")
-    return Lesson.objects.create(course=course, slug="l", title="Lesson")
+    return Lesson.objects.create(course=course, slug="l", title="Lesson", published=True)
 
 
 @pytest.fixture

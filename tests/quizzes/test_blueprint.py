@@ -4,7 +4,7 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quizzes.blueprint import Candidate, draw, shuffle_choices
+from quizzes.blueprint import Candidate, draw, draw_plan, shuffle_choices
 
 BANK = [Candidate(i, d) for i, d in enumerate(["easy"] * 5 + ["medium"] * 6 + ["hard"] * 5, start=1)]
 DIFFICULTY = {c.id: c.difficulty for c in BANK}
@@ -65,3 +65,19 @@ def test_shuffle_is_stable_per_secret_and_question():
     assert sorted(order) == [1, 2, 3, 4]
     orders = {tuple(shuffle_choices([1, 2, 3, 4], secret=b"k%d" % s, question_id=5)) for s in range(40)}
     assert len(orders) > 5
+
+
+@given(st.lists(st.sampled_from(["easy", "medium", "hard"]), max_size=20),
+       st.fixed_dictionaries({d: st.integers(0, 6) for d in ("easy", "medium", "hard")}))
+@settings(max_examples=60, deadline=None)
+def test_the_plan_is_what_a_new_student_draws(difficulties, blueprint):
+    """draw_plan gives exactly the per-difficulty counts draw gives a student who has seen nothing."""
+    bank = [Candidate(i, d) for i, d in enumerate(difficulties, start=1)]
+    drawn = Counter(d for d in (dict((c.id, c.difficulty) for c in bank)[i] for i in draw(bank, blueprint=blueprint, seen=[], seed=3)))
+    assert draw_plan(blueprint, Counter(difficulties)) == {d: drawn.get(d, 0) for d in ("easy", "medium", "hard")}
+
+
+def test_a_bank_of_nine_never_promises_ten():
+    """3/4/3 over a bank of 3 easy, 4 medium and 2 hard: 9 questions, 2 of them hard."""
+    assert draw_plan(PLAN, {"easy": 3, "medium": 4, "hard": 2}) == {"easy": 3, "medium": 4, "hard": 2}
+    assert draw_plan(PLAN, {"easy": 5, "medium": 4, "hard": 1}) == {"easy": 5, "medium": 4, "hard": 1}

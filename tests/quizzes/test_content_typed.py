@@ -112,3 +112,13 @@ def test_a_choice_question_cannot_have_answers():
     """`answers:` belongs to the typed kinds: a single-answer question with it is refused."""
     error = error_for(TYPED.replace("      kind: short\n", ""))
     assert error.code == content.WRONG_ANSWER_FIELD and "'choices:'" in error.params["problem"]
+
+
+def test_the_catch_all_answer_loads_last_with_its_feedback_and_must_give_no_credit():
+    """`value: "*"` (or `text: "*"`) is Moodle's any other answer: kept last with its feedback; with credit it is refused."""
+    catch_all = '        - {value: "1,540", tolerance: 1, credit: 50}\n        - {value: "*", feedback: Count weights and biases.}\n'
+    load(TYPED.replace('        - {value: "1,540", tolerance: 1, credit: 50}\n', catch_all))
+    assert [(c.text, c.fraction, c.feedback) for c in Question.objects.get(key="head-params").choices.all()][-1] == (
+        "*", Decimal(0), "Count weights and biases.")
+    error = error_for(TYPED.replace("        - {text: 1000 x 512 x 7 x 7}\n", '        - {text: "*", credit: 20}\n'))
+    assert error.code == typed.BAD_ANY_ANSWER and "question 'pooled-shape'" in error.params["problem"]

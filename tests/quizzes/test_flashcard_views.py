@@ -80,7 +80,7 @@ def test_a_bad_rating_form_says_what_is_wrong_and_saves_nothing(client_as, lesso
 def test_turning_a_card_of_another_lesson_or_none_is_404(client_as, lesson, cards):
     from courses.models import Lesson
 
-    other = Lesson.objects.create(course=lesson.course, slug="other", title="Other")
+    other = Lesson.objects.create(course=lesson.course, slug="other", title="Other", published=True)
     stranger = Flashcard.objects.create(lesson=other, key="x", front="F", back="Secret back")
     for card in (stranger.pk, "abc", "99999999999999999999"):
         assert client_as.get(url(lesson, card=card)).status_code == 404

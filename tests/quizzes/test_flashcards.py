@@ -90,7 +90,7 @@ def test_a_second_submit_of_the_same_rating_changes_nothing(lesson, cards):
 def test_only_the_lessons_active_cards_can_be_rated(lesson, cards, make_question):
     from courses.models import Lesson
 
-    other = Lesson.objects.create(course=lesson.course, slug="other", title="Other")
+    other = Lesson.objects.create(course=lesson.course, slug="other", title="Other", published=True)
     stranger = Flashcard.objects.create(lesson=other, key="x", front="F", back="B")
     retired = Flashcard.objects.create(lesson=lesson, key="old", front="F", back="B", active=False)
     for card in (stranger, retired):

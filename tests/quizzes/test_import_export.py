@@ -61,7 +61,7 @@ ANSWER: A
 @pytest.fixture
 def lesson(db):
     course = Course.objects.create(title="Course", slug="course")
-    return Lesson.objects.create(course=course, slug="fresh", title="Fresh lesson")
+    return Lesson.objects.create(course=course, slug="fresh", title="Fresh lesson", published=True)
 
 
 def _snapshot(question: Question, *, aiken: bool = False):

@@ -70,7 +70,7 @@ def test_gift_numeric_and_short_export_as_moodle_writes_them_and_back(lesson):
     assert "{#\n\t=%100%1539:0#Right\\: 512 x 3 weights and 3 biases.\n\t=%0%1536:0#Those" in text
     assert "\t=%100%11.7:0.05#About 11.7 M.\n" in text
     assert "\t=%50%512#That is one image's vector; there are 1000.\n" in text
-    copy = Lesson.objects.create(course=lesson.course, slug="copy", title="Copy")
+    copy = Lesson.objects.create(course=lesson.course, slug="copy", title="Copy", published=True)
     report = questions_import(lesson=copy, data=text.encode(), fmt="gift")
     assert report.ok and report.unsupported == [] and len(report.saved) == 3
     for key in ("linear-params", "resnet18-millions", "pooled-shape"):
@@ -79,17 +79,36 @@ def test_gift_numeric_and_short_export_as_moodle_writes_them_and_back(lesson):
         assert _answers(copy, key) == _answers(lesson, key)
 
 
-def test_moodle_any_other_answer_is_dropped_and_said(lesson):
-    """Moodle's '*' answer has no counterpart: it is dropped with a note; a question left without full credit is rejected."""
+def test_moodle_any_other_answer_is_kept_as_the_catch_all(lesson):
+    """Moodle's '*' answer is kept as a last choice '*' with its feedback; a '*' inside a short answer is
+    the character (noted); a '*' with credit is rejected (it gives no credit)."""
     text = "Any? {#3:2~#Completely wrong}\n\nAnimal? {=Frog =%50%F*g =%0%*#No}\n\nAnything? {=*}\n"
     report = _import(lesson, text)
     notes = {s.line: s.notes for s in report.saved}
     assert sorted(notes) == [1, 3]
-    assert notes[1] == ["answer '*' (any other answer) and its feedback 'Completely wrong' dropped: answers here are matched one by one"]
-    assert "'*' in the answer 'F*g' is matched as the character" in notes[3][0] and "answer '*'" in notes[3][1]
-    assert [(p.line, p.code) for p in report.rejected] == [(5, "empty_answer")]
-    assert [c.text for c in Question.objects.get(key=report.saved[0].key).choices.all()] == ["3"]
-    assert [c.text for c in Question.objects.get(key=report.saved[1].key).choices.all()] == ["Frog", "F*g"]
+    assert notes[1] == [] and notes[3] == ["'*' in the answer 'F*g' is matched as the character, not as any characters"]
+    assert [(p.line, p.code) for p in report.rejected] == [(5, "bad_any_answer")]
+    assert _answers(lesson, report.saved[0].key) == [("3", Decimal(1), "", 2.0), ("*", Decimal(0), "Completely wrong", 0.0)]
+    assert [c.text for c in Question.objects.get(key=report.saved[1].key).choices.all()] == ["Frog", "F*g", "*"]
+
+
+def test_moodles_unit_test_cases_import_and_export_as_moodles_do(lesson):
+    """giftformat_test.php's numerical and short-answer questions, through the import service and back
+    out of the database: the answer blocks Moodle's test_export_* expect, '*' included."""
+    from tests.quizzes.interchange.test_gift_typed import MOODLE_NUMERICAL, MOODLE_SHORT_GENERAL
+
+    report = _import(lesson, MOODLE_NUMERICAL + "\n\n" + MOODLE_SHORT_GENERAL)
+    assert [s.key for s in report.saved] == ["q5", "shortanswer"] and report.ok
+    assert _answers(lesson, "q5") == [("3", Decimal(1), "", 2.0), ("*", Decimal(0), "Completely wrong", 0.0)]
+    assert _answers(lesson, "shortanswer") == [
+        ("Frog", Decimal(1), "Good!", 0.0), ("Cat", Decimal("0.5"), "What is it with Moodlers and cats?", 0.0),
+        ("*", Decimal(0), "Completely wrong", 0.0),
+    ]
+    text = questions_export(lesson=lesson, fmt="gift").text
+    assert "::q5::[markdown]What is a number from 1 to 5?{#\n\t=%100%3:2#\n\t~#Completely wrong\n}\n" in text
+    assert ("::shortanswer::[markdown]Which is the best animal?{\n\t=%100%Frog#Good!\n"
+            "\t=%50%Cat#What is it with Moodlers and cats?\n\t=%0%*#Completely wrong\n"
+            "\t####Here is some general feedback!\n}\n") in text
 
 
 @pytest.mark.parametrize(

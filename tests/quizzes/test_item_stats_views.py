@@ -39,7 +39,7 @@ PATTERN = {"A": (1, 1, 1), "B": (1, 0, 1), "C": (0, 1, 0), "D": (0, 0, 0)}
 @pytest.fixture
 def lesson(db):
     course = Course.objects.create(title="Course", slug="course")
-    lesson = Lesson.objects.create(course=course, slug="stats", title="Stats lesson")
+    lesson = Lesson.objects.create(course=course, slug="stats", title="Stats lesson", published=True)
     LessonQuizSettings.objects.create(lesson=lesson, easy=3, medium=0, hard=0)
     for n in (1, 2, 3):
         q = Question.objects.create(lesson=lesson, key=f"q{n}", position=n, stem=f"Question {n}?", difficulty="easy")
@@ -276,3 +276,24 @@ def test_lesson_changelist_links(lesson, staff_client):
     page = staff_client.get(reverse("admin:courses_lesson_changelist")).content.decode()
     assert reverse("admin:quizzes_lesson_statistics", args=[lesson.pk]) in page
     assert reverse("admin:quizzes_lesson_import", args=[lesson.pk]) in page
+
+
+def test_the_export_section_names_what_aiken_skips_and_loses(seed_lesson, staff_client):
+    """Beside each download link the page lists the questions the format skips and the stems whose layout it loses."""
+    page = staff_client.get(reverse("admin:quizzes_lesson_import", args=[seed_lesson.pk])).content.decode()
+    section = page[page.index('id="export-report"'):]
+    assert "skipped &#x27;benefits-multiple&#x27;: Aiken holds one correct choice, not multiple answers [aiken_multiple_answers]" in section
+    assert "&#x27;which-params-train&#x27;: the indentation and blank lines of its text are lost [aiken_stem_layout_lost]" in section
+    assert "skipped &#x27;resnet18-head-outputs&#x27;" in section and "[aiken_typed_kind]" in section
+
+
+def test_the_weak_distractor_flag_names_choices_by_letter_and_text(lesson, staff_client):
+    """Twelve students never pick 'wrong two': the flag says "C (wrong two)", never a database id; the page letters the choices."""
+    _students(lesson, copies=3)
+    q1 = _row(lesson_item_statistics(lesson=lesson), "q1")
+    (flag,) = [f for f in q1.flags if f.code == "weak_distractor"]
+    assert flag.message.endswith(": C (wrong two)")
+    assert str(Choice.objects.get(question=q1.question, text="wrong two").id) not in flag.message
+    assert [(c.letter, c.text) for c in q1.choices] == [("A", "right"), ("B", "wrong one"), ("C", "wrong two")]
+    page = staff_client.get(reverse("admin:quizzes_lesson_statistics", args=[lesson.pk])).content.decode()
+    assert "<td>C. wrong two</td>" in page and "1 wrong choice(s) picked by under 5%: C (wrong two)" in page

@@ -134,6 +134,9 @@ def test_a_shape_answer_matches_every_way_of_writing_the_shape(text):
     ("numeric", [("1539", "1", "0"), ("1536", "-0.5", "0")], typed.CREDIT_OUT_OF_RANGE),
     ("numeric", [("1539", "1.5", "0")], typed.CREDIT_OUT_OF_RANGE),
     ("short", [("flatten", "1", "0.5")], typed.TOLERANCE_NOT_NUMERIC),
+    ("numeric", [("1539", "1", "0"), ("*", "0.5", "0")], typed.BAD_ANY_ANSWER),
+    ("numeric", [("1539", "1", "0"), ("*", "0", "1")], typed.BAD_ANY_ANSWER),
+    ("short", [("*", "0", "0"), ("flatten", "1", "0")], typed.BAD_ANY_ANSWER),
 ])
 def test_malformed_answers_are_refused_with_their_code(kind, rows, code):
     """Each rule of a typed question's answers has its own code."""
@@ -147,6 +150,19 @@ def test_well_formed_answers_pass():
     typed.validate_answers("numeric", [("11.7", Decimal(1), Decimal("0.05")), ("12", Decimal("0.5"), Decimal("0.5")),
                                        ("11689512", Decimal(0), Decimal(0))])
     typed.validate_answers("short", [("1000 x 512", Decimal(1), Decimal(0))])
+
+
+@pytest.mark.parametrize("kind, right, wrong, other", [("numeric", "1,539", "1536", "2048"), ("short", "1000 X 512", "512", "flat")])
+def test_the_catch_all_matches_only_what_no_other_answer_matched(kind, right, wrong, other):
+    """Moodle's '*' (last, no credit) gives way to every real answer, known wrong ones included; what
+    nothing else matches is graded 0 and linked to it, for its feedback."""
+    first = "1539" if kind == "numeric" else "1000 x 512"
+    bank = [TypedAnswer(1, first, Decimal(1)), TypedAnswer(2, wrong, Decimal(0)), TypedAnswer(3, "*", Decimal(0))]
+    typed.validate_answers(kind, [(a.text, a.fraction, a.tolerance) for a in bank])
+    assert grade_typed(kind, bank, right) == typed.TypedGrade(1, Decimal(1), True)
+    assert grade_typed(kind, bank, wrong).answer_id == 2
+    assert grade_typed(kind, bank, other) == typed.TypedGrade(3, Decimal(0), False)
+    assert grade_typed(kind, bank[:2], other).answer_id is None
 
 
 def test_numbers_display_with_thousands_separators():

@@ -28,7 +28,7 @@ UNMATCHED = ["2048", "2,048", "512", "3", "1000", "7", "8"]
 @pytest.fixture
 def lesson(db):
     course = Course.objects.create(title="Course", slug="course")
-    lesson = Lesson.objects.create(course=course, slug="stats", title="Stats lesson")
+    lesson = Lesson.objects.create(course=course, slug="stats", title="Stats lesson", published=True)
     LessonQuizSettings.objects.create(lesson=lesson, easy=2, medium=0, hard=0)
     q1 = Question.objects.create(lesson=lesson, key="q1", position=1, stem="Pick?", difficulty="easy")
     Choice.objects.create(question=q1, position=1, text="right", fraction=1)
@@ -84,3 +84,18 @@ def test_the_most_common_unmatched_typed_answers_are_listed(lesson, client, djan
     unmatched = [(r["choice"], r["choice_count"]) for r in rows if r["row"] == "unmatched"]
     assert unmatched[:2] == [("2048", "3"), ("512", "2")] and len(unmatched) == TOP_UNMATCHED
     assert all(r["question"] == "typed" for r in rows if r["row"] == "unmatched")
+
+
+def test_a_typed_answers_percent_is_of_the_attempts_that_typed_an_answer(lesson):
+    """1539 typed 6 times in 10 answers (4 matched nothing) is 60%, not 100% of the matched ones."""
+    take_tests(lesson, [(True, "1539")] * 6 + [(False, "2048")] * 4)
+    row = typed_row(lesson_item_statistics(lesson=lesson))
+    assert {c.text: (c.count, c.percent) for c in row.choices} == {"1539": (6, 60.0), "1536": (0, 0.0), "75267": (0, 0.0)}
+
+
+def test_answers_only_the_catch_all_matched_are_counted_on_it_and_listed_as_unforeseen(lesson):
+    """With Moodle's '*' answer, 2048 matches it: counted on '*', and still listed among the unforeseen answers."""
+    Choice.objects.create(question=Question.objects.get(key="typed"), position=4, text="*", fraction=0, feedback="No.")
+    take_tests(lesson, [(True, "1539")] * 2 + [(False, "2048")] * 2)
+    row = typed_row(lesson_item_statistics(lesson=lesson))
+    assert {c.text: c.count for c in row.choices}["*"] == 2 and row.unmatched == [("2048", 2)]

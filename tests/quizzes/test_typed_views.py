@@ -102,6 +102,18 @@ def test_an_unknown_number_is_wrong_and_shows_the_accepted_answer(client, make_t
     assert "Common mistake:" not in page and '<strong class="typed-accepted">1,539</strong>' in page
 
 
+def test_an_answer_only_the_catch_all_matches_shows_its_feedback_and_mistake(client, make_typed, lesson):
+    """With Moodle's '*' answer, a number nobody foresaw is wrong and shows the catch-all's feedback and mistake."""
+    question = make_typed()
+    Choice.objects.create(question=question, position=4, text="*", fraction=0, feedback="Count weights, then biases.",
+                          mistake=question.mistakes.get())
+    page = submit(client, practise(client, lesson), "2048").content.decode()
+    response = Response.objects.get()
+    assert (response.correct, response.marks, response.chosen_choice_ids) == (False, 0, [Choice.objects.get(text="*").id])
+    assert "Count weights, then biases." in page and '<span class="label">Common mistake:</span> Forgetting the bias terms' in page
+    assert '<strong class="typed-accepted">1,539</strong>' in page and "typed-accepted\">*" not in page
+
+
 @pytest.mark.parametrize("text, code", [("", typed.EMPTY_ANSWER), ("   ", typed.EMPTY_ANSWER),
                                         ("1" * (typed.MAX_TYPED_LENGTH + 1), typed.ANSWER_TOO_LONG),
                                         ("about 1500", typed.NOT_A_NUMBER)])

@@ -383,3 +383,17 @@ def test_seed_lesson_page_lists_modes_and_quiz(client, seed_lesson):
     assert "25 questions with hints and worked solutions" in page
     for feedback in ("Right. The convolutional layers", "Frozen layers receive no weight updates"):
         assert feedback not in page
+
+
+def test_a_bank_smaller_than_the_blueprint_says_what_it_will_really_draw(client, lesson, make_question):
+    """Nine practice questions (3 easy, 4 medium, 2 hard) under the default 3/4/3: the lesson, test and
+    exam pages promise 9 questions, 2 of them hard, never "10 questions (3 easy, 4 medium, 3 hard)"."""
+    for difficulty in ["easy"] * 3 + ["medium"] * 4 + ["hard"] * 2:
+        make_question(difficulty=difficulty)
+    test_page = client.get(reverse("quizzes:test_start", args=[lesson.slug])).content.decode()
+    assert "9 questions across easy, medium and hard (3 easy, 4 medium, 2 hard)" in test_page
+    exam_page = client.get(reverse("quizzes:exam", args=[lesson.slug])).content.decode()
+    assert "9 questions across easy, medium and hard (3 easy, 4 medium, 2 hard)" in exam_page
+    lesson_page = client.get(reverse("courses:lesson", args=[lesson.slug])).content.decode()
+    assert "9 questions: 3 easy, 4 medium, 2 hard" in lesson_page
+    assert "10 questions" not in test_page + exam_page + lesson_page

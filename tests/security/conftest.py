@@ -1,6 +1,7 @@
 """A small world for the security tests: two students with their own quiz attempts and lab
 objects, an admin, and one object of every model the admin shows."""
 import uuid
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from courses.content import load_lesson_file
 from courses.models import Course, Lesson
 from modellab import storage
 from modellab.models import Dataset, EpochRecord, Experiment, LabPreset, MeasuredReference, Worker
+from quizzes.authoring.questions import ChoiceContent, QuestionContent, QuestionPlace, question_save
 from quizzes import scheduler
 from quizzes.services.flashcards import flashcard_rate
 from quizzes.services.attempts import attempt_start
@@ -20,6 +22,7 @@ from quizzes.services.scores import attempt_finish
 from quizzes.identity import Student
 from quizzes.grading import letter
 from quizzes.models import (
+    Source,
     Attempt, Choice, ExamExtension, Flashcard, LessonExamSettings, LessonQuizSettings, Mode, Question, ReviewItem, Role,
 )
 from tests.conftest import SEED_LESSON
@@ -151,9 +154,16 @@ def world(db, django_user_model, lab_media, settings) -> World:
     exam_settings = LessonExamSettings.objects.get(lesson=lesson)
     extension = ExamExtension.objects.create(lesson=lesson, user=bob, extra_minutes=10, reason="accommodation")
     worker = Worker.objects.create(hostname="gpu1@host", queues="gpu", device="CPU", started_at=now, heartbeat_at=now)
+    # The admin's question pages act on an author's question: a lesson file's is read-only there (its file owns it).
+    authored = question_save(
+        lesson=lesson, key="authored-in-admin", source=Source.ADMIN, place=QuestionPlace(),
+        content=QuestionContent(kind="single", stem="Which layer trains?", choices=(
+            ChoiceContent(text="The new head", fraction=Decimal(1)), ChoiceContent(text="The frozen backbone", fraction=Decimal(0)),
+        )),
+    ).question
     objects = {
         type(o): o
-        for o in (alice, group, course, lesson, question, quiz_settings, test_done, review_item, dataset, experiment,
+        for o in (alice, group, course, lesson, authored, quiz_settings, test_done, review_item, dataset, experiment,
                   exam_settings, extension, worker, preset, MeasuredReference.objects.get(lesson=lesson))
     }
     return World(lesson=lesson, draft=draft, course=course, question=question, card=card, practice=practice,

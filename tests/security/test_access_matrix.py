@@ -361,7 +361,7 @@ def test_huge_ids_are_404_not_500(world):
 
 
 def test_staff_without_permissions_cannot_use_the_question_pages(world, django_user_model):
-    """Being staff is not enough for the statistics/import/export pages: each checks its permission."""
+    """Being staff is not enough for the statistics/import/export pages and the previews: each checks its permission."""
     staff = django_user_model.objects.create_user("helper", password="a-long-pass-42", is_staff=True)
     client = Client()
     client.force_login(staff)
@@ -369,6 +369,25 @@ def test_staff_without_permissions_cannot_use_the_question_pages(world, django_u
         assert client.get(reverse(f"admin:quizzes_lesson_{name}", args=[world.lesson.pk])).status_code == 403, name
     assert client.post(reverse("admin:quizzes_lesson_import", args=[world.lesson.pk]), {}).status_code == 403
     assert client.get(reverse("admin:quizzes_attempt_changelist")).status_code == 403
+    previews = (reverse("quizzes:question_preview", args=[world.question.pk]),
+                reverse("courses:lesson_preview", args=[world.draft.slug]))
+    for url in previews:
+        assert client.get(url).status_code == 403, url
+
+
+def test_the_previews_open_with_the_view_permission_alone(world, django_user_model):
+    """Staff with 'view question' see the question preview, with 'view lesson' the lesson preview; each only its own."""
+    from django.contrib.auth.models import Permission
+
+    question_url = reverse("quizzes:question_preview", args=[world.question.pk])
+    lesson_url = reverse("courses:lesson_preview", args=[world.draft.slug])
+    for codename, allowed, refused in (("view_question", question_url, lesson_url), ("view_lesson", lesson_url, question_url)):
+        staff = django_user_model.objects.create_user(f"viewer-{codename}", password="a-long-pass-42", is_staff=True)
+        staff.user_permissions.add(Permission.objects.get(codename=codename))
+        client = Client()
+        client.force_login(staff)
+        assert client.get(allowed).status_code == 200, codename
+        assert client.get(refused).status_code == 403, codename
 
 
 def test_an_unpublished_lesson_is_404_except_in_the_staff_preview(world):

@@ -28,5 +28,7 @@ class Command(BaseCommand):
             self.stdout.write(result.text, ending="")
         for q, problem in zip(result.skipped, result.problems):
             self.stderr.write(f"skipped '{q.key}' ({problem.code}): {problem.message}")
+        for loss in result.losses:
+            self.stderr.write(f"lost ({loss.code}): {loss.message}")
         if output:
             self.stderr.write(f"Wrote {len(result.exported)} question(s) to {output}; skipped {len(result.skipped)}.")

@@ -112,3 +112,18 @@ def test_one_character_lines_are_skipped_like_moodle():
     result = parse_aiken("Q\nA) a\nB) b\nANSWER: A\n")
     assert result.questions == []
     assert result.errors[0].code == "option_without_question"
+
+
+def test_what_a_written_question_loses_is_named():
+    """Indented code or blank lines in a stem, and line breaks in a choice, are named with their codes;
+    a plain question loses nothing, and a skipped one is the business of aiken_problem."""
+    from quizzes.interchange import aiken_losses
+
+    choices = [ChoiceData("yes", Decimal(1)), ChoiceData("no", Decimal(0))]
+    code = QuestionData(kind="single", title="code", stem="What does this print?\n\n    print(1)", choices=choices)
+    assert [p.code for p in aiken_losses(code)] == ["aiken_stem_layout_lost"]
+    assert "'code': the indentation and blank lines of its text are lost" in aiken_losses(code)[0].message
+    broken = QuestionData(kind="single", title="broken", stem="Which?", choices=[ChoiceData("one\ntwo", Decimal(1)), choices[1]])
+    assert [p.code for p in aiken_losses(broken)] == ["aiken_choice_lines_joined"]
+    assert aiken_losses(QuestionData(kind="single", stem="Which?", choices=choices)) == []
+    assert aiken_losses(QuestionData(kind="multiple", stem="Which?\n\n  x", choices=choices)) == []
