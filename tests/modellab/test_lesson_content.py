@@ -45,14 +45,15 @@ def test_the_bundled_lesson_names_its_presets_and_its_measured_reference():
     lesson = load_lesson_file(SEED_LESSON).lesson
     ready, sweep = LabPreset.objects.filter(lesson=lesson).order_by("position")
     assert (ready.key, ready.datasets, ready.backbone, ready.strategies, ready.epochs, ready.image_size) == (
-        "ready-made", ["builtin:cifar-cat-dog-bird", "builtin:digits-3"], "efficientnet_lite0", ["features", "scratch"], 5, 64)
+        "ready-made", ["builtin:cifar-cat-dog-bird", "builtin:digits-3"], "efficientnet_lite0",
+        ["finetune_all", "scratch", "features"], 5, 64)
     assert ready.is_comparison and not ready.is_sweep
     assert sweep.sweep_sizes == [5, 10, 25, 50, None] and sweep.is_sweep
     assert LessonLab.objects.get(lesson=lesson).shapes_from == "resnet18"
     ref = MeasuredReference.objects.get(lesson=lesson)
     assert ref.backbone == "efficientnet_lite0" and ref.device == "CPU, 2 cores (AMD EPYC)"
     assert set(ref.versions) == {"torch", "torchvision", "timm"}
-    assert [r["strategy"] for r in ref.runs] == ["features", "scratch"] and len(ref.sweep) == 10
+    assert [r["strategy"] for r in ref.runs] == ["finetune_all", "scratch", "features"] and len(ref.sweep) == 10
 
 
 @pytest.mark.parametrize("field,value,code,where", [
@@ -217,15 +218,15 @@ def test_one_click_runs_the_preset_as_it_is(client, user, delay):
     ready = LabPreset.objects.get(lesson=lesson, key="ready-made")
     client.force_login(user)
     response = client.post(reverse("modellab:preset_run", args=[ready.pk]))
-    pre, scratch = Experiment.objects.order_by("pk")
-    assert response["Location"] == f"{reverse('modellab:compare')}?ids={pre.pk}&ids={scratch.pk}"
+    pre, scratch, frozen = Experiment.objects.order_by("pk")
+    assert response["Location"] == f"{reverse('modellab:compare')}?ids={pre.pk}&ids={scratch.pk}&ids={frozen.pk}"
     fair = {(e.dataset.builtin_key, e.backbone, e.image_size, e.epochs, e.lr, e.batch_size, e.seed, e.train_per_class,
-             e.lesson_slug) for e in (pre, scratch)}
-    assert fair == {("digits-3", "efficientnet_lite0", 64, 5, 0.001, 32, 0, None, lesson.slug)}
-    assert (pre.strategy, scratch.strategy) == ("features", "scratch")
+             e.lesson_slug, e.optimizer, e.comparison_group) for e in (pre, scratch, frozen)}
+    assert fair == {("digits-3", "efficientnet_lite0", 64, 5, 0.001, 32, 0, None, lesson.slug, "adam", pre.comparison_group)}
+    assert (pre.strategy, scratch.strategy, frozen.strategy) == ("finetune_all", "scratch", "features")
     sweep = LabPreset.objects.get(lesson=lesson, key="less-data")
     response = client.post(reverse("modellab:preset_run", args=[sweep.pk]), follow=True)
-    assert "the limit is 2 at once" in response.content.decode()  # the comparison's two runs are still queued
+    assert "the limit is 3 at once" in response.content.decode()  # the comparison's three runs are still queued
     Experiment.objects.update(status=S.SUCCEEDED)
     response = client.post(reverse("modellab:preset_run", args=[sweep.pk]))
     group = Experiment.objects.exclude(sweep_group=None).first().sweep_group
