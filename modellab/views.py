@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from django.contrib import messages
@@ -253,7 +254,7 @@ def _compare_context(request) -> dict:
     timings = [selectors.run_timing(experiment=e, records=records) for e, (_, records) in zip(experiments, traces)]
     arms = [selectors.experiment_arm(experiment=e) for e in experiments]
     pair = headline_pair(arms)
-    line = headline(timings[pair[0]], timings[pair[1]]) if pair else None
+    line = headline(*(replace(timings[i], label=arms[i].label) for i in pair)) if pair else None
     return {
         "experiments": experiments,
         "title": " vs ".join(dict.fromkeys(a.label for a in arms)),

@@ -274,3 +274,20 @@ def test_an_unpublished_lessons_preset_cannot_be_run(client, user, delay):
     client.force_login(user)
     assert client.post(reverse("modellab:preset_run", args=[LabPreset.objects.first().pk])).status_code == 404
     assert not Experiment.objects.exists()
+
+
+def test_a_tiny_lessons_card_reference_and_latest_comparison_never_call_it_pre_trained(client, user, tiny_dataset, delay):
+    """The Tiny CNN has random weights only: the preset card, the published reference (its labels, headline and
+    chart) and the learner's latest comparison name its runs from that fact (issue 21)."""
+    load(PRESET + "training:\n  epochs:\n    - {epoch: 1, loss: 0.9, accuracy: 0.6, observation: illustrative}\n")
+    pre, scratch = real_comparison(user, tiny_dataset)
+    ref = measured_publish(experiments=[pre])
+    assert [r["label"] for r in ref.runs] == ["Random init (frozen features)", "From scratch"]
+    client.force_login(user)
+    html = client.get(Lesson.objects.get(slug="tiny").get_absolute_url()).content.decode()
+    assert "Random init (frozen features) vs From scratch" in html.split('class="lab-presets"')[1]
+    measured = html.split('id="measured"')[1].split("</section>")[0]
+    assert "<strong>Random init (frozen features) reached " in measured and "Random init (frozen features)," in measured
+    assert f"#{pre.pk} Random init (frozen features)" in html.split('class="chart-figure lab-lesson-real"')[1]
+    said = re.sub(r"(has no|No run here starts from) pre-trained weights", "", html)
+    assert "pre-trained" not in said.lower(), re.findall(r".{60}pre-trained.{60}", said, flags=re.I)
