@@ -145,13 +145,14 @@ def _epochs_to(t: RunTiming, target: float) -> int | None:
     return next((p.epoch for p in t.points if p.val_accuracy >= target - 1e-9), None)
 
 
-def _reach(t: RunTiming, target: float) -> str:
+def _reach(name: str, t: RunTiming, target: float) -> str:
+    """``#1 took 1 epoch and 20 s``, ``#2 never got there in 5 epochs``, ``#2 has not yet (2 of 5 epochs done)``."""
     epoch, seconds = _epochs_to(t, target), t.time_to(target)
     if epoch is None:
         if t.finished:
-            return f"never, in {len(t.points)} epoch{'s' if len(t.points) != 1 else ''}"
-        return f"not yet, {len(t.points)} of {t.epochs_planned} epochs done"
-    return f"in {epoch} epoch{'s' if epoch != 1 else ''} and {duration(seconds)}"
+            return f"{name} never got there in {len(t.points)} epoch{'s' if len(t.points) != 1 else ''}"
+        return f"{name} has not yet ({len(t.points)} of {t.epochs_planned} epochs done)"
+    return f"{name} took {epoch} epoch{'s' if epoch != 1 else ''} and {duration(seconds)}"
 
 
 def pretraining_effect(arms: list[Arm], timings: list[RunTiming]) -> str:
@@ -170,8 +171,8 @@ def pretraining_effect(arms: list[Arm], timings: list[RunTiming]) -> str:
     return (
         f"What pre-training bought ({a.name} against {b.name}, which differ only in their starting weights): "
         f"validation accuracy after epoch 1 of {ta.points[0].val_accuracy:.2f} against {tb.points[0].val_accuracy:.2f}; "
-        f"the target {target:.2f} ({a.name}'s accuracy after epoch 1) reached {_reach(ta, target)} "
-        f"against {_reach(tb, target)}."
+        f"to reach {target:.2f} (the first's accuracy after epoch 1), {_reach(a.name, ta, target)}, "
+        f"{_reach(b.name, tb, target)}."
     )
 
 

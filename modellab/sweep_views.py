@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from config.ratelimit import rate_limit
 from modellab import selectors
-from modellab.arms import difference_sentences, shared_sentence
+from modellab.arms import arm_label, difference_sentences, shared_sentence
 from modellab.datasize import sweep_chart, sweep_rows
 from modellab.models import LabPreset
 from modellab.services.presets import preset_submit
@@ -25,7 +25,7 @@ def _sweep_context(request, group: uuid.UUID) -> dict:
     points = selectors.sweep_points(experiments=runs)
     first = runs[0]
     arms = [selectors.experiment_arm(experiment=e) for e in runs]
-    label = next((e.label.split(" ", 1)[1] for e in runs if e.strategy != e.Strategy.SCRATCH), "")
+    label = next((arm_label(e.strategy, e.starts_pretrained) for e in runs if e.strategy != e.Strategy.SCRATCH), "")
     return {
         "label": label,
         "shared": shared_sentence(arms),

@@ -75,8 +75,8 @@ def test_each_effect_is_stated_from_the_runs():
                timing([(0.97, 9.0), (0.99, 9.1), (1.0, 9.2)], "features", extraction=4.7)]
     assert pretraining_effect(arms, timings) == (
         "What pre-training bought (#1 against #2, which differ only in their starting weights): validation accuracy "
-        "after epoch 1 of 0.95 against 0.34; the target 0.95 (#1's accuracy after epoch 1) reached in 1 epoch and "
-        "20 s against in 3 epochs and 43 s.")
+        "after epoch 1 of 0.95 against 0.34; to reach 0.95 (the first's accuracy after epoch 1), #1 took 1 epoch and "
+        "20 s, #2 took 3 epochs and 43 s.")
     assert seconds_per_epoch(timings[0]) == 12.0 and seconds_per_epoch(timings[2]) == pytest.approx(0.1)
     assert freezing_effect(arms, timings) == (
         "What freezing bought (#3 against #1, which start from the same weights and differ only in the layers "
