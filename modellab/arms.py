@@ -160,8 +160,7 @@ def pretraining_effect(arms: list[Arm], timings: list[RunTiming]) -> str:
     pair = pretraining_pair(arms)
     if pair is None:
         if not any(a.pretrained for a in arms):
-            return ("No run here starts from pre-trained weights, so this comparison cannot show what pre-training buys "
-                    "(the backbone has none).")
+            return "No run here starts from pre-trained weights, so this comparison cannot show what pre-training buys."
         return ("No two runs here differ only in their starting weights, so the gap between them is not pre-training's "
                 "alone. For that, compare fine-tuning every layer from pre-trained weights with from scratch.")
     (a, b), (ta, tb) = (arms[i] for i in pair), (timings[i] for i in pair)
