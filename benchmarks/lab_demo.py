@@ -1,13 +1,15 @@
-"""The lesson's ready-made comparison (``benchmarks/lab.py --demo``): both arms as the lesson's preset says, timed.
+"""The lesson's ready-made comparison (``benchmarks/lab.py --demo``): every arm as the lesson's preset says, timed.
 
-Reads the preset ``ready-made`` from the lesson's YAML (dataset, backbone, epochs, input size,
+Reads the preset ``ready-made`` from the lesson's YAML (dataset, backbone, strategies, epochs, input size,
 learning rate, batch size), writes its dataset (the digits 0, 1, 2, or cat/dog/bird where
-``--cifar-root`` holds CIFAR-10), then runs the pre-trained arm and the from-scratch arm one
-after the other on a cold feature cache, as one worker does. Prints a table, then one JSON line:
+``--cifar-root`` holds CIFAR-10), then runs its arms (every layer fine-tuned from the pre-trained weights,
+from scratch, frozen features) one after the other on a cold feature cache, as one worker does, each with
+the same settings. Prints a table, the arms as the lesson file's ``measured.runs`` (YAML), then one JSON line:
 
-* demo_wall_s      - both arms, end to end in this process (importing the engine not counted);
-* arms             - per arm: seconds, extraction seconds, validation accuracy by epoch;
-* ahead_every_epoch - the pre-trained arm's validation accuracy above the other's at every epoch;
+* demo_wall_s      - every arm, end to end in this process (importing the engine not counted);
+* arms             - per arm: seconds, extraction seconds, validation accuracy and loss, elapsed seconds by epoch;
+* ahead_every_epoch - the first arm's validation accuracy above from scratch's at every epoch;
+* processor        - the CPU's model name (/proc/cpuinfo);
 * threads          - torch's CPU threads (--threads; on a loaded 2-core machine 1 thread was about
                      5x faster than 2, which wait on each other; measured in issue 12);
 * load_avg         - the machine's 1/5/15-minute load before the run (this machine is shared).
@@ -37,6 +39,17 @@ def ready_made_preset(path: Path = LESSON) -> dict:
     return next(p for p in presets if p["key"] == "ready-made")
 
 
+def measured_runs(arms: dict) -> list[dict]:
+    """The arms as a lesson file's ``measured.runs`` (no worker here: start-up 0, elapsed from the engine's start)."""
+    return [
+        {"strategy": strategy, "seconds": {"startup": 0.0, "extraction": arm["extract_seconds"],
+                                           "training": round(arm["engine_seconds"] - arm["extract_seconds"], 1)},
+         "epochs": [{"epoch": i + 1, "val_accuracy": a, "val_loss": loss, "elapsed": t}
+                    for i, (a, loss, t) in enumerate(zip(arm["val_accuracy"], arm["val_loss"], arm["elapsed"]))]}
+        for strategy, arm in arms.items()
+    ]
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo", action="store_true", help="(how lab.py hands over to this script)")
@@ -49,6 +62,7 @@ def main(argv: list[str] | None = None) -> dict:
     import torch
 
     from modellab.engine import RunConfig, materialize_cifar10, materialize_digits, run
+    from modellab.engine.environment import processor_name
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -74,11 +88,14 @@ def main(argv: list[str] | None = None) -> dict:
             arms[strategy] = {
                 "seconds": round(time.perf_counter() - t, 1),
                 "extract_seconds": round(result.extract_seconds, 1),
-                "val_accuracy": [round(e.val_accuracy, 3) for e in result.epochs],
+                "val_accuracy": [round(e.val_accuracy, 4) for e in result.epochs],
+                "val_loss": [round(e.val_loss, 4) for e in result.epochs],
+                "elapsed": [round(e.elapsed, 1) for e in result.epochs],
+                "engine_seconds": round(result.seconds, 1),
                 "environment": result.environment,
             }
         wall = time.perf_counter() - started
-    pre, scratch = (arms[s]["val_accuracy"] for s in preset["strategies"])
+    pre, scratch = (arms[s]["val_accuracy"] for s in preset["strategies"][:2])
     out = {
         "dataset": dataset,
         "backbone": preset["backbone"],
@@ -89,11 +106,14 @@ def main(argv: list[str] | None = None) -> dict:
         "ahead_every_epoch": all(a > b for a, b in zip(pre, scratch)),
         "arms": arms,
         "load_avg": load_avg,
+        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+        "processor": processor_name(),
     }
     print(f"{'arm':<10}{'seconds':>9}{'extract':>9}  validation accuracy by epoch")
     for name, arm in arms.items():
         print(f"{name:<10}{arm['seconds']:>9}{arm['extract_seconds']:>9}  {arm['val_accuracy']}")
-    print(f"both arms: {out['demo_wall_s']} s (load average before: {load_avg})")
+    print(f"every arm: {out['demo_wall_s']} s (load average before: {load_avg}, after: {out['load_avg_after']})")
+    print(yaml.safe_dump({"runs": measured_runs(arms)}, sort_keys=False))
     print(json.dumps(out))
     return out
 

@@ -1,20 +1,43 @@
-"""Files written so that no reader ever sees half of one, and values memoised on a file's stat.
+"""Files written so that no reader ever sees half of one, values memoised on a file's stat, and the rules every
+reader of the lab's folders shares: which paths are hidden, and a file's sha256.
 
 ``atomic_write`` and ``atomic_dir`` write beside the target and rename into place, so a
 reader (another process, another worker on a shared volume) sees the old state or the new,
 never a partial file. ``StatMemo`` remembers a value computed from files until their stat
-signature changes: cheap re-checks of weights, datasets and loaded models.
+signature changes: cheap re-checks of weights, datasets and loaded models. ``is_hidden_path``
+is the one rule for what is not content (the storage's mirror, a dataset's scan and an upload's
+check all use it); ``file_sha256`` the one streaming digest of a file.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Callable, Hashable, Iterator, TypeVar
+from typing import IO, Callable, Hashable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
+
+_CHUNK = 1 << 20
+CLUTTER_NAMES = frozenset({"__MACOSX", "Thumbs.db"})  # written by operating systems, never content
+
+
+def is_hidden_path(parts: Sequence[str]) -> bool:
+    """Whether a relative path (its components) is hidden or operating-system clutter, not content:
+    a component starting with "." (``.DS_Store``, ``._x``, our ``.manifest.json`` and ``.part`` files), or
+    ``__MACOSX`` / ``Thumbs.db``."""
+    return any(p.startswith(".") or p in CLUTTER_NAMES for p in parts)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The sha256 of a file's bytes (hex), read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 @contextmanager

@@ -284,7 +284,7 @@ EXAM_GRACE_SECONDS = max(0, env_int("EXAM_GRACE_SECONDS", 30))
 
 # Lab (modellab): limits and worker behaviour a deployment sets. See docs/lab.md.
 # Run time is bounded by LAB_RUN_SOFT_LIMIT_S / LAB_RUN_HARD_LIMIT_S above (Celery limits).
-LAB_MAX_CONCURRENT_RUNS_PER_USER = env_int("LAB_MAX_CONCURRENT_RUNS_PER_USER", 2)  # queued + running
+LAB_MAX_CONCURRENT_RUNS_PER_USER = env_int("LAB_MAX_CONCURRENT_RUNS_PER_USER", 3)  # queued + running; the lesson's comparison is 3
 LAB_MAX_IMAGES_PER_DATASET = env_int("LAB_MAX_IMAGES_PER_DATASET", 5000)
 LAB_MAX_UPLOAD_MB = env_int("LAB_MAX_UPLOAD_MB", 50)  # size of an uploaded zip (also cap it at the proxy)
 # Form fields of one request, files excluded (Django's default, stated): over it Django answers 400.

@@ -1,19 +1,18 @@
 """A data-size sweep read as the lesson's claim: validation accuracy against training images per class,
-pre-trained beside from scratch. Plain Python over plain points, for the sweep page and the lesson page."""
+the other arm beside from scratch. Plain Python over plain points, for the sweep page and the lesson page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from common.charts import Series, line_chart_svg
 
-PRETRAINED_LABEL = "Pre-trained (frozen features)"
 SCRATCH_LABEL = "From scratch"
 
 
 @dataclass(frozen=True)
 class SweepPoint:
     per_class: int  # training images per class the run really had
-    pretrained: bool
+    pretrained: bool  # the arm that is not from scratch (whether its weights are pre-trained: its label says)
     val_accuracy: float
 
 
@@ -38,13 +37,14 @@ def sweep_rows(points: list[SweepPoint]) -> list[SweepRow]:
     return [SweepRow(n, by.get((n, True)), by.get((n, False))) for n in sizes]
 
 
-def sweep_chart(points: list[SweepPoint], *, chart_id: str) -> str:
-    """Validation accuracy (y) against training images per class (x), one line per arm; "" without points."""
+def sweep_chart(points: list[SweepPoint], *, chart_id: str, label: str) -> str:
+    """Validation accuracy (y) against training images per class (x), one line per arm, the other arm named
+    ``label`` (modellab.arms.arm_label); "" without points."""
     series = []
-    for pretrained, label in ((True, PRETRAINED_LABEL), (False, SCRATCH_LABEL)):
+    for pretrained, name in ((True, label), (False, SCRATCH_LABEL)):
         arm = sorted((p.per_class, round(p.val_accuracy, 4)) for p in points if p.pretrained == pretrained)
         if arm:
-            series.append(Series(label, tuple(arm), dashed=not pretrained))
+            series.append(Series(name, tuple(arm), dashed=not pretrained))
     if not series:
         return ""
     return line_chart_svg(

@@ -8,14 +8,14 @@ from django import forms
 from modellab import selectors
 from modellab.builtins import BUILTINS, DATASET_UNAVAILABLE
 from modellab.dataset_ref import DatasetRef
-from modellab.limits import IMAGE_SIZE_MAX, IMAGE_SIZE_MIN, check_batch_size, check_epochs, check_upload_size, lab_limits
+from modellab.limits import IMAGE_SIZE_MAX, IMAGE_SIZE_MIN, LR_MAX, LR_MIN, check_upload_size, lab_limits
 from modellab.models import Dataset, Experiment
 from modellab.public_text import backbone_unavailable_text
+from modellab.services.experiments import BACKBONE_UNAVAILABLE
 from modellab.services.size_sweep import DEFAULT_SIZES, sweep_sizes_from_text
 
 NOT_ZIP = "not_zip"
 IMAGE_TOO_LARGE = "image_too_large"
-BACKBONE_UNAVAILABLE = "backbone_unavailable"  # services.experiments refuses a submit with the same code
 
 
 @dataclass(frozen=True)
@@ -66,15 +66,22 @@ class DatasetUploadForm(forms.Form):
 
 
 class ExperimentForm(forms.Form):
+    """The lab's submit form. It parses; the limits on the numbers are the submit service's
+    (``limits.check_run_settings``), whose refusal the view shows beside the field it names."""
+
     dataset = forms.ChoiceField()
     backbone = forms.ChoiceField()
     strategy = forms.ChoiceField(choices=Experiment.Strategy.choices, initial=Experiment.Strategy.FEATURES)
-    epochs = forms.IntegerField(min_value=1, initial=5, validators=[check_epochs])
-    lr = forms.FloatField(label="Learning rate", min_value=1e-6, max_value=1.0, initial=1e-3)
-    batch_size = forms.IntegerField(min_value=1, initial=32, validators=[check_batch_size])
+    epochs = forms.IntegerField(initial=5)
+    lr = forms.FloatField(label="Learning rate", initial=1e-3)
+    batch_size = forms.IntegerField(initial=32)
     image_size = forms.IntegerField(
-        label="Input size (pixels)", required=False, min_value=IMAGE_SIZE_MIN, max_value=IMAGE_SIZE_MAX,
+        label="Input size (pixels)", required=False,
         help_text="Images are resized to this square side; empty: the backbone's own (224). Smaller is faster.",
+    )
+    frozen_arm = forms.BooleanField(
+        label="With Compare, also run frozen features from the same weights", required=False,
+        help_text="A third run that shows what freezing the backbone saves.",
     )
     train_per_class = forms.IntegerField(
         label="Training images per class", required=False, min_value=1,
@@ -95,8 +102,10 @@ class ExperimentForm(forms.Form):
         self.backbone_opts = backbone_options(user=user)
         self.fields["dataset"].choices = [(o.value, o.label) for o in self.dataset_opts]
         self.fields["backbone"].choices = [(o.value, o.label) for o in self.backbone_opts]
-        self.fields["epochs"].widget.attrs["max"] = limits.max_epochs
-        self.fields["batch_size"].widget.attrs["max"] = limits.max_batch_size
+        # The browser's hints only: the submit service checks the same limits.
+        for name, low, high in (("epochs", 1, limits.max_epochs), ("batch_size", 1, limits.max_batch_size),
+                                ("lr", LR_MIN, LR_MAX), ("image_size", IMAGE_SIZE_MIN, IMAGE_SIZE_MAX)):
+            self.fields[name].widget.attrs.update({"min": low, "max": high})
 
     def clean_dataset(self) -> DatasetRef:
         value = self.cleaned_data["dataset"]

@@ -8,7 +8,8 @@
           description: Plain text
           datasets: [builtin:cifar-cat-dog-bird, builtin:digits-3]   # preferred first: the first here is used
           backbone: efficientnet_lite0
-          strategies: [features, scratch]  # one: a run; a strategy and scratch: a comparison
+          strategies: [finetune_all, scratch, features]  # one: a run; [strategy, scratch]: a comparison;
+                                         # [strategy, scratch, features]: a comparison with a frozen-features arm
           epochs: 5
           image_size: 64                 # optional: the backbone's own input size
           lr: 0.001                      # optional, 0.001
@@ -23,8 +24,8 @@
       date: 2026-11-28
       versions: {torch: 2.14.1, torchvision: 0.29.1, timm: 1.0.31}
       runs:                              # 1 to 4 runs
-        - label: Pre-trained (frozen features)
-          strategy: features
+        - strategy: finetune_all         # the pages label a run from its strategy and the backbone's weights
+          label: Pre-trained (every layer fine-tuned)   # optional: for readers of the file
           seconds: {startup: 3.0, extraction: 1.2, training: 0.6}
           epochs: [{epoch: 1, val_accuracy: 0.99, val_loss: 0.05, elapsed: 5.1}, ...]
       sweep: [{per_class: 5, strategy: features, val_accuracy: 0.9}, ...]   # optional
@@ -43,8 +44,9 @@ from courses.models import Lesson
 from courses.yamlnodes import Node
 from modellab.builtins import BUILTINS
 from modellab.dataset_ref import BUILTIN, DatasetRef
-from modellab.limits import IMAGE_SIZE_MAX, IMAGE_SIZE_MIN
-from modellab.models import LabPreset, LessonLab, MeasuredReference
+from modellab.limits import IMAGE_SIZE_MAX, IMAGE_SIZE_MIN, LR_MAX, LR_MIN
+from modellab.models import Experiment, LabPreset, LessonLab, MeasuredReference
+from modellab.services.experiments import comparison_strategies
 from modellab.services.size_sweep import sweep_sizes_parse
 
 UNKNOWN_DATASET = "unknown_dataset"
@@ -55,8 +57,9 @@ DUPLICATE_KEY = "duplicate_key"
 BAD_DATE = "bad_date"
 TOO_MANY_RUNS = "too_many_runs"
 
-STRATEGIES = ("features", "finetune", "scratch")  # the engine's (engine.config.STRATEGIES), without importing torch
-MAX_PRESET_EPOCHS = 100
+STRATEGIES = tuple(Experiment.Strategy.values)
+MAX_PRESET_EPOCHS = 100  # a sanity bound of the file; the deployment's limits are checked when a preset is submitted
+MAX_PRESET_BATCH = 1024  # as MAX_PRESET_EPOCHS
 MAX_MEASURED_RUNS = 4
 
 
@@ -94,9 +97,12 @@ def _preset(node: Node) -> dict:
         {"key", "title", "datasets", "backbone", "strategies", "epochs"},
     )
     strategies = [_strategy(n) for n in f["strategies"].items(min_items=1)]
-    comparison = len(strategies) == 2 and strategies[0] != "scratch" and strategies[1] == "scratch"
+    comparison = strategies[0] != "scratch" and strategies == comparison_strategies(strategies[0], frozen_arm=len(strategies) == 3)
     if len(strategies) > 1 and not comparison:
-        raise f["strategies"].error("name one strategy, or a strategy and then scratch (a comparison)", BAD_STRATEGIES)
+        raise f["strategies"].error(
+            "name one strategy, or a strategy and then scratch (a comparison), optionally then features "
+            "(a third arm of frozen features)", BAD_STRATEGIES,
+        )
     sweep: list = []
     if "sweep" in f:
         if strategies != ["features", "scratch"]:
@@ -114,8 +120,8 @@ def _preset(node: Node) -> dict:
         "strategies": strategies,
         "epochs": f["epochs"].integer(low=1, high=MAX_PRESET_EPOCHS),
         "image_size": f["image_size"].integer(low=IMAGE_SIZE_MIN, high=IMAGE_SIZE_MAX) if "image_size" in f else None,
-        "lr": f["lr"].number(low=1e-6, high=1.0) if "lr" in f else 1e-3,
-        "batch_size": f["batch_size"].integer(low=1, high=1024) if "batch_size" in f else 32,
+        "lr": f["lr"].number(low=LR_MIN, high=LR_MAX) if "lr" in f else 1e-3,
+        "batch_size": f["batch_size"].integer(low=1, high=MAX_PRESET_BATCH) if "batch_size" in f else 32,
         "sweep_sizes": sweep,
     }
 
@@ -141,7 +147,7 @@ def save_lab(lesson: Lesson, parsed: dict) -> None:
 
 
 def _run(node: Node) -> dict:
-    f = node.mapping({"label", "strategy", "seconds", "epochs"}, {"label", "strategy", "seconds", "epochs"})
+    f = node.mapping({"label", "strategy", "seconds", "epochs"}, {"strategy", "seconds", "epochs"})
     s = f["seconds"].mapping({"startup", "extraction", "training"}, {"extraction", "training"})
     epochs, seen = [], set()
     for item in f["epochs"].items(min_items=1):
@@ -153,7 +159,7 @@ def _run(node: Node) -> dict:
             "elapsed": e["elapsed"].number(low=0),
         })
     return {
-        "label": f["label"].text(max_length=100),
+        "label": f["label"].text(max_length=100) if "label" in f else "",
         "strategy": _strategy(f["strategy"]),
         "seconds": {
             "startup": s["startup"].number(low=0) if "startup" in s else 0.0,

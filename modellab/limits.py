@@ -1,5 +1,11 @@
 """Limits a deployment sets for the lab (read from settings at call time, so tests can change them) and the
-checks that refuse what is over them."""
+checks that refuse what is over them.
+
+A run's settings are checked in one place, :func:`check_run_settings`, which the submit services call
+(``experiment_submit``, ``size_sweep_submit``); the lab form, a lesson's presets, ``manage.py lab_submit`` and the
+data-size sweep all go through those services, so each refuses a value with the same code. The error's
+``params["field"]`` names the setting (the lab form's field), so the form shows it beside that field.
+"""
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,9 +16,14 @@ TOO_MANY_IMAGES = "too_many_images"
 TOO_MANY_EPOCHS = "too_many_epochs"
 BATCH_TOO_LARGE = "batch_too_large"
 BAD_IMAGE_SIZE = "bad_image_size"
+BAD_LEARNING_RATE = "bad_learning_rate"
+TOO_FEW_EPOCHS = "too_few_epochs"
+BATCH_TOO_SMALL = "batch_too_small"
 
 # Input sizes a run may ask for: the engine needs 16 px at least; above 512 a CPU run takes hours.
 IMAGE_SIZE_MIN, IMAGE_SIZE_MAX = 16, 512
+# Learning rates a run may ask for: above 1 every optimizer we offer diverges; below 1e-6 nothing moves in 30 epochs.
+LR_MIN, LR_MAX = 1e-6, 1.0
 
 
 @dataclass(frozen=True)
@@ -60,24 +71,45 @@ def check_image_count(count: int) -> None:
         )
 
 
+def _refuse(message: str, code: str, field: str, **params) -> ValidationError:
+    return ValidationError(message, code=code, params={"field": field, **params})
+
+
 def check_epochs(epochs: int) -> None:
-    """Raise ValidationError(TOO_MANY_EPOCHS) for a run over LAB_MAX_EPOCHS."""
+    """Raise ValidationError(TOO_MANY_EPOCHS) over LAB_MAX_EPOCHS, (TOO_FEW_EPOCHS) under 1."""
     limit = lab_limits().max_epochs
     if epochs > limit:
-        raise ValidationError("At most %(limit)s epochs per run.", code=TOO_MANY_EPOCHS, params={"limit": limit})
+        raise _refuse("At most %(limit)s epochs per run.", TOO_MANY_EPOCHS, "epochs", limit=limit)
+    if epochs < 1:
+        raise _refuse("A run needs at least 1 epoch.", TOO_FEW_EPOCHS, "epochs")
 
 
 def check_batch_size(batch_size: int) -> None:
-    """Raise ValidationError(BATCH_TOO_LARGE) for a batch over LAB_MAX_BATCH_SIZE."""
+    """Raise ValidationError(BATCH_TOO_LARGE) over LAB_MAX_BATCH_SIZE, (BATCH_TOO_SMALL) under 1."""
     limit = lab_limits().max_batch_size
     if batch_size > limit:
-        raise ValidationError("At most %(limit)s images per batch.", code=BATCH_TOO_LARGE, params={"limit": limit})
+        raise _refuse("At most %(limit)s images per batch.", BATCH_TOO_LARGE, "batch_size", limit=limit)
+    if batch_size < 1:
+        raise _refuse("A batch needs at least 1 image.", BATCH_TOO_SMALL, "batch_size")
+
+
+def check_learning_rate(lr: float) -> None:
+    """Raise ValidationError(BAD_LEARNING_RATE) for a learning rate outside LR_MIN..LR_MAX (or not a number)."""
+    if not LR_MIN <= lr <= LR_MAX:  # NaN compares false, so it is refused too
+        raise _refuse("The learning rate must be %(low)g to %(high)g.", BAD_LEARNING_RATE, "lr", low=LR_MIN, high=LR_MAX)
 
 
 def check_image_size(image_size: int | None) -> None:
     """Raise ValidationError(BAD_IMAGE_SIZE) for an input size outside IMAGE_SIZE_MIN..IMAGE_SIZE_MAX (None: the default)."""
     if image_size is not None and not IMAGE_SIZE_MIN <= image_size <= IMAGE_SIZE_MAX:
-        raise ValidationError(
-            "The input size must be %(low)s to %(high)s pixels.", code=BAD_IMAGE_SIZE,
-            params={"low": IMAGE_SIZE_MIN, "high": IMAGE_SIZE_MAX},
-        )
+        raise _refuse("The input size must be %(low)s to %(high)s pixels.", BAD_IMAGE_SIZE, "image_size",
+                      low=IMAGE_SIZE_MIN, high=IMAGE_SIZE_MAX)
+
+
+def check_run_settings(*, epochs: int, lr: float, batch_size: int, image_size: int | None) -> None:
+    """The one check of a run's settings against the lab's limits: raises the first refusal (a code above,
+    ``params["field"]`` naming the setting). Called by every submit service."""
+    check_epochs(epochs)
+    check_learning_rate(lr)
+    check_batch_size(batch_size)
+    check_image_size(image_size)

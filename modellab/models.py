@@ -57,9 +57,11 @@ class Experiment(models.Model):
     TERMINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     class Strategy(models.TextChoices):
-        FEATURES = "features", "Pre-trained features (frozen backbone)"
-        FINETUNE = "finetune", "Fine-tune (last block + head)"
-        SCRATCH = "scratch", "From scratch (random weights)"
+        # The label names what trains and from where, never "pre-trained": that depends on the backbone (modellab.arms).
+        FEATURES = "features", "Frozen features (the backbone's weights kept, only a new head trained)"
+        FINETUNE = "finetune", "Fine-tune the last block (and a new head; the rest frozen)"
+        FINETUNE_ALL = "finetune_all", "Fine-tune every layer (starting from the backbone's weights)"
+        SCRATCH = "scratch", "From scratch (random weights, every layer trained)"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lab_experiments")
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="experiments")
@@ -118,8 +120,18 @@ class Experiment(models.Model):
         return self.status in self.TERMINAL
 
     @property
+    def starts_pretrained(self) -> bool:
+        """Whether this run starts from pre-trained weights: its strategy keeps the backbone's weights and they are pre-trained."""
+        from modellab.arms import starts_pretrained
+
+        return starts_pretrained(self.strategy, self.backbone)
+
+    @property
     def label(self) -> str:
-        return f"#{self.pk} {self.get_strategy_display().split(' (')[0]}"
+        """``#12 Pre-trained (every layer fine-tuned)``, ``#13 From scratch``: worded from the facts (modellab.arms)."""
+        from modellab.arms import arm_label
+
+        return f"#{self.pk} {arm_label(self.strategy, self.starts_pretrained)}"
 
 
 def new_group() -> uuid.UUID:

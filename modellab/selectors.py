@@ -10,6 +10,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from modellab.arms import Arm
 from modellab.datasize import SweepPoint
 from modellab.models import Dataset, EpochRecord, Experiment, LabPreset, Worker
 from modellab.timing import EpochPoint, RunTiming
@@ -193,7 +194,8 @@ def run_timing(*, experiment: Experiment, records: list[EpochRecord]) -> RunTimi
     extraction = float(results.get("extract_seconds") or 0.0)
     return RunTiming(
         label=experiment.label,
-        pretrained=experiment.strategy != Experiment.Strategy.SCRATCH,
+        pretrained=experiment.starts_pretrained,
+        strategy=experiment.strategy,
         epochs_planned=experiment.epochs,
         points=tuple(EpochPoint(r.epoch, r.val_accuracy, r.elapsed_seconds) for r in records),
         finished=experiment.status == S.SUCCEEDED,
@@ -201,6 +203,21 @@ def run_timing(*, experiment: Experiment, records: list[EpochRecord]) -> RunTimi
         extraction=extraction,
         training=None if seconds is None else max(float(seconds) - extraction, 0.0),
         cache_hit=bool(results.get("cache_hit")),
+    )
+
+
+def experiment_arm(*, experiment: Experiment) -> Arm:
+    """The run as an arm of a comparison: its settings in words, for the sentences of modellab.arms."""
+    e = experiment
+    size = f"{e.image_size} x {e.image_size}" if e.image_size else "the backbone's own"
+    return Arm(
+        name=f"#{e.pk}", strategy=e.strategy, pretrained=e.starts_pretrained,
+        settings=(
+            ("network", backbone_short_name(e.backbone)), ("data", e.dataset.name),
+            ("training images per class", "all" if e.train_per_class is None else str(e.train_per_class)),
+            ("split and seed", f"seed {e.seed}"), ("epochs", str(e.epochs)), ("learning rate", f"{e.lr:g}"),
+            ("batch size", str(e.batch_size)), ("optimizer", e.optimizer), ("input size", size),
+        ),
     )
 
 

@@ -36,7 +36,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from common.files import atomic_write
+from common.files import atomic_write, file_sha256, is_hidden_path
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -180,7 +180,7 @@ def _each(copy: Callable[[T], None], items: list[T], tick: Tick | None) -> None:
 
 
 def _hidden(rel: str) -> bool:
-    return any(part.startswith(".") for part in PurePosixPath(rel).parts)
+    return is_hidden_path(PurePosixPath(rel).parts)
 
 
 def _local_files(root: Path) -> dict[str, Path]:
@@ -188,14 +188,6 @@ def _local_files(root: Path) -> dict[str, Path]:
         return {}
     return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*"))
             if p.is_file() and not _hidden(p.relative_to(root).as_posix())}
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _read_manifest(data: bytes, name: str, what: str) -> dict[str, dict]:
@@ -274,7 +266,7 @@ def push_dir(name: str, *, what: str = "the folder's files", tick: Tick | None =
         return
     root = local_dir(name)
     local = _local_files(root)
-    files = {rel: {"size": path.stat().st_size, "sha256": _sha256(path)} for rel, path in local.items()}
+    files = {rel: {"size": path.stat().st_size, "sha256": file_sha256(path)} for rel, path in local.items()}
     _each(lambda rel: _upload_file(f"{name}/{rel}", local[rel], what), list(local), tick)
     raw = json.dumps({"format": 1, "files": files}, sort_keys=True).encode()
     _upload(f"{name}/{MANIFEST}", ContentFile(raw), what)  # last: from now on the folder is complete

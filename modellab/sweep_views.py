@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from common.ratelimit import rate_limit
 from modellab import selectors
+from modellab.arms import arm_label, difference_sentences, shared_sentence
 from modellab.datasize import sweep_chart, sweep_rows
 from modellab.models import LabPreset
 from modellab.services.presets import preset_submit
@@ -23,13 +24,18 @@ def _sweep_context(request, group: uuid.UUID) -> dict:
     runs = selectors.size_sweep_get_for_user(user=request.user, group=group)
     points = selectors.sweep_points(experiments=runs)
     first = runs[0]
+    arms = [selectors.experiment_arm(experiment=e) for e in runs]
+    label = next((arm_label(e.strategy, e.starts_pretrained) for e in runs if e.strategy != e.Strategy.SCRATCH), "")
     return {
+        "label": label,
+        "shared": shared_sentence(arms),
+        "differences": difference_sentences(arms),
         "group": group,
         "runs": runs,
         "first": first,
         "sizes": len({e.train_per_class for e in runs}),
         "rows": sweep_rows(points),
-        "chart": sweep_chart(points, chart_id="sweep-chart"),
+        "chart": sweep_chart(points, chart_id="sweep-chart", label=label),
         "polling": any(e.is_active for e in runs),
         "finished": sum(e.is_done for e in runs),
         "poll_seconds": POLL_SECONDS,

@@ -4,8 +4,8 @@ Plain Python over plain data (:class:`RunTiming`), so the comparison page (built
 experiments) and the lesson's measured reference (built from lesson content) say the same
 thing the same way.
 
-Time to accuracy, as the pages define it: the target is the pre-trained run's validation
-accuracy after its first epoch; a run's time to it is the seconds from the moment a worker
+Time to accuracy, as the pages define it: the target is the headline's first run's validation
+accuracy after its first epoch (the pre-trained run of a fair comparison, :mod:`modellab.arms`); a run's time to it is the seconds from the moment a worker
 started that run (its start-up, data preparation and feature extraction counted; the time
 spent waiting in the queue not) to the end of the first epoch whose validation accuracy
 reached the target. Accuracy is only measured at the end of an epoch, so that is the
@@ -17,11 +17,15 @@ from dataclasses import dataclass
 
 from common.charts import Series, line_chart_svg
 
-DEFINITION = (
-    "Time to accuracy: the seconds from the moment a worker started a run (its start-up and any feature "
-    "extraction counted, the wait in the queue not) to the end of the first epoch whose validation accuracy "
-    "reached the target, the pre-trained run's accuracy after its first epoch."
-)
+
+
+def definition(reference: str) -> str:
+    """What "time to accuracy" means on a page whose target is the accuracy of the run named ``reference``."""
+    return (
+        "Time to accuracy: the seconds from the moment a worker started a run (its start-up and any feature "
+        "extraction counted, the wait in the queue not) to the end of the first epoch whose validation accuracy "
+        f"reached the target, {reference}'s accuracy after its first epoch."
+    )
 
 
 # The comparison's charts are drawn wide: they carry its claim and two runs' lines (the page's full width).
@@ -39,8 +43,8 @@ class EpochPoint:
 class RunTiming:
     """One run's times (seconds) and its validation accuracy by epoch."""
 
-    label: str
-    pretrained: bool  # False for the from-scratch run
+    label: str  # the arm's label (modellab.arms.arm_label), worded from the facts
+    pretrained: bool  # starts from pre-trained weights
     epochs_planned: int
     points: tuple[EpochPoint, ...]
     finished: bool = False
@@ -48,6 +52,12 @@ class RunTiming:
     extraction: float = 0.0  # the frozen backbone's pass over every image; 0.0 on a cache hit and for scratch
     training: float | None = None  # the engine's run less extraction: epochs, evaluation, saving
     cache_hit: bool = False
+    strategy: str = ""  # the engine's strategy; "" where unknown
+
+    @property
+    def extracts(self) -> bool:
+        """Whether the run has a feature extraction phase (frozen features; unknown strategy: a pre-trained run)."""
+        return self.strategy == "features" if self.strategy else self.pretrained
 
     @property
     def total(self) -> float | None:
@@ -87,38 +97,37 @@ def duration(seconds: float | None) -> str:
     return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def headline(pretrained: RunTiming, scratch: RunTiming) -> Headline | None:
-    """The plain sentence a learner reads first; None until the pre-trained run has an epoch with its time."""
+    """The plain sentence a learner reads first, naming each run by its label; None until the first run
+    (the pre-trained one, in a fair comparison) has an epoch with its time."""
     if not pretrained.points or pretrained.points[0].elapsed is None:
         return None
     target = pretrained.points[0].val_accuracy
     pre_s = pretrained.time_to(target)
     scratch_s = scratch.time_to(target)
-    first = f"Pre-trained reached {target:.2f} in {duration(pre_s)}"
+    other = _lower_first(scratch.label)
+    first = f"{pretrained.label} reached {target:.2f} in {duration(pre_s)}"
     if scratch_s is not None:
         ratio = scratch_s / pre_s if pre_s else None
         longer = f" ({ratio:.1f}x as long)" if ratio and ratio < 10 else (f" ({ratio:.0f}x as long)" if ratio else "")
-        return Headline(f"{first}; from scratch needed {duration(scratch_s)}{longer}.", target, pre_s, scratch_s, ratio)
+        return Headline(f"{first}; {other} needed {duration(scratch_s)}{longer}.", target, pre_s, scratch_s, ratio)
     done = len(scratch.points)
     if scratch.finished:
-        rest = f"from scratch never did, in {done} epoch{'s' if done != 1 else ''}"
+        rest = f"{other} never did, in {done} epoch{'s' if done != 1 else ''}"
     else:
-        rest = f"from scratch has not yet ({done} of {scratch.epochs_planned} epochs done)"
+        rest = f"{other} has not yet ({done} of {scratch.epochs_planned} epochs done)"
     return Headline(f"{first}; {rest}.", target, pre_s, None, None)
-
-
-def pick_pair(runs: list[RunTiming]) -> tuple[RunTiming, RunTiming] | None:
-    """The first pre-trained run and the first from-scratch run, when there are both."""
-    pre = next((r for r in runs if r.pretrained), None)
-    scratch = next((r for r in runs if not r.pretrained), None)
-    return (pre, scratch) if pre and scratch else None
 
 
 def elapsed_chart(runs: list[RunTiming], *, chart_id: str) -> str:
     """Validation accuracy of each run against seconds since it started (one marker per epoch)."""
     series = [
         Series(r.label, tuple((round(p.elapsed, 1), round(p.val_accuracy, 4)) for p in r.points if p.elapsed is not None),
-               dashed=not r.pretrained, point_name="epoch")
+               dashed=r.strategy == "scratch" if r.strategy else not r.pretrained, point_name="epoch")
         for r in runs
     ]
     series = [s for s in series if s.points]
@@ -130,14 +139,15 @@ def elapsed_chart(runs: list[RunTiming], *, chart_id: str) -> str:
     )
 
 
-def timings_from_content(runs: list[dict]) -> list[RunTiming]:
-    """RunTimings of a measured reference's ``runs`` (lesson content: label, strategy, seconds, epochs)."""
+def timings_from_content(runs: list[dict], *, pretrained: list[bool]) -> list[RunTiming]:
+    """RunTimings of a measured reference's ``runs`` (lesson content: label, strategy, seconds, epochs);
+    ``pretrained[i]``: whether run i starts from pre-trained weights."""
     return [
         RunTiming(
-            label=r["label"], pretrained=r["strategy"] != "scratch", epochs_planned=len(r["epochs"]),
+            label=r["label"], pretrained=pre, epochs_planned=len(r["epochs"]), strategy=r["strategy"],
             points=tuple(EpochPoint(e["epoch"], e["val_accuracy"], e["elapsed"]) for e in r["epochs"]),
             finished=True, startup=r["seconds"].get("startup", 0.0), extraction=r["seconds"]["extraction"],
             training=r["seconds"]["training"],
         )
-        for r in runs
+        for r, pre in zip(runs, pretrained)
     ]

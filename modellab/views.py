@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from django.contrib import messages
@@ -25,7 +26,8 @@ from modellab.services.experiments import experiment_submit
 from modellab.services.predict import experiment_predict as predict_image
 from modellab.services.presets import preset_form_initial
 from modellab.services.size_sweep import size_sweep_submit
-from modellab.timing import DEFINITION, elapsed_chart, headline, pick_pair
+from modellab.arms import difference_sentences, freezing_effect, headline_pair, pretraining_effect, shared_sentence
+from modellab.timing import definition, elapsed_chart, headline
 from modellab.trace import experiment_chart, overlay_chart, trace_rows
 
 POLL_SECONDS = 2
@@ -107,9 +109,10 @@ def new(request):
                 created = size_sweep_submit(**common, sizes=data["sweep_sizes"])
             else:
                 created = experiment_submit(**common, strategy=data["strategy"], train_per_class=data.get("train_per_class"),
-                                            compare=request.POST.get("action") == "compare")
+                                            compare=request.POST.get("action") == "compare", frozen_arm=data["frozen_arm"])
         except ValidationError as exc:
-            form.add_error(None, exc)
+            field = (getattr(exc, "params", None) or {}).get("field")
+            form.add_error(field if field in form.fields else None, exc)
         else:
             if created[0].sweep_group:
                 messages.success(request, f"Queued a data-size sweep: {len(created)} runs.")
@@ -261,13 +264,18 @@ def _compare_context(request) -> dict:
         raise Http404("Choose two or more experiments.")
     traces = [(e.label, selectors.experiment_epochs(experiment=e)) for e in experiments]
     timings = [selectors.run_timing(experiment=e, records=records) for e, (_, records) in zip(experiments, traces)]
-    pair = pick_pair(timings)
-    line = headline(*pair) if pair else None
+    arms = [selectors.experiment_arm(experiment=e) for e in experiments]
+    pair = headline_pair(arms)
+    line = headline(*(replace(timings[i], label=arms[i].label) for i in pair)) if pair else None
     return {
         "experiments": experiments,
+        "title": " vs ".join(dict.fromkeys(a.label for a in arms)),
+        "shared": shared_sentence(arms),
+        "differences": difference_sentences(arms),
+        "effects": [text for text in (pretraining_effect(arms, timings), freezing_effect(arms, timings)) if text],
         "timings": [(e, t, t.time_to(line.target) if line else None) for e, t in zip(experiments, timings)],
         "headline": line,
-        "time_definition": DEFINITION,
+        "time_definition": definition(arms[pair[0]].name) if pair else "",
         "elapsed_chart": elapsed_chart(timings, chart_id="overlay-elapsed"),
         "ids_query": "&".join(f"ids={e.pk}" for e in experiments),
         "accuracy_chart": overlay_chart(traces, metric="val_accuracy", chart_id="overlay-accuracy"),

@@ -24,7 +24,7 @@ Modules, one job each:
 * ``loop`` - ``train_one_epoch`` and ``evaluate``, shared by every strategy;
 * ``progress`` - what ``on_progress`` hears while features are extracted or an epoch trains;
 * ``strategy`` - what a strategy gets (RunData) and hands the loop (Setup);
-* ``features`` / ``network`` - the strategies (cached features + head; finetune and scratch);
+* ``features`` / ``network`` - the strategies (cached features + head; finetune, finetune_all and scratch);
 * ``training`` - ``run``: the entry point;
 * ``report`` - per-class accuracy, confusion matrix, top-k predictions;
 * ``environment`` - the device, processor and library versions a run ran on;

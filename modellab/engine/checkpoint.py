@@ -4,7 +4,7 @@ A saved model is two files in the run's output directory, each written atomicall
 
 * ``model.pt``  - ``torch.save`` of a state dict: the linear head only (strategy
   ``features``: the backbone is the registry's pretrained one) or the whole
-  :class:`~modellab.engine.model.Classifier` (``finetune`` / ``scratch``);
+  :class:`~modellab.engine.model.Classifier` (``finetune`` / ``finetune_all`` / ``scratch``);
 * ``model.json`` - metadata: backbone, strategy, class names, preprocessing.
 """
 

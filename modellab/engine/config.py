@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-STRATEGIES = ("features", "finetune", "scratch")
+STRATEGIES = ("features", "finetune", "finetune_all", "scratch")
 OPTIMIZERS = ("adam", "sgd", "adamw")
 DEVICES = ("auto", "cpu", "cuda")
 RUNTIMES = ("auto", "torch")  # feature extraction on the CPU: auto = ONNX Runtime when it matches PyTorch
@@ -19,7 +19,7 @@ class RunConfig:
     cache_dir: str  # where extracted features are cached, shared between runs
     output_dir: str  # where this run writes its model (model.pt + model.json)
     backbone: str = "efficientnet_lite0"  # name in the backbone registry (see list_backbones())
-    strategy: str = "features"  # features: frozen cached features + linear head; finetune: last block + head; scratch: random init, all trained
+    strategy: str = "features"  # features: frozen cached features + linear head; finetune: last block + head; finetune_all: every layer, from the pretrained weights; scratch: random init, every layer
     epochs: int = 5  # passes over the training split
     lr: float = 1e-3  # learning rate of the optimizer
     batch_size: int = 32  # images (or feature vectors) per step

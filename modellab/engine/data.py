@@ -6,7 +6,8 @@ Every dataset is a directory in ImageFolder layout::
 
 :mod:`.upload` (an untrusted zip) and :mod:`.builtin` (digits, CIFAR-10) write such
 directories; this module reads them. Hidden files (``.DS_Store``, ``._x``),
-``__MACOSX/`` and ``Thumbs.db`` are never part of a dataset: not scanned, not hashed.
+``__MACOSX/`` and ``Thumbs.db`` are never part of a dataset: not scanned, not hashed
+(:func:`common.files.is_hidden_path`, the rule the storage and an upload's check use too).
 """
 
 from __future__ import annotations
@@ -20,18 +21,13 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from common.files import StatMemo, stat_signature
+from common.files import StatMemo, is_hidden_path, stat_signature
 from common.images import IMAGE_EXTENSIONS, open_image
 
 from .errors import DatasetError
 
 DEST_NOT_EMPTY = "dest_not_empty"  # a dataset would be written over an existing, non-empty directory
 EMPTY_DATASET = "empty_dataset"  # a dataset directory holds no images
-
-
-def is_ignored(parts: Sequence[str]) -> bool:
-    """Whether a relative path (its components) is operating-system clutter, not content."""
-    return any(p.startswith(".") or p == "__MACOSX" or p == "Thumbs.db" for p in parts)
 
 
 @dataclass(frozen=True)
@@ -75,12 +71,12 @@ def require_empty_dest(dest_dir: str | os.PathLike) -> Path:
 def scan_image_folder(dataset_dir: str | os.PathLike) -> tuple[list[str], list[tuple[str, int]]]:
     """(class_names, [(relative posix path, label)]) of an ImageFolder directory, sorted."""
     root = Path(dataset_dir)
-    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not is_hidden_path((p.name,)))
     samples = []
     for label, cls in enumerate(classes):
         for path in sorted((root / cls).rglob("*")):
             rel = path.relative_to(root)
-            if path.is_file() and not is_ignored(rel.parts) and path.suffix.lower() in IMAGE_EXTENSIONS:
+            if path.is_file() and not is_hidden_path(rel.parts) and path.suffix.lower() in IMAGE_EXTENSIONS:
                 samples.append((rel.as_posix(), label))
     if not samples:
         raise DatasetError(EMPTY_DATASET, f"No images found in {root}.")
@@ -100,7 +96,7 @@ def content_hash(dataset_dir: str | os.PathLike) -> str:
     files = sorted(
         (p.relative_to(root).as_posix(), p)
         for p in root.rglob("*")
-        if p.is_file() and not is_ignored(p.relative_to(root).parts)
+        if p.is_file() and not is_hidden_path(p.relative_to(root).parts)
     )
 
     def digest() -> str:

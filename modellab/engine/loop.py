@@ -3,7 +3,7 @@
 As in torchvision's ``references/classification/train.py``: ``train_one_epoch`` and
 ``evaluate`` take a model and an iterable of batches, nothing else about the strategy.
 The features strategy passes its linear head and cached feature vectors
-(:class:`.features.FeatureBatches`); finetune and scratch pass the whole
+(:class:`.features.FeatureBatches`); finetune, finetune_all and scratch pass the whole
 :class:`.model.Classifier` and batches of decoded images (:class:`.pixels.ImageBatches`). A batch is a tuple
 ``(x, y, ...)``: inputs, integer labels, and anything after them is ignored.
 

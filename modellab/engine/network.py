@@ -1,8 +1,9 @@
-"""The ``finetune`` and ``scratch`` strategies: the whole Classifier trains on images, every epoch.
+"""The ``finetune``, ``finetune_all`` and ``scratch`` strategies: the whole Classifier trains on images, every epoch.
 
-* ``finetune`` - pretrained backbone; its tail (last block) and the new head are trained,
+* ``finetune``     - pretrained backbone; its tail (last block) and the new head are trained,
   the rest stays frozen, BatchNorm statistics included (:meth:`.model.Classifier.freeze_body`).
-* ``scratch``  - the same architecture from random weights, everything trained.
+* ``finetune_all`` - pretrained backbone, every layer trained: ``scratch`` in all but the starting weights.
+* ``scratch``      - the same architecture from random weights, every layer trained.
 """
 
 from __future__ import annotations
@@ -18,18 +19,22 @@ from .strategy import RunData, Setup, image_loader
 
 
 def prepare_network(config: RunConfig, spec: BackboneSpec, data: RunData, runtime: Runtime) -> Setup:
-    """A Classifier (pretrained and partly frozen for finetune, random for scratch) and batches of its images."""
-    pretrained = config.strategy == "finetune"
+    """A Classifier (pretrained for finetune and finetune_all, partly frozen for finetune; random for scratch)
+    and batches of its images."""
+    pretrained = config.strategy != "scratch"
     model = Classifier(build_backbone(spec.name, pretrained=pretrained), len(data.class_names))
-    if pretrained:
+    if config.strategy == "finetune":
         model.freeze_body()
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
-    if pretrained:
+    start = "pre-trained weights" if spec.weights_sha256 is not None else "fixed random initialisation (it has no pre-trained weights)"
+    if config.strategy == "finetune":
         notes = [
-            f"Fine-tuning: the backbone's last block and the head are trained ({trainable:,} of {total:,} "
-            "parameters); the rest keeps its pretrained weights."
+            f"Fine-tuning the last block: the backbone's last block and the head are trained ({trainable:,} of {total:,} "
+            f"parameters); the rest keeps the backbone's {start}."
         ]
+    elif config.strategy == "finetune_all":
+        notes = [f"Fine-tuning every layer: all {total:,} parameters trained, starting from the backbone's {start}."]
     else:
         notes = [f"From scratch: random initial weights, all {total:,} parameters trained."]
     dev = runtime.device

@@ -1,6 +1,6 @@
 """What a strategy is given (the run's data) and what it hands the training loop (a Setup).
 
-``features`` (:mod:`.features`) and ``finetune`` / ``scratch`` (:mod:`.network`) each turn
+``features`` (:mod:`.features`) and ``finetune`` / ``finetune_all`` / ``scratch`` (:mod:`.network`) each turn
 a :class:`RunData` into a :class:`Setup`; :func:`.training.run` then trains any Setup the
 same way with :func:`.loop.train_one_epoch` and :func:`.loop.evaluate`.
 """

@@ -1,7 +1,7 @@
 """Training runs: the ``run`` entry point, which trains any strategy's Setup with the one loop.
 
 * ``features`` (:mod:`.features`) - frozen backbone, cached features, a new linear head.
-* ``finetune`` / ``scratch`` (:mod:`.network`) - the whole Classifier on images.
+* ``finetune`` / ``finetune_all`` / ``scratch`` (:mod:`.network`) - the whole Classifier on images.
 
 Device: CUDA when available (autocast float16 with gradient scaling, channels_last,
 pinned memory), else CPU. On CPU a run is deterministic for a given seed: the seed

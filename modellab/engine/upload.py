@@ -36,10 +36,10 @@ from typing import BinaryIO, Sequence
 
 from PIL import Image, UnidentifiedImageError
 
-from common.files import atomic_dir
+from common.files import atomic_dir, is_hidden_path
 from common.images import IMAGE_EXTENSIONS, IMAGE_FORMATS, open_image
 
-from .data import DEST_NOT_EMPTY, DatasetReport, SkippedFile, is_ignored, require_empty_dest, to_rgb
+from .data import DEST_NOT_EMPTY, DatasetReport, SkippedFile, require_empty_dest, to_rgb
 from .errors import DatasetError
 from .zipread import (
     BAD_ZIP,
@@ -118,8 +118,8 @@ def prepare_upload(zip_path: str | os.PathLike, dest_dir: str | os.PathLike, lim
         entries = [(info, _entry_parts(info)) for info in infos]  # validates every name first
         _check_archive(infos, limits)
         files = [(i, p) for i, p in entries if not i.is_dir() and p]
-        ignored = sum(1 for _, p in files if is_ignored(p))
-        files = [(i, p) for i, p in files if not is_ignored(p)]
+        ignored = sum(1 for _, p in files if is_hidden_path(p))
+        files = [(i, p) for i, p in files if not is_hidden_path(p)]
         # One wrapping folder (zip of the parent folder) is stripped.
         tops = {p[0] for _, p in files}
         if len(tops) == 1 and all(len(p) >= 3 for _, p in files):

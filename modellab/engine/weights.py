@@ -8,7 +8,6 @@ and ``how_to_get``; the registry lives in :mod:`.backbones`.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from common.files import StatMemo, stat_signature
+from common.files import file_sha256 as _sha256
 
 from .errors import WeightsMismatch
 
@@ -24,22 +24,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 1 << 20
-
 _sha_memo = StatMemo()
 
 
 def file_sha256(path: Path) -> str:
-    """sha256 of a file, memoised per process on its stat signature."""
-
-    def digest() -> str:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(_CHUNK), b""):
-                h.update(chunk)
-        return h.hexdigest()
-
-    return _sha_memo.get(str(path), stat_signature(path), digest)
+    """sha256 of a file (:func:`common.files.file_sha256`), memoised per process on its stat signature."""
+    return _sha_memo.get(str(path), stat_signature(path), lambda: _sha256(path))
 
 
 def verify_weights(spec: BackboneSpec, path: Path) -> str:

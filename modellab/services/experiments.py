@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from modellab import storage
 from modellab.dataset_ref import DatasetRef
-from modellab.limits import check_epochs, check_image_count, check_image_size, lab_limits
+from modellab.limits import check_image_count, check_run_settings, lab_limits
 from modellab.models import Dataset, Experiment
 from modellab.public_text import backbone_unavailable_text
 from modellab.services.datasets import dataset_resolve
@@ -20,7 +20,8 @@ S = Experiment.Status
 
 TOO_MANY_RUNS = "too_many_runs"
 UNKNOWN_BACKBONE = "unknown_backbone"
-BACKBONE_UNAVAILABLE = "backbone_unavailable"
+BACKBONE_UNAVAILABLE = "backbone_unavailable"  # the lab form refuses an unavailable backbone with the same code
+BAD_COMPARISON = "bad_comparison"
 DATASET_FORBIDDEN = "dataset_forbidden"
 NOT_CANCELLABLE = "not_cancellable"
 
@@ -30,6 +31,15 @@ def _enqueue(experiment_id: int) -> None:
     from modellab.tasks import run_experiment
 
     transaction.on_commit(lambda: run_experiment.delay(experiment_id))
+
+
+def comparison_strategies(strategy: str, *, frozen_arm: bool = False) -> list[str]:
+    """A comparison's strategies in the order they are queued: the chosen one (frozen features when from scratch
+    was chosen), then from scratch, equal in every other setting; with ``frozen_arm``, a third arm of frozen
+    features from the same weights (what freezing adds), unless the first arm is that already."""
+    scratch, features = Experiment.Strategy.SCRATCH, Experiment.Strategy.FEATURES
+    first = features if strategy == scratch else strategy
+    return [first, scratch] + ([features] if frozen_arm and first != features else [])
 
 
 def check_backbone(name: str, strategy: str) -> None:
@@ -95,24 +105,20 @@ def experiment_submit(
     batch_size: int,
     optimizer: str = "adam",
     compare: bool = False,
+    frozen_arm: bool = False,
     lesson_slug: str = "",
     image_size: int | None = None,
     train_per_class: int | None = None,
 ) -> list[Experiment]:
-    """Create one experiment (or, with ``compare``, the pre-trained one and its from-scratch twin)
+    """Create one experiment (or, with ``compare``, a comparison: :func:`comparison_strategies`, in one group)
     and queue each on commit. ``dataset`` is a row or a reference, resolved for ``owner``.
-    Raises ValidationError (with a code) when the reference, a limit or a permission says no;
-    StorageUnavailable (nothing created, nothing queued) when the storage does not answer.
+    Raises ValidationError (with a code) when the reference, a limit (``limits.check_run_settings``) or a
+    permission says no; StorageUnavailable (nothing created, nothing queued) when the storage does not answer.
     """
     storage.check_available()  # a run queued while the storage is down would only fail on the worker
+    check_run_settings(epochs=epochs, lr=lr, batch_size=batch_size, image_size=image_size)
     dataset = check_dataset_use(owner=owner, dataset=dataset)
-    check_epochs(epochs)
-    check_image_size(image_size)
-    scratch = Experiment.Strategy.SCRATCH
-    if compare:
-        strategies = [strategy if strategy != scratch else Experiment.Strategy.FEATURES, scratch]
-    else:
-        strategies = [strategy]
+    strategies = comparison_strategies(strategy, frozen_arm=frozen_arm) if compare else [strategy]
     for s in strategies:
         check_backbone(backbone, s)
     group = uuid.uuid4() if compare else None

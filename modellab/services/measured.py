@@ -8,6 +8,7 @@ from django.db import transaction
 
 from courses.models import Lesson
 from courses.yamlnodes import parse_document
+from modellab.arms import arm_label, starts_pretrained
 from modellab.lesson_content import save_measured, validate_measured
 from modellab.models import EpochRecord, Experiment, MeasuredReference
 
@@ -17,7 +18,6 @@ PUBLISH_NO_LESSON = "publish_no_lesson"  # the runs were not started from a less
 PUBLISH_NO_TIMES = "publish_no_times"  # a run has epochs without their elapsed time (recorded since issue 12)
 
 TITLE = "Measured on this platform"
-ARM_LABELS = {"features": "Pre-trained (frozen features)", "finetune": "Pre-trained (fine-tuned)", "scratch": "From scratch"}
 
 
 def _group_runs(experiments: list[Experiment]) -> tuple[list[Experiment], str]:
@@ -49,7 +49,7 @@ def _run_entry(e: Experiment) -> dict:
         )
     extraction = float(results.get("extract_seconds") or 0.0)
     return {
-        "label": ARM_LABELS.get(e.strategy, e.strategy),
+        "label": arm_label(e.strategy, starts_pretrained(e.strategy, e.backbone)),
         "strategy": e.strategy,
         "seconds": {
             "startup": round(float(results.get("startup_seconds") or 0.0), 1),
@@ -93,7 +93,9 @@ def measured_data(experiments: list[Experiment]) -> tuple[Lesson, dict]:
         "title": TITLE,
         "note": (
             f"Published from the {kind} of runs {', '.join(f'#{e.pk}' for e in runs)}: {first.epochs} epochs each, "
-            f"batch {first.batch_size}, learning rate {first.lr:g}, seed {first.seed}, with the real pre-trained weights."
+            f"batch {first.batch_size}, learning rate {first.lr:g}, seed {first.seed}"
+            + (", with the real pre-trained weights." if starts_pretrained("features", first.backbone) else
+               "; the backbone has no pre-trained weights.")
         ),
         "backbone": first.backbone,
         "dataset": dataset,

@@ -33,11 +33,16 @@ def preset_form_initial(preset: LabPreset) -> dict:
     initial = {
         "dataset": dataset, "backbone": preset.backbone, "strategy": preset.strategies[0], "epochs": preset.epochs,
         "lr": preset.lr, "batch_size": preset.batch_size, "image_size": preset.image_size,
-        "lesson": preset.lesson.slug,
+        "lesson": preset.lesson.slug, "frozen_arm": preset_frozen_arm(preset),
     }
     if preset.is_sweep:
         initial["sweep_sizes"] = ", ".join("all" if n is None else str(n) for n in preset.sweep_sizes)
     return initial
+
+
+def preset_frozen_arm(preset: LabPreset) -> bool:
+    """Whether the preset's comparison has the third arm of frozen features (``[strategy, scratch, features]``)."""
+    return preset.is_comparison and len(preset.strategies) == 3
 
 
 def preset_submit(*, owner, preset: LabPreset) -> list[Experiment]:
@@ -50,4 +55,5 @@ def preset_submit(*, owner, preset: LabPreset) -> list[Experiment]:
     )
     if preset.is_sweep:
         return size_sweep_submit(**common, sizes=list(preset.sweep_sizes))
-    return experiment_submit(**common, strategy=preset.strategies[0], compare=preset.is_comparison)
+    return experiment_submit(**common, strategy=preset.strategies[0], compare=preset.is_comparison,
+                             frozen_arm=preset_frozen_arm(preset))

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from modellab import storage
 from modellab.dataset_ref import DatasetRef
-from modellab.limits import check_epochs, check_image_size
+from modellab.limits import check_run_settings
 from modellab.models import Dataset, Experiment
 from modellab.services.experiments import check_backbone, check_dataset_use, queue_runs
 from modellab.services.lifecycle import experiment_transition
@@ -52,15 +52,15 @@ def sweep_sizes_parse(tokens: Iterable[str | int | None]) -> list[int | None]:
         else:
             raise ValidationError(
                 "%(token)r is not a size: write whole numbers of images per class from 1 to %(max)s, or 'all'.",
-                code=BAD_SWEEP_SIZES, params={"token": str(token), "max": MAX_PER_CLASS},
+                code=BAD_SWEEP_SIZES, params={"token": str(token), "max": MAX_PER_CLASS, "field": "sweep_sizes"},
             )
         if value in sizes:
-            raise ValidationError("%(token)s appears twice.", code=BAD_SWEEP_SIZES, params={"token": text})
+            raise ValidationError("%(token)s appears twice.", code=BAD_SWEEP_SIZES, params={"token": text, "field": "sweep_sizes"})
         sizes.append(value)
     if not 2 <= len(sizes) <= MAX_SIZES:
         raise ValidationError(
             "A sweep needs 2 to %(max)s sizes; %(count)s given.", code=BAD_SWEEP_SIZES,
-            params={"max": MAX_SIZES, "count": len(sizes)},
+            params={"max": MAX_SIZES, "count": len(sizes), "field": "sweep_sizes"},
         )
     return sorted(sizes, key=lambda v: (v is None, v or 0))
 
@@ -90,10 +90,9 @@ def size_sweep_submit(
     nothing queued) when the storage does not answer.
     """
     storage.check_available()  # as experiment_submit: runs queued while the storage is down would only fail
-    dataset = check_dataset_use(owner=owner, dataset=dataset)
+    check_run_settings(epochs=epochs, lr=lr, batch_size=batch_size, image_size=image_size)
     sizes = sweep_sizes_parse(sizes)
-    check_epochs(epochs)
-    check_image_size(image_size)
+    dataset = check_dataset_use(owner=owner, dataset=dataset)
     arms = (Experiment.Strategy.FEATURES, Experiment.Strategy.SCRATCH)
     for strategy in arms:
         check_backbone(backbone, strategy)

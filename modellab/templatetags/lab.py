@@ -1,10 +1,15 @@
 """Template tags of the lab's data on any page: a lesson's comparison, presets and measured reference, a run's progress, server text made public."""
+from dataclasses import replace
+
 from django import template
 
 from modellab import public_text as text
 from modellab import selectors
+from modellab.arms import (
+    Arm, arm_label, difference_sentences, freezing_effect, headline_pair, pretraining_effect, shared_sentence, starts_pretrained,
+)
 from modellab.datasize import SweepPoint, sweep_chart, sweep_rows
-from modellab.timing import DEFINITION, duration, elapsed_chart, headline, pick_pair, timings_from_content
+from modellab.timing import definition, duration, elapsed_chart, headline, timings_from_content
 from modellab.trace import overlay_chart, progress_view
 
 register = template.Library()
@@ -50,8 +55,8 @@ def lab_progress(experiment):
 
 @register.simple_tag
 def lab_lesson_presets(lesson):
-    """The lesson's lab presets, each with the dataset it would use here:
-    [{"preset", "dataset" (a built-in's name, or ""), "unavailable" (why none of its datasets is here)}]."""
+    """The lesson's lab presets, each with the dataset it would use here and its runs' labels:
+    [{"preset", "dataset" (a built-in's name, or ""), "unavailable" (why none of its datasets is here), "arms"}]."""
     from django.core.exceptions import ValidationError
 
     from modellab.builtins import BUILTINS
@@ -61,12 +66,13 @@ def lab_lesson_presets(lesson):
     from modellab.models import LabPreset
 
     for preset in LabPreset.objects.filter(lesson__slug=lesson.slug).select_related("lesson"):
+        arms = [arm_label(s, starts_pretrained(s, preset.backbone)) for s in preset.strategies]
         try:
             ref = preset_dataset(preset)
         except ValidationError as exc:
-            out.append({"preset": preset, "dataset": "", "unavailable": " ".join(exc.messages)})
+            out.append({"preset": preset, "dataset": "", "unavailable": " ".join(exc.messages), "arms": arms})
         else:
-            out.append({"preset": preset, "dataset": BUILTINS[ref.key].name, "unavailable": ""})
+            out.append({"preset": preset, "dataset": BUILTINS[ref.key].name, "unavailable": "", "arms": arms})
     return out
 
 
@@ -88,21 +94,43 @@ def lab_measured(lesson):
     return measured_view(reference)
 
 
+def measured_arms(reference) -> list[Arm]:
+    """The reference's runs as arms, each named and labelled from its strategy and the backbone's weights
+    (never from the file's ``label``); what they share is the reference's backbone, dataset and epochs."""
+    arms = []
+    for r in reference.runs:
+        pretrained = starts_pretrained(r["strategy"], reference.backbone)
+        settings = (("network", selectors.backbone_short_name(reference.backbone)), ("data", reference.dataset),
+                    ("epochs", str(len(r["epochs"]))))
+        arms.append(Arm(arm_label(r["strategy"], pretrained), r["strategy"], pretrained, settings))
+    return arms
+
+
 def measured_view(reference) -> dict:
     """What the lesson page shows of a measured reference (lesson content, plain data)."""
-    timings = timings_from_content(reference.runs)
-    pair = pick_pair(timings)
-    line = headline(*pair) if pair else None
+    arms = measured_arms(reference)
+    timings = timings_from_content(reference.runs, pretrained=[a.pretrained for a in arms])
+    timings = [replace(t, label=a.label) for t, a in zip(timings, arms)]
+    pair = headline_pair(arms)
+    line = headline(timings[pair[0]], timings[pair[1]]) if pair else None
     epochs = sorted({e["epoch"] for r in reference.runs for e in r["epochs"]})
     by_run = [{e["epoch"]: e for e in r["epochs"]} for r in reference.runs]
     points = [SweepPoint(p["per_class"], p["strategy"] != "scratch", p["val_accuracy"]) for p in reference.sweep]
+    sweep_strategy = next((p["strategy"] for p in reference.sweep if p["strategy"] != "scratch"), "features")
+    sweep_label = arm_label(sweep_strategy, starts_pretrained(sweep_strategy, reference.backbone))
     return {
         "reference": reference,
+        "arms": arms,
+        "labels": ", ".join(a.label for a in arms),
+        "shared": shared_sentence(arms),
+        "differences": difference_sentences(arms),
+        "effects": [text for text in (pretraining_effect(arms, timings), freezing_effect(arms, timings)) if text],
         "headline": line,
-        "definition": DEFINITION,
+        "definition": definition(arms[pair[0]].name) if pair else "",
+        "sweep_label": sweep_label,
         "timings": [(t, t.time_to(line.target) if line else None) for t in timings],
         "epoch_rows": [(n, [run.get(n) for run in by_run]) for n in epochs],
         "elapsed_chart": elapsed_chart(timings, chart_id="measured-elapsed"),
         "sweep_rows": sweep_rows(points),
-        "sweep_chart": sweep_chart(points, chart_id="measured-sweep"),
+        "sweep_chart": sweep_chart(points, chart_id="measured-sweep", label=sweep_label),
     }

@@ -190,7 +190,7 @@ def test_lab_form_and_experiment_page_have_no_serious_axe_violations(site, page,
     assert_accessible(page, screenshot, "lab-form")
     # the form again, with the errors of a refused submit
     page.get_by_label("Epochs").fill("999")
-    page.get_by_role("button", name="Compare: pre-trained vs from scratch").click()
+    page.get_by_role("button", name="Compare with the same network from scratch").click()
     page.wait_for_load_state()
     assert page.locator(".errorlist, .lab-errors, [role=alert]").count() >= 1
     assert_accessible(page, screenshot, "lab-form-errors")

@@ -39,7 +39,7 @@ def test_learner_compares_watches_the_trace_and_predicts(lab_site, page, screens
     page.get_by_label("Epochs").fill(str(EPOCHS))
     page.get_by_label("Learning rate").fill("0.01")
     page.get_by_label("Batch size").fill("16")
-    page.get_by_role("button", name="Compare: pre-trained vs from scratch").click()
+    page.get_by_role("button", name="Compare with the same network from scratch").click()
     page.wait_for_url("**/lab/compare/?ids=*")
     assert page.locator(".lab-overlay-runs li").count() == 2
     screenshot(page, "lab-compare-queued")

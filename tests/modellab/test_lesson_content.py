@@ -1,5 +1,6 @@
 """The lab in the lesson file: presets (content, not code), the measured reference, publishing one from real
 runs and the YAML round trip, and what the lesson page shows of them."""
+import re
 import textwrap
 
 import pytest
@@ -45,14 +46,15 @@ def test_the_bundled_lesson_names_its_presets_and_its_measured_reference():
     lesson = load_lesson_file(SEED_LESSON).lesson
     ready, sweep = LabPreset.objects.filter(lesson=lesson).order_by("position")
     assert (ready.key, ready.datasets, ready.backbone, ready.strategies, ready.epochs, ready.image_size) == (
-        "ready-made", ["builtin:cifar-cat-dog-bird", "builtin:digits-3"], "efficientnet_lite0", ["features", "scratch"], 5, 64)
+        "ready-made", ["builtin:cifar-cat-dog-bird", "builtin:digits-3"], "efficientnet_lite0",
+        ["finetune_all", "scratch", "features"], 5, 64)
     assert ready.is_comparison and not ready.is_sweep
     assert sweep.sweep_sizes == [5, 10, 25, 50, None] and sweep.is_sweep
     assert LessonLab.objects.get(lesson=lesson).shapes_from == "resnet18"
     ref = MeasuredReference.objects.get(lesson=lesson)
     assert ref.backbone == "efficientnet_lite0" and ref.device == "CPU, 2 cores (AMD EPYC)"
     assert set(ref.versions) == {"torch", "torchvision", "timm"}
-    assert [r["strategy"] for r in ref.runs] == ["features", "scratch"] and len(ref.sweep) == 10
+    assert [r["strategy"] for r in ref.runs] == ["finetune_all", "scratch", "features"] and len(ref.sweep) == 10
 
 
 @pytest.mark.parametrize("field,value,code,where", [
@@ -99,7 +101,7 @@ def test_duplicate_preset_keys_are_refused():
 def test_a_measured_date_must_be_a_date():
     bundled = SEED_LESSON.read_text()
     with pytest.raises(ValidationError) as err:
-        load_lesson_text(bundled.replace("date: '2026-11-28'", "date: yesterday"), source="seed.yaml")
+        load_lesson_text(bundled.replace("date: '2026-12-07'", "date: yesterday"), source="seed.yaml")
     assert err.value.code == "bad_date" and ": measured.date: " in err.value.messages[0]
 
 
@@ -194,7 +196,12 @@ def test_the_lesson_page_shows_the_measured_reference_beside_the_illustrative_tr
     lesson = load_lesson_file(SEED_LESSON).lesson
     html = client.get(lesson.get_absolute_url()).content.decode()
     section = html.split('id="measured"')[1].split("</section>")[0]
-    assert "Measured on this platform" in section and "Pre-trained reached 0.99 in" in section
+    assert "Measured on this platform" in section
+    # the fair pair's headline, and each effect stated apart from the runs (issue 21)
+    assert re.search(r"<strong>Pre-trained \(every layer fine-tuned\) reached 0\.\d\d in [^;]+; from scratch", section)
+    assert "What pre-training bought (Pre-trained (every layer fine-tuned) against From scratch, which differ only in" in section
+    assert "What freezing bought (Pre-trained (frozen features) against Pre-trained (every layer fine-tuned)" in section
+    assert "Starting weights differ: pre-trained in" in section
     assert "CPU, 2 cores (AMD EPYC)" in section and "torch 2.14.1" in section and "2026-11-28" in section
     assert section.count("<svg") == 2 and section.count('<th scope="row">') >= 5 + 2 + 5
     assert html.index('id="training-heading"') < html.index('id="measured"') < html.index('id="lab-lesson-heading"')
@@ -217,15 +224,15 @@ def test_one_click_runs_the_preset_as_it_is(client, user, delay):
     ready = LabPreset.objects.get(lesson=lesson, key="ready-made")
     client.force_login(user)
     response = client.post(reverse("modellab:preset_run", args=[ready.pk]))
-    pre, scratch = Experiment.objects.order_by("pk")
-    assert response["Location"] == f"{reverse('modellab:compare')}?ids={pre.pk}&ids={scratch.pk}"
+    pre, scratch, frozen = Experiment.objects.order_by("pk")
+    assert response["Location"] == f"{reverse('modellab:compare')}?ids={pre.pk}&ids={scratch.pk}&ids={frozen.pk}"
     fair = {(e.dataset.builtin_key, e.backbone, e.image_size, e.epochs, e.lr, e.batch_size, e.seed, e.train_per_class,
-             e.lesson_slug) for e in (pre, scratch)}
-    assert fair == {("digits-3", "efficientnet_lite0", 64, 5, 0.001, 32, 0, None, lesson.slug)}
-    assert (pre.strategy, scratch.strategy) == ("features", "scratch")
+             e.lesson_slug, e.optimizer, e.comparison_group) for e in (pre, scratch, frozen)}
+    assert fair == {("digits-3", "efficientnet_lite0", 64, 5, 0.001, 32, 0, None, lesson.slug, "adam", pre.comparison_group)}
+    assert (pre.strategy, scratch.strategy, frozen.strategy) == ("finetune_all", "scratch", "features")
     sweep = LabPreset.objects.get(lesson=lesson, key="less-data")
     response = client.post(reverse("modellab:preset_run", args=[sweep.pk]), follow=True)
-    assert "the limit is 2 at once" in response.content.decode()  # the comparison's two runs are still queued
+    assert "the limit is 3 at once" in response.content.decode()  # the comparison's three runs are still queued
     Experiment.objects.update(status=S.SUCCEEDED)
     response = client.post(reverse("modellab:preset_run", args=[sweep.pk]))
     group = Experiment.objects.exclude(sweep_group=None).first().sweep_group
@@ -267,3 +274,20 @@ def test_an_unpublished_lessons_preset_cannot_be_run(client, user, delay):
     client.force_login(user)
     assert client.post(reverse("modellab:preset_run", args=[LabPreset.objects.first().pk])).status_code == 404
     assert not Experiment.objects.exists()
+
+
+def test_a_tiny_lessons_card_reference_and_latest_comparison_never_call_it_pre_trained(client, user, tiny_dataset, delay):
+    """The Tiny CNN has random weights only: the preset card, the published reference (its labels, headline and
+    chart) and the learner's latest comparison name its runs from that fact (issue 21)."""
+    load(PRESET + "training:\n  epochs:\n    - {epoch: 1, loss: 0.9, accuracy: 0.6, observation: illustrative}\n")
+    pre, scratch = real_comparison(user, tiny_dataset)
+    ref = measured_publish(experiments=[pre])
+    assert [r["label"] for r in ref.runs] == ["Random init (frozen features)", "From scratch"]
+    client.force_login(user)
+    html = client.get(Lesson.objects.get(slug="tiny").get_absolute_url()).content.decode()
+    assert "Random init (frozen features) vs From scratch" in html.split('class="lab-presets"')[1]
+    measured = html.split('id="measured"')[1].split("</section>")[0]
+    assert "<strong>Random init (frozen features) reached " in measured and "Random init (frozen features)," in measured
+    assert f"#{pre.pk} Random init (frozen features)" in html.split('class="chart-figure lab-lesson-real"')[1]
+    said = re.sub(r"(has no|No run here starts from) pre-trained weights", "", html)
+    assert "pre-trained" not in said.lower(), re.findall(r".{60}pre-trained.{60}", said, flags=re.I)

@@ -149,6 +149,10 @@ def test_the_sweep_page_charts_accuracy_against_images_per_class(alice, user, ti
     page = alice.get(reverse("modellab:size_sweep", args=[group])).content.decode()
     assert "4 of 4 runs finished" in page and "Training images per class" in page
     assert page.count('class="lab-sweep-row"') == 2 and "<svg" in page and "Cancel the whole sweep" not in page
+    # worded from the runs' settings, and the Tiny CNN's random weights are never called pre-trained (issue 21)
+    assert "Less data: Random init (frozen features) vs from scratch at 2 training-set sizes" in page
+    assert "Training images per class differ: " in page and "Layers trained differ: " in page
+    assert "pre-trained" not in page.replace("has no pre-trained weights", "").lower()
     partial = alice.get(reverse("modellab:size_sweep_trace", args=[group]), HTTP_HX_REQUEST="true")
     assert partial["HX-Refresh"] == "true"  # nothing left to poll for
 

@@ -14,7 +14,7 @@ from modellab.services.experiments import experiment_submit
 
 
 class Command(BaseCommand):
-    help = "Queue a lab experiment (or a pre-trained vs scratch comparison) for a user."
+    help = "Queue a lab experiment (or a comparison with the same network from scratch) for a user."
 
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, help="username (created with --create-user)")
@@ -26,7 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("--epochs", type=int, default=5)
         parser.add_argument("--lr", type=float, default=1e-3)
         parser.add_argument("--batch-size", type=int, default=32)
+        parser.add_argument("--image-size", type=int, help="square input side in pixels (default: the backbone's own)")
         parser.add_argument("--compare", action="store_true", help="also queue the same network from scratch")
+        parser.add_argument("--frozen-arm", action="store_true",
+                            help="with --compare: a third run of frozen features from the same weights")
         parser.add_argument("--lesson", default="")
 
     def handle(self, *args, **o):
@@ -45,7 +48,8 @@ class Command(BaseCommand):
                 dataset = DatasetRef.parse(o["dataset"])
             created = experiment_submit(
                 owner=user, dataset=dataset, backbone=o["backbone"], strategy=o["strategy"], epochs=o["epochs"],
-                lr=o["lr"], batch_size=o["batch_size"], compare=o["compare"], lesson_slug=o["lesson"],
+                lr=o["lr"], batch_size=o["batch_size"], compare=o["compare"], frozen_arm=o["frozen_arm"],
+                lesson_slug=o["lesson"], image_size=o["image_size"],
             )
         except ValidationError as exc:
             raise CommandError(f"{exc.code}: {' '.join(exc.messages)}") from exc

@@ -127,6 +127,22 @@ def test_finetuned_model_keeps_the_pretrained_frozen_part(tmp_path, toy_dataset)
     assert any(not torch.equal(saved[k], pretrained[k]) for k in tail if k.endswith("running_mean"))
 
 
+def test_finetune_all_trains_every_layer_from_the_backbones_own_weights(tmp_path, toy_dataset):
+    """finetune_all starts from the registry's weights (not the run's random init, as scratch does) and trains every
+    block, the first ones included; its notes say every layer was trained and that tiny has no pre-trained weights."""
+    result = run(config(tmp_path, toy_dataset, strategy="finetune_all", epochs=2))
+    saved = torch.load(result.model_path, weights_only=True)
+    start = {f"backbone.{k}": v for k, v in build_backbone("tiny").state_dict().items()}
+    frozen, tail = _frozen_and_tail_keys(saved)
+    assert all(not torch.equal(saved[k], start[k]) for k in frozen + tail if k.endswith(".weight"))
+    assert any("Fine-tuning every layer: all" in n and "no pre-trained weights" in n for n in result.notes)
+    # the strategies differ only in where they start: tiny's fixed init for finetune_all, the seed's for scratch
+    torch.manual_seed(0)
+    scratch_start = build_backbone("tiny", pretrained=False).state_dict()
+    fixed_start = build_backbone("tiny").state_dict()
+    assert any(not torch.equal(scratch_start[k], fixed_start[k]) for k in fixed_start if k.endswith(".weight"))
+
+
 def test_cpu_runs_are_deterministic(tmp_path, toy_dataset):
     def stats(result):
         return [(e.train_loss, e.train_accuracy, e.val_loss, e.val_accuracy) for e in result.epochs], result.predictions
