@@ -1,0 +1,76 @@
+"""Which validation images get Grad-CAM heatmaps, and the heatmaps a page shows: their URLs, text alternatives and the comparison's rows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+GALLERY_LIMIT = 48  # images the run page's gallery shows
+COMPARE_IMAGES = 8  # the first validation images (by index), shown for every arm of a comparison
+HEATMAP_DIR = "gradcam"  # folder of a run's outputs that holds the heatmap images
+KINDS = ("predicted", "true")
+
+
+def gallery_order(predictions: list[dict]) -> list[int]:
+    """Indices of the validation predictions the run page shows: misclassified first, then by the
+    confidence of the prediction (lowest first), at most GALLERY_LIMIT."""
+    def key(i: int):
+        p = predictions[i]
+        top = p.get("top_k") or []
+        return (p["true"] == p["predicted"], top[0][1] if top else 0.0)
+
+    return sorted(range(len(predictions)), key=key)[:GALLERY_LIMIT]
+
+
+def heatmap_indices(predictions: list[dict]) -> list[int]:
+    """The validation images a run draws heatmaps for: its gallery's and the first COMPARE_IMAGES, which every
+    arm of a comparison shares (same dataset and seed: the same validation split)."""
+    return sorted(set(gallery_order(predictions)) | set(range(min(COMPARE_IMAGES, len(predictions)))))
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    kind: str  # "predicted" or "true"
+    class_name: str
+    url: str
+    alt: str
+
+
+def alt_text(entry: dict, kind: str) -> str:
+    """The text alternative of one heatmap: which class, where it is hottest, how much of the image is outlined."""
+    which = "the predicted class" if kind == "predicted" else "the true class"
+    if not entry.get("hottest"):
+        return f"Grad-CAM heatmap for {which}, {entry['class']}: no region of the image speaks for it."
+    return (f"Grad-CAM heatmap for {which}, {entry['class']}: hottest in the {entry['hottest']}; "
+            f"the outlined region, {entry['hot_percent']}% of the image, is where it is at least 80% of its peak.")
+
+
+def heatmaps_of(experiment, index: int) -> list[Heatmap]:
+    """The heatmaps the run ``experiment`` has of validation image ``index`` (predicted class first)."""
+    entry = ((experiment.results or {}).get("heatmaps") or {}).get(str(index)) or {}
+    return [
+        Heatmap(kind, entry[kind]["class"], reverse("modellab:experiment_heatmap", args=[experiment.pk, index, kind]),
+                alt_text(entry[kind], kind))
+        for kind in KINDS if kind in entry
+    ]
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    index: int
+    true: str
+    arms: list  # [(experiment, predicted class, [Heatmap])] in the comparison's order
+
+
+def compare_rows(experiments: list) -> list[CompareRow]:
+    """The first COMPARE_IMAGES validation images that every arm has heatmaps of and that are the same image in
+    every arm (same path): the arms side by side; empty until every arm has them."""
+    preds = [(e.results or {}).get("predictions") or [] for e in experiments]
+    rows = []
+    for i in range(min(COMPARE_IMAGES, *(len(p) for p in preds))):
+        if len({p[i].get("path") for p in preds}) != 1:
+            continue
+        arms = [(e, p[i]["predicted"], heatmaps_of(e, i)) for e, p in zip(experiments, preds)]
+        if all(maps for _, _, maps in arms):
+            rows.append(CompareRow(i, preds[0][i]["true"], arms))
+    return rows

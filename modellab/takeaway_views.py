@@ -1,0 +1,57 @@
+"""Views of what a learner takes away from a finished run and sees of it: the ONNX download and the Grad-CAM heatmap images."""
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+
+from modellab import selectors, storage
+from modellab.heatmaps import HEATMAP_DIR, KINDS
+from modellab.models import Experiment
+
+
+def _outputs_folder(experiment: Experiment) -> str:
+    """The storage folder of a succeeded run's outputs; 404 for a run that has none."""
+    model_path = (experiment.results or {}).get("model_path") or ""
+    if experiment.status != Experiment.Status.SUCCEEDED or "/" not in model_path:
+        raise Http404("This run has no trained model.")
+    return model_path.rsplit("/", 1)[0]
+
+
+@login_required
+def experiment_model(request, pk: int):
+    """The run's whole network as ONNX (``model.onnx``, the name the page's snippet opens), from the storage
+    through this machine's mirror, as predictions read it."""
+    experiment = selectors.experiment_get_for_user(user=request.user, pk=pk)
+    folder = _outputs_folder(experiment)
+    name = (experiment.results or {}).get("onnx_path") or ""
+    if not name.startswith(folder + "/"):
+        raise Http404("This run has no exported model.")
+    try:
+        local = storage.pull_dir(folder, what="this run's trained model") / name[len(folder) + 1:]
+        handle = open(local, "rb")
+    except (storage.StorageObjectMissing, FileNotFoundError):
+        raise Http404("The exported model is gone from the storage.") from None
+    response = FileResponse(handle, as_attachment=True, filename="model.onnx", content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def experiment_heatmap(request, pk: int, index: int, kind: str):
+    """One Grad-CAM heatmap image of a validation image (``kind``: the predicted or the true class), read from
+    the run's outputs in the storage."""
+    experiment = selectors.experiment_get_for_user(user=request.user, pk=pk)
+    folder = _outputs_folder(experiment)
+    entry = ((experiment.results or {}).get("heatmaps") or {}).get(str(index)) or {}
+    if kind not in KINDS or kind not in entry:
+        raise Http404("No such heatmap.")
+    try:
+        png = storage.read_bytes(f"{folder}/{HEATMAP_DIR}/{index}-{kind}.png", "the heatmap")
+    except storage.StorageObjectMissing:
+        raise Http404("Heatmap not found.") from None
+    response = HttpResponse(png, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,140 @@
+"""A finished run's take-aways through the site: the ONNX download with its tested snippet, and the Grad-CAM heatmaps on the run and comparison pages."""
+import contextlib
+import html
+import io
+import re
+
+import numpy as np
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from modellab import storage
+from modellab.engine.export import SNIPPET
+from modellab.heatmaps import COMPARE_IMAGES, gallery_order, heatmap_indices
+from modellab.models import Experiment
+from modellab.services.experiments import experiment_submit
+from modellab.services.predict import experiment_predict
+
+pytestmark = pytest.mark.django_db
+S = Experiment.Status
+
+
+@pytest.fixture
+def alice(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def comparison(user, tiny_dataset, settings, django_capture_on_commit_callbacks):
+    """A pre-trained arm and a from-scratch arm, really run through the task (eager)."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            runs = experiment_submit(owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=2,
+                                     lr=0.01, batch_size=8, compare=True)
+    finally:
+        app.conf.task_always_eager = False
+    for e in runs:
+        e.refresh_from_db()
+        assert e.status == S.SUCCEEDED, e.failure_reason
+    return runs
+
+
+def snippet_on_page(page: str) -> str:
+    match = re.search(r'<pre class="lab-snippet"><code>(.*?)</code></pre>', page, re.S)
+    assert match, "no snippet on the run page"
+    return html.unescape(match.group(1))
+
+
+def odd_image() -> bytes:
+    """A non-square image with structure, so that resizing and cropping matter."""
+    rng = np.random.default_rng(3)
+    arr = rng.integers(0, 256, (30, 47, 3), dtype=np.uint8)
+    arr[5:20, 10:30] = (240, 240, 240)
+    out = io.BytesIO()
+    Image.fromarray(arr).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_each_run_stores_an_onnx_file_and_heatmaps_that_its_page_shows(alice, comparison):
+    """Both files travel with the run's outputs; the run page shows the heatmaps with words and a scale."""
+    for e in comparison:
+        folder = e.results["model_path"].rsplit("/", 1)[0]
+        assert e.results["onnx_path"] == f"{folder}/model.onnx"
+        assert (storage.local_dir(folder) / "model.onnx").is_file()
+        heatmaps = e.results["heatmaps"]
+        assert sorted(map(int, heatmaps)) == heatmap_indices(e.results["predictions"])
+        for index, entry in heatmaps.items():
+            p = e.results["predictions"][int(index)]
+            assert entry["predicted"]["class"] == p["predicted"]
+            assert ("true" in entry) == (p["true"] != p["predicted"])
+            assert (storage.local_dir(folder) / "gradcam" / f"{index}-predicted.png").is_file()
+    # the run page shows them, each with its text alternative, and serves them
+    e = comparison[0]
+    page = alice.get(reverse("modellab:experiment", args=[e.pk])).content.decode()
+    assert 'class="lab-heat-scale"' in page
+    for index in gallery_order(e.results["predictions"]):
+        entry = e.results["heatmaps"][str(index)]
+        for kind in ("predicted", "true"):
+            assert (reverse("modellab:experiment_heatmap", args=[e.pk, index, kind]) in page) == (kind in entry)
+        assert f"{entry['predicted']['class']}: hottest in the {entry['predicted']['hottest']}" in page
+    image = alice.get(reverse("modellab:experiment_heatmap", args=[e.pk, 0, "predicted"]))
+    assert image.status_code == 200 and image["Content-Type"] == "image/png"
+    assert image["X-Content-Type-Options"] == "nosniff"
+    with Image.open(io.BytesIO(image.content)) as im:
+        assert im.format == "PNG"
+    wrong_kind = alice.get(reverse("modellab:experiment_heatmap", args=[e.pk, 0, "secret"]))
+    missing = alice.get(reverse("modellab:experiment_heatmap", args=[e.pk, 9999, "predicted"]))
+    assert wrong_kind.status_code == missing.status_code == 404
+
+
+def test_the_downloaded_model_and_the_page_snippet_classify_as_the_site_does(alice, comparison, tmp_path, monkeypatch):
+    """The snippet as the page shows it, run on the downloaded file: the same top-1 and probabilities (1e-4)
+    as the site's own prediction of the same image."""
+    for e in comparison:
+        page = alice.get(reverse("modellab:experiment", args=[e.pk])).content.decode()
+        snippet = snippet_on_page(page)
+        assert snippet == SNIPPET
+        response = alice.get(reverse("modellab:experiment_model", args=[e.pk]))
+        assert response.status_code == 200 and 'filename="model.onnx"' in response["Content-Disposition"]
+        assert reverse("modellab:experiment_model", args=[e.pk]) in page
+        home = tmp_path / f"home-{e.pk}"
+        home.mkdir()
+        (home / "model.onnx").write_bytes(b"".join(response.streaming_content))
+        (home / "my_image.png").write_bytes(odd_image())
+        monkeypatch.chdir(home)
+        out, scope = io.StringIO(), {}
+        with contextlib.redirect_stdout(out):
+            exec(compile(snippet, "snippet", "exec"), scope)  # noqa: S102 - the page's snippet is what is tested
+        site = experiment_predict(experiment=e, image_file=io.BytesIO(odd_image()), top_k=10)
+        classes, probs = scope["classes"], scope["probs"]
+        assert classes == e.results["class_names"]
+        assert classes[int(np.argmax(probs))] == site[0][0]
+        for name, p in site:
+            assert abs(float(probs[classes.index(name)]) - p) <= 1e-4
+        assert out.getvalue().splitlines()[0].startswith(f"{site[0][0]}: ")
+    # a run stored without one offers none
+    e = comparison[0]
+    e.results.pop("onnx_path")
+    e.save(update_fields=["results"])
+    page = alice.get(reverse("modellab:experiment", args=[e.pk])).content.decode()
+    assert "This run has no exported model to download." in page
+    assert alice.get(reverse("modellab:experiment_model", args=[e.pk])).status_code == 404
+
+
+def test_comparison_shows_both_arms_on_the_same_images(alice, comparison):
+    query = "&".join(f"ids={e.pk}" for e in comparison)
+    page = alice.get(reverse("modellab:compare") + "?" + query).content.decode()
+    section = page[page.index('id="heatmaps"'):]
+    rows = re.findall(r'<tr data-image="(\d+)">(.*?)</tr>', section, re.S)
+    n = min(COMPARE_IMAGES, len(comparison[0].results["predictions"]))
+    assert [int(i) for i, _ in rows] == list(range(n))
+    for index, row in rows:
+        for e in comparison:
+            assert f'data-run="{e.pk}"' in row
+            assert reverse("modellab:experiment_heatmap", args=[e.pk, int(index), "predicted"]) in row
+        assert row.count("hottest in the") + row.count("no region of the image") >= len(comparison)
