@@ -7,11 +7,12 @@ import re
 import numpy as np
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 from PIL import Image
 
 from modellab import storage
 from modellab.engine.export import SNIPPET
-from modellab.heatmaps import COMPARE_IMAGES, gallery_order, heatmap_indices
+from modellab.heatmaps import COMPARE_IMAGES, alt_text, gallery_order, heatmap_indices
 from modellab.models import Experiment
 from modellab.services.experiments import experiment_submit
 from modellab.services.predict import experiment_predict
@@ -81,7 +82,7 @@ def test_each_run_stores_an_onnx_file_and_heatmaps_that_its_page_shows(alice, co
         entry = e.results["heatmaps"][str(index)]
         for kind in ("predicted", "true"):
             assert (reverse("modellab:experiment_heatmap", args=[e.pk, index, kind]) in page) == (kind in entry)
-        assert f"{entry['predicted']['class']}: hottest in the {entry['predicted']['hottest']}" in page
+        assert f'alt="{escape(alt_text(entry["predicted"], "predicted"))}"' in page
     image = alice.get(reverse("modellab:experiment_heatmap", args=[e.pk, 0, "predicted"]))
     assert image.status_code == 200 and image["Content-Type"] == "image/png"
     assert image["X-Content-Type-Options"] == "nosniff"
