@@ -8,6 +8,7 @@ from django.urls import reverse
 GALLERY_LIMIT = 48  # images the run page's gallery shows
 COMPARE_IMAGES = 8  # the first validation images (by index), shown for every arm of a comparison
 HEATMAP_DIR = "gradcam"  # folder of a run's outputs that holds the heatmap images
+UPLOADS_DIR = "uploads"  # folder beside them that holds the heatmaps of images learners uploaded to classify
 KINDS = ("predicted", "true")
 
 

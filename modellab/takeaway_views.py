@@ -1,11 +1,13 @@
-"""Views of what a learner takes away from a finished run and sees of it: the ONNX download and the Grad-CAM heatmap images."""
+"""Views of what a learner takes away from a finished run and sees of it: the ONNX download and the Grad-CAM heatmap images (validation and uploaded images)."""
 from __future__ import annotations
+
+import re
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 
 from modellab import selectors, storage
-from modellab.heatmaps import HEATMAP_DIR, KINDS
+from modellab.heatmaps import HEATMAP_DIR, KINDS, UPLOADS_DIR
 from modellab.models import Experiment
 
 
@@ -46,8 +48,13 @@ def experiment_heatmap(request, pk: int, index: int, kind: str):
     entry = ((experiment.results or {}).get("heatmaps") or {}).get(str(index)) or {}
     if kind not in KINDS or kind not in entry:
         raise Http404("No such heatmap.")
+    return _png(f"{folder}/{HEATMAP_DIR}/{index}-{kind}.png")
+
+
+def _png(name: str) -> HttpResponse:
+    """A heatmap image from the storage (404 when it is not there), served so that it can only be an image."""
     try:
-        png = storage.read_bytes(f"{folder}/{HEATMAP_DIR}/{index}-{kind}.png", "the heatmap")
+        png = storage.read_bytes(name, "the heatmap")
     except storage.StorageObjectMissing:
         raise Http404("Heatmap not found.") from None
     response = HttpResponse(png, content_type="image/png")
@@ -55,3 +62,13 @@ def experiment_heatmap(request, pk: int, index: int, kind: str):
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@login_required
+def experiment_upload_heatmap(request, pk: int, digest: str):
+    """The Grad-CAM heatmap of an image the learner uploaded to classify (named by the image's sha256)."""
+    experiment = selectors.experiment_get_for_user(user=request.user, pk=pk)
+    folder = _outputs_folder(experiment)
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise Http404("No such heatmap.")
+    return _png(f"{folder}/{UPLOADS_DIR}/{digest}.png")

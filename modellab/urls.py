@@ -16,6 +16,7 @@ urlpatterns = [
     path("experiments/<int:pk>/images/<int:index>/", views.experiment_image, name="experiment_image"),
     path("experiments/<int:pk>/model.onnx", takeaway_views.experiment_model, name="experiment_model"),
     path("experiments/<int:pk>/heatmaps/<int:index>/<str:kind>/", takeaway_views.experiment_heatmap, name="experiment_heatmap"),
+    path("experiments/<int:pk>/uploads/<str:digest>/", takeaway_views.experiment_upload_heatmap, name="experiment_upload_heatmap"),
     path("compare/", views.compare, name="compare"),
     path("compare/trace/", views.compare_trace, name="compare_trace"),
     path("sweeps/<uuid:group>/", sweep_views.size_sweep, name="size_sweep"),

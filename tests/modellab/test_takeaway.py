@@ -1,11 +1,13 @@
 """A finished run's take-aways through the site: the ONNX download with its tested snippet, and the Grad-CAM heatmaps on the run and comparison pages."""
 import contextlib
+import hashlib
 import html
 import io
 import re
 
 import numpy as np
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 from PIL import Image
@@ -118,6 +120,21 @@ def test_the_downloaded_model_and_the_page_snippet_classify_as_the_site_does(ali
         for name, p in site:
             assert abs(float(probs[classes.index(name)]) - p) <= 1e-4
         assert out.getvalue().splitlines()[0].startswith(f"{site[0][0]}: ")
+    # the prediction form's answer carries the heatmap of the uploaded image, stored beside the run's outputs
+    e = comparison[0]
+    page = alice.get(reverse("modellab:experiment", args=[e.pk])).content.decode()
+    response = alice.post(reverse("modellab:experiment_predict", args=[e.pk]),
+                          {"image": SimpleUploadedFile("mine.png", odd_image(), content_type="image/png")})
+    answer = response.content.decode()
+    assert response.status_code == 200 and 'class="lab-prediction"' in answer
+    digest = hashlib.sha256(odd_image()).hexdigest()
+    url = reverse("modellab:experiment_upload_heatmap", args=[e.pk, digest])
+    assert url in answer and "Grad-CAM heatmap for the predicted class" in answer
+    assert storage.local_dir(e.results["model_path"]).parent.joinpath("uploads", f"{digest}.png").is_file()
+    image = alice.get(url)
+    assert image.status_code == 200 and image["Content-Type"] == "image/png"
+    assert alice.get(reverse("modellab:experiment_upload_heatmap", args=[e.pk, "0" * 64])).status_code == 404
+    assert alice.get(reverse("modellab:experiment_upload_heatmap", args=[e.pk, "..%2Fx"])).status_code == 404
     # a run stored without one offers none
     e = comparison[0]
     e.results.pop("onnx_path")

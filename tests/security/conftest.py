@@ -79,12 +79,17 @@ def finished_results(prediction_paths: list[str]) -> dict:
     }
 
 
+UPLOAD_DIGEST = "ab" * 32  # the name of an uploaded image's heatmap
+
+
 def write_takeaways(experiment: Experiment) -> None:
     """A finished run's outputs the learner takes away: its ONNX file and one heatmap (stand-in bytes), in the storage."""
     folder = storage.local_dir(f"{storage.RUNS_ROOT}/{experiment.pk}")
     (folder / "gradcam").mkdir(parents=True, exist_ok=True)
     (folder / "model.onnx").write_bytes(b"onnx stand-in")
     (folder / "gradcam" / "0-predicted.png").write_bytes(png_bytes((200, 10, 10)))
+    (folder / "uploads").mkdir()
+    (folder / "uploads" / f"{UPLOAD_DIGEST}.png").write_bytes(png_bytes((10, 10, 200)))
     name = f"{storage.RUNS_ROOT}/{experiment.pk}"
     experiment.results |= {"model_path": f"{name}/model.pt", "onnx_path": f"{name}/model.onnx",
                            "heatmaps": {"0": {"predicted": {"class": "red", "hottest": "centre", "hot_percent": 10}}}}
