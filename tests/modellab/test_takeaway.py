@@ -156,3 +156,22 @@ def test_comparison_shows_both_arms_on_the_same_images(alice, comparison):
             assert f'data-run="{e.pk}"' in row
             assert reverse("modellab:experiment_heatmap", args=[e.pk, int(index), "predicted"]) in row
         assert row.count("hottest in the") + row.count("no region of the image") >= len(comparison)
+
+
+def test_the_lessons_run_it_for_real_links_to_the_comparisons_heatmaps(rf, user, tiny_dataset):
+    import uuid
+
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    group = uuid.uuid4()
+    runs = [Experiment.objects.create(owner=user, dataset=tiny_dataset, backbone="tiny", strategy=strategy, epochs=1,
+                                      lr=0.01, batch_size=8, status=S.SUCCEEDED, comparison_group=group,
+                                      lesson_slug="why-pretrained", finished_at=timezone.now())
+            for strategy in ("features", "scratch")]
+    request = rf.get("/")
+    request.user = user
+    html = render_to_string("courses/_lesson_lab_trace.html", {"lesson": type("L", (), {"slug": "why-pretrained"})},
+                            request=request)
+    link = escape(f"{reverse('modellab:compare')}?ids={runs[0].pk}&ids={runs[1].pk}#heatmaps")
+    assert f'<a href="{link}">where each network looks</a>' in html
