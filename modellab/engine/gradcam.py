@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -33,7 +33,7 @@ from .pixels import normalise
 
 DISPLAY = 128  # side in pixels of a heatmap image
 HOT_SHARE = 0.8  # the outlined region: where the map is at least this share of its peak
-BATCH = 32
+BATCH = 16
 ROWS = ("upper", "centre", "lower")
 COLS = ("left", "centre", "right")
 
@@ -45,9 +45,14 @@ def grad_cam(model, x: torch.Tensor, classes: Sequence[int]) -> torch.Tensor:
     as :class:`.model.Classifier`; no gradient reaches the backbone's weights."""
     with torch.no_grad():
         feats = model.backbone(x).float()
-    feats.requires_grad_(True)
+    return cam_of_features(model.head, feats, classes)
+
+
+def cam_of_features(head, feats: torch.Tensor, classes: Sequence[int]) -> torch.Tensor:
+    """:func:`grad_cam` from the backbone's feature maps ``feats`` (``N x K x h x w``) and the ``head``."""
+    feats = feats.detach().requires_grad_(True)
     with torch.enable_grad():
-        logits = model.head(pool(feats))
+        logits = head(pool(feats))
         score = logits.gather(1, torch.as_tensor(list(classes), dtype=torch.long).view(-1, 1)).sum()
         (grads,) = torch.autograd.grad(score, feats)
     alpha = grads.mean(dim=(2, 3), keepdim=True)
@@ -135,13 +140,18 @@ def explain_image(model_path: str | os.PathLike, image, class_name: str) -> tupl
 
 
 def explain_predictions(
-    model_path: str | os.PathLike, root: str | os.PathLike, items: Sequence[tuple[int, str, str, str]], out_dir: str | os.PathLike
+    model_path: str | os.PathLike,
+    root: str | os.PathLike,
+    items: Sequence[tuple[int, str, str, str]],
+    out_dir: str | os.PathLike,
+    on_batch: Callable[[], None] | None = None,
 ) -> dict:
     """Heatmaps of validation images with a saved model, written into ``out_dir`` as ``<index>-predicted.png``
     and, where the true class differs, ``<index>-true.png``.
 
     ``items``: (index, image path relative to the dataset directory ``root``, true class, predicted class). Returns {str(index): {"predicted":
-    describe(...), "true": describe(...) or absent}}."""
+    describe(...), "true": describe(...) or absent}}. ``on_batch`` is called after each batch of BATCH images
+    (a worker's heartbeat)."""
     model, meta = _model(model_path)
     names = list(meta["class_names"])
     out, found = Path(out_dir), {}
@@ -149,8 +159,10 @@ def explain_predictions(
         chunk = items[start : start + BATCH]
         pixels = [decode_pixels(Path(root) / path, meta["image_size"]) for _, path, _, _ in chunk]
         x = normalise(torch.from_numpy(np.stack(pixels)).permute(0, 3, 1, 2), meta["mean"], meta["std"])
+        with torch.no_grad():
+            feats = model.backbone(x).float()
         for kind, pick in (("predicted", 3), ("true", 2)):
-            cams = grad_cam(model, x, [names.index(item[pick]) for item in chunk])
+            cams = cam_of_features(model.head, feats, [names.index(item[pick]) for item in chunk])
             for item, px, cam in zip(chunk, pixels, cams):
                 if kind == "true" and item[2] == item[3]:
                     continue
@@ -158,4 +170,6 @@ def explain_predictions(
                 with atomic_write(out / f"{item[0]}-{kind}.png") as fh:
                     fh.write(heatmap_png(px, heat))
                 found.setdefault(str(item[0]), {})[kind] = describe(item[pick], heat)
+        if on_batch:
+            on_batch()
     return found

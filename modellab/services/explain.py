@@ -11,34 +11,43 @@ import hashlib
 import io
 import logging
 from pathlib import Path
+from typing import Callable
 
 from django.urls import reverse
 
 from modellab import storage
 from modellab.heatmaps import HEATMAP_DIR, UPLOADS_DIR, Heatmap, alt_text, heatmap_indices
 from modellab.limits import lab_limits
+from modellab.services.lease import LeaseLost
 
 log = logging.getLogger(__name__)
 
 
-def run_outputs_explain(*, model_path: str, dataset_dir: Path, predictions: list[dict], output_name: str) -> dict:
+def run_outputs_explain(
+    *, model_path: str, dataset_dir: Path, predictions: list[dict], output_name: str, tick: Callable[[], None]
+) -> dict:
     """Export the run's whole network to ONNX beside ``model_path`` and draw the heatmaps of the validation
     images its pages show into ``<output folder>/gradcam``; returns what the run's results gain:
     ``onnx_path`` (a storage name) and ``heatmaps`` ({str(index): {"predicted": ..., "true": ...}}, see
-    :func:`modellab.engine.gradcam.explain_predictions`)."""
+    :func:`modellab.engine.gradcam.explain_predictions`). ``tick`` (the run's heartbeat) is called before each
+    step and after each batch of heatmaps, so that the sweep does not take the run for lost meanwhile."""
     from modellab.engine.export import export_onnx
     from modellab.engine.gradcam import explain_predictions
 
     extra: dict = {}
+    tick()
     try:
         onnx_file = export_onnx(model_path)
     except Exception:
         log.exception("ONNX export of %s failed; the run is stored without it", output_name)
     else:
         extra["onnx_path"] = f"{output_name}/{onnx_file.name}"
+    tick()
     items = [(i, predictions[i]["path"], predictions[i]["true"], predictions[i]["predicted"]) for i in heatmap_indices(predictions)]
     try:
-        extra["heatmaps"] = explain_predictions(model_path, dataset_dir, items, Path(model_path).parent / HEATMAP_DIR)
+        extra["heatmaps"] = explain_predictions(model_path, dataset_dir, items, Path(model_path).parent / HEATMAP_DIR, tick)
+    except LeaseLost:
+        raise  # another attempt holds the run now: this one stops
     except Exception:
         log.exception("Grad-CAM heatmaps of %s failed; the run is stored without them", output_name)
     return extra

@@ -134,7 +134,8 @@ def _train(lease: RunLease, *, claimed_at: float) -> dict:
     finally:
         _sync_feature_cache(storage.push_new)  # what this run extracted serves the next run on any machine
     extras = run_outputs_explain(
-        model_path=result.model_path, dataset_dir=dataset_dir, predictions=result.predictions, output_name=output_name
+        model_path=result.model_path, dataset_dir=dataset_dir, predictions=result.predictions, output_name=output_name,
+        tick=lease.heartbeat,
     )
     storage.with_retries(
         lambda: storage.push_dir(output_name, what="the run's trained model", tick=lease.heartbeat),
