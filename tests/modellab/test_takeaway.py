@@ -175,3 +175,30 @@ def test_the_lessons_run_it_for_real_links_to_the_comparisons_heatmaps(rf, user,
                             request=request)
     link = escape(f"{reverse('modellab:compare')}?ids={runs[0].pk}&ids={runs[1].pk}#heatmaps")
     assert f'<a href="{link}">where each network looks</a>' in html
+
+
+@pytest.mark.integration
+def test_on_a_bucket_the_web_hands_out_what_another_machine_made(alice, user, s3_media, s3_server, settings, tmp_path):
+    """A worker on another machine trains; the web, which shares only the bucket with it, serves the ONNX file
+    (classifying as the web's own prediction does), the heatmaps, and an uploaded image's heatmap (into the bucket)."""
+    from tests.modellab.conftest import png_bytes
+    from tests.modellab.test_multinode import top1_of_uniform_image
+    from tests.modellab.test_s3 import files_in, run_on, submit, upload
+
+    run = run_on(settings, tmp_path / "node-b", submit(user, upload(alice)))
+    assert run.status == S.SUCCEEDED, run.failure_reason
+    keys = set(s3_server.keys(s3_media))
+    assert {f"lab/runs/{run.pk}/model.onnx", f"lab/runs/{run.pk}/gradcam/0-predicted.png"} <= keys
+    assert files_in(settings.LAB_LOCAL_CACHE_DIR) == []  # the web has nothing of the run yet
+
+    download = alice.get(reverse("modellab:experiment_model", args=[run.pk]))
+    assert download.status_code == 200
+    predicted = alice.post(reverse("modellab:experiment_predict", args=[run.pk]),
+                           {"image": SimpleUploadedFile("mine.png", png_bytes((220, 5, 5)), content_type="image/png")})
+    assert predicted.status_code == 200
+    assert top1_of_uniform_image(b"".join(download.streaming_content), (220, 5, 5)) == predicted.context["prediction"][0][0]
+    assert alice.get(reverse("modellab:experiment_heatmap", args=[run.pk, 0, "predicted"])).status_code == 200
+    heatmap = predicted.context["prediction_heatmaps"][0]
+    assert alice.get(heatmap.url).status_code == 200
+    assert f"lab/runs/{run.pk}/uploads/{hashlib.sha256(png_bytes((220, 5, 5))).hexdigest()}.png" in s3_server.keys(s3_media)
+    assert files_in(settings.MEDIA_ROOT) == []
