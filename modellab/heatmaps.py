@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 GALLERY_LIMIT = 48  # images the run page's gallery shows
-COMPARE_IMAGES = 8  # the first validation images (by index), shown for every arm of a comparison
+COMPARE_IMAGES = 8  # validation images shown for every arm of a comparison, from each class in turn
 HEATMAP_DIR = "gradcam"  # folder of a run's outputs that holds the heatmap images
 UPLOADS_DIR = "uploads"  # folder beside them that holds the heatmaps of images learners uploaded to classify
 KINDS = ("predicted", "true")
@@ -23,10 +23,20 @@ def gallery_order(predictions: list[dict]) -> list[int]:
     return sorted(range(len(predictions)), key=key)[:GALLERY_LIMIT]
 
 
+def compare_indices(predictions: list[dict]) -> list[int]:
+    """COMPARE_IMAGES validation images taken from each true class in turn (the first of every class, then the
+    second, ...): the same in every arm of a comparison (same dataset and seed: the same validation split)."""
+    by_class: dict[str, list[int]] = {}
+    for i, p in enumerate(predictions):
+        by_class.setdefault(p["true"], []).append(i)
+    columns = list(by_class.values())
+    picked = [col[k] for k in range(max(map(len, columns), default=0)) for col in columns if k < len(col)]
+    return picked[:COMPARE_IMAGES]
+
+
 def heatmap_indices(predictions: list[dict]) -> list[int]:
-    """The validation images a run draws heatmaps for: its gallery's and the first COMPARE_IMAGES, which every
-    arm of a comparison shares (same dataset and seed: the same validation split)."""
-    return sorted(set(gallery_order(predictions)) | set(range(min(COMPARE_IMAGES, len(predictions)))))
+    """The validation images a run draws heatmaps for: its gallery's and the comparison's (:func:`compare_indices`)."""
+    return sorted(set(gallery_order(predictions)) | set(compare_indices(predictions)))
 
 
 @dataclass(frozen=True)
@@ -64,12 +74,12 @@ class CompareRow:
 
 
 def compare_rows(experiments: list) -> list[CompareRow]:
-    """The first COMPARE_IMAGES validation images that every arm has heatmaps of and that are the same image in
-    every arm (same path): the arms side by side; empty until every arm has them."""
+    """The :func:`compare_indices` images that every arm has heatmaps of and that are the same image in every arm
+    (same path): the arms side by side; empty until every arm has them."""
     preds = [(e.results or {}).get("predictions") or [] for e in experiments]
     rows = []
-    for i in range(min(COMPARE_IMAGES, *(len(p) for p in preds))):
-        if len({p[i].get("path") for p in preds}) != 1:
+    for i in compare_indices(preds[0]):
+        if any(i >= len(p) for p in preds) or len({p[i].get("path") for p in preds}) != 1:
             continue
         arms = [(e, p[i]["predicted"], heatmaps_of(e, i)) for e, p in zip(experiments, preds)]
         if all(maps for _, _, maps in arms):

@@ -14,7 +14,7 @@ from PIL import Image
 
 from modellab import storage
 from modellab.engine.export import SNIPPET
-from modellab.heatmaps import COMPARE_IMAGES, alt_text, gallery_order, heatmap_indices
+from modellab.heatmaps import alt_text, compare_indices, gallery_order, heatmap_indices
 from modellab.models import Experiment
 from modellab.services.experiments import experiment_submit
 from modellab.services.predict import experiment_predict
@@ -149,8 +149,8 @@ def test_comparison_shows_both_arms_on_the_same_images(alice, comparison):
     page = alice.get(reverse("modellab:compare") + "?" + query).content.decode()
     section = page[page.index('id="heatmaps"'):]
     rows = re.findall(r'<tr data-image="(\d+)">(.*?)</tr>', section, re.S)
-    n = min(COMPARE_IMAGES, len(comparison[0].results["predictions"]))
-    assert [int(i) for i, _ in rows] == list(range(n))
+    assert [int(i) for i, _ in rows] == compare_indices(comparison[0].results["predictions"])
+    assert len({comparison[0].results["predictions"][int(i)]["true"] for i, _ in rows}) == 3  # every class shown
     for index, row in rows:
         for e in comparison:
             assert f'data-run="{e.pk}"' in row
