@@ -1,4 +1,4 @@
-"""Which validation images get Grad-CAM heatmaps, and the heatmaps a page shows: their URLs, text alternatives and the comparison's rows."""
+"""Which validation images get Grad-CAM heatmaps, and the heatmaps pages show: URLs, text alternatives, comparison rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass

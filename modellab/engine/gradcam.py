@@ -130,7 +130,7 @@ def _model(model_path: str | os.PathLike):
 
 
 def explain_image(model_path: str | os.PathLike, image, class_name: str) -> tuple[bytes, dict]:
-    """(heatmap PNG, :func:`describe`) of one image (a file or a Pillow image) for ``class_name``, with a saved model."""
+    """(heatmap PNG, :func:`describe`) of one image (a file or a Pillow image) for ``class_name``, by a saved model."""
     model, meta = _model(model_path)
     pixels = decode_pixels(image, meta["image_size"])
     x = normalise(torch.from_numpy(pixels).permute(2, 0, 1)[None], meta["mean"], meta["std"])
@@ -149,9 +149,9 @@ def explain_predictions(
     """Heatmaps of validation images with a saved model, written into ``out_dir`` as ``<index>-predicted.png``
     and, where the true class differs, ``<index>-true.png``.
 
-    ``items``: (index, image path relative to the dataset directory ``root``, true class, predicted class). Returns {str(index): {"predicted":
-    describe(...), "true": describe(...) or absent}}. ``on_batch`` is called after each batch of BATCH images
-    (a worker's heartbeat)."""
+    ``items``: (index, image path relative to the dataset directory ``root``, true class, predicted class).
+    Returns {str(index): {"predicted": describe(...), "true": describe(...) or absent}}. ``on_batch`` is
+    called after each batch of BATCH images (a worker's heartbeat)."""
     model, meta = _model(model_path)
     names = list(meta["class_names"])
     out, found = Path(out_dir), {}

@@ -1,4 +1,4 @@
-"""What a trained run gives the learner to take away and to look at: the ONNX file and the Grad-CAM heatmaps (the worker's), and an uploaded image's heatmap (the web's).
+"""A trained run's ONNX file and Grad-CAM heatmaps (made by the worker) and an uploaded image's heatmap (by the web).
 
 The worker's are written into the run's local output folder before it is stored (``storage.push_dir``),
 so they travel with the model to the bucket. Neither is needed for the run to count: a failure
@@ -16,7 +16,13 @@ from typing import Callable
 from django.urls import reverse
 
 from modellab import storage
-from modellab.heatmaps import HEATMAP_DIR, UPLOADS_DIR, Heatmap, alt_text, heatmap_indices
+from modellab.heatmaps import (
+    HEATMAP_DIR,
+    UPLOADS_DIR,
+    Heatmap,
+    alt_text,
+    heatmap_indices,
+)
 from modellab.limits import lab_limits
 from modellab.services.lease import LeaseLost
 
@@ -43,7 +49,7 @@ def run_outputs_explain(
     else:
         extra["onnx_path"] = f"{output_name}/{onnx_file.name}"
     tick()
-    items = [(i, predictions[i]["path"], predictions[i]["true"], predictions[i]["predicted"]) for i in heatmap_indices(predictions)]
+    items = [(i, p["path"], p["true"], p["predicted"]) for i in heatmap_indices(predictions) for p in [predictions[i]]]
     try:
         extra["heatmaps"] = explain_predictions(model_path, dataset_dir, items, Path(model_path).parent / HEATMAP_DIR, tick)
     except LeaseLost:

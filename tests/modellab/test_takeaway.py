@@ -48,7 +48,7 @@ def comparison(user, tiny_dataset, settings, django_capture_on_commit_callbacks)
 
 
 def snippet_on_page(page: str) -> str:
-    match = re.search(r'<pre class="lab-snippet"><code>(.*?)</code></pre>', page, re.S)
+    match = re.search(r'<pre class="lab-snippet"><code>(.*?)</code></pre>', page, re.DOTALL)
     assert match, "no snippet on the run page"
     return html.unescape(match.group(1))
 
@@ -148,7 +148,7 @@ def test_comparison_shows_both_arms_on_the_same_images(alice, comparison):
     query = "&".join(f"ids={e.pk}" for e in comparison)
     page = alice.get(reverse("modellab:compare") + "?" + query).content.decode()
     section = page[page.index('id="heatmaps"'):]
-    rows = re.findall(r'<tr data-image="(\d+)">(.*?)</tr>', section, re.S)
+    rows = re.findall(r'<tr data-image="(\d+)">(.*?)</tr>', section, re.DOTALL)
     assert [int(i) for i, _ in rows] == compare_indices(comparison[0].results["predictions"])
     assert len({comparison[0].results["predictions"][int(i)]["true"] for i, _ in rows}) == 3  # every class shown
     for index, row in rows:

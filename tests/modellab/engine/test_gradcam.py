@@ -9,7 +9,15 @@ from PIL import Image
 from torch import nn
 
 from modellab.engine import RunConfig, run
-from modellab.engine.gradcam import DISPLAY, explain_image, explain_predictions, grad_cam, heatmap_png, hottest_region, upscale
+from modellab.engine.gradcam import (
+    DISPLAY,
+    explain_image,
+    explain_predictions,
+    grad_cam,
+    heatmap_png,
+    hottest_region,
+    upscale,
+)
 
 
 class HandNet(nn.Module):
