@@ -1,8 +1,8 @@
 """A run's whole trained network (backbone + head + softmax) exported to one ONNX file that a learner takes home.
 
 The file needs nothing of this project to run: ONNX Runtime, NumPy and Pillow do, with
-:data:`SNIPPET`. Its ``metadata_props`` say how to feed it (:data:`METADATA_KEYS`): the input
-side in pixels, the per-channel mean and std (JSON lists), the class names (a JSON list, in
+``common.onnx_contract.SNIPPET``. Its ``metadata_props`` say how to feed it (``METADATA_KEYS``
+there): the input side in pixels, the per-channel mean and std (JSON lists), the class names (a JSON list, in
 the order of the outputs), the backbone and strategy. Input ``images``: ``N x 3 x S x S``
 float32, normalised; output ``probabilities``: ``N x classes``.
 
@@ -23,44 +23,12 @@ import torch
 from torch import nn
 
 from common.files import atomic_write
+from common.onnx_contract import INPUT, METADATA_KEYS, ONNX_NAME, OUTPUT, PREPROCESSING
 
 from .checkpoint import load_model
 
-ONNX_NAME = "model.onnx"
-INPUT, OUTPUT = "images", "probabilities"
 OPSET = 17
 PARITY_TOLERANCE = 1e-4
-METADATA_KEYS = ("input_size", "mean", "std", "class_names", "backbone", "strategy", "preprocessing")
-PREPROCESSING = (
-    "RGB; the short side resized to input_size (bilinear, antialiased), the centre square cropped; "
-    "pixels / 255, minus mean, over std, per channel; N x 3 x H x W"
-)
-
-# Shown on the run's page and tested as it stands (tests/modellab/test_takeaway.py execs it).
-SNIPPET = '''\
-import json
-
-import numpy as np
-import onnxruntime as ort
-from PIL import Image
-
-session = ort.InferenceSession("model.onnx")
-meta = session.get_modelmeta().custom_metadata_map
-size, classes = int(meta["input_size"]), json.loads(meta["class_names"])
-mean, std = np.array(json.loads(meta["mean"])), np.array(json.loads(meta["std"]))
-
-image = Image.open("my_image.png").convert("RGB")
-w, h = image.size  # short side to `size`, then the centre square, as the site does
-w, h = (size, int(size * h / w)) if w <= h else (int(size * w / h), size)
-image = image.resize((w, h), Image.BILINEAR)
-left, top = round((w - size) / 2), round((h - size) / 2)
-image = image.crop((left, top, left + size, top + size))
-x = ((np.asarray(image) / 255 - mean) / std).transpose(2, 0, 1)[None].astype(np.float32)
-
-probs = session.run(["probabilities"], {"images": x})[0][0]
-for i in probs.argsort()[::-1][:3]:
-    print(f"{classes[i]}: {probs[i]:.3f}")
-'''
 
 
 class ExportError(Exception):

@@ -1,6 +1,7 @@
 """Template tags of what a run gives the learner to take away and to look at: the ONNX snippet and the Grad-CAM heatmaps."""
 from django import template
 
+from common.onnx_contract import SNIPPET
 from modellab import heatmaps
 
 register = template.Library()
@@ -9,8 +10,6 @@ register = template.Library()
 @register.simple_tag
 def onnx_snippet() -> str:
     """The Python that classifies an image with the downloaded model.onnx (tested as it stands)."""
-    from modellab.engine.export import SNIPPET
-
     return SNIPPET
 
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.html import escape
 from PIL import Image
 
+from common.onnx_contract import SNIPPET
 from modellab import storage
-from modellab.engine.export import SNIPPET
 from modellab.heatmaps import alt_text, compare_indices, gallery_order, heatmap_indices
 from modellab.models import Experiment
 from modellab.services.experiments import experiment_submit

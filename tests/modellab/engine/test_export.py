@@ -7,8 +7,9 @@ import onnxruntime
 import pytest
 from PIL import Image
 
+from common.onnx_contract import METADATA_KEYS
 from modellab.engine import RunConfig, predict_image, run
-from modellab.engine.export import METADATA_KEYS, export_onnx
+from modellab.engine.export import export_onnx
 
 
 @pytest.mark.parametrize("strategy", ["features", "scratch"])
