@@ -23,6 +23,7 @@ class Reply:
     headers: dict
     body: str
     seconds: float
+    raw: bytes = b""  # the body's bytes, for a download
 
     @property
     def location(self) -> str:
@@ -102,7 +103,7 @@ class Client:
                     self.cookies[name] = morsel.value
         if resp.getheader("Connection", "").lower() == "close":
             self.close()
-        return Reply(resp.status, {k.lower(): v for k, v in resp.getheaders()}, raw.decode("utf-8", "replace"), seconds)
+        return Reply(resp.status, {k.lower(): v for k, v in resp.getheaders()}, raw.decode("utf-8", "replace"), seconds, raw)
 
     def get(self, path: str) -> Reply:
         return self.request("GET", path)

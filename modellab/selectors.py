@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from modellab.arms import Arm
 from modellab.datasize import SweepPoint
+from modellab.heatmaps import gallery_order
 from modellab.models import Dataset, EpochRecord, Experiment, LabPreset, Worker
 from modellab.timing import EpochPoint, RunTiming
 
@@ -99,12 +100,10 @@ class GalleryItem:
 def experiment_gallery(*, experiment: Experiment, limit: int = 48) -> list[GalleryItem]:
     """Validation predictions, misclassified first, then by confidence of the prediction (lowest first)."""
     preds = (experiment.results or {}).get("predictions") or []
-    items = [
+    return [
         GalleryItem(i, p.get("path", ""), p["true"], p["predicted"], p.get("top_k") or [], p["true"] == p["predicted"])
-        for i, p in enumerate(preds)
+        for i, p in ((i, preds[i]) for i in gallery_order(preds)[:limit])
     ]
-    items.sort(key=lambda it: (it.correct, it.top_k[0][1] if it.top_k else 0.0))
-    return items[:limit]
 
 
 def lesson_latest_comparison(*, user, lesson_slug: str) -> list[Experiment]:

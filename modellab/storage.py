@@ -147,6 +147,15 @@ def read_bytes(name: str, what: str = "the file") -> bytes:
         return fh.read()
 
 
+def write_once(name: str, data: bytes, what: str = "the file") -> None:
+    """Store the small file ``data`` as ``name`` unless the storage has it already (for names that say their
+    content, such as a digest); StorageUnavailable otherwise."""
+    with _calling_storage(name, what):
+        if default_storage.exists(name):
+            return
+    _upload(name, ContentFile(data), what)
+
+
 def with_retries(action: Callable[[], T], *, what: str) -> T:
     """``action()``, tried again after each of RETRY_DELAYS_S while the storage fails; then its error."""
     for delay in (*RETRY_DELAYS_S, None):

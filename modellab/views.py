@@ -23,7 +23,7 @@ from modellab.models import Dataset, Experiment, LabPreset
 from modellab.services.datasets import dataset_create_from_upload
 from modellab.services.experiments import experiment_cancel as cancel_experiment
 from modellab.services.experiments import experiment_submit
-from modellab.services.predict import experiment_predict as predict_image
+from modellab.services.explain import experiment_predict_explained
 from modellab.services.presets import preset_form_initial
 from modellab.services.size_sweep import size_sweep_submit
 from modellab.arms import difference_sentences, freezing_effect, headline_pair, pretraining_effect, shared_sentence
@@ -170,7 +170,7 @@ def experiment_detail(request, pk: int):
     return _render_experiment(request, experiment)
 
 
-def _render_experiment(request, experiment, *, predict_form=None, prediction=None, status=200):
+def _render_experiment(request, experiment, *, predict_form=None, prediction=None, prediction_heatmap=None, status=200):
     context = _trace_context(experiment, user=request.user)
     results = experiment.results or {}
     class_names = results.get("class_names") or []
@@ -185,6 +185,7 @@ def _render_experiment(request, experiment, *, predict_form=None, prediction=Non
             "lesson_shapes": selectors.experiment_lesson_shapes(experiment=experiment) if experiment.status == "succeeded" else None,
             "predict_form": predict_form or PredictForm(),
             "prediction": prediction,
+            "prediction_heatmaps": [prediction_heatmap] if prediction_heatmap else [],
         }
     )
     return render(request, "modellab/experiment_detail.html", context, status=status)
@@ -219,14 +220,15 @@ def experiment_cancel(request, pk: int):
 def experiment_predict(request, pk: int):
     experiment = selectors.experiment_get_for_user(user=request.user, pk=pk)
     form = PredictForm(request.POST, request.FILES)
-    prediction = None
+    prediction = heatmap = None
     if form.is_valid():
         try:
-            prediction = predict_image(experiment=experiment, image_file=form.cleaned_data["image"])
+            prediction, heatmap = experiment_predict_explained(experiment=experiment, image_file=form.cleaned_data["image"])
         except ValidationError as exc:
             form.add_error("image", exc)
     status = 200 if prediction is not None else 400
-    return _render_experiment(request, experiment, predict_form=form, prediction=prediction, status=status)
+    return _render_experiment(request, experiment, predict_form=form, prediction=prediction,
+                              prediction_heatmap=heatmap, status=status)
 
 
 @login_required

@@ -28,7 +28,9 @@ Modules, one job each:
 * ``training`` - ``run``: the entry point;
 * ``report`` - per-class accuracy, confusion matrix, top-k predictions;
 * ``environment`` - the device, processor and library versions a run ran on;
-* ``checkpoint`` - saved models and ``predict_image``.
+* ``checkpoint`` - saved models and ``predict_image``;
+* ``export`` - a saved model as one ONNX file with its preprocessing in its metadata, and the snippet that runs it;
+* ``gradcam`` - Grad-CAM heatmaps of a saved model, drawn with an outline and described in words.
 """
 
 from .backbones import BackboneInfo, build_backbone, fetch_weights, imagenet_categories, list_backbones

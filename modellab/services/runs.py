@@ -17,6 +17,7 @@ from modellab.limits import lab_limits
 from modellab.models import Dataset, EpochRecord, Experiment
 from modellab.services.datasets import dataset_local_dir
 from modellab.services.engine_errors import run_failure_from_engine
+from modellab.services.explain import run_outputs_explain
 from modellab.services.lease import CancelPoll, LeaseLost, ProgressWriter, RunLease
 from modellab.services.lifecycle import experiment_transition
 
@@ -132,11 +133,15 @@ def _train(lease: RunLease, *, claimed_at: float) -> dict:
         )
     finally:
         _sync_feature_cache(storage.push_new)  # what this run extracted serves the next run on any machine
+    extras = run_outputs_explain(
+        model_path=result.model_path, dataset_dir=dataset_dir, predictions=result.predictions, output_name=output_name,
+        tick=lease.heartbeat,
+    )
     storage.with_retries(
         lambda: storage.push_dir(output_name, what="the run's trained model", tick=lease.heartbeat),
         what=f"experiment {exp.pk}: storing its outputs",
     )
-    return {**_results_for_storage(result, dataset=exp.dataset, output_name=output_name), "startup_seconds": startup}
+    return {**_results_for_storage(result, dataset=exp.dataset, output_name=output_name), "startup_seconds": startup, **extras}
 
 
 def _sync_feature_cache(copy, **kwargs) -> None:

@@ -5,7 +5,8 @@ one Celery worker each (`-Q gpu`), each with its own DATA_DIR and LAB_LOCAL_CACH
 S3 server is moto's, spoken to over HTTP. The tiny backbone and a small uploaded zip. In order:
 
 1. a zip uploaded through A's web pages is trained by B, which never sees A's disk; the outputs
-   are in the bucket; A shows the results, a gallery image and a prediction;
+   are in the bucket; A shows the results, a gallery image and a prediction with its heatmap, and
+   hands out the model as ONNX (which classifies as A does) and B's Grad-CAM heatmaps;
 2. with B stopped, a second run of the same dataset and backbone waits in the queue (the Lab
    status page counts it), then C starts, runs it, and it is a feature-cache hit;
 3. node loss: with B and C both up, the whole worker of the node running a long run (its main
@@ -59,6 +60,19 @@ def png(colour) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (32, 32), colour).save(out, "PNG")
     return out.getvalue()
+
+
+def top1_of_uniform_image(onnx_model: bytes, colour) -> str:
+    """The class an exported model gives a one-colour image (the same at any size: no resizing to do)."""
+    import numpy as np
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(onnx_model, providers=["CPUExecutionProvider"])
+    meta = session.get_modelmeta().custom_metadata_map
+    size, classes = int(meta["input_size"]), json.loads(meta["class_names"])
+    pixel = (np.array(colour) / 255 - np.array(json.loads(meta["mean"]))) / np.array(json.loads(meta["std"]))
+    x = np.broadcast_to(pixel.reshape(1, 3, 1, 1), (1, 3, size, size)).astype(np.float32)
+    return classes[int(session.run(["probabilities"], {"images": x})[0][0].argmax())]
 
 
 class Web:
@@ -212,6 +226,14 @@ def test_web_and_two_worker_nodes_share_only_broker_database_and_storage(cluster
     predicted = learner.tab.post(f"/lab/experiments/{first}/predict/", csrf=csrf_token(page.body),
                                  files={"image": ("mine.png", png((230, 5, 5)), "image/png")})
     assert predicted.status == 200 and 'class="lab-prediction"' in predicted.body, predicted.body[:3000]
+    assert "Grad-CAM heatmap for the predicted class" in predicted.body
+    # the model taken home from A, though B trained it: ONNX Runtime agrees with A's prediction; B's heatmaps on A
+    assert {f"lab/runs/{first}/model.onnx", f"lab/runs/{first}/gradcam/0-predicted.png"} <= set(keys)
+    model = learner.tab.get(f"/lab/experiments/{first}/model.onnx")
+    assert model.status == 200 and 'filename="model.onnx"' in model.headers["content-disposition"]
+    assert top1_of_uniform_image(model.raw, (230, 5, 5)) == re.search(r"Prediction: <strong>(\w+)</strong>", predicted.body)[1]
+    heatmap = learner.tab.get(f"/lab/experiments/{first}/heatmaps/0/predicted/")
+    assert heatmap.status == 200 and heatmap.raw.startswith(b"\x89PNG")
 
     # 2. B stopped: the second run waits in the queue; C takes it and reuses B's features
     cluster.nodes["b"].kill(cluster.workers["b"], signal.SIGTERM)  # a warm shutdown: it runs nothing

@@ -85,6 +85,23 @@ def finished_results(prediction_paths: list[str]) -> dict:
     }
 
 
+UPLOAD_DIGEST = "ab" * 32  # the name of an uploaded image's heatmap
+
+
+def write_takeaways(experiment: Experiment) -> None:
+    """A finished run's outputs the learner takes away: its ONNX file and one heatmap (stand-in bytes), in the storage."""
+    folder = storage.local_dir(f"{storage.RUNS_ROOT}/{experiment.pk}")
+    (folder / "gradcam").mkdir(parents=True, exist_ok=True)
+    (folder / "model.onnx").write_bytes(b"onnx stand-in")
+    (folder / "gradcam" / "0-predicted.png").write_bytes(png_bytes((200, 10, 10)))
+    (folder / "uploads").mkdir()
+    (folder / "uploads" / f"{UPLOAD_DIGEST}.png").write_bytes(png_bytes((10, 10, 200)))
+    name = f"{storage.RUNS_ROOT}/{experiment.pk}"
+    experiment.results |= {"model_path": f"{name}/model.pt", "onnx_path": f"{name}/model.onnx",
+                           "heatmaps": {"0": {"predicted": {"class": "red", "hottest": "centre", "hot_percent": 10}}}}
+    experiment.save(update_fields=["results"])
+
+
 @pytest.fixture
 def lab_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -140,6 +157,7 @@ def world(db, django_user_model, lab_media, settings) -> World:
         **common, strategy="scratch", status=Experiment.Status.SUCCEEDED, queued_at=now, started_at=now,
         finished_at=now, results=finished_results(["red/red0.png", "blue/blue0.png"]),
     )
+    write_takeaways(experiment)
     for epoch in (1, 2):
         EpochRecord.objects.create(experiment=experiment, epoch=epoch, train_loss=1.0 / epoch, train_accuracy=0.5,
                                    val_loss=1.0 / epoch, val_accuracy=0.5, seconds=0.1)

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from modellab.models import Dataset, EpochRecord, Experiment
 from quizzes.models import Attempt, FlashcardSchedule, Response
+from tests.security.conftest import UPLOAD_DIGEST
 
 LOGIN = "login"
 REDIRECT = "redirect"
@@ -172,6 +173,9 @@ RULES: dict[str, Rule] = {
     "modellab:experiment_predict": Rule(r("modellab:experiment_predict", EXP), (LOGIN, 405, 405, 405),
                                         (LOGIN, 400, 404, 400)),
     "modellab:experiment_image": Rule(r("modellab:experiment_image", EXP, 0), LAB_OWNER),
+    "modellab:experiment_model": Rule(r("modellab:experiment_model", EXP), LAB_OWNER),
+    "modellab:experiment_heatmap": Rule(r("modellab:experiment_heatmap", EXP, 0, "predicted"), LAB_OWNER),
+    "modellab:experiment_upload_heatmap": Rule(r("modellab:experiment_upload_heatmap", EXP, UPLOAD_DIGEST), LAB_OWNER),
     "modellab:compare": Rule(lambda w: reverse("modellab:compare") + COMPARE_QUERY(w), LAB_OWNER),
     "modellab:compare_trace": Rule(lambda w: reverse("modellab:compare_trace") + COMPARE_QUERY(w), LAB_OWNER),
     # the health check for load balancers: public, it says only ok or unavailable
