@@ -22,14 +22,12 @@ prefix that torchvision itself publishes in the file name.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import adapters
-from .adapters import TINY_INIT_SEED, Parts
 from .errors import BackboneUnavailable
 from .model import Backbone
+from .spec import BackboneInfo, BackboneSpec
 from .weights import download_weights, verify_weights
 
 log = logging.getLogger(__name__)
@@ -37,43 +35,6 @@ log = logging.getLogger(__name__)
 EFFNET_LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
-@dataclass(frozen=True)
-class BackboneInfo:
-    """Public description of a registered backbone."""
-
-    name: str
-    label: str
-    input_size: int  # default square input side
-    mean: tuple[float, float, float]  # per-channel normalisation applied after scaling to [0, 1]
-    std: tuple[float, float, float]
-    feature_channels: int  # C of the N x C x h x w feature map
-    weights_source: str
-    available: bool
-    unavailable_reason: str  # empty when available
-
-
-@dataclass(frozen=True)
-class BackboneSpec:
-    name: str
-    label: str
-    input_size: int
-    mean: tuple[float, float, float]
-    std: tuple[float, float, float]
-    feature_channels: int
-    weights_source: str
-    weights_sha256: str | None  # full digest, or the published prefix for torchvision; None: no weights file
-    weights_url: str | None  # where fetch_weights downloads the file from; None: it comes from a package
-    weights_file: Callable[[], Path | None]  # where the weights should be (None: no file)
-    how_to_get: str  # shown when the weights are missing
-    build: Callable[[], Parts]  # architecture with random init
-    load: Callable[[Parts, Path], None]  # load verified weights into the parts
-
-    @property
-    def weights_id(self) -> str:
-        """Identity of the pretrained weights, used in cache keys."""
-        return self.weights_sha256 or f"{self.name}-init-{TINY_INIT_SEED}"
 
 
 _TV_HOW = (

@@ -16,7 +16,7 @@ from torch import nn
 from .adapters import Parts
 
 if TYPE_CHECKING:
-    from .backbones import BackboneSpec
+    from .spec import BackboneSpec
 
 
 class Backbone(nn.Module):

@@ -20,7 +20,7 @@ from common.files import file_sha256 as _sha256
 from .errors import WeightsMismatch
 
 if TYPE_CHECKING:
-    from .backbones import BackboneSpec
+    from .spec import BackboneSpec
 
 log = logging.getLogger(__name__)
 
