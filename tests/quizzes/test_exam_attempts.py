@@ -133,3 +133,16 @@ def test_logging_in_with_an_exam_running_on_both_sides_keeps_one_open(lesson, ba
     anonymous.refresh_from_db()
     assert anonymous.user_id == user.pk and anonymous.finished and anonymous.score == 0
     assert list(Attempt.objects.filter(mode="exam", finished_at__isnull=True)) == [mine]
+
+
+def test_staff_set_the_attempts_allowed_in_the_admin(client, lesson, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("admin", "a@example.com", PASSWORD))
+    add = reverse("admin:quizzes_lessonexamsettings_add")
+    assert 'name="attempts"' in client.get(add).content.decode()
+    form = {"lesson": lesson.pk, "minutes": 15, "easy": "", "medium": "", "hard": ""}
+    refused = client.post(add, {**form, "attempts": 0}).content.decode()
+    assert "greater than or equal to 1" in refused and not LessonExamSettings.objects.exists()
+    assert client.post(add, {**form, "attempts": 3}).status_code == 302
+    assert LessonExamSettings.objects.get(lesson=lesson).attempts == 3
+    listing = client.get(reverse("admin:quizzes_lessonexamsettings_changelist")).content.decode()
+    assert "column-attempts" in listing
