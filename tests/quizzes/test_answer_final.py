@@ -31,7 +31,7 @@ def post(client, attempt, number, letter):
 
 
 def messages_of(page: str) -> list[str]:
-    return re.findall(r'<li class="message message-[a-z]+">(.*?)</li>', page, re.S)
+    return re.findall(r'<li class="message message-[a-z]+">(.*?)</li>', page, re.DOTALL)
 
 
 def test_an_answered_test_question_shows_the_answer_recorded_and_no_form(student, test_attempt):
@@ -39,7 +39,7 @@ def test_an_answered_test_question_shows_the_answer_recorded_and_no_form(student
     page = student.get(reverse("quizzes:question", args=[test_attempt.pk, 6])).content.decode()
     assert "Question 6 is answered. Answers here are final" in page and 'data-code="answer_recorded"' in page
     chosen = Choice.objects.get(id=test_attempt.choice_orders[str(test_attempt.question_ids[5])][2])
-    recorded = re.search(r'<li class="choice-result"><span class="letter">C\.</span> (.*?)</li>', page, re.S).group(1)
+    recorded = re.search(r'<li class="choice-result"><span class="letter">C\.</span> (.*?)</li>', page, re.DOTALL).group(1)
     assert chosen.text in recorded and "Your answer" in recorded
     assert page.count("Your answer") == 1 and 'name="answer"' not in page  # nothing to change it with
     for told in ("Correct", "Incorrect", "is-correct", "is-wrong", "RIGHT-EXPLAINED", "Step title"):
