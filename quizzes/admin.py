@@ -306,7 +306,7 @@ class LessonQuizSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(LessonExamSettings)
 class LessonExamSettingsAdmin(admin.ModelAdmin):
-    list_display = ["lesson", "minutes", "easy", "medium", "hard"]
+    list_display = ["lesson", "minutes", "attempts", "easy", "medium", "hard"]
 
 
 @admin.register(ExamExtension)

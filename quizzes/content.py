@@ -230,12 +230,13 @@ def _blueprint(node: Node, bank: int) -> dict[str, int]:
 
 
 def _exam(node: Node, bank: int) -> dict:
-    f = node.mapping({"minutes", "blueprint"})
+    f = node.mapping({"minutes", "blueprint", "attempts"})
     blueprint = _blueprint(f["blueprint"], bank) if "blueprint" in f else {d: None for d in DIFFICULTIES}
     if "blueprint" in f and not sum(blueprint.values()):
         raise f["blueprint"].error("asks for no questions; give at least one", EXAM_ASKS_NOTHING)
     minutes = f["minutes"].integer(low=1, high=600) if "minutes" in f else EXAM_DEFAULT_MINUTES
-    return {"minutes": minutes, **blueprint}
+    attempts = f["attempts"].integer(low=1, high=100) if "attempts" in f else None  # None: unlimited
+    return {"minutes": minutes, "attempts": attempts, **blueprint}
 
 
 def validate_questions(node: Node) -> ParsedSection:

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from courses.models import Lesson
 from quizzes.models.bank import Question
@@ -42,7 +43,19 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        constraints = [models.CheckConstraint(condition=OWNER, name="attempt_has_owner")]
+        constraints = [
+            models.CheckConstraint(condition=OWNER, name="attempt_has_owner"),
+            # One open exam per student and lesson (the start service catches the violation and
+            # returns the open one): concurrent starts cannot open a second.
+            models.UniqueConstraint(
+                fields=["user", "lesson"], condition=Q(mode="exam", finished_at__isnull=True, user__isnull=False),
+                name="one_open_exam_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["anon_id", "lesson"], condition=Q(mode="exam", finished_at__isnull=True, user__isnull=True),
+                name="one_open_exam_per_anon",
+            ),
+        ]
         indexes = [models.Index(fields=["user", "lesson", "mode"]), models.Index(fields=["anon_id", "lesson", "mode"])]
 
     def __str__(self):

@@ -13,13 +13,17 @@ EMPTY_EXTENSION = "empty_extension"
 
 
 class LessonExamSettings(models.Model):
-    """The lesson's timed exam: its time limit, and what it draws (empty counts: the test's blueprint)."""
+    """The lesson's timed exam: its time limit, the attempts allowed, and what it draws (empty counts: the test's blueprint)."""
 
     lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="exam_settings")
     minutes = models.PositiveSmallIntegerField(default=EXAM_DEFAULT_MINUTES, validators=[MinValueValidator(1), MaxValueValidator(600)])
     easy = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty (all three): as the test.")
     medium = models.PositiveSmallIntegerField(null=True, blank=True)
     hard = models.PositiveSmallIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Exams one student may start in this lesson (Moodle's attempts allowed); empty: unlimited.",
+    )
 
     class Meta:
         verbose_name = "lesson exam"

@@ -1,7 +1,8 @@
-"""Reads of a student's answers in a lesson: all of them, those whose correctness they were told, the questions seen."""
+"""Reads of a student's answers: all of them in a lesson, those whose correctness they were told, the questions seen, and one recorded answer as the student gave it."""
 from __future__ import annotations
 
 from courses.models import Lesson
+from quizzes.grading import letter
 from quizzes.identity import Student
 from quizzes.models import FEEDBACK_AT_END_MODES, Attempt, Mode, Response
 
@@ -29,3 +30,18 @@ def question_ids_seen(*, student: Student, lesson: Lesson) -> set[int]:
     answered = set(responses_answered(student=student, lesson=lesson).values_list("question_id", flat=True))
     tests = Attempt.objects.filter(lesson=lesson, mode=Mode.TEST, finished_at__isnull=False, **student.owner_filter())
     return answered.union(*tests.values_list("question_ids", flat=True))
+
+
+def response_recorded(response: Response) -> str:
+    """The recorded answer as the student gave it: the letters they saw ("B", "A, C"), or the text typed."""
+    if response.typed_answer:
+        return response.typed_answer
+    shown = response.shown_choice_ids
+    return ", ".join(sorted((letter(shown.index(c)) for c in response.chosen_choice_ids if c in shown), key=lambda x: (len(x), x)))
+
+
+def response_same_answer(response: Response, *, letters: list[str], typed: str) -> bool:
+    """Whether a submit gives the answer already recorded (a double click, a resent form) rather than another."""
+    if response.typed_answer:
+        return typed.strip() == response.typed_answer
+    return response_recorded(response) == ", ".join(sorted(set(letters), key=lambda x: (len(x), x)))

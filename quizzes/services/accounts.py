@@ -2,8 +2,9 @@
 a reset request does the same work for any address (the task sends it: `reset_mail`)."""
 from django.db import transaction
 
-from quizzes.models import Attempt, ReviewItem
+from quizzes.models import Attempt, Mode, ReviewItem
 from quizzes.services.flashcards import schedules_claim_anonymous
+from quizzes.services.scores import attempt_finish
 from quizzes.tasks import send_password_reset
 
 
@@ -11,10 +12,15 @@ from quizzes.tasks import send_password_reset
 def attempts_claim_anonymous(*, user, anon_id: str) -> int:
     """Give a student's anonymous attempts, review deck and flashcard schedules to their
     account (on sign-up or log-in). Where both have the same question in the deck or the
-    same card scheduled, the account's schedule wins."""
+    same card scheduled, the account's schedule wins; where both have an exam running in the
+    same lesson, the anonymous one is finished first (one open exam per student and lesson)."""
     if not anon_id:
         return 0
     schedules_claim_anonymous(user=user, anon_id=anon_id)
+    running = Attempt.objects.filter(mode=Mode.EXAM, finished_at__isnull=True)
+    user_lessons = running.filter(user=user).values_list("lesson_id", flat=True)
+    for clash in running.filter(user__isnull=True, anon_id=anon_id, lesson_id__in=list(user_lessons)):
+        attempt_finish(attempt=clash)
     moved = Attempt.objects.filter(user__isnull=True, anon_id=anon_id).update(user=user, anon_id="")
     have = set(ReviewItem.objects.filter(user=user).values_list("question_id", flat=True))
     anon_items = ReviewItem.objects.filter(user__isnull=True, anon_id=anon_id)

@@ -1,5 +1,9 @@
 """Starting an attempt: its questions and their choice orders fixed, and for an exam its deadline and queued close.
 
+An exam is one at a time: a start while one runs returns the running one (the database's
+one_open_exam_per_user / _per_anon constraints hold it under concurrent starts), and a new one
+is refused once the lesson's attempts allowed are used.
+
 The exam's close is queued here, by the service that starts it (as the lab's submit queues its
 run): the task it queues calls `services.exams.exam_close`, which this module never imports.
 """
@@ -10,7 +14,7 @@ import secrets
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
 from courses.models import Lesson
@@ -19,7 +23,8 @@ from quizzes.exam import grace
 from quizzes.identity import Student
 from quizzes.models import Attempt, Mode, Question, Role
 from quizzes.selectors.bank import lesson_test_blueprint, practice_bank
-from quizzes.selectors.exams import exam_limit, exam_plan
+from quizzes.selectors.attempts import attempt_unfinished
+from quizzes.selectors.exams import exam_attempts, exam_limit, exam_plan
 from quizzes.selectors.responses import question_ids_seen
 from quizzes.tasks import close_exam
 from quizzes.vocabulary import TYPED_KINDS
@@ -28,6 +33,7 @@ log = logging.getLogger(__name__)
 
 # Error code the views turn into a message.
 NOTHING_TO_ASK = "nothing_to_ask"
+EXAM_ATTEMPTS_USED = "exam_attempts_used"
 
 
 def _choice_secret(attempt: Attempt) -> bytes:
@@ -63,8 +69,20 @@ def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: 
     """Start an attempt; its questions and choice orders are fixed now.
 
     question_ids (practice: a retry of the missed ones; review: the due ones) narrows the set.
-    An exam also gets its deadline, and the task that closes it is queued on commit.
+    An exam also gets its deadline, and the task that closes it is queued on commit; a start
+    while the student's exam runs returns that one, and one past the attempts allowed is refused
+    (EXAM_ATTEMPTS_USED).
     """
+    if mode == Mode.EXAM:
+        running = attempt_unfinished(student=student, lesson=lesson, mode=Mode.EXAM)
+        if running is not None:
+            return running
+        allowed = exam_attempts(student=student, lesson=lesson)
+        if allowed.left == 0:
+            raise ValidationError(
+                "You have used all %(allowed)s attempts at this exam.",
+                code=EXAM_ATTEMPTS_USED, params={"allowed": allowed.allowed},
+            )
     seed = secrets.randbits(31)
     active = Question.objects.filter(lesson=lesson, active=True)
     if mode in (Mode.TEST, Mode.EXAM):
@@ -83,7 +101,14 @@ def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: 
             ids = list(pool.values_list("id", flat=True))
     if not ids:
         raise ValidationError("There are no questions to ask here yet.", code=NOTHING_TO_ASK)
-    attempt = Attempt.objects.create(mode=mode, lesson=lesson, seed=seed, question_ids=ids, **student.owner_fields())
+    try:
+        with transaction.atomic():  # a savepoint: the violation below leaves the outer transaction usable
+            attempt = Attempt.objects.create(mode=mode, lesson=lesson, seed=seed, question_ids=ids, **student.owner_fields())
+    except IntegrityError:
+        running = attempt_unfinished(student=student, lesson=lesson, mode=mode) if mode == Mode.EXAM else None
+        if running is None:
+            raise
+        return running  # a concurrent start opened the student's exam first: one_open_exam_per_*
     questions = Question.objects.filter(id__in=ids).prefetch_related("choices")
     attempt.choice_orders = _choice_orders(list(questions), attempt=attempt)
     if mode == Mode.EXAM:

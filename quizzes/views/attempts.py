@@ -14,10 +14,15 @@ from quizzes.forms import answer_letters, answer_typed
 from quizzes.identity import student_for
 from quizzes.selectors import attempts
 from quizzes.selectors.drill import drill_question_progress
+from quizzes.selectors.responses import response_recorded, response_same_answer
 from quizzes.services.attempts import attempt_start
 from quizzes.services.exams import exam_close
 from quizzes.services.responses import ATTEMPT_FINISHED, EXAM_TIME_UP, response_submit, response_use_hint
 from quizzes.services.scores import attempt_finish
+
+
+# A second, different answer to an answered question: the service keeps the first (answers are final).
+ANSWER_STANDS = "Question %(number)s already had your answer (%(answer)s). That first answer stands: an answer, once saved, is final, so this one was not saved."
 
 
 def question_url(attempt, number, anchor="question"):
@@ -77,16 +82,18 @@ def answer(request, pk, number):
     attempt = attempt_for(request, pk)
     if not 1 <= number <= len(attempt.question_ids):
         return redirect("quizzes:attempt", attempt.pk)
+    letters, typed = answer_letters(request.POST), answer_typed(request.POST)
     try:
-        response_submit(
-            attempt=attempt, question_id=attempt.question_ids[number - 1], letters=answer_letters(request.POST),
-            typed=answer_typed(request.POST),
+        response, created = response_submit(
+            attempt=attempt, question_id=attempt.question_ids[number - 1], letters=letters, typed=typed,
         )
     except ValidationError as exc:
         error_message(request, exc)
         if getattr(exc, "code", "") in (ATTEMPT_FINISHED, EXAM_TIME_UP):
             return redirect("quizzes:result", attempt.pk)
         return redirect(question_url(attempt, number))
+    if not created and not response_same_answer(response, letters=letters, typed=typed):
+        messages.warning(request, ANSWER_STANDS % {"number": number, "answer": response_recorded(response)})
     if attempt.feedback_at_end:
         attempt.refresh_from_db()
         if attempt.finished:

@@ -13,14 +13,15 @@ from quizzes.identity import student_for
 from quizzes.models import Mode
 from quizzes.selectors.attempts import attempt_latest, attempt_unfinished
 from quizzes.selectors.bank import lesson_get, practice_bank_counts
-from quizzes.selectors.exams import exam_limit, exam_plan
+from quizzes.selectors.exams import exam_attempts, exam_limit, exam_plan
 from quizzes.services.exams import exams_close
 from quizzes.views.attempts import start
 
 
 @require_http_methods(["GET", "POST"])
 def exam_start(request, slug):
-    """GET: what the exam is and the student's limit. POST: resume the running exam, else start one."""
+    """GET: what the exam is, the student's limit and attempts. POST: resume the running exam, else start
+    one (the start service refuses one past the attempts allowed, and the page says why)."""
     lesson = lesson_get(slug=slug)
     student = student_for(request)
     exams_close(student=student, lesson=lesson)
@@ -34,6 +35,7 @@ def exam_start(request, slug):
     return render(request, "quizzes/exam_start.html", {
         "lesson": lesson, "plan": plan, "total": sum(plan.values()),
         "limit": exam_limit(student=student, lesson=lesson), "grace": settings.EXAM_GRACE_SECONDS,
+        "attempts": exam_attempts(student=student, lesson=lesson),
         "unfinished": unfinished, "clock": exam_clock(unfinished) if unfinished else None,
         "last": None if unfinished else attempt_latest(student=student, lesson=lesson, mode=Mode.EXAM),
     })

@@ -283,7 +283,22 @@ def test_an_exam_hides_feedback_until_the_result(client, lesson, bank):
     client.post(reverse("quizzes:finish", args=[attempt.pk]))
     result = client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
     assert "Timed exam: your results" in result and "Breakdown by difficulty" in result and "Pattern strength" in result
-    assert result.count('class="solution"') == 10 and "Time used:" in result and "of 15 min 0 s" in result
+    # the one answered question shows its solution; the 9 unanswered show none (issue 22, finding 8)
+    assert result.count('class="solution"') == 1 and result.count('data-code="skipped"') == 9
+    assert "Time used:" in result and "of 15 min 0 s" in result
+
+
+def test_an_exam_finished_at_once_reveals_no_solution(client, lesson, bank):
+    """As in a test (issue 22, finding 8): no worked step, final answer, quick check or correct
+    choice's feedback of any question; each says it was skipped and offers to practise it."""
+    attempt = start_exam(client, lesson)
+    client.post(reverse("quizzes:finish", args=[attempt.pk]))
+    result = client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
+    assert result.count("not answered (skipped, counts as wrong)") == 10
+    for secret in ('class="solution"', "Step title", "Step body", "Final Answer", "Quick Check", "Check it.", "RIGHT-EXPLAINED"):
+        assert secret not in result, f"{secret!r} shown for an unanswered exam question"
+    assert result.count('data-code="skipped"') == 10 and "Practise question 10" in result
+    assert "the solutions of those you answered" in result
 
 
 def test_the_start_page_shows_the_students_limit_and_resumes_a_running_exam(signed_in, lesson, bank, student):

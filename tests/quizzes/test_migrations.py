@@ -69,3 +69,33 @@ def test_existing_questions_become_version_1_with_their_source():
         ("authored-in-the-admin", 1, True, True, "admin", ""),
         ("reuse-learned-features", 1, True, True, "file", "content/lessons/why-pretrained-models-save-time.yaml"),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_students_second_open_exam_is_finished_before_the_one_open_exam_constraint():
+    """Exams opened by concurrent starts before issue 22: the newest stays open, the others are
+    finished with their answered marks over their questions; other students' exams are untouched."""
+    from decimal import Decimal
+
+    from quizzes.models import Attempt
+
+    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    old = _migrate([("quizzes", "0009_question_versions")])
+    try:
+        course = old.get_model("courses", "Course").objects.create(slug="c", title="C", track="ml")
+        lesson = old.get_model("courses", "Lesson").objects.create(course=course, slug="l", title="L")
+        question = old.get_model("quizzes", "Question").objects.create(lesson=lesson, key="q", stem="?")
+        OldAttempt = old.get_model("quizzes", "Attempt")
+        deadline = datetime.now(timezone.utc) + timedelta(minutes=10)
+        older, newer, other = (
+            OldAttempt.objects.create(mode="exam", lesson=lesson, anon_id=anon, question_ids=[question.pk, 0], deadline=deadline)
+            for anon in ("anon-1", "anon-1", "anon-2")
+        )
+        old.get_model("quizzes", "Response").objects.create(
+            attempt=older, question=question, marks=Decimal("1"), correct=True, answered_at=deadline
+        )
+    finally:
+        _migrate(leaves)
+    assert list(Attempt.objects.filter(finished_at__isnull=True).order_by("id").values_list("id", flat=True)) == [newer.pk, other.pk]
+    finished = Attempt.objects.get(pk=older.pk)
+    assert finished.score == Decimal("0.5") and finished.finished_at <= deadline
