@@ -11,14 +11,7 @@ from django.utils import timezone
 
 from quizzes.grading import Grade, grade, letter
 from quizzes.models import Choice, Question, Response
-from quizzes.typed import (
-    MAX_TYPED_LENGTH,
-    TypedAnswer,
-    TypedGrade,
-    clean_typed,
-    grade_typed,
-    tolerance_decimal,
-)
+from quizzes.typed import MAX_TYPED_LENGTH, TypedAnswer, TypedGrade, clean_typed, grade_typed, tolerance_decimal
 from quizzes.vocabulary import TYPED_KINDS
 
 # Error codes of an answer that cannot be graded (a typed one's are quizzes.typed's).
