@@ -134,8 +134,7 @@ def question_preview(*, pk: int, letters: list[str] | None = None, typed: str | 
     elif filled:
         letters = [letter(n) for n, c in enumerate(question.choices.all()) if c.is_correct]
     letters, typed = letters or [], typed or ""
-    picked = {letter(n) for n in range(len(order))} & set(letters)
-    form = Response(shown_choice_ids=order, chosen_choice_ids=[order[n] for n in range(len(order)) if letter(n) in picked])
+    form = Response(shown_choice_ids=order, chosen_choice_ids=[i for n, i in enumerate(order) if letter(n) in letters])
     shown = shown_question(question, order, None if filled else form)  # the correct answer is not ticked "before answering"
     typed_shown = "" if filled else typed
     try:
