@@ -1,17 +1,22 @@
-"""A question as one student sees it: choices in their order and lettered, with their answer (and the staff preview)."""
+"""A question as one student sees it: choices in their order and lettered, with their answer and its grade (and the staff preview)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from quizzes.grading import letter
+from quizzes.grading import Grade, grade, letter
 from quizzes.models import Choice, Question, Response
-from quizzes.typed import MAX_TYPED_LENGTH
+from quizzes.typed import MAX_TYPED_LENGTH, TypedAnswer, TypedGrade, clean_typed, grade_typed, tolerance_decimal
 from quizzes.vocabulary import TYPED_KINDS
+
+# Error codes of an answer that cannot be graded (a typed one's are quizzes.typed's).
+NO_CHOICE = "no_choice"
+UNKNOWN_CHOICE = "unknown_choice"
 
 
 def full_questions():
@@ -85,17 +90,59 @@ def shown_question(question: Question, order: list[int], response: Response | No
     return ShownQuestion(number, question, choices, response, hints)
 
 
-def question_preview(*, pk: int) -> tuple[ShownQuestion, ShownQuestion]:
-    """A question before and after a (made-up, unsaved) correct answer, for staff."""
+def answer_grade(
+    *, question: Question, order: list[int], letters: list[str] = (), typed: str = ""
+) -> tuple[list[int], Grade | TypedGrade]:
+    """How an answer to `question` is marked, writing nothing: the letters picked among the choices
+    shown in `order`, or for a typed question what was typed. Returns (the ids of the choices
+    chosen, or of the typed answer matched, and the grade). Raises ValidationError (NO_CHOICE,
+    UNKNOWN_CHOICE, or quizzes.typed's codes) for an answer that cannot be graded."""
+    if question.kind in TYPED_KINDS:
+        answers = [TypedAnswer(c.id, c.text, c.fraction, tolerance_decimal(c.tolerance)) for c in question.choices.all()]
+        result = grade_typed(question.kind, answers, typed)
+        return ([result.answer_id] if result.answer_id is not None else []), result
+    by_letter = {letter(i): choice_id for i, choice_id in enumerate(order)}
+    if not letters:
+        raise ValidationError("Choose an answer first.", code=NO_CHOICE)
+    if any(x not in by_letter for x in letters):
+        raise ValidationError("That choice is not one of this question's.", code=UNKNOWN_CHOICE)
+    chosen = [by_letter[x] for x in sorted(set(letters), key=lambda x: (len(x), x))]
+    return chosen, grade(question.kind, {c.id: c.fraction for c in question.choices.all()}, chosen)
+
+
+@dataclass
+class Preview:
+    """The staff preview of a question answered as the author chose, as a student would see it."""
+
+    shown: ShownQuestion  # the answer form, with the author's answer filled in
+    answered: ShownQuestion | None  # that answer graded; None when it could not be graded
+    error: ValidationError | None  # why it could not (what a student would be told)
+    filled_correct: bool  # the answer is the question's correct one, filled in by the preview
+    typed: str  # what the author typed, kept in the form ("" when the correct answer was filled in)
+
+
+def question_preview(*, pk: int, letters: list[str] | None = None, typed: str | None = None) -> Preview:
+    """A question answered with `letters` (choices in authored order) or `typed`, graded as a
+    student's answer is but saved nowhere, for staff. With neither, the correct answer is filled
+    in: every correct choice, or a typed question's first full-credit answer as written."""
     question = get_object_or_404(full_questions().select_related("lesson"), pk=pk)
-    order = [] if question.kind in TYPED_KINDS else [c.id for c in question.choices.all()]
-    if question.kind in TYPED_KINDS:  # typed as the first full-credit answer is written
-        first = next((c for c in question.choices.all() if c.fraction >= 1), None)
-        chosen, typed = ([first.id], first.text) if first else ([], "")
-    else:
-        chosen, typed = [c.id for c in question.choices.all() if c.is_correct], ""
-    right = Response(
-        shown_choice_ids=order, chosen_choice_ids=chosen, typed_answer=typed,
-        correct=True, marks=Decimal("1"), answered_at=timezone.now(),
+    is_typed = question.kind in TYPED_KINDS
+    order = [] if is_typed else [c.id for c in question.choices.all()]
+    filled = letters is None and typed is None
+    if filled and is_typed:
+        typed = next((c.text for c in question.choices.all() if c.fraction >= 1), "")
+    elif filled:
+        letters = [letter(n) for n, c in enumerate(question.choices.all()) if c.is_correct]
+    letters, typed = letters or [], typed or ""
+    form = Response(shown_choice_ids=order, chosen_choice_ids=[i for n, i in enumerate(order) if letter(n) in letters])
+    shown = shown_question(question, order, None if filled else form)  # the correct answer is not ticked "before answering"
+    typed_shown = "" if filled else typed
+    try:
+        chosen, result = answer_grade(question=question, order=order, letters=letters, typed=typed)
+    except ValidationError as exc:
+        return Preview(shown, None, exc, filled, typed_shown)
+    response = Response(
+        shown_choice_ids=order, chosen_choice_ids=chosen, typed_answer=clean_typed(typed) if is_typed else "",
+        correct=result.correct, marks=Decimal(result.marks), answered_at=timezone.now(),
     )
-    return shown_question(question, order, None), shown_question(question, order, right)
+    return Preview(shown, shown_question(question, order, response), None, filled, typed_shown)

@@ -12,21 +12,19 @@ from django.utils import timezone
 
 from courses.models import Lesson
 from quizzes import exam
-from quizzes.grading import Grade, grade, letter
 from quizzes.identity import Student
 from quizzes.models import Attempt, Mode, Question, Response
 from quizzes.selectors.attempts import attempt_unfinished
+from quizzes.selectors.shown import NO_CHOICE, UNKNOWN_CHOICE, answer_grade  # noqa: F401 (the codes are this service's too)
 from quizzes.services.attempts import attempt_start
 from quizzes.services.reviews import review_record
 from quizzes.services.scores import attempt_score
-from quizzes.typed import TypedAnswer, TypedGrade, clean_typed, grade_typed, tolerance_decimal
+from quizzes.typed import clean_typed
 from quizzes.vocabulary import TYPED_KINDS
 
 # Error codes the views turn into messages.
 ATTEMPT_FINISHED = "attempt_finished"
 NOT_IN_ATTEMPT = "not_in_attempt"
-NO_CHOICE = "no_choice"
-UNKNOWN_CHOICE = "unknown_choice"
 NO_HINTS_IN_TEST = "no_hints_in_test"
 EXAM_TIME_UP = "exam_time_up"
 
@@ -67,23 +65,6 @@ def response_use_hint(*, attempt: Attempt, question_id: int) -> Response:
     return response
 
 
-def _grade_letters(question: Question, order: list[int], letters: list[str]) -> tuple[list[int], Grade]:
-    by_letter = {letter(i): choice_id for i, choice_id in enumerate(order)}
-    if not letters:
-        raise ValidationError("Choose an answer first.", code=NO_CHOICE)
-    if any(x not in by_letter for x in letters):
-        raise ValidationError("That choice is not one of this question's.", code=UNKNOWN_CHOICE)
-    chosen = [by_letter[x] for x in sorted(set(letters), key=lambda x: (len(x), x))]
-    return chosen, grade(question.kind, {c.id: c.fraction for c in question.choices.all()}, chosen)
-
-
-def _grade_typed(question: Question, typed: str) -> tuple[list[int], TypedGrade]:
-    """The typed answer graded against the question's answers: [the answer it matched] (or []) and the grade."""
-    answers = [TypedAnswer(c.id, c.text, c.fraction, tolerance_decimal(c.tolerance)) for c in question.choices.all()]
-    result = grade_typed(question.kind, answers, typed)
-    return ([result.answer_id] if result.answer_id is not None else []), result
-
-
 @transaction.atomic
 def response_submit(*, attempt: Attempt, question_id: int, letters: list[str] = (), typed: str = "") -> tuple[Response, bool]:
     """Grade and record an answer: the letters the student saw, or for a typed question what
@@ -96,10 +77,7 @@ def response_submit(*, attempt: Attempt, question_id: int, letters: list[str] = 
     locked = _locked(attempt, question_id)
     order = locked.choice_orders.get(str(question_id), [])
     question = Question.objects.prefetch_related("choices").get(pk=question_id)
-    if question.kind in TYPED_KINDS:
-        chosen, result = _grade_typed(question, typed)
-    else:
-        chosen, result = _grade_letters(question, order, letters)
+    chosen, result = answer_grade(question=question, order=order, letters=letters, typed=typed)
 
     # One INSERT (or one UPDATE after a hint): the attempt's row lock keeps other writers out.
     response = Response.objects.filter(attempt=locked, question_id=question_id).first()

@@ -10,10 +10,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from common.ratelimit import per_client, rate_limit
-from quizzes.forms import SignupForm
+from quizzes.forms import SignupForm, answer_letters, answer_typed
 from quizzes.identity import student_for
 from quizzes.selectors import reviews
-from quizzes.selectors.shown import question_preview as preview_pair
+from quizzes.selectors.shown import question_preview as preview_answered
 
 
 def progress(request):
@@ -24,8 +24,12 @@ def progress(request):
 @staff_member_required
 @permission_required("quizzes.view_question", raise_exception=True)
 def question_preview(request, pk):
-    before, after = preview_pair(pk=pk)
-    return render(request, "quizzes/preview.html", {"shown": before, "answered": after})
+    """The question answered as the author picks (GET: nothing is saved), the correct answer by default."""
+    picked = "check" in request.GET
+    preview = preview_answered(
+        pk=pk, letters=answer_letters(request.GET) if picked else None, typed=answer_typed(request.GET) if picked else None
+    )
+    return render(request, "quizzes/preview.html", {"preview": preview, "shown": preview.shown, "answered": preview.answered})
 
 
 @require_http_methods(["GET", "POST"])

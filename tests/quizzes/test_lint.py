@@ -7,9 +7,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from courses.content import content_files
+
 from quizzes import lint
 from quizzes.lint import LintChoice, LintQuestion, check_blueprint, check_question, statistics_findings
-from quizzes.lint_sources import lint_lesson, lint_question, lint_text
+from quizzes.lint_sources import lint_file, lint_lesson, lint_question, lint_text
 from quizzes.models import Choice, Hint, LessonQuizSettings, Mistake
 from quizzes.statistics import DIFFICULTY_MISMATCH, NEGATIVE_DISCRIMINATION
 
@@ -156,6 +158,20 @@ def test_lint_questions_fails_a_lesson_whose_hint_repeats_the_correct_choice(tmp
         call_command("lint_questions", str(path))
     err = capsys.readouterr().err
     assert f"{path}:{line}: error hint_gives_answer: head-replaced: hint 1 gives the answer away" in err
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", content_files(), ids=lambda p: p.name)
+def test_every_bundled_lesson_lints_with_no_errors(path):
+    """Each lesson file in content/lessons/ passes the linter: warnings are allowed, errors are not."""
+    errors = [f.format(str(path)) for f in lint_file(path) if f.severity == lint.ERROR]
+    assert errors == []
+
+
+@pytest.mark.django_db
+def test_lint_questions_without_paths_checks_every_bundled_lesson_and_exits_zero(capsys):
+    call_command("lint_questions")
+    assert f"{len(content_files())} file(s): 0 error(s)" in capsys.readouterr().out
 
 
 @pytest.mark.django_db
