@@ -88,7 +88,7 @@ class VersionFilter(admin.SimpleListFilter):
 class QuestionAdmin(admin.ModelAdmin):
     form = QuestionForm
     # Fits a 1280 px window beside the filters: the stem cut short, the usage and lint counts of the page's rows only.
-    list_display = ["key", "stem_text", "lesson", "kind", "difficulty", "position", "active", "version", "used_in",
+    list_display = ["key", "stem_text", "lesson", "kind", "difficulty", "place", "active", "version_number", "used_in",
                     "lint_count", "preview_link"]
     list_filter = [VersionFilter, "lesson", "source", "difficulty", "role", "kind", "active"]
     search_fields = ["key", "stem"]
@@ -100,6 +100,9 @@ class QuestionAdmin(admin.ModelAdmin):
     inlines = [MistakeInline, ChoiceInline, StepInline, HintInline]
     actions = [duplicate_action, bulk_edit_action, export_as_gift, export_as_aiken, regrade_action]
 
+    class Media:
+        css = {"all": ["css/admin_questions.css"]}
+
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name == "quizzes_question_changelist":
@@ -110,6 +113,14 @@ class QuestionAdmin(admin.ModelAdmin):
     @admin.display(description="Stem")
     def stem_text(self, obj):
         return format_html('<span class="question-stem">{}</span>', short_stem(obj.stem))
+
+    @admin.display(description="#", ordering="position")
+    def place(self, obj):
+        return obj.position
+
+    @admin.display(description="v", ordering="version")
+    def version_number(self, obj):
+        return obj.version
 
     @admin.display(description="Used in", ordering="used_in")
     def used_in(self, obj):
