@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from quizzes.admin_bank import bulk_edit_action, duplicate_action, short_stem, with_usage
-from quizzes.admin_forms import ChoiceForm, ChoiceFormSet, HintForm, QuestionForm, StepForm, admin_content
+from quizzes.admin_forms import ChoiceForm, ChoiceFormSet, HintForm, QuestionForm, StepForm, admin_content, percent_text
 from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift, regrade_action
 from quizzes.authoring.bank import position_after_last
 from quizzes.authoring.questions import QuestionPlace, question_retire, question_save
@@ -45,6 +45,22 @@ class ChoiceInline(FollowsQuestion, admin.StackedInline):
     extra = 0
     min_num = 1  # a typed question may have one answer; choice kinds need two (validate_choices says so)
     fields = [("position", "fraction", "tolerance", "mistake_number"), "text", "feedback"]
+
+    def get_fields(self, request, obj=None):
+        # Read-only (a file's question, an older version): the same columns, shown as the form shows them.
+        return self.fields if self._editable(obj) else [("position", "weight", "tolerance", "mistake_number"), "text", "feedback"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return super().get_readonly_fields(request, obj) if self._editable(obj) else ["weight", "mistake_number"]
+
+    @admin.display(description="Weight %")
+    def weight(self, choice):
+        return percent_text(choice.fraction)
+
+    @admin.display(description="Mistake #")
+    def mistake_number(self, choice):
+        order = [m.pk for m in choice.question.mistakes.all()]
+        return order.index(choice.mistake_id) + 1 if choice.mistake_id in order else "-"
 
 
 class StepInline(FollowsQuestion, admin.StackedInline):

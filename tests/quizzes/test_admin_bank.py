@@ -216,3 +216,13 @@ def test_weights_are_percent_in_the_admin_and_fractions_in_the_database(staff, l
     assert [c.fraction for c in Question.objects.get(key="new-q").choices.all()] == [Decimal(1), Decimal("-0.3333333")]
     refused = _add(staff, lesson, [{"fraction": "1.5"}, {"fraction": "150"}])
     assert [e.code for e in refused.context["inline_admin_formsets"][1].formset.forms[1].errors.as_data()["fraction"]] == ["max_value"]
+
+
+@pytest.mark.django_db
+def test_a_read_only_question_shows_weights_in_percent_and_mistake_numbers(staff):
+    """A lesson file's question, read-only in the admin, shows `100` and `0`, never `1.0000000` or `0E-7`."""
+    question = _file_question()
+    page = staff.get(reverse("admin:quizzes_question_change", args=[question.pk])).content.decode()
+    weights = [cell.split("</div>")[0].strip() for cell in page.split('<div class="readonly">')[1:]]
+    assert "100" in weights and "0" in weights and "1.0000000" not in page and "E-7" not in page
+    assert "Mistake #" in page
