@@ -1,5 +1,9 @@
 """Admin of questions (choices, steps, hints and mistakes inline, checked like the loader), attempts and reviews.
 
+The question list is the bank (quizzes/admin_bank.py: stem, usage and lint columns, duplicate
+and bulk edit); the question form's weights are in percent and its choices name mistakes by
+number (quizzes/admin_forms.py).
+
 A question is saved through quizzes.authoring.questions like every other source: an edit of what
 students see makes a new version (listed on the page with what changed and how many answers each
 has). Only the current version of an admin-authored or imported question can be edited: a
@@ -21,6 +25,7 @@ from quizzes.models import (
     Attempt, Choice, ExamExtension, Flashcard, Hint, LessonExamSettings, LessonQuizSettings, Mistake, Question, Response,
     ReviewItem, SolutionStep, Source,
 )
+
 
 class FollowsQuestion:
     """An inline that can be changed only where its question can (the current version of an author's question)."""
