@@ -1,94 +1,30 @@
 """Admin of questions (choices, steps, hints and mistakes inline, checked like the loader), attempts and reviews.
 
+The question list is the bank (quizzes/admin_bank.py: stem, usage and lint columns, duplicate
+and bulk edit); the question form's weights are in percent and its choices name mistakes by
+number (quizzes/admin_forms.py).
+
 A question is saved through quizzes.authoring.questions like every other source: an edit of what
 students see makes a new version (listed on the page with what changed and how many answers each
 has). Only the current version of an admin-authored or imported question can be edited: a
 lesson file's question is edited in its file (the page says which), an older version never.
 """
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from quizzes.admin_bank import bulk_edit_action, duplicate_action, short_stem, with_usage
+from quizzes.admin_forms import ChoiceForm, ChoiceFormSet, HintForm, QuestionForm, StepForm, admin_content, percent_text
 from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift, regrade_action
-from quizzes.authoring.questions import ChoiceContent, QuestionContent, QuestionPlace, question_retire, question_save
+from quizzes.authoring.bank import position_after_last
+from quizzes.authoring.questions import QuestionPlace, question_retire, question_save
 from quizzes.authoring.versions import question_versions, responses_to_any_version
-from quizzes.grading import validate_choices, validate_no_letter_reference
 from quizzes.lint_sources import lint_question
-from quizzes.typed import tolerance_decimal, validate_answers
-from quizzes.vocabulary import TYPED_KINDS
 from quizzes.models import (
     Attempt, Choice, ExamExtension, Flashcard, Hint, LessonExamSettings, LessonQuizSettings, Mistake, Question, Response,
     ReviewItem, SolutionStep, Source,
 )
-
-# Error code: a choice links a common mistake of another question.
-FOREIGN_MISTAKE = "foreign_mistake"
-
-
-class ChoiceFormSet(forms.BaseInlineFormSet):
-    """The same rules as the content loader: quizzes.grading.validate_choices, or for a typed
-    question (its choices are the answers typed text is matched against) quizzes.typed.validate_answers."""
-
-    def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        rows = [
-            form.cleaned_data
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("text")
-        ]
-        if self.instance.kind in TYPED_KINDS:
-            validate_answers(self.instance.kind, [
-                (row["text"], row["fraction"], tolerance_decimal(row.get("tolerance") or 0)) for row in rows
-            ])
-        else:
-            validate_choices(self.instance.kind, [row["fraction"] for row in rows])
-        for form in self.forms:
-            mistake = form.cleaned_data.get("mistake") if form.cleaned_data else None
-            if mistake is not None and self.instance.pk and mistake.question_id != self.instance.pk:
-                raise ValidationError("A choice can only link a mistake of its own question.", code=FOREIGN_MISTAKE)
-
-
-class LetterFreeForm(forms.ModelForm):
-    """Text that explains an answer must name choices by content, never by letter."""
-
-    letter_free_fields: tuple[str, ...] = ()
-
-    def clean(self):
-        data = super().clean()
-        for name in self.letter_free_fields:
-            try:
-                validate_no_letter_reference(data.get(name, ""))
-            except ValidationError as exc:
-                self.add_error(name, exc)
-        return data
-
-
-class ChoiceForm(LetterFreeForm):
-    letter_free_fields = ("feedback",)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["tolerance"].required = False  # only numeric answers have one; empty is 0
-
-    def clean_tolerance(self):
-        return self.cleaned_data.get("tolerance") or 0
-
-
-class StepForm(LetterFreeForm):
-    letter_free_fields = ("title", "body")
-
-
-class HintForm(LetterFreeForm):
-    letter_free_fields = ("text",)
-
-
-class QuestionForm(LetterFreeForm):
-    letter_free_fields = ("quick_check",)
 
 
 class FollowsQuestion:
@@ -113,13 +49,23 @@ class ChoiceInline(FollowsQuestion, admin.StackedInline):
     formset = ChoiceFormSet
     extra = 0
     min_num = 1  # a typed question may have one answer; choice kinds need two (validate_choices says so)
-    fields = [("position", "fraction", "tolerance"), "text", "feedback", "mistake"]
+    fields = [("position", "fraction", "tolerance", "mistake_number"), "text", "feedback"]
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "mistake":
-            question_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
-            kwargs["queryset"] = Mistake.objects.filter(question_id=question_id) if question_id else Mistake.objects.none()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_fields(self, request, obj=None):
+        # Read-only (a file's question, an older version): the same columns, shown as the form shows them.
+        return self.fields if self._editable(obj) else [("position", "weight", "tolerance", "mistake_number"), "text", "feedback"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return super().get_readonly_fields(request, obj) if self._editable(obj) else ["weight", "mistake_number"]
+
+    @admin.display(description="Weight %")
+    def weight(self, choice):
+        return percent_text(choice.fraction)
+
+    @admin.display(description="Mistake #")
+    def mistake_number(self, choice):
+        order = [m.pk for m in choice.question.mistakes.all()]
+        return order.index(choice.mistake_id) + 1 if choice.mistake_id in order else "-"
 
 
 class StepInline(FollowsQuestion, admin.StackedInline):
@@ -159,48 +105,61 @@ class VersionFilter(admin.SimpleListFilter):
         return queryset if self.value() == "all" else queryset.filter(current=True)
 
 
-def _kept(formset) -> list:
-    """The formset's rows that stay, in the order of their position field."""
-    forms_ = [f for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-    return sorted(forms_, key=lambda f: (f.cleaned_data.get("position") or 0, formset.forms.index(f)))
-
-
-def admin_content(form, formsets) -> QuestionContent:
-    """The question form and its inlines as the content question_save compares and writes."""
-    by_model = {fs.model: fs for fs in formsets}
-    mistakes = [f for f in _kept(by_model[Mistake]) if f.cleaned_data.get("text")]
-    number = {f.instance.pk: i for i, f in enumerate(mistakes, start=1) if f.instance.pk}
-    choices = []
-    for f in _kept(by_model[Choice]):
-        row = f.cleaned_data
-        if not row.get("text"):
-            continue
-        mistake = row.get("mistake")
-        choices.append(ChoiceContent(
-            text=row["text"], fraction=row["fraction"], feedback=row.get("feedback") or "", tolerance=row.get("tolerance") or 0,
-            mistake=number.get(mistake.pk) if mistake else None, lineage=row["id"].lineage_id if row.get("id") else None,
-        ))
-    data = form.cleaned_data
-    return QuestionContent(
-        kind=data["kind"], stem=data["stem"], quick_check=data.get("quick_check") or "", choices=tuple(choices),
-        steps=tuple((f.cleaned_data["title"], f.cleaned_data["body"]) for f in _kept(by_model[SolutionStep])),
-        hints=tuple(f.cleaned_data["text"] for f in _kept(by_model[Hint])),
-        mistakes=tuple(f.cleaned_data["text"] for f in mistakes),
-    )
-
-
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     form = QuestionForm
-    list_display = ["key", "lesson", "role", "difficulty", "kind", "position", "active", "version", "source", "preview_link"]
+    # Fits a 1280 px window beside the filters: the stem cut short, the usage and lint counts of the page's rows only.
+    list_display = ["key", "stem_text", "lesson", "kind", "difficulty", "place", "active", "version_number", "used_in",
+                    "lint_count", "preview_link"]
     list_filter = [VersionFilter, "lesson", "source", "difficulty", "role", "kind", "active"]
     search_fields = ["key", "stem"]
     list_select_related = ["lesson"]
+    list_per_page = 50
     fields = ["lesson", "key", "role", "position", "difficulty", "kind", "stem", "quick_check", "active", "source_label", "lint_findings", "versions"]
     readonly_fields = ["source_label", "lint_findings", "versions"]
-    # Mistakes come before choices so that a new one can be saved, then linked.
+    # Mistakes come before choices: a choice names one by its number in this inline (quizzes/admin_forms.py).
     inlines = [MistakeInline, ChoiceInline, StepInline, HintInline]
-    actions = [export_as_gift, export_as_aiken, regrade_action]
+    actions = [duplicate_action, bulk_edit_action, export_as_gift, export_as_aiken, regrade_action]
+
+    class Media:
+        css = {"all": ["css/admin_questions.css"]}
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name == "quizzes_question_changelist":
+            # Evaluated as the page's slice: the prefetch and the usage subquery cover only its rows.
+            queryset = with_usage(queryset).prefetch_related("choices", "hints", "mistakes")
+        return queryset
+
+    @admin.display(description="Stem")
+    def stem_text(self, obj):
+        return format_html('<span class="question-stem">{}</span>', short_stem(obj.stem))
+
+    @admin.display(description="#", ordering="position")
+    def place(self, obj):
+        return obj.position
+
+    @admin.display(description="v", ordering="version")
+    def version_number(self, obj):
+        return obj.version
+
+    @admin.display(description="Used in", ordering="used_in")
+    def used_in(self, obj):
+        n = getattr(obj, "used_in", 0)
+        return f"{n} attempt{'' if n == 1 else 's'}"
+
+    @admin.display(description="Lint")
+    def lint_count(self, obj):
+        """How many findings the question linter has for this row (its change page lists them)."""
+        return len(lint_question(obj, answered=getattr(obj, "answered", None)))
+
+    def _create_formsets(self, request, obj, change):
+        # A choice's "mistake #" names a row of the same page's mistakes inline: the choices' check needs it.
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        by_model = {formset.model: formset for formset in formsets}
+        if Choice in by_model and Mistake in by_model:
+            by_model[Choice].mistakes_formset = by_model[Mistake]
+        return formsets, inline_instances
 
     def get_urls(self):
         # Per-lesson statistics, CSV, import and export pages (quizzes/admin_views.py).
@@ -263,7 +222,8 @@ class QuestionAdmin(admin.ModelAdmin):
         obj = form.instance
         saved = question_save(
             lesson=obj.lesson, key=obj.key, content=admin_content(form, formsets), source=obj.source if change else Source.ADMIN,
-            place=QuestionPlace(role=data["role"], position=data["position"], difficulty=data["difficulty"], active=data["active"]),
+            place=QuestionPlace(role=data["role"], difficulty=data["difficulty"], active=data["active"],
+                                position=position_after_last(obj.lesson) if data.get("position") is None else data["position"]),
         )
         obj.pk, obj.version, obj.current = saved.question.pk, saved.question.version, True
         request._question_saved = saved

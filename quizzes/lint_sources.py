@@ -149,11 +149,13 @@ def _from_db(question: Question) -> LintQuestion:
     )
 
 
-def lint_question(question: Question) -> list[Finding]:
+def lint_question(question: Question, *, answered: int | None = None) -> list[Finding]:
     """The findings of one stored question (no lines): its text, and its statistics once it has
-    MIN_RESPONSES responses."""
+    MIN_RESPONSES responses (`answered`: their number where the caller counted them already)."""
     findings = check_question(_from_db(question))
-    if Response.objects.filter(question=question, answered_at__isnull=False).count() >= MIN_RESPONSES:
+    if answered is None:
+        answered = Response.objects.filter(question=question, answered_at__isnull=False).count()
+    if answered >= MIN_RESPONSES:
         findings += _statistics(question.lesson, {question.key: None})
     return findings
 

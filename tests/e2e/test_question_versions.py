@@ -54,7 +54,7 @@ def test_a_corrected_question_keeps_the_result_page_until_the_regrade_says_so(si
     author.fill("#id_password", "pw-123456789")
     author.locator("input[type=submit]").click()
     author.get_by_role("link", name="frozen").click()
-    for i, (position, fraction) in enumerate([("3", "0"), ("2", "0"), ("1", "1")]):
+    for i, (position, fraction) in enumerate([("3", "0"), ("2", "0"), ("1", "100")]):
         author.fill(f"[name='choices-{i}-position']", position)
         author.fill(f"[name='choices-{i}-fraction']", fraction)
     author.fill("[name='choices-2-text']", "Only the first layer's, when it is unfrozen")

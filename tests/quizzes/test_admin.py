@@ -22,6 +22,7 @@ def _formset(prefix, rows):
 
 
 def _post(staff, lesson, kind, choices, quick_check="Checks out.", texts=None):
+    """The add form's POST; `choices` are weights in percent, as the form takes them."""
     data = {"lesson": lesson.pk, "key": "new-q", "role": "practice", "position": 1, "difficulty": "easy",
             "kind": kind, "stem": "Which?", "quick_check": quick_check, "active": "on"}
     data |= _formset("mistakes", [])
@@ -35,10 +36,10 @@ def _post(staff, lesson, kind, choices, quick_check="Checks out.", texts=None):
 @pytest.mark.parametrize(
     "kind, fractions, code",
     [
-        ("single", ["1"], "too_few_choices"),
-        ("single", ["1", "1"], "single_needs_one_correct"),
-        ("multiple", ["0.5", "0.3", "0"], "weights_not_100"),
-        ("multiple", ["0", "-0.5"], "multiple_needs_correct"),
+        ("single", ["100"], "too_few_choices"),
+        ("single", ["100", "100"], "single_needs_one_correct"),
+        ("multiple", ["50", "30", "0"], "weights_not_100"),
+        ("multiple", ["0", "-50"], "multiple_needs_correct"),
     ],
 )
 def test_admin_refuses_bad_choices_and_saves_nothing(staff, lesson, kind, fractions, code):
@@ -50,8 +51,8 @@ def test_admin_refuses_bad_choices_and_saves_nothing(staff, lesson, kind, fracti
 
 
 @pytest.mark.parametrize("kind, fractions, texts, code", [
-    ("numeric", ["0.5"], ["1539"], "no_full_credit"),
-    ("numeric", ["1", "0"], ["1539", "about 1536"], "not_a_number"),
+    ("numeric", ["50"], ["1539"], "no_full_credit"),
+    ("numeric", ["100", "0"], ["1539", "about 1536"], "not_a_number"),
     ("short", ["0", "0"], ["1000 x 512", "512"], "no_full_credit"),
 ])
 def test_admin_checks_a_typed_questions_answers_with_the_loaders_rules(staff, lesson, kind, fractions, texts, code):
@@ -64,20 +65,20 @@ def test_admin_checks_a_typed_questions_answers_with_the_loaders_rules(staff, le
 
 def test_admin_saves_a_numeric_question_with_one_answer(staff, lesson):
     """One full-credit answer is enough for a typed question (choice kinds still need two)."""
-    response = _post(staff, lesson, "numeric", ["1"], texts=["1,539"])
+    response = _post(staff, lesson, "numeric", ["100"], texts=["1,539"])
     assert response.status_code == 302
     assert [(c.text, c.tolerance) for c in Question.objects.get().choices.all()] == [("1,539", 0)]
 
 
 def test_admin_refuses_a_letter_in_the_quick_check(staff, lesson):
-    response = _post(staff, lesson, "single", ["1", "0"], quick_check="Reuse = B")
+    response = _post(staff, lesson, "single", ["100", "0"], quick_check="Reuse = B")
     assert response.status_code == 200
     assert [e.code for e in response.context["adminform"].form.errors.as_data()["quick_check"]] == ["letter_reference"]
     assert not Question.objects.exists()
 
 
 def test_admin_saves_a_good_question(staff, lesson):
-    response = _post(staff, lesson, "multiple", ["0.5", "0.5", "-0.5"])
+    response = _post(staff, lesson, "multiple", ["50", "50", "-50"])
     assert response.status_code == 302
     assert Question.objects.get().choices.count() == 3
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.content import load_lesson_text
+from quizzes.admin_forms import percent_text
 from quizzes.authoring.questions import ChoiceContent, QuestionContent, QuestionPlace, question_save
 from quizzes.grading import letter
 from quizzes.identity import Student
@@ -37,8 +38,8 @@ def _change_data(question, **choice_changes):
     data |= {"choices-TOTAL_FORMS": str(len(choices)), "choices-INITIAL_FORMS": str(len(choices)),
              "choices-MIN_NUM_FORMS": "1", "choices-MAX_NUM_FORMS": "1000"}
     for i, c in enumerate(choices):
-        row = {"id": c.pk, "question": question.pk, "position": c.position, "fraction": c.fraction, "tolerance": 0,
-               "text": c.text, "feedback": c.feedback, "mistake": ""} | choice_changes.get(str(i), {})
+        row = {"id": c.pk, "question": question.pk, "position": c.position, "fraction": percent_text(c.fraction), "tolerance": 0,
+               "text": c.text, "feedback": c.feedback, "mistake_number": ""} | choice_changes.get(str(i), {})
         data |= {f"choices-{i}-{k}": v for k, v in row.items()}
     return data
 
@@ -47,7 +48,7 @@ def test_an_admin_edit_is_a_new_version_listed_with_its_changes(staff, lesson):
     """Moving the key in the admin makes version 2; the page lists both versions, their answers and the diff."""
     v1 = _question(lesson)
     url = reverse("admin:quizzes_question_change", args=[v1.pk])
-    response = staff.post(url, _change_data(v1, **{"0": {"fraction": "0"}, "1": {"fraction": "1"}}))
+    response = staff.post(url, _change_data(v1, **{"0": {"fraction": "0"}, "1": {"fraction": "100"}}))
     assert response.status_code == 302
     v2 = Question.objects.get(key="k", current=True)
     assert v2.version == 2 and [c.fraction for c in v2.choices.all()] == [0, 1]

@@ -29,7 +29,7 @@ def test_a_restart_keeps_what_the_author_did(client, django_user_model):
     data = {"lesson": lesson.pk, "key": "authored-q", "role": "practice", "position": 99, "difficulty": "easy",
             "kind": "single", "stem": "Authored?", "quick_check": "", "active": "on"}
     data |= _formset("mistakes", []) | _formset("steps", []) | _formset("hints", [])
-    data |= _formset("choices", [{"position": 1, "text": "Yes", "fraction": "1"}, {"position": 2, "text": "No", "fraction": "0"}])
+    data |= _formset("choices", [{"position": 1, "text": "Yes", "fraction": "100"}, {"position": 2, "text": "No", "fraction": "0"}])
     assert client.post(reverse("admin:quizzes_question_add"), data).status_code == 302
     upload = SimpleUploadedFile("q.gift", GIFT)
     client.post(reverse("admin:quizzes_lesson_import", args=[lesson.pk]), {"file": upload, "format": "", "existing": "update"})
