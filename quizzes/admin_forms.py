@@ -92,11 +92,11 @@ class ChoiceForm(LetterFreeForm):
 
     fraction = forms.DecimalField(
         label="Weight %", min_value=-100, max_value=100, decimal_places=5, initial=0,
-        widget=forms.NumberInput(attrs={"step": "any", "style": "width: 6em"}),
+        widget=forms.NumberInput(attrs={"step": "any", "class": "weight-input"}),
         help_text="Percent of the marks, -100 to 100 as in the lesson files. Correct choices are those above 0.",
     )
     mistake_number = forms.IntegerField(
-        label="Mistake #", required=False, min_value=1, widget=forms.NumberInput(attrs={"style": "width: 4em"}),
+        label="Mistake #", required=False, min_value=1, widget=forms.NumberInput(attrs={"class": "mistake-number-input"}),
         help_text="The number of a row of the common mistakes above (1 is the first), saved with the question; empty: none.",
     )
 
