@@ -8,6 +8,7 @@ from django.urls import path
 
 from modellab import broker
 from modellab.builtins import BUILTINS
+from modellab.eta_selectors import active_runs_eta
 from modellab.models import Dataset, EpochRecord, Experiment, LabPreset, MeasuredReference, Worker
 from modellab.selectors import lab_status
 from modellab.services.measured import measured_publish, measured_to_yaml
@@ -98,6 +99,7 @@ class WorkerAdmin(admin.ModelAdmin):
             "title": "Lab status",
             "opts": self.model._meta,
             "status": lab_status(),
+            "active_runs": active_runs_eta(),
             "queues": broker.queue_depths(),
             "unavailable": unavailable_here(),
         }

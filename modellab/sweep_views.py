@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from common.ratelimit import rate_limit
 from modellab import selectors
 from modellab.datasize import sweep_chart, sweep_rows
+from modellab.eta_selectors import queue_eta
 from modellab.models import LabPreset
 from modellab.services.presets import preset_submit
 from modellab.services.size_sweep import size_sweep_cancel as cancel_sweep
@@ -31,6 +32,7 @@ def _sweep_context(request, group: uuid.UUID) -> dict:
         "rows": sweep_rows(points),
         "chart": sweep_chart(points, chart_id="sweep-chart"),
         "polling": any(e.is_active for e in runs),
+        "etas": queue_eta() if any(e.is_active for e in runs) else {},
         "finished": sum(e.is_done for e in runs),
         "poll_seconds": POLL_SECONDS,
     }

@@ -17,6 +17,7 @@ from modellab import selectors, storage
 from modellab.dataset_ref import UPLOAD, DatasetRef
 from modellab.forms import DatasetUploadForm, ExperimentForm, PredictForm
 from modellab.images import thumbnail_png
+from modellab.eta_selectors import experiment_eta, queue_eta
 from modellab.limits import lab_limits
 from modellab.models import Dataset, Experiment, LabPreset
 from modellab.services.datasets import dataset_create_from_upload
@@ -157,6 +158,7 @@ def _trace_context(experiment: Experiment, *, user) -> dict:
         "chart": experiment_chart(records, title=f"Experiment {experiment.label}: loss and accuracy by epoch"),
         "queue_position": selectors.experiment_queue_position(experiment=experiment),
         "running_count": selectors.experiments_running_count() if experiment.status == Experiment.Status.QUEUED else None,
+        "eta": experiment_eta(experiment=experiment),
         "poll_seconds": POLL_SECONDS,
     }
 
@@ -274,6 +276,7 @@ def _compare_context(request) -> dict:
         "loss_chart": overlay_chart(traces, metric="val_loss", chart_id="overlay-loss"),
         "traces": [(e, trace_rows(records)) for e, (_, records) in zip(experiments, traces)],
         "polling": any(e.is_active for e in experiments),
+        "etas": queue_eta() if any(e.is_active for e in experiments) else {},
         "poll_seconds": POLL_SECONDS,
     }
 
