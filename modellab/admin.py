@@ -100,10 +100,22 @@ class WorkerAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "status": lab_status(),
             "active_runs": active_runs_eta(),
+            "storage_used": _storage_used(),
             "queues": broker.queue_depths(),
             "unavailable": unavailable_here(),
         }
         return TemplateResponse(request, "admin/modellab/lab_status.html", context)
+
+
+def _storage_used():
+    """The lab's storage by kind (storage_usage.usage_by_kind), or None when the storage does not answer."""
+    from modellab.storage import StorageUnavailable
+    from modellab.storage_usage import usage_by_kind
+
+    try:
+        return usage_by_kind()
+    except StorageUnavailable:
+        return None
 
 
 @admin.register(LabPreset)
