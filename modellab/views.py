@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, TooManyFieldsSent, ValidationError
@@ -183,6 +184,8 @@ def _render_experiment(request, experiment, *, predict_form=None, prediction=Non
             "gallery": selectors.experiment_gallery(experiment=experiment) if experiment.status == "succeeded" else [],
             "lesson_shapes": selectors.experiment_lesson_shapes(experiment=experiment) if experiment.status == "succeeded" else None,
             "predict_form": predict_form or PredictForm(),
+            "keep_models": settings.LAB_KEEP_MODELS_PER_LEARNER,
+            "keep_days": settings.LAB_KEEP_MODELS_DAYS,
             "prediction": prediction,
         }
     )
