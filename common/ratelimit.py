@@ -110,17 +110,19 @@ def hit(scope: str, request, *, per=per_user, account_field: str | None = None) 
     return max(waits) if waits else None
 
 
-def rate_limit(scope: str, *, per=per_user, account_field: str | None = None):
+def rate_limit(scope: str, *, per=per_user, account_field: str | None = None, exempt=None):
     """Refuse POSTs beyond the scope's limit with HTTP 429 and a page that says when to retry.
 
     See `hit` for `per` and `account_field`. With `account_field` (a log-in form), a POST that
     signs someone in (a redirect with the user signed in) gives the browser a device cookie.
+    `exempt(request)`, when true, lets a POST through uncounted: one that a limit of its own
+    bounds instead (a sign-up with a class code counts against the class's seats).
     """
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if request.method != "POST":
+            if request.method != "POST" or (exempt is not None and exempt(request)):
                 return view(request, *args, **kwargs)
             wait = hit(scope, request, per=per, account_field=account_field)
             if wait is not None:

@@ -296,6 +296,9 @@ LAB_MAX_EPOCHS = env_int("LAB_MAX_EPOCHS", 30)
 LAB_MAX_BATCH_SIZE = env_int("LAB_MAX_BATCH_SIZE", 256)
 LAB_MAX_ATTEMPTS = env_int("LAB_MAX_ATTEMPTS", 2)  # a run whose worker died is requeued until this many starts
 LAB_HEARTBEAT_STALE_S = env_int("LAB_HEARTBEAT_STALE_S", 300)  # a RUNNING run silent this long has lost its worker
+LAB_STORAGE_QUOTA_MB = env_int("LAB_STORAGE_QUOTA_MB", 500)  # a learner's uploads + run files; 0 = no quota
+LAB_KEEP_MODELS_PER_LEARNER = env_int("LAB_KEEP_MODELS_PER_LEARNER", 5)  # each learner's newest models always stay
+LAB_KEEP_MODELS_DAYS = env_int("LAB_KEEP_MODELS_DAYS", 7)  # and any model younger than this; older ones are removed
 LAB_SWEEP_INTERVAL_S = env_int("LAB_SWEEP_INTERVAL_S", 60)  # each worker sweeps for orphaned runs this often; 0 = only at start
 LAB_BUILTIN_PER_CLASS = env_int("LAB_BUILTIN_PER_CLASS", 0)  # images per class of built-in datasets; 0 = digits: all, CIFAR: 100
 LAB_CIFAR_ROOT = Path(os.environ.get("LAB_CIFAR_ROOT", DATA_DIR / "cifar"))  # holds cifar-10-batches-py/

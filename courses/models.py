@@ -1,4 +1,5 @@
 """Courses, lessons and the sections a lesson page shows, in order."""
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -106,3 +107,49 @@ class PredictionLayer(LessonPart):
 
     def __str__(self):
         return f"Layer {self.position}: {self.name}"
+
+
+# No 0/O, 1/I/L: a code is read aloud and copied from a board.
+CLASS_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CLASS_CODE_LENGTH = 8
+
+
+def new_class_code() -> str:
+    import secrets
+
+    return "".join(secrets.choice(CLASS_CODE_ALPHABET) for _ in range(CLASS_CODE_LENGTH))
+
+
+class ClassCode(models.Model):
+    """A teacher's code for a class to sign up with: sign-ups that give it count against its seats,
+    not against the per-address sign-up limit (a classroom sits behind one address)."""
+
+    code = models.CharField(max_length=16, unique=True, default=new_class_code, editable=False)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="class_codes")
+    name = models.CharField(max_length=120, help_text='What the class is called, e.g. "Year 11, Tuesday group".')
+    seats = models.PositiveIntegerField(validators=[MinValueValidator(1)], help_text="How many learners may sign up with it.")
+    expires_at = models.DateTimeField(help_text="After this, the code no longer signs anyone up.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="class_codes_created"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class ClassMember(models.Model):
+    """A learner who signed up with a class code: one seat of it."""
+
+    class_code = models.ForeignKey(ClassCode, on_delete=models.CASCADE, related_name="members")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="class_membership")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["joined_at", "pk"]
+
+    def __str__(self):
+        return f"{self.user} in {self.class_code}"

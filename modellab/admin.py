@@ -8,6 +8,7 @@ from django.urls import path
 
 from modellab import broker
 from modellab.builtins import BUILTINS
+from modellab.eta_selectors import active_runs_eta
 from modellab.models import Dataset, EpochRecord, Experiment, LabPreset, MeasuredReference, Worker
 from modellab.selectors import lab_status
 from modellab.services.measured import measured_publish, measured_to_yaml
@@ -98,10 +99,23 @@ class WorkerAdmin(admin.ModelAdmin):
             "title": "Lab status",
             "opts": self.model._meta,
             "status": lab_status(),
+            "active_runs": active_runs_eta(),
+            "storage_used": _storage_used(),
             "queues": broker.queue_depths(),
             "unavailable": unavailable_here(),
         }
         return TemplateResponse(request, "admin/modellab/lab_status.html", context)
+
+
+def _storage_used():
+    """The lab's storage by kind (storage_usage.usage_by_kind), or None when the storage does not answer."""
+    from modellab.storage import StorageUnavailable
+    from modellab.storage_usage import usage_by_kind
+
+    try:
+        return usage_by_kind()
+    except StorageUnavailable:
+        return None
 
 
 @admin.register(LabPreset)

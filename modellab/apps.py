@@ -1,4 +1,4 @@
-"""The lab app's configuration: the worker-start sweep, the Lab mode's state line, the lesson file's `lab:` and `measured:` sections."""
+"""The lab app's configuration: the worker-start sweep, deleted rows' files removed, the Lab mode's state line, the lesson file's `lab:` and `measured:` sections."""
 from django.apps import AppConfig
 
 
@@ -10,7 +10,7 @@ class ModellabConfig(AppConfig):
     def ready(self) -> None:
         from courses.content import register_section
         from courses.modes import register_mode_state
-        from modellab import signals  # noqa: F401  (connects the worker-start sweep)
+        from modellab import file_cleanup, signals  # noqa: F401  (connect the files' removal, the worker-start sweep)
         from modellab.lesson_content import save_lab, save_measured, validate_lab, validate_measured
         from modellab.selectors import lesson_lab_state
 

@@ -64,7 +64,9 @@ class Experiment(models.Model):
         SCRATCH = "scratch", "From scratch (random weights, every layer trained)"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lab_experiments")
-    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="experiments")
+    # RESTRICT, not PROTECT: a dataset in use cannot be deleted alone, but an account deleted with its
+    # datasets and its runs together can (PROTECT refused that).
+    dataset = models.ForeignKey(Dataset, on_delete=models.RESTRICT, related_name="experiments")
     backbone = models.CharField(max_length=60)
     strategy = models.CharField(max_length=20, choices=Strategy.choices)
     epochs = models.PositiveSmallIntegerField()

@@ -1,4 +1,5 @@
-"""Worker start: record the worker and sweep for runs orphaned by a dead worker; then both again every LAB_SWEEP_INTERVAL_S.
+"""Worker start: record the worker and sweep for runs orphaned by a dead worker; then both again every LAB_SWEEP_INTERVAL_S,
+with the model files the retention settings let go removed (``lab_prune``).
 
 Connected in ModellabConfig.ready(). Runs in the worker's parent process, which touches
 the database only (never CUDA: the device is recorded by the task's child), and closes its
@@ -29,6 +30,19 @@ def sweep_once(*, restarting_hostname: str = "") -> list:
         connections.close_all()
 
 
+def prune_once() -> int:
+    """Remove the model files the retention settings let go (modellab.services.retention); how many runs'."""
+    from modellab.services.retention import models_prune
+
+    try:
+        return len(models_prune())
+    except Exception:  # like the sweep: never take the worker down; the next pass tries again
+        log.exception("lab prune failed")
+        return 0
+    finally:
+        connections.close_all()
+
+
 def _beat(hostname: str, *, queues: list[str] | None = None) -> None:
     """Record the worker as started (``queues`` given) or alive; a failure is logged, never raised."""
     from modellab.services.workers import worker_heartbeat, worker_started
@@ -51,6 +65,7 @@ def _every(interval: float, hostname: str) -> None:
         close_old_connections()
         _beat(hostname)
         sweep_once()
+        prune_once()
 
 
 def _queues(sender) -> list[str]:

@@ -14,6 +14,7 @@ from common.ratelimit import rate_limit
 from modellab import selectors
 from modellab.arms import arm_label, difference_sentences, shared_sentence
 from modellab.datasize import sweep_chart, sweep_rows
+from modellab.eta_selectors import queue_eta
 from modellab.models import LabPreset
 from modellab.services.presets import preset_submit
 from modellab.services.size_sweep import size_sweep_cancel as cancel_sweep
@@ -37,6 +38,7 @@ def _sweep_context(request, group: uuid.UUID) -> dict:
         "rows": sweep_rows(points),
         "chart": sweep_chart(points, chart_id="sweep-chart", label=label),
         "polling": any(e.is_active for e in runs),
+        "etas": queue_eta() if any(e.is_active for e in runs) else {},
         "finished": sum(e.is_done for e in runs),
         "poll_seconds": POLL_SECONDS,
     }

@@ -5,6 +5,7 @@ import io
 from dataclasses import replace
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, TooManyFieldsSent, ValidationError
@@ -18,6 +19,7 @@ from modellab import selectors, storage
 from modellab.dataset_ref import UPLOAD, DatasetRef
 from modellab.forms import DatasetUploadForm, ExperimentForm, PredictForm
 from modellab.images import thumbnail_png
+from modellab.eta_selectors import experiment_eta, queue_eta
 from modellab.limits import lab_limits
 from modellab.models import Dataset, Experiment, LabPreset
 from modellab.services.datasets import dataset_create_from_upload
@@ -160,6 +162,7 @@ def _trace_context(experiment: Experiment, *, user) -> dict:
         "chart": experiment_chart(records, title=f"Experiment {experiment.label}: loss and accuracy by epoch"),
         "queue_position": selectors.experiment_queue_position(experiment=experiment),
         "running_count": selectors.experiments_running_count() if experiment.status == Experiment.Status.QUEUED else None,
+        "eta": experiment_eta(experiment=experiment),
         "poll_seconds": POLL_SECONDS,
     }
 
@@ -184,6 +187,8 @@ def _render_experiment(request, experiment, *, predict_form=None, prediction=Non
             "gallery": selectors.experiment_gallery(experiment=experiment) if experiment.status == "succeeded" else [],
             "lesson_shapes": selectors.experiment_lesson_shapes(experiment=experiment) if experiment.status == "succeeded" else None,
             "predict_form": predict_form or PredictForm(),
+            "keep_models": settings.LAB_KEEP_MODELS_PER_LEARNER,
+            "keep_days": settings.LAB_KEEP_MODELS_DAYS,
             "prediction": prediction,
             "prediction_heatmaps": [prediction_heatmap] if prediction_heatmap else [],
         }
@@ -284,6 +289,7 @@ def _compare_context(request) -> dict:
         "loss_chart": overlay_chart(traces, metric="val_loss", chart_id="overlay-loss"),
         "traces": [(e, trace_rows(records)) for e, (_, records) in zip(experiments, traces)],
         "polling": any(e.is_active for e in experiments),
+        "etas": queue_eta() if any(e.is_active for e in experiments) else {},
         "poll_seconds": POLL_SECONDS,
     }
 

@@ -4,12 +4,23 @@ from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.contrib.sites.shortcuts import get_current_site
 
+from courses.classes import class_code_check
 from quizzes.scheduler import RATINGS
 from quizzes.services.accounts import password_reset_queue
 
 
 class SignupForm(UserCreationForm):
     email = forms.EmailField(required=False, help_text="Optional; needed only to reset a forgotten password.")
+    class_code = forms.CharField(
+        required=False, max_length=32, label="Class code",
+        help_text="Optional; the code your teacher gave the class, to join it.",
+    )
+
+    def clean_class_code(self) -> str:
+        code = self.cleaned_data.get("class_code", "")
+        if code.strip():
+            class_code_check(code=code)  # unknown or expired: the field says so; a full class is the service's to say
+        return code
 
     class Meta(UserCreationForm.Meta):
         model = User

@@ -10,5 +10,6 @@
 - ``presets``: a lesson's lab presets put to use (the dataset this server has, one-click submit).
 - ``measured``: publishing a comparison or sweep as its lesson's measured reference, and its YAML.
 - ``predict``: classify an uploaded image in the web process.
+- ``retention``: remove the model files the retention settings let go (``lab_prune``, the worker's periodic pass).
 - ``engine_errors``: the engine's errors as the project's ValidationError.
 """

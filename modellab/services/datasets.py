@@ -14,6 +14,7 @@ from modellab.builtins import BUILTINS, DATASET_UNAVAILABLE
 from modellab.dataset_ref import BUILTIN, DatasetRef
 from modellab.limits import check_image_count, check_upload_size, lab_limits
 from modellab.models import Dataset
+from modellab.quota import check_storage_quota
 from modellab.selectors import upload_visible_to
 from modellab.services.engine_errors import validation_error_from_engine
 
@@ -51,7 +52,7 @@ def dataset_create_from_upload(*, owner, uploaded_file, name: str = "") -> Datas
     """Validate and extract an uploaded zip of class folders into a new Dataset of ``owner``.
 
     Raises ValidationError with the engine's DatasetError code (bad_zip, path_traversal, too_few_classes, ...)
-    or a limit's (upload_too_large, too_many_images); StorageUnavailable when the storage does not answer.
+    or a limit's (upload_too_large, storage_quota, too_many_images); StorageUnavailable when the storage does not answer.
     Nothing is kept on failure. With a remote storage the images go to the storage, not to this machine.
     """
     from modellab import engine
@@ -59,6 +60,7 @@ def dataset_create_from_upload(*, owner, uploaded_file, name: str = "") -> Datas
     limits = lab_limits()
     check_upload_size(uploaded_file.size)
     storage.check_available()  # before the work: with the storage down, nothing is extracted or created
+    check_storage_quota(owner=owner, incoming_bytes=uploaded_file.size)
     folder = f"{storage.UPLOAD_ROOT}/u{owner.pk}/{uuid.uuid4().hex}"
     dest = storage.local_dir(folder)  # the storage itself, or (remote storage) a copy dropped once uploaded
     engine_limits = engine.UploadLimits(

@@ -73,7 +73,11 @@ def check_dataset_use(*, owner, dataset: Dataset | DatasetRef) -> Dataset:
 
 def queue_runs(*, owner, units: int, runs: list[dict]) -> list[Experiment]:
     """Create the experiments ``runs`` describes (Experiment fields) as QUEUED and queue each on commit,
-    provided ``units`` more fit under the owner's limit (raises ValidationError(TOO_MANY_RUNS) if not)."""
+    provided ``units`` more fit under the owner's limit (raises ValidationError(TOO_MANY_RUNS) if not)
+    and the owner's files are under their storage quota (ValidationError(STORAGE_QUOTA) if not)."""
+    from modellab.quota import check_storage_quota
+
+    check_storage_quota(owner=owner)
     limit = lab_limits().max_concurrent_runs_per_user
     with transaction.atomic():
         # Lock the user's row so two simultaneous submits cannot both pass the limit.

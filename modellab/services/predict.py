@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from modellab import storage
 from modellab.limits import lab_limits
 from modellab.models import Experiment
+from modellab.services.retention import MODEL_REMOVED_AT
 
 NO_MODEL = "no_model"
+MODEL_REMOVED = "model_removed"
 BAD_IMAGE = "bad_image"
 
 
@@ -39,6 +41,10 @@ def experiment_predict(*, experiment: Experiment, image_file, top_k: int = 3) ->
 
     if experiment.status != Experiment.Status.SUCCEEDED or not experiment.results.get("model_path"):
         raise ValidationError("This run has no trained model (it did not succeed).", code=NO_MODEL)
+    if experiment.results.get(MODEL_REMOVED_AT):
+        raise ValidationError(
+            "This run's model files were removed to save space; run it again to classify images.", code=MODEL_REMOVED
+        )
     data = image_file.read(lab_limits().max_upload_bytes + 1)
     name = PurePath(getattr(image_file, "name", "") or "the file").name
     max_pixels = engine.UploadLimits().max_image_pixels

@@ -134,3 +134,33 @@ def measured_view(reference) -> dict:
         "sweep_rows": sweep_rows(points),
         "sweep_chart": sweep_chart(points, chart_id="measured-sweep", label=sweep_label),
     }
+
+
+@register.filter
+def eta_of(slots, experiment):
+    """The run's eta.Slot in a {id: Slot} mapping (eta_selectors.queue_eta), or None."""
+    return (slots or {}).get(getattr(experiment, "pk", None))
+
+
+@register.filter
+def ordinal(n) -> str:
+    """3 -> "3rd" (modellab.eta.ordinal)."""
+    from modellab.eta import ordinal as ordinal_text
+
+    return ordinal_text(int(n))
+
+
+@register.filter
+def eta_about(seconds) -> str:
+    """Seconds from now read as "in about 3 min" (modellab.eta.about)."""
+    from modellab.eta import about
+
+    return about(float(seconds))
+
+
+@register.filter
+def eta_basis(estimate) -> str:
+    """What an eta.Estimate rests on (modellab.eta.basis_text)."""
+    from modellab.eta import basis_text
+
+    return basis_text(estimate)

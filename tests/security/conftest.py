@@ -1,6 +1,7 @@
 """A small world for the security tests: two students with their own quiz attempts and lab
 objects, an admin, and one object of every model the admin shows."""
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from courses.content import load_lesson_file
-from courses.models import Course, Lesson
+from courses.models import ClassCode, Course, Lesson
 from modellab import storage
 from modellab.models import Dataset, EpochRecord, Experiment, LabPreset, MeasuredReference, Worker
 from quizzes.authoring.questions import ChoiceContent, QuestionContent, QuestionPlace, question_save
@@ -182,7 +183,8 @@ def world(db, django_user_model, lab_media, settings) -> World:
     objects = {
         type(o): o
         for o in (alice, group, course, lesson, authored, quiz_settings, test_done, review_item, dataset, experiment,
-                  exam_settings, extension, worker, preset, MeasuredReference.objects.get(lesson=lesson))
+                  exam_settings, extension, worker, preset, MeasuredReference.objects.get(lesson=lesson),
+                  ClassCode.objects.create(course=course, name="a class", seats=30, expires_at=now + timedelta(days=7)))
     }
     return World(lesson=lesson, draft=draft, course=course, question=question, card=card, practice=practice,
                  test_done=test_done, exam=exam, drill=drill,
