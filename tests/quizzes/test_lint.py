@@ -7,10 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from quizzes import lint
 from quizzes.lint import LintChoice, LintQuestion, check_blueprint, check_question, statistics_findings
 from quizzes.lint_sources import lint_lesson, lint_question, lint_text
-from quizzes.models import Choice, Hint, LessonQuizSettings, Mistake
+from quizzes.models import Hint, LessonQuizSettings
 from quizzes.statistics import DIFFICULTY_MISMATCH, NEGATIVE_DISCRIMINATION
 
 from tests.conftest import SEED_LESSON
