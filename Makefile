@@ -1,5 +1,5 @@
 # Two commands: `make run` (set up everything and serve) and `make test` (the whole suite);
-# `make dev` serves with Django's auto-reloading development server instead.
+# `make dev` serves with Django's auto-reloading development server instead, `make lint` checks the code with ruff.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -15,7 +15,7 @@ SERVE_ENV := DEBUG=0 HTTPS=0 DATA_DIR=$(DATA_DIR) SECRET_KEY_FILE=$(DATA_DIR)/se
 GUNICORN := $(VENV)/bin/gunicorn config.wsgi -b 127.0.0.1:$(PORT) -w 2 -k gthread --threads 4 --access-logfile -
 WORKER := OMP_NUM_THREADS=$(LAB_WORKER_THREADS) $(VENV)/bin/celery -A config worker -Q gpu,default --concurrency 1 --loglevel INFO
 
-.PHONY: run dev serve static test install migrate content worker check-deploy
+.PHONY: run dev serve static test lint install migrate content worker check-deploy
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ worker: install
 
 test: install
 	$(VENV)/bin/pytest
+
+# ruff's lint rules as pyproject.toml configures them (formatting is not checked here).
+lint: install
+	$(VENV)/bin/ruff check .
 
 check-deploy: install
 	DEBUG=0 SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))") \

@@ -163,11 +163,11 @@ def _tutorial_epochs(extractor, head, opt, train, val, test, epochs: int, device
             loss.backward()
             opt.step()
         with torch.no_grad():
-            for x, y, _ in val:
+            for x, _y, _ in val:
                 head(extractor(x)[1].to(device))
     # Like our run, finish with the held-out test split.
     with torch.no_grad():
-        for x, y, _ in test:
+        for x, _y, _ in test:
             head(extractor(x)[1].to(device))
 
 

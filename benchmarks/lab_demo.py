@@ -45,7 +45,7 @@ def measured_runs(arms: dict) -> list[dict]:
         {"strategy": strategy, "seconds": {"startup": 0.0, "extraction": arm["extract_seconds"],
                                            "training": round(arm["engine_seconds"] - arm["extract_seconds"], 1)},
          "epochs": [{"epoch": i + 1, "val_accuracy": a, "val_loss": loss, "elapsed": t}
-                    for i, (a, loss, t) in enumerate(zip(arm["val_accuracy"], arm["val_loss"], arm["elapsed"]))]}
+                    for i, (a, loss, t) in enumerate(zip(arm["val_accuracy"], arm["val_loss"], arm["elapsed"], strict=True))]}
         for strategy, arm in arms.items()
     ]
 
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> dict:
         "epochs": preset["epochs"],
         "demo_wall_s": round(wall, 1),
         "threads": torch.get_num_threads(),
-        "ahead_every_epoch": all(a > b for a, b in zip(pre, scratch)),
+        "ahead_every_epoch": all(a > b for a, b in zip(pre, scratch, strict=True)),
         "arms": arms,
         "load_avg": load_avg,
         "load_avg_after": [round(x, 2) for x in os.getloadavg()],

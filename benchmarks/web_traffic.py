@@ -226,6 +226,25 @@ class Comparer:
             self.answer_number += 1
 
 
+def _compare_round(comparers: list, per_thread: list, kind: str, seconds: float) -> tuple[int, float]:
+    """Every comparer repeats one kind of request for the given seconds; returns (requests done, wall seconds)."""
+    done = [0] * len(comparers)
+    end = time.monotonic() + seconds
+
+    def loop(i: int):
+        stats, acks = per_thread[i]
+        while time.monotonic() < end:
+            try:
+                comparers[i].op(kind, stats, acks)
+                done[i] += 1
+            except Failed:
+                comparers[i].client.close()
+
+    start = time.monotonic()
+    in_threads(loop, len(comparers))
+    return sum(done), time.monotonic() - start
+
+
 def run_comparison(port: int, students: int, seconds: float) -> tuple[dict, Stats, list]:
     # room for 20 answers/s per client, well above what one client gets
     tests = 1 + int(seconds / len(COMPARED) * 20 / QUESTIONS)
@@ -243,22 +262,9 @@ def run_comparison(port: int, students: int, seconds: float) -> tuple[dict, Stat
     per_thread = [(Stats(), []) for _ in range(students)]
     for _ in range(rounds):
         for kind in COMPARED:
-            done = [0] * students
-            end = time.monotonic() + round_s
-
-            def loop(i: int):
-                stats, acks = per_thread[i]
-                while time.monotonic() < end:
-                    try:
-                        comparers[i].op(kind, stats, acks)
-                        done[i] += 1
-                    except Failed:
-                        comparers[i].client.close()
-
-            start = time.monotonic()
-            in_threads(loop, students)
-            walls[kind] += time.monotonic() - start
-            counts[kind] += sum(done)
+            done, wall = _compare_round(comparers, per_thread, kind, round_s)
+            walls[kind] += wall
+            counts[kind] += done
     for c in comparers:
         c.client.close()
     stats, acks = Stats(), []

@@ -40,13 +40,13 @@ def queue_eta(*, now: datetime | None = None) -> dict[int, Slot]:
     running_estimates = [estimate_duration(_settings(e), history) for e in running]
     left = [
         None if est is None or e.started_at is None else est.seconds - (now - e.started_at).total_seconds()
-        for e, est in zip(running, running_estimates)
+        for e, est in zip(running, running_estimates, strict=True)
     ]
     finishes, slots = queue_slots(
         running=left, queued=[estimate_duration(_settings(e), history) for e in queued], workers=workers
     )
-    out = {e.pk: Slot(None, 0.0, finish, est) for e, finish, est in zip(running, finishes, running_estimates)}
-    out.update({e.pk: slot for e, slot in zip(queued, slots)})
+    out = {e.pk: Slot(None, 0.0, finish, est) for e, finish, est in zip(running, finishes, running_estimates, strict=True)}
+    out.update({e.pk: slot for e, slot in zip(queued, slots, strict=True)})
     return out
 
 

@@ -81,7 +81,7 @@ def compare_rows(experiments: list) -> list[CompareRow]:
     for i in compare_indices(preds[0]):
         if any(i >= len(p) for p in preds) or len({p[i].get("path") for p in preds}) != 1:
             continue
-        arms = [(e, p[i]["predicted"], heatmaps_of(e, i)) for e, p in zip(experiments, preds)]
+        arms = [(e, p[i]["predicted"], heatmaps_of(e, i)) for e, p in zip(experiments, preds, strict=True)]
         if all(maps for _, _, maps in arms):
             rows.append(CompareRow(i, preds[0][i]["true"], arms))
     return rows

@@ -48,7 +48,7 @@ def map_to_lesson(trace: list[dict], stages: list[tuple[str, str]]) -> list[Stag
         return []
     return [
         StageShape(i, name, lesson, _written(channels_last(shapes[source])))
-        for i, ((name, lesson), source) in enumerate(zip(stages, STAGE_SOURCES), start=1)
+        for i, ((name, lesson), source) in enumerate(zip(stages, STAGE_SOURCES, strict=True), start=1)
     ]
 
 

@@ -149,5 +149,5 @@ def timings_from_content(runs: list[dict], *, pretrained: list[bool]) -> list[Ru
             finished=True, startup=r["seconds"].get("startup", 0.0), extraction=r["seconds"]["extraction"],
             training=r["seconds"]["training"],
         )
-        for r, pre in zip(runs, pretrained)
+        for r, pre in zip(runs, pretrained, strict=True)
     ]

@@ -182,7 +182,8 @@ def _render_experiment(request, experiment, *, predict_form=None, prediction=Non
             "group": selectors.experiment_group(experiment=experiment, user=request.user),
             "results": results,
             "per_class": sorted((results.get("per_class_accuracy") or {}).items()),
-            "confusion": list(zip(class_names, results.get("confusion_matrix") or [])),
+            # results without a confusion matrix (recorded before it was kept) show no rows rather than fail
+            "confusion": list(zip(class_names, results.get("confusion_matrix") or [], strict=False)),
             "class_names": class_names,
             "gallery": selectors.experiment_gallery(experiment=experiment) if experiment.status == "succeeded" else [],
             "lesson_shapes": selectors.experiment_lesson_shapes(experiment=experiment) if experiment.status == "succeeded" else None,
@@ -270,7 +271,7 @@ def _compare_context(request) -> dict:
     if len(experiments) < 2:
         raise Http404("Choose two or more experiments.")
     traces = [(e.label, selectors.experiment_epochs(experiment=e)) for e in experiments]
-    timings = [selectors.run_timing(experiment=e, records=records) for e, (_, records) in zip(experiments, traces)]
+    timings = [selectors.run_timing(experiment=e, records=records) for e, (_, records) in zip(experiments, traces, strict=True)]
     arms = [selectors.experiment_arm(experiment=e) for e in experiments]
     pair = headline_pair(arms)
     line = headline(*(replace(timings[i], label=arms[i].label) for i in pair)) if pair else None
@@ -280,14 +281,14 @@ def _compare_context(request) -> dict:
         "shared": shared_sentence(arms),
         "differences": difference_sentences(arms),
         "effects": [text for text in (pretraining_effect(arms, timings), freezing_effect(arms, timings)) if text],
-        "timings": [(e, t, t.time_to(line.target) if line else None) for e, t in zip(experiments, timings)],
+        "timings": [(e, t, t.time_to(line.target) if line else None) for e, t in zip(experiments, timings, strict=True)],
         "headline": line,
         "time_definition": definition(arms[pair[0]].name) if pair else "",
         "elapsed_chart": elapsed_chart(timings, chart_id="overlay-elapsed"),
         "ids_query": "&".join(f"ids={e.pk}" for e in experiments),
         "accuracy_chart": overlay_chart(traces, metric="val_accuracy", chart_id="overlay-accuracy"),
         "loss_chart": overlay_chart(traces, metric="val_loss", chart_id="overlay-loss"),
-        "traces": [(e, trace_rows(records)) for e, (_, records) in zip(experiments, traces)],
+        "traces": [(e, trace_rows(records)) for e, (_, records) in zip(experiments, traces, strict=True)],
         "polling": any(e.is_active for e in experiments),
         "etas": queue_eta() if any(e.is_active for e in experiments) else {},
         "poll_seconds": POLL_SECONDS,

@@ -141,7 +141,7 @@ def _choices(f: dict[str, Node], kind: str, mistakes: list[str]) -> list[dict]:
         validate_choices(kind, fractions)
     except ValidationError as exc:
         raise f["choices"].error_from(exc) from None
-    for choice, fraction in zip(choices, fractions):
+    for choice, fraction in zip(choices, fractions, strict=True):
         choice["fraction"] = fraction
     return choices
 

@@ -114,13 +114,13 @@ def questions_export(
     data = [question_data(q, category=q.lesson.slug) for q in questions]
     problem_of = gift_problem if fmt == "gift" else aiken_problem
     problems = [problem_of(d) for d in data]
-    writable = [d for d, p in zip(data, problems) if p is None]
+    writable = [d for d, p in zip(data, problems, strict=True) if p is None]
     text = dump_gift(writable) if fmt == "gift" else dump_aiken(writable)[0]
     return ExportResult(
         text=text,
         format=fmt,
-        exported=[q for q, p in zip(questions, problems) if p is None],
-        skipped=[q for q, p in zip(questions, problems) if p is not None],
+        exported=[q for q, p in zip(questions, problems, strict=True) if p is None],
+        skipped=[q for q, p in zip(questions, problems, strict=True) if p is not None],
         problems=[p for p in problems if p is not None],
         losses=[loss for d in writable for loss in aiken_losses(d)] if fmt == "aiken" else [],
     )

@@ -109,7 +109,7 @@ def lint_text(text: str, source: str = "<text>") -> list[Finding]:
     for role in (Role.QUIZ, Role.PRACTICE):
         listed = _child(Node(section, "questions", source), role)
         items += list(listed.value) if isinstance(listed, yaml.SequenceNode) else []
-    questions = [_from_parsed(q, _lines(item)) for q, item in zip(parsed.questions, items)]
+    questions = [_from_parsed(q, _lines(item)) for q, item in zip(parsed.questions, items, strict=True)]
     findings = [f for q in questions for f in check_question(q)]
     practice = [q.difficulty for q in parsed.questions if q.role == Role.PRACTICE]
     if practice or parsed.blueprint:

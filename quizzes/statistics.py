@@ -234,7 +234,7 @@ def question_statistics(
     for qid in order:
         maxmark = maxes[qid]
         x = [row[qid] for row in rows]
-        y = [t - xi for t, xi in zip(totals, x)]
+        y = [t - xi for t, xi in zip(totals, x, strict=True)]
         mean_x = _mean(x) if s else None
         facility = 100 * mean_x / maxmark if s and maxmark else None
         sd = discrimination = efficiency = None
@@ -245,11 +245,11 @@ def question_statistics(
             dy = [yi - mean_y for yi in y]
             var_x = math.fsum(d * d for d in dx) / (s - 1)
             var_y = math.fsum(d * d for d in dy) / (s - 1)
-            cov = math.fsum(a * b for a, b in zip(dx, dy)) / (s - 1)
+            cov = math.fsum(a * b for a, b in zip(dx, dy, strict=True)) / (s - 1)
             cov_max = math.fsum(
-                (a - mean_x) * (b - mean_y) for a, b in zip(sorted(x), sorted(y))
+                (a - mean_x) * (b - mean_y) for a, b in zip(sorted(x), sorted(y), strict=True)
             ) / (s - 1)
-            cov_t = math.fsum(a * (t - mean_t) for a, t in zip(dx, totals)) / (s - 1)
+            cov_t = math.fsum(a * (t - mean_t) for a, t in zip(dx, totals, strict=True)) / (s - 1)
             scale = max(maxmark, 1.0) ** 2
             if _is_zero(var_x, scale):
                 var_x, cov, cov_max = 0.0, 0.0, 0.0

@@ -71,7 +71,7 @@ def effnet_load(parts: Parts, path: Path) -> None:
     if len(src_items) != len(dst_keys):
         raise WeightsMismatch(f"{path}: {len(src_items)} tensors, the architecture has {len(dst_keys)}")
     renamed = {}
-    for (src_key, tensor), dst_key in zip(src_items, dst_keys):
+    for (src_key, tensor), dst_key in zip(src_items, dst_keys, strict=True):
         if tuple(tensor.shape) != tuple(dst_state[dst_key].shape):
             raise WeightsMismatch(f"{path}: {src_key} {tuple(tensor.shape)} does not fit {dst_key}")
         renamed[dst_key] = tensor

@@ -51,7 +51,7 @@ def materialize_digits(
 
     def items():
         seen: dict[int, int] = {}
-        for idx, (img, target) in enumerate(zip(digits.images, digits.target)):
+        for idx, (img, target) in enumerate(zip(digits.images, digits.target, strict=True)):
             t = int(target)
             if t not in wanted or (max_per_class is not None and seen.get(t, 0) >= max_per_class):
                 continue
@@ -83,7 +83,7 @@ def materialize_cifar10(
 
     def items():
         seen: dict[str, int] = {}
-        for idx, (arr, target) in enumerate(zip(data, targets)):
+        for idx, (arr, target) in enumerate(zip(data, targets, strict=True)):
             cls = label_of.get(int(target))
             if cls is None or seen.get(cls, 0) >= per_class:
                 continue

@@ -67,4 +67,4 @@ def predict_image(model_path: str | os.PathLike, image: str | os.PathLike | Imag
         probs = model(x).softmax(dim=1)[0]
     k = min(top_k, len(meta["class_names"]))
     values, indices = probs.topk(k)
-    return [(meta["class_names"][int(i)], float(v)) for v, i in zip(values, indices)]
+    return [(meta["class_names"][int(i)], float(v)) for v, i in zip(values, indices, strict=True)]

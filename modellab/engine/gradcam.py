@@ -163,7 +163,7 @@ def explain_predictions(
             feats = model.backbone(x).float()
         for kind, pick in (("predicted", 3), ("true", 2)):
             cams = cam_of_features(model.head, feats, [names.index(item[pick]) for item in chunk])
-            for item, px, cam in zip(chunk, pixels, cams):
+            for item, px, cam in zip(chunk, pixels, cams, strict=True):
                 if kind == "true" and item[2] == item[3]:
                     continue
                 heat = upscale(cam, DISPLAY)

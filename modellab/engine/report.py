@@ -11,8 +11,8 @@ def top_k_lists(probs: torch.Tensor, class_names: Sequence[str], k: int) -> list
     """For each row of probabilities, [[class, prob], ...] best first."""
     values, indices = probs.topk(k, dim=1)
     return [
-        [[class_names[int(i)], round(float(v), 6)] for v, i in zip(vrow, irow)]
-        for vrow, irow in zip(values, indices)
+        [[class_names[int(i)], round(float(v), 6)] for v, i in zip(vrow, irow, strict=True)]
+        for vrow, irow in zip(values, indices, strict=True)
     ]
 
 
@@ -33,7 +33,7 @@ def summarize(
     tops = top_k_lists(probs, class_names, k) if len(labels_t) else []
     predictions = [
         {"path": path, "true": class_names[int(t)], "predicted": class_names[int(p)], "top_k": tk}
-        for path, t, p, tk in zip(paths, labels_t, predicted, tops)
+        for path, t, p, tk in zip(paths, labels_t, predicted, tops, strict=True)
     ]
     return {
         "per_class_accuracy": per_class,

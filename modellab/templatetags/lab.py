@@ -31,7 +31,7 @@ def lab_lesson_comparison(context, lesson):
         "experiments": experiments,
         "ids_query": "&".join(f"ids={e.pk}" for e in experiments),
         "chart": overlay_chart(traces, metric="val_accuracy", chart_id="lesson-lab-chart"),
-        "rows": [(e, records) for e, (_, records) in zip(experiments, traces)],
+        "rows": [(e, records) for e, (_, records) in zip(experiments, traces, strict=True)],
     }
 
 
@@ -110,7 +110,7 @@ def measured_view(reference) -> dict:
     """What the lesson page shows of a measured reference (lesson content, plain data)."""
     arms = measured_arms(reference)
     timings = timings_from_content(reference.runs, pretrained=[a.pretrained for a in arms])
-    timings = [replace(t, label=a.label) for t, a in zip(timings, arms)]
+    timings = [replace(t, label=a.label) for t, a in zip(timings, arms, strict=True)]
     pair = headline_pair(arms)
     line = headline(timings[pair[0]], timings[pair[1]]) if pair else None
     epochs = sorted({e["epoch"] for r in reference.runs for e in r["epochs"]})

@@ -133,7 +133,7 @@ def _write_parts(question: Question, content: QuestionContent, previous: list[Ch
     numbered_create(Choice, [
         {"text": c.text, "fraction": Decimal(c.fraction).quantize(_PLACES), "feedback": c.feedback,
          "tolerance": float(c.tolerance), "mistake": mistakes[c.mistake - 1] if c.mistake else None, "lineage": lineage}
-        for c, lineage in zip(content.choices, lineages)
+        for c, lineage in zip(content.choices, lineages, strict=True)
     ], question=question)
 
 

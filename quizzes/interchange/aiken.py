@@ -161,7 +161,8 @@ def _write(question: QuestionData) -> str | tuple[str, str]:
     if not stem_lines or _unreadable(stem_lines[0]):
         return SKIPPED_STEM, "the question text is empty or would read as an option or ANSWER: line"
     lines = list(stem_lines)
-    for letter, choice in zip(_LETTERS, choices):
+    # one letter per choice: the alphabet is longer than the (at most 26) choices
+    for letter, choice in zip(_LETTERS, choices, strict=False):
         lines.append(f"{letter}) {_one_line(choice.text)}")
     lines.append(f"ANSWER: {_LETTERS[correct[0]]}")
     return "\n".join(lines)

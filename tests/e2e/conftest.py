@@ -4,6 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from courses.content import load_lesson_file
+from tests.conftest import SEED_LESSON
+from tests.modellab.lab_stack import LabStack
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -15,6 +19,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+LEARNER_PASSWORD = "a-long-pass-42"
+
 
 def _is_browser_test(item) -> bool:
     return Path(__file__).parent in Path(item.fspath).parents
@@ -77,3 +83,35 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def site(transactional_db, live_server):
+    """The seed lesson, served: the live server's URL."""
+    load_lesson_file(SEED_LESSON)
+    return live_server.url
+
+
+@pytest.fixture
+def learner_site(transactional_db, live_server, django_user_model, settings, tmp_path):
+    """The seed lesson, served, the lab's files under tmp_path on the CPU, and a learner: (URL, user)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LAB_LOCAL_CACHE_DIR = tmp_path / "lab-local"
+    settings.LAB_CIFAR_ROOT = tmp_path / "no-cifar"
+    settings.LAB_DEVICE = "cpu"
+    load_lesson_file(SEED_LESSON)
+    user = django_user_model.objects.create_user("learner", password=LEARNER_PASSWORD)
+    return live_server.url, user
+
+
+@pytest.fixture
+def lab_site(tmp_path):
+    """A real web server and Celery worker (subprocesses, SQLite file) on tiny data, with a learner: (stack, URL)."""
+    stack = LabStack(tmp_path, LAB_BUILTIN_PER_CLASS=80, LAB_MAX_CONCURRENT_RUNS_PER_USER=4)
+    stack.migrate()
+    stack.manage("shell", "-c", "from django.contrib.auth import get_user_model; "
+                 f"get_user_model().objects.create_user('learner', password='{LEARNER_PASSWORD}')")
+    url = stack.start_web()
+    stack.start_worker("lab-e2e@test")
+    yield stack, url
+    stack.stop_all()

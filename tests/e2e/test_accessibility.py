@@ -7,9 +7,7 @@ injects it into each page and runs it with its default rules (WCAG 2 A/AA and be
 import re
 from pathlib import Path
 
-import pytest
 
-from courses.content import load_lesson_file
 from courses.models import Lesson
 from modellab import storage
 from modellab.models import Dataset, Experiment
@@ -21,15 +19,14 @@ from quizzes.identity import Student
 from quizzes.models import Attempt, Mode, Question
 from quizzes.selectors.bank import practice_bank
 from quizzes.vocabulary import TYPED_KINDS
-from tests.conftest import SEED_LESSON
 from tests.e2e.answering import fill_answer
+from tests.e2e.conftest import LEARNER_PASSWORD
 from tests.e2e.test_exam_and_drill import show_mistakes
 from tests.modellab.conftest import png_bytes
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
 BLOCKING_RULES = {"heading-order"}  # fail whatever their impact
-PASSWORD = "a-long-pass-42"
 LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
 
 
@@ -62,21 +59,10 @@ def assert_accessible(page, screenshot, name: str):
     return violations
 
 
-@pytest.fixture
-def site(transactional_db, live_server, django_user_model, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.LAB_LOCAL_CACHE_DIR = tmp_path / "lab-local"
-    settings.LAB_CIFAR_ROOT = tmp_path / "no-cifar"
-    settings.LAB_DEVICE = "cpu"
-    load_lesson_file(SEED_LESSON)
-    user = django_user_model.objects.create_user("learner", password=PASSWORD)
-    return live_server.url, user
-
-
 def log_in(page, url):
     page.goto(f"{url}/accounts/login/")
     page.get_by_label("Username").fill("learner")
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(LEARNER_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{url}/")
 
@@ -89,8 +75,8 @@ def test_axe_is_loaded_and_finds_a_planted_violation(page):
     assert {"image-alt", "color-contrast", "label"} <= ids, ids
 
 
-def test_lesson_page_has_no_serious_axe_violations(site, page, screenshot):
-    url, _ = site
+def test_lesson_page_has_no_serious_axe_violations(learner_site, page, screenshot):
+    url, _ = learner_site
     page.goto(url + LESSON_PATH)
     assert_accessible(page, screenshot, "lesson")
     # the model quiz after an answer, with its feedback shown in place
@@ -101,8 +87,8 @@ def test_lesson_page_has_no_serious_axe_violations(site, page, screenshot):
     assert_accessible(page, screenshot, "lesson-quiz-answered")
 
 
-def test_practice_question_has_no_serious_axe_violations(site, page, screenshot):
-    url, _ = site
+def test_practice_question_has_no_serious_axe_violations(learner_site, page, screenshot):
+    url, _ = learner_site
     page.goto(url + LESSON_PATH + "practice/")
     assert_accessible(page, screenshot, "practice-start")
     page.get_by_role("button", name="Start practice").click()
@@ -115,8 +101,8 @@ def test_practice_question_has_no_serious_axe_violations(site, page, screenshot)
     assert_accessible(page, screenshot, "practice-feedback")
 
 
-def test_test_in_progress_and_its_results_have_no_serious_axe_violations(site, page, screenshot):
-    url, user = site
+def test_test_in_progress_and_its_results_have_no_serious_axe_violations(learner_site, page, screenshot):
+    url, user = learner_site
     log_in(page, url)
     page.goto(url + LESSON_PATH + "test/")
     assert_accessible(page, screenshot, "test-start")
@@ -139,9 +125,9 @@ def test_test_in_progress_and_its_results_have_no_serious_axe_violations(site, p
     assert_accessible(page, screenshot, "test-result")
 
 
-def test_flashcards_have_no_serious_axe_violations(site, page, screenshot):
+def test_flashcards_have_no_serious_axe_violations(learner_site, page, screenshot):
     """The front, the card turned over with its rating buttons, and the page once nothing is due."""
-    url, user = site
+    url, user = learner_site
     log_in(page, url)
     page.goto(url + LESSON_PATH + "flashcards/")
     assert_accessible(page, screenshot, "flashcards-front")
@@ -182,8 +168,8 @@ def _finished_experiment(user) -> Experiment:
     return exp
 
 
-def test_lab_form_and_experiment_page_have_no_serious_axe_violations(site, page, screenshot, tmp_path):
-    url, user = site
+def test_lab_form_and_experiment_page_have_no_serious_axe_violations(learner_site, page, screenshot, tmp_path):
+    url, user = learner_site
     experiment = _finished_experiment(user)
     log_in(page, url)
     page.goto(f"{url}/lab/new/")
@@ -213,8 +199,8 @@ def test_lab_form_and_experiment_page_have_no_serious_axe_violations(site, page,
     assert_accessible(page, screenshot, "lab-dataset")
 
 
-def test_timed_exam_pages_have_no_serious_axe_violations(site, page, screenshot):
-    url, _ = site
+def test_timed_exam_pages_have_no_serious_axe_violations(learner_site, page, screenshot):
+    url, _ = learner_site
     log_in(page, url)
     page.goto(url + LESSON_PATH + "exam/")
     assert_accessible(page, screenshot, "exam-start")
@@ -229,8 +215,8 @@ def test_timed_exam_pages_have_no_serious_axe_violations(site, page, screenshot)
     assert_accessible(page, screenshot, "exam-start-after")
 
 
-def test_mistake_drill_pages_have_no_serious_axe_violations(site, page, screenshot):
-    url, user = site
+def test_mistake_drill_pages_have_no_serious_axe_violations(learner_site, page, screenshot):
+    url, user = learner_site
     log_in(page, url)
     page.goto(url + LESSON_PATH + "drill/")
     assert "not shown any" in page.locator(".drill-none").inner_text()
@@ -259,10 +245,10 @@ def test_mistake_drill_pages_have_no_serious_axe_violations(site, page, screensh
     assert_accessible(page, screenshot, "drill-done")
 
 
-def test_summary_sheet_and_numbers_pages_have_no_serious_axe_violations(site, page, screenshot):
+def test_summary_sheet_and_numbers_pages_have_no_serious_axe_violations(learner_site, page, screenshot):
     """The sheet on screen and as printed; Numbers & shapes without typed-answer questions (what
     it says instead) and with them (its start form, a typed question, its feedback)."""
-    url, _ = site
+    url, _ = learner_site
     page.goto(url + LESSON_PATH + "sheet/")
     assert_accessible(page, screenshot, "summary-sheet")
     page.emulate_media(media="print")
@@ -289,14 +275,14 @@ def test_summary_sheet_and_numbers_pages_have_no_serious_axe_violations(site, pa
     assert_accessible(page, screenshot, "numbers-feedback")
 
 
-def test_lab_time_sweep_and_progress_pages_have_no_serious_axe_violations(site, page, screenshot, settings):
+def test_lab_time_sweep_and_progress_pages_have_no_serious_axe_violations(learner_site, page, screenshot, settings):
     """The comparison with its time section, a data-size sweep (running with progress bars, then finished),
     and an experiment page that lays its shapes on the lesson's stages."""
     from config.celery import app
     from modellab.engine.progress import EXTRACT, Progress
     from modellab.services.size_sweep import size_sweep_submit
 
-    url, user = site
+    url, user = learner_site
     settings.LAB_MAX_CONCURRENT_RUNS_PER_USER = 4  # a comparison (2) and a sweep (1) at once
     experiment = _finished_experiment(user)
     pair = experiment_submit(owner=user, dataset=experiment.dataset, backbone="tiny", strategy="features", epochs=2,

@@ -16,7 +16,7 @@ from modellab.services.experiments import experiment_submit
 from modellab.models import Dataset
 from quizzes.authoring.bank import question_duplicate
 from quizzes.models import Question
-from tests.e2e.test_accessibility import LESSON_PATH, log_in, site  # noqa: F401 (site: the fixture)
+from tests.e2e.test_accessibility import LESSON_PATH, log_in
 
 RECORD_VIOLATIONS = """
 document.addEventListener("securitypolicyviolation", (e) => {
@@ -49,9 +49,9 @@ def visit(page, url: str) -> None:
     page.wait_for_load_state("load")
 
 
-def test_the_browser_enforces_the_policy_and_the_watch_sees_it(site, watched):
+def test_the_browser_enforces_the_policy_and_the_watch_sees_it(learner_site, watched):
     """Guards the test below: an inline script added to a page is blocked and reported."""
-    url, _ = site
+    url, _ = learner_site
     visit(watched, url + LESSON_PATH)
     watched.evaluate("""() => { const s = document.createElement("script");
                                s.textContent = "window.__ran = true"; document.body.append(s); }""")
@@ -60,8 +60,8 @@ def test_the_browser_enforces_the_policy_and_the_watch_sees_it(site, watched):
     assert any("script-src" in v for v in watched.violations())
 
 
-def test_lesson_quiz_questions_and_the_lab_break_no_policy(site, watched, screenshot):
-    url, user = site
+def test_lesson_quiz_questions_and_the_lab_break_no_policy(learner_site, watched, screenshot):
+    url, user = learner_site
     page = watched
     # the lesson, and the model quiz answered in place by quizzes/quiz.js
     visit(page, url + LESSON_PATH)
@@ -104,10 +104,10 @@ def test_lesson_quiz_questions_and_the_lab_break_no_policy(site, watched, screen
     assert not problems, "\n".join(problems)
 
 
-def test_the_admin_breaks_no_policy(site, watched):
+def test_the_admin_breaks_no_policy(learner_site, watched):
     """Staff pages under the same policy: Django's admin scripts, the question form with its
     inlines (adding a row runs the admin's inline script), the lesson's statistics page."""
-    url, user = site
+    url, user = learner_site
     type(user).objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
     page = watched
     log_in(page, url)

@@ -3,29 +3,18 @@ the countdown's announcements and the exam ending by itself, and a mistake drill
 import re
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
-from courses.content import load_lesson_file
 from courses.models import Lesson
 from quizzes.services.attempts import attempt_start
 from quizzes.services.responses import response_submit
 from quizzes.grading import letter
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice
-from tests.conftest import SEED_LESSON
 from tests.e2e.answering import fill_answer, right_positions  # noqa: F401 - right_positions: imported from here by others
 
 LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
 PASSWORD = "a-long-pass-42"
-
-
-@pytest.fixture
-def site(transactional_db, live_server):
-    load_lesson_file(SEED_LESSON)
-    return live_server.url
-
-
 
 
 def test_student_takes_a_timed_exam_against_the_clock(site, page, screenshot):

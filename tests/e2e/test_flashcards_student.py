@@ -3,7 +3,7 @@
 import re
 
 from quizzes.models import Flashcard, FlashcardSchedule
-from tests.e2e.test_quiz_student import LESSON_PATH, _tab_until, site  # noqa: F401 - site: the seed lesson, served
+from tests.e2e.test_quiz_student import LESSON_PATH, _tab_until
 
 
 def test_student_goes_through_the_flashcards_until_nothing_is_due(site, page, screenshot):

@@ -1,25 +1,10 @@
 """The lab in Chromium against a real web server and a real Celery worker (subprocesses, SQLite file)."""
 import io
 
-import pytest
 from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.modellab.lab_stack import LabStack
-
 EPOCHS = 20
-
-
-@pytest.fixture
-def lab_site(tmp_path):
-    stack = LabStack(tmp_path, LAB_BUILTIN_PER_CLASS=80, LAB_MAX_CONCURRENT_RUNS_PER_USER=4)
-    stack.migrate()
-    stack.manage("shell", "-c", "from django.contrib.auth import get_user_model; "
-                 "get_user_model().objects.create_user('learner', password='a-long-pass-42')")
-    url = stack.start_web()
-    stack.start_worker("lab-e2e@test")
-    yield stack, url
-    stack.stop_all()
 
 
 def test_learner_compares_watches_the_trace_and_predicts(lab_site, page, screenshot, tmp_path):

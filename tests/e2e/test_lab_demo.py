@@ -97,7 +97,7 @@ def test_the_ready_made_comparison_finishes_within_three_minutes_of_the_click(la
     acc = {pk: [a for (a,) in stack.query(
         "SELECT val_accuracy FROM modellab_epochrecord WHERE experiment_id = %s ORDER BY epoch", (pk,))] for pk in ids}
     assert len(acc[pre]) == len(acc[scratch]) == len(acc[frozen]) == 5
-    assert all(a > b for a, b in zip(acc[pre], acc[scratch])), acc  # the pre-trained arm ahead at every epoch
+    assert all(a > b for a, b in zip(acc[pre], acc[scratch], strict=True)), acc  # the pre-trained arm ahead at every epoch
 
     # the page states the time headline, what differs, each effect, and the progress the learner saw while waiting
     headline = page.locator(".lab-headline").inner_text()

@@ -1,11 +1,9 @@
 """In Chromium: a finished comparison shows both arms' Grad-CAM heatmaps of the same validation images, each with words."""
 
-from tests.e2e.test_lab_browser import lab_site  # noqa: F401 - the real web server and Celery worker on tiny data
-
 EPOCHS = 3
 
 
-def test_comparison_page_shows_heatmaps_of_both_arms_on_the_same_images(lab_site, page, screenshot):  # noqa: F811
+def test_comparison_page_shows_heatmaps_of_both_arms_on_the_same_images(lab_site, page, screenshot):
     _, url = lab_site
     # given: a signed-in learner who ran a comparison on the digits with the tiny backbone
     page.goto(f"{url}/lab/new/")

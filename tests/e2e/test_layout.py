@@ -1,13 +1,14 @@
 """Layout in Chromium: on a 390 px phone question stems and code stay inside their boxes and no page (a
 long typed answer, the lab form with its weight URLs) is wider than the screen; the comparison's charts."""
 import uuid
+from itertools import pairwise
 
 from django.contrib.auth import get_user_model
 
 from courses.models import Lesson
 from modellab.models import Dataset, EpochRecord, Experiment
 from quizzes.models import Question
-from tests.e2e.test_quiz_student import LESSON_PATH, site  # noqa: F401 - site: the seed lesson, served
+from tests.e2e.test_quiz_student import LESSON_PATH
 
 PHONE = {"width": 390, "height": 800}
 PASSWORD = "a-long-pass-42"
@@ -96,7 +97,7 @@ def test_the_comparison_charts_are_wide_and_their_captions_clear_the_next_chart(
         chart: f.querySelector('svg').getBoundingClientRect().toJSON(),
         caption: f.querySelector('figcaption').getBoundingClientRect().toJSON()}))""")
     assert len(figures) == 3
-    for figure, after in zip(figures, figures[1:]):
+    for figure, after in pairwise(figures):
         assert figure["chart"]["width"] >= 800
         assert figure["caption"]["bottom"] + 16 <= after["chart"]["top"]
     assert page.locator("#lab-overlay .chart-cluster").text_content().endswith("5 epochs")

@@ -1,22 +1,12 @@
 """A student in Chromium: the model quiz, practice with a hint, and a 10-question test by keyboard."""
-import pytest
-
-from courses.content import load_lesson_file
 from courses.models import Lesson
 from quizzes.grading import letter
 from quizzes.models import Attempt, Choice, Question
 from quizzes.selectors.bank import practice_bank
 from quizzes.vocabulary import TYPED_KINDS
-from tests.conftest import SEED_LESSON
 from tests.e2e.answering import typed_text
 
 LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
-
-
-@pytest.fixture
-def site(transactional_db, live_server):
-    load_lesson_file(SEED_LESSON)
-    return live_server.url
 
 
 def test_student_answers_the_model_quiz(site, page, screenshot):

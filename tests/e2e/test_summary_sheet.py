@@ -2,23 +2,14 @@
 mistake, with nothing but the sheet (no navigation, footer or button) and no line cut off."""
 import unicodedata
 
-import pytest
 from pypdf import PdfReader
 
-from courses.content import load_lesson_file
 from quizzes.models import Flashcard, Mistake
-from tests.conftest import SEED_LESSON
 from tests.e2e.conftest import ARTIFACTS
 
 SHEET_PATH = "/lessons/why-pretrained-models-save-time/sheet/"
 # A4's width less the sheet's 12 mm side margins (sheet.css), in CSS pixels (96 to the inch).
 PRINTED_WIDTH_PX = round((210 - 2 * 12) / 25.4 * 96)
-
-
-@pytest.fixture
-def site(transactional_db, live_server):
-    load_lesson_file(SEED_LESSON)
-    return live_server.url
 
 
 def squeeze(text: str) -> str:

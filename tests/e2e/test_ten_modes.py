@@ -17,7 +17,7 @@ from quizzes.views.numbers import NUMBERS_COMING
 from quizzes.selectors.bank import practice_bank
 from quizzes.vocabulary import TYPED_KINDS
 from tests.e2e.answering import fill_answer, right_positions
-from tests.e2e.test_accessibility import log_in, site  # noqa: F401 - site: the seed lesson, served, and a learner
+from tests.e2e.test_accessibility import log_in
 
 LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
 TEN_MODES = ("Read", "Practice", "Test this pattern", "Review", "Flashcards", "Lab", "Timed exam", "Mistake drill",
@@ -64,8 +64,8 @@ def run_queued(experiment) -> None:
         app.conf.task_always_eager = False
 
 
-def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(site, page, screenshot, settings):
-    url, user = site
+def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(learner_site, page, screenshot, settings):
+    url, user = learner_site
     settings.LAB_BUILTIN_PER_CLASS = 12  # a run of seconds
     log_in(page, url)
     page.goto(url + LESSON_PATH)

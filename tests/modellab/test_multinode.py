@@ -132,7 +132,7 @@ class Cluster:
         cols = ("status", "attempts", "worker_hostname", "device", "failure_reason", "failure_code", "results",
                 "finished_at")
         values = self.site.query(f"SELECT {', '.join(cols)} FROM modellab_experiment WHERE id = %s", (pk,))[0]
-        return dict(zip(cols, values))
+        return dict(zip(cols, values, strict=True))
 
     def epochs(self, pk: int) -> list[tuple]:
         return self.site.query(

@@ -1,4 +1,5 @@
-"""Fixtures for the quiz app: a bare lesson, a question factory and a clock the test controls."""
+"""Fixtures for the quiz app: a bare lesson, question factories, a client both anonymous and signed in, and a clock
+the test controls."""
 from datetime import timedelta
 from decimal import Decimal
 
@@ -63,3 +64,29 @@ def clock(monkeypatch):
     current = Clock(timezone.now())
     monkeypatch.setattr(timezone, "now", lambda: current.now)
     return current
+
+
+@pytest.fixture(params=["anonymous", "signed-in"])
+def client_as(request, client, django_user_model):
+    """The test client, once anonymous and once signed in: each test using it runs both ways."""
+    if request.param == "signed-in":
+        client.force_login(django_user_model.objects.create_user("sam", password="pw-123456789"))
+    return client
+
+
+@pytest.fixture
+def make_typed(lesson):
+    """A factory of typed-answer questions (numeric by default: nn.Linear(512, 3)'s parameters) with a mistake, a step and a hint."""
+    def make(*, kind="numeric", key="head-params", role="practice", difficulty="hard", answers=None):
+        q = Question.objects.create(lesson=lesson, key=key, role=role, kind=kind, difficulty=difficulty, position=1,
+                                    stem="How many parameters does `nn.Linear(512, 3)` have?", quick_check="Weights plus biases.")
+        mistake = Mistake.objects.create(question=q, position=1, text="Forgetting the bias terms")
+        rows = answers or [("1539", 1, "512 x 3 weights plus 3 biases.", None), ("1536", 0, "That forgets the biases.", mistake),
+                           ("1540", Decimal("0.5"), "Close: check the count.", None)]
+        for i, (text, fraction, feedback, linked) in enumerate(rows, start=1):
+            Choice.objects.create(question=q, position=i, text=text, fraction=fraction, feedback=feedback, mistake=linked)
+        SolutionStep.objects.create(question=q, position=1, title="Count the weights", body="512 x 3 = 1,536.")
+        Hint.objects.create(question=q, position=1, text="Each output has a bias.")
+        return q
+
+    return make

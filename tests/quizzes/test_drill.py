@@ -52,7 +52,7 @@ def bank(make_question):
     """Three practice questions, each with one common mistake linked from every wrong choice."""
     questions = [make_question(difficulty=d) for d in ("easy", "medium", "hard")]
     for q, text in zip(questions, ("Thinking requires_grad controls everything a layer stores",
-                                   "Confusing input shape with output shape", "Forgetting the bias terms")):
+                                   "Confusing input shape with output shape", "Forgetting the bias terms"), strict=True):
         q.mistakes.update(text=text)
     return questions
 

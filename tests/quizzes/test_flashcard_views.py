@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from quizzes.models import Flashcard, FlashcardSchedule
-from tests.quizzes.test_views import client_as  # noqa: F401 - the fixture: each test anonymous and signed in
 
 
 @pytest.fixture

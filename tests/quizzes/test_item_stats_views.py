@@ -52,7 +52,7 @@ def lesson(db):
 def _take_test(lesson, user, marks):
     """A finished test through the quiz services: right answers where marks has 1, else 'wrong one'."""
     attempt = attempt_start(student=Student(user_id=user.pk), lesson=lesson, mode=Mode.TEST)
-    for n, mark in zip((1, 2, 3), marks):
+    for n, mark in zip((1, 2, 3), marks, strict=True):
         q = Question.objects.get(lesson=lesson, key=f"q{n}")
         choice = q.choices.get(text="right" if mark else "wrong one")
         order = attempt.choice_orders[str(q.id)]
@@ -128,7 +128,7 @@ def test_attempts_with_different_questions(lesson):
     for i, (ids, marks) in enumerate([((q1, q2), (1, 0)), ((q1, q3), (0, 1)), ((q2, q3), (1, 1))]):
         user = User.objects.create_user(f"s{i}")
         attempt = Attempt.objects.create(mode=Mode.TEST, lesson=lesson, user=user, question_ids=[q.id for q in ids])
-        for q, mark in zip(ids, marks):
+        for q, mark in zip(ids, marks, strict=True):
             right, wrong = q.choices.get(text="right"), q.choices.get(text="wrong one")
             Response.objects.create(attempt=attempt, question=q, chosen_choice_ids=[(right if mark else wrong).id],
                                     correct=bool(mark), marks=mark, answered_at=attempt.started_at)

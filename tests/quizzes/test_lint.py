@@ -8,11 +8,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from courses.content import content_files
-
-from quizzes import lint
-from quizzes.lint import LintChoice, LintQuestion, check_blueprint, check_question, statistics_findings
+from quizzes.lint import ERROR, LintChoice, LintQuestion, check_blueprint, check_question, statistics_findings
 from quizzes.lint_sources import lint_file, lint_lesson, lint_question, lint_text
-from quizzes.models import Choice, Hint, LessonQuizSettings, Mistake
+from quizzes.models import Hint, LessonQuizSettings
 from quizzes.statistics import DIFFICULTY_MISMATCH, NEGATIVE_DISCRIMINATION
 
 from tests.conftest import SEED_LESSON
@@ -164,7 +162,7 @@ def test_lint_questions_fails_a_lesson_whose_hint_repeats_the_correct_choice(tmp
 @pytest.mark.parametrize("path", content_files(), ids=lambda p: p.name)
 def test_every_bundled_lesson_lints_with_no_errors(path):
     """Each lesson file in content/lessons/ passes the linter: warnings are allowed, errors are not."""
-    errors = [f.format(str(path)) for f in lint_file(path) if f.severity == lint.ERROR]
+    errors = [f.format(str(path)) for f in lint_file(path) if f.severity == ERROR]
     assert errors == []
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 
-from tests.quizzes.test_typed_views import make_typed, practise, submit  # noqa: F401 - make_typed: a fixture
+from tests.quizzes.test_typed_views import practise, submit
 from tests.quizzes.test_views import answer, start
 
 

@@ -28,7 +28,7 @@ def test_the_fsrs_review_sequence_gives_its_documented_intervals():
 def test_the_fsrs_memory_state_example():
     """fsrs test_memo_state: Again then five Goods at 0, 0, 1, 3, 8 and 21 days give this memory."""
     memory, now = Memory(), START
-    for rating, days in zip((AGAIN, GOOD, GOOD, GOOD, GOOD, GOOD), (0, 0, 1, 3, 8, 21)):
+    for rating, days in zip((AGAIN, GOOD, GOOD, GOOD, GOOD, GOOD), (0, 0, 1, 3, 8, 21), strict=True):
         now += timedelta(days=days)
         memory = review(memory, rating, now)
     assert memory.stability == pytest.approx(53.62691, abs=1e-4)

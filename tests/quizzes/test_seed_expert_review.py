@@ -146,8 +146,8 @@ def test_normalisation_statistics_belong_to_the_weights(seed_lesson):
     assert "shorter side to 256, centre-crop 224 x 224" in stage2.operation and stage2.output_shape == "1000 x 224 x 224 x 3"
     assert seed_lesson.stages.order_by("position")[0].output_shape == "1000 x H x W x 3"
     # ImageNet-normalised pixels run from about -2.1 to 2.6, not 0 to 1
-    low = min((0 - m) / s for m, s in zip(IMAGENET_MEAN, IMAGENET_STD))
-    high = max((1 - m) / s for m, s in zip(IMAGENET_MEAN, IMAGENET_STD))
+    low = min((0 - m) / s for m, s in zip(IMAGENET_MEAN, IMAGENET_STD, strict=True))
+    high = max((1 - m) / s for m, s in zip(IMAGENET_MEAN, IMAGENET_STD, strict=True))
     feedback = _question(seed_lesson, "normalization-matches").choices.get(text__contains="between 0 and 1").feedback
     assert f"about {low:.1f} to {high:.1f}" in feedback
 

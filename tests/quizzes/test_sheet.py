@@ -76,7 +76,8 @@ def test_a_mistake_with_no_choice_and_no_quick_check_is_listed_without_a_correct
 
 
 def test_mistakes_of_inactive_questions_are_left_out(make_question, lesson):
-    kept, retired = make_question(key="kept"), make_question(key="retired")
+    make_question(key="kept")
+    retired = make_question(key="retired")
     Question.objects.filter(pk=retired.pk).update(active=False)
     assert [m.question_key for m in lesson_sheet(lesson=lesson).mistakes] == ["kept"]
 

@@ -11,27 +11,10 @@ from quizzes.services.attempts import attempt_start
 from quizzes.services.responses import response_submit
 from quizzes.selectors.drill import drill_progress
 from quizzes.identity import Student
-from quizzes.models import Attempt, Choice, Hint, Mistake, Mode, Question, Response, ReviewItem, SolutionStep
+from quizzes.models import Attempt, Choice, Mode, Response, ReviewItem
 from tests.quizzes.test_views import Elements
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def make_typed(lesson):
-    def make(*, kind="numeric", key="head-params", role="practice", difficulty="hard", answers=None):
-        q = Question.objects.create(lesson=lesson, key=key, role=role, kind=kind, difficulty=difficulty, position=1,
-                                    stem="How many parameters does `nn.Linear(512, 3)` have?", quick_check="Weights plus biases.")
-        mistake = Mistake.objects.create(question=q, position=1, text="Forgetting the bias terms")
-        rows = answers or [("1539", 1, "512 x 3 weights plus 3 biases.", None), ("1536", 0, "That forgets the biases.", mistake),
-                           ("1540", Decimal("0.5"), "Close: check the count.", None)]
-        for i, (text, fraction, feedback, linked) in enumerate(rows, start=1):
-            Choice.objects.create(question=q, position=i, text=text, fraction=fraction, feedback=feedback, mistake=linked)
-        SolutionStep.objects.create(question=q, position=1, title="Count the weights", body="512 x 3 = 1,536.")
-        Hint.objects.create(question=q, position=1, text="Each output has a bias.")
-        return q
-
-    return make
 
 
 def practise(client, lesson) -> Attempt:

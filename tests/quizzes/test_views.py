@@ -28,13 +28,6 @@ class Elements(HTMLParser):
         self.text.append(data)
 
 
-@pytest.fixture(params=["anonymous", "signed-in"])
-def client_as(request, client, django_user_model):
-    if request.param == "signed-in":
-        client.force_login(django_user_model.objects.create_user("sam", password="pw-123456789"))
-    return client
-
-
 @pytest.fixture
 def bank(make_question, lesson):
     return [make_question(difficulty=d) for d in ["easy"] * 4 + ["medium"] * 5 + ["hard"] * 4]
@@ -71,7 +64,9 @@ def assert_no_answer_marker(html, correct_texts=("RIGHT-EXPLAINED",)):
     labels = [a for t, a in page.tags if t == "label" and a.get("for", "").startswith(("answer-", "quiz-"))]
     assert inputs and labels
     # the choices' inputs and labels differ only by their letter
-    strip = lambda attrs, keys: {k: re.sub(r"[A-Z]+$", "", v or "") for k, v in attrs.items() if k not in keys}
+    def strip(attrs, keys):
+        return {k: re.sub(r"[A-Z]+$", "", v or "") for k, v in attrs.items() if k not in keys}
+
     for elements, skip, key in ((inputs, {"checked"}, "id"), (labels, set(), "for")):
         per_question = {}
         for attrs in elements:
@@ -193,7 +188,9 @@ def test_abandoned_test_resumes_where_it_stopped(client_as, lesson, bank):
     response = client_as.get(reverse("quizzes:attempt", args=[attempt.pk]))
     assert response.url == reverse("quizzes:question", args=[attempt.pk, 3]) + "#question"
     # choices keep their order on reload
-    choice_labels = lambda: re.findall(r'<label for="answer-[A-Z]+">(.*?)</label>', client_as.get(response.url).content.decode())
+    def choice_labels():
+        return re.findall(r'<label for="answer-[A-Z]+">(.*?)</label>', client_as.get(response.url).content.decode())
+
     first = choice_labels()
     assert len(first) == 4 and first == choice_labels()
 
@@ -343,7 +340,9 @@ def test_question_pages_use_a_fixed_number_of_queries(client, lesson, make_quest
         LessonQuizSettings.objects.create(lesson=lesson, easy=2, medium=0, hard=0)
     attempt = start(client, lesson, mode)
     number = {qid: n for n, qid in enumerate(attempt.question_ids, start=1)}
-    url = lambda q: reverse("quizzes:question", args=[attempt.pk, number[q.id]])
+    def url(q):
+        return reverse("quizzes:question", args=[attempt.pk, number[q.id]])
+
     counts = {q.key: _queries(client, url(q)) for q in (small, large)}
     assert counts[small.key] == counts[large.key], counts
     with django_assert_num_queries(counts[small.key]):

@@ -13,7 +13,7 @@ visitor or of B must leave A's objects exactly as they were.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
 

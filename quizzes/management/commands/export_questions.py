@@ -26,7 +26,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot write {output}: {exc.strerror or exc}") from None
         else:
             self.stdout.write(result.text, ending="")
-        for q, problem in zip(result.skipped, result.problems):
+        for q, problem in zip(result.skipped, result.problems, strict=True):
             self.stderr.write(f"skipped '{q.key}' ({problem.code}): {problem.message}")
         for loss in result.losses:
             self.stderr.write(f"lost ({loss.code}): {loss.message}")

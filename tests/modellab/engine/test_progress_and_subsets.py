@@ -3,7 +3,7 @@
 import torch
 
 from modellab.engine import Progress, run
-from modellab.engine.data import Split, limit_train_per_class, scan_image_folder, stratified_split
+from modellab.engine.data import Split, limit_train_per_class, stratified_split
 from modellab.engine.progress import EXTRACT, TRAIN
 from tests.modellab.engine.test_training import config
 

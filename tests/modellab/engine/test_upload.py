@@ -13,6 +13,8 @@ from PIL import Image
 from modellab.engine import DatasetError, UploadLimits, prepare_upload, zipread
 from tests.modellab import hostile
 
+DEFAULT_LIMITS = UploadLimits()
+
 
 def png_bytes(mode="RGB", size=(16, 16), colour=None) -> bytes:
     rng = np.random.default_rng(sum(size))
@@ -60,7 +62,7 @@ def assert_nothing_written(dest: Path):
     assert list(dest.parent.iterdir()) == [], "a failed upload must leave nothing behind"
 
 
-def expect_error(zip_path, dest, code, limits=UploadLimits()):
+def expect_error(zip_path, dest, code, limits=DEFAULT_LIMITS):
     with pytest.raises(DatasetError) as err:
         prepare_upload(zip_path, dest, limits)
     assert err.value.code == code
