@@ -70,7 +70,9 @@ def experiment_predict_explained(*, experiment, image_file) -> tuple[list[tuple[
     from modellab.services.predict import experiment_predict
 
     data = image_file.read(lab_limits().max_upload_bytes + 1)
-    prediction = experiment_predict(experiment=experiment, image_file=io.BytesIO(data))
+    upload = io.BytesIO(data)
+    upload.name = getattr(image_file, "name", "")  # a refusal names the learner's file
+    prediction = experiment_predict(experiment=experiment, image_file=upload)
     folder = experiment.results["model_path"].rsplit("/", 1)[0]
     digest = hashlib.sha256(data).hexdigest()
     try:
