@@ -63,8 +63,8 @@ def test_counts_meet_the_course_standard():
     assert all(bank[d] >= n for d, n in DOC["questions"]["blueprint"].items())  # the 3/4/3 test fills
 
 
-def test_every_practice_question_has_steps_hints_and_linked_mistakes():
-    for q in DOC["questions"]["practice"]:
+def test_every_question_has_steps_hints_and_linked_mistakes():
+    for q in DOC["questions"]["quiz"] + DOC["questions"]["practice"]:
         assert len(q["steps"]) >= 2 and q["hints"] and q["quick_check"], q["key"]
         options = q.get("choices") or [a for a in q["answers"] if a.get("value", a.get("text")) != "*"]
         wrong = [o for o in options if not o.get("correct") and not o.get("credit")]
