@@ -82,6 +82,16 @@ def test_lints_without_errors_and_loads(db):
     assert lesson.lab_presets.get(key="data-size-sweep").sweep_sizes == [5, 10, 25, 50, None]
 
 
+def test_lesson_page_shows_the_pipeline_trace_and_measured_sweep(db, client):
+    lesson = load_lesson_file(LESSON).lesson
+    page = client.get(lesson.get_absolute_url())
+    assert page.status_code == 200
+    html = page.content.decode()
+    for text in ("How much data do you need?", "537 x 3 x 64 x 64", "Illustrative numbers, not a measurement",
+                 "Measured on this platform", "How much data? The data-size sweep"):
+        assert text in html, text
+
+
 def test_course_block_is_the_first_lessons():
     assert DOC["course"] == yaml.safe_load(FIRST.read_text())["course"]
 
