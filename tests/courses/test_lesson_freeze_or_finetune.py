@@ -1,0 +1,177 @@
+"""Lesson 2, "Freeze or fine-tune?": its counts, and every number, shape and API it names recomputed from torch."""
+import math
+from pathlib import Path
+
+import pytest
+import torch
+import torchvision
+import yaml
+from django.conf import settings
+from torch import nn
+
+from courses.content import load_lesson_file
+from quizzes.lint_sources import lint_file
+from quizzes.models import Question
+from quizzes.models.reviews import Flashcard
+
+LESSON = Path(settings.BASE_DIR) / "content" / "lessons" / "freeze-or-fine-tune.yaml"
+DOC = yaml.safe_load(LESSON.read_text())
+QUESTIONS = {q["key"]: q for q in DOC["questions"]["quiz"] + DOC["questions"]["practice"]}
+
+
+def _count(module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def _resnet18(classes: int | None = None) -> nn.Module:
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18()
+    if classes:
+        model.fc = nn.Linear(512, classes)
+    return model
+
+
+def _stage_shapes(size: int, batch: int = 32) -> dict[str, tuple]:
+    model = _resnet18().eval()
+    x, shapes = torch.randn(batch, 3, size, size), {}
+    with torch.no_grad():
+        for name in ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4"]:
+            x = getattr(model, name)(x)
+            shapes[name] = tuple(x.shape)
+    return shapes
+
+
+def _last(d: dict) -> str:
+    return " x ".join(str(n) for n in (d[0], d[2], d[3], d[1]))  # N x C x H x W -> channels-last text
+
+
+def _answer(key: str) -> dict:
+    return next(a for a in QUESTIONS[key]["answers"] if a.get("correct"))
+
+
+@pytest.mark.django_db
+def test_lesson_loads_with_the_counts_the_course_asks_for():
+    lesson = load_lesson_file(LESSON).lesson
+    assert (lesson.slug, lesson.position, lesson.course.slug) == ("freeze-or-fine-tune", 2, "computer-vision")
+    questions = Question.objects.filter(lesson=lesson, current=True)
+    practice = questions.filter(role="practice")
+    assert questions.filter(role="quiz").count() >= 3 and practice.count() >= 20
+    assert practice.filter(kind__in=["numeric", "short"]).count() >= 4
+    by_level = {d: practice.filter(difficulty=d).count() for d in ("easy", "medium", "hard")}
+    assert by_level["easy"] >= 3 and by_level["medium"] >= 4 and by_level["hard"] >= 3
+    for question in practice:
+        assert question.steps.exists() and question.hints.exists(), question.key
+        for mistake in question.mistakes.all():
+            assert mistake.choices.filter(fraction__lte=0).exists(), (question.key, mistake.text)
+    assert Flashcard.objects.filter(lesson=lesson).count() >= 15
+    assert lesson.epochs.count() == 5 and lesson.prediction_layers.exists() and lesson.key_insight
+
+
+@pytest.mark.django_db
+def test_lesson_lints_clean():
+    assert [f.format() for f in lint_file(LESSON)] == []
+
+
+def test_presets_run_the_four_strategies_on_the_same_data_and_settings():
+    presets = DOC["lab"]["presets"]
+    assert {s for p in presets for s in p["strategies"]} == {"features", "finetune", "finetune_all", "scratch"}
+    settings_of = {(tuple(p["datasets"]), p["backbone"], p["epochs"], p["image_size"], p.get("lr"), p.get("batch_size"))
+                   for p in presets}
+    assert settings_of == {(("builtin:digits-3",), "efficientnet_lite0", 5, 64, None, None)}
+
+
+def test_resnet18_parameter_counts_per_strategy():
+    model = _resnet18(3)
+    total, layer4, head = _count(model), _count(model.layer4), _count(model.fc)
+    assert (total, layer4, head) == (11_178_051, 8_393_728, 1_539)
+    summary = DOC["pipeline"]["summary"]
+    for n in (layer4, head, layer4 + head, total):
+        assert f"{n:,}" in summary
+    card = next(c for c in DOC["flashcards"] if c["key"] == "trainable-per-strategy")["back"]
+    assert all(f"{n:,}" in card for n in (head, layer4, layer4 + head, total))
+    assert _answer("finetune-trainable-count")["value"] == layer4 + head
+    wrong = {a["value"] for a in QUESTIONS["finetune-trainable-count"]["answers"] if not a.get("correct")}
+    assert wrong == {layer4, layer4 + _count(nn.Linear(512, 1000))}
+    assert f"{round(100 * (layer4 + head) / total)}%" in _answer("finetune-trainable-count")["feedback"]
+    full = _resnet18()
+    share = next(c for c in DOC["flashcards"] if c["key"] == "layer4-share")["back"]
+    assert f"{_count(full):,}" in share and f"about {round(100 * layer4 / _count(full))}%" in share
+
+
+def test_pipeline_and_question_shapes_come_from_a_forward_pass():
+    at224, at64 = _stage_shapes(224), _stage_shapes(64)
+    stages = {s["name"]: s for s in DOC["pipeline"]["stages"]}
+    frozen = stages["Frozen Layers (stem, layer1 to layer3)"]
+    last = stages["Fine-tuned Last Block (layer4)"]
+    assert frozen["output_shape"] == _last(at224["layer3"]) == last["input_shape"] == "32 x 14 x 14 x 256"
+    assert last["output_shape"] == _last(at224["layer4"]) == "32 x 7 x 7 x 512"
+    assert stages["New Classifier Head"]["output_shape"] == "32 x 3"
+    assert "32 x 512 x 7 x 7" in DOC["pipeline"]["summary"]
+    assert _answer("layer3-output-shape")["text"] == _last(at224["layer3"])
+    assert _answer("lab-input-layer4-shape")["text"] == " x ".join(map(str, at64["layer4"])) == "32 x 512 x 2 x 2"
+    card = next(c for c in DOC["flashcards"] if c["key"] == "resnet18-stage-shapes")["back"]
+    for shape in [at224[f"layer{i}"][1:] for i in range(1, 5)] + [at64["layer1"][1:], at64["layer4"][1:]]:
+        assert " x ".join(map(str, shape)) in card
+
+
+def test_weights_preprocessing_is_what_the_pipeline_says():
+    t = torchvision.models.ResNet18_Weights.IMAGENET1K_V1.transforms()
+    assert (t.resize_size, t.crop_size) == ([256], [224])
+    assert (tuple(t.mean), tuple(t.std)) == ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+
+
+def test_batchnorm_counts_and_running_mean_update():
+    bns = [m for m in _resnet18().modules() if isinstance(m, nn.BatchNorm2d)]
+    channels = sum(b.num_features for b in bns)
+    assert (len(bns), channels, sum(_count(b) for b in bns)) == (20, 4_800, 9_600)
+    assert sum(b.running_mean.numel() + b.running_var.numel() for b in bns) == 9_600
+    assert _answer("batchnorm-running-values")["value"] == 9_600
+    assert all(hasattr(b, "num_batches_tracked") and b.momentum == 0.1 for b in bns)
+
+    bn = nn.BatchNorm2d(1)
+    bn.requires_grad_(False)
+    bn.train()
+    x = torch.randn(8, 1, 4, 4)
+    x = x - x.mean() + 2.0  # the batch's mean on the channel is 2.0
+    bn(x)
+    assert bn.running_mean.item() == pytest.approx(_answer("batchnorm-running-mean")["value"])
+    bn.eval()
+    bn(x + 5)
+    assert bn.running_mean.item() == pytest.approx(0.2)  # eval() leaves it as it was
+
+
+def test_parameter_groups_as_the_lesson_writes_them():
+    model = _resnet18(3)
+    optimizer = torch.optim.Adam(
+        [{"params": model.layer4.parameters(), "lr": 1e-4}, {"params": model.fc.parameters()}], lr=1e-3,
+    )
+    assert [g["lr"] for g in optimizer.param_groups] == [1e-4, _answer("param-group-default-lr")["value"]]
+    with pytest.raises((TypeError, ValueError)):
+        torch.optim.Adam(model.parameters(), lr=[1e-4, 1e-3])
+    assert hasattr(torchvision.ops, "FrozenBatchNorm2d")
+
+
+def test_backward_stops_at_the_frozen_layers_and_frozen_weights_never_move():
+    model = _resnet18(3)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for p in list(model.layer4.parameters()) + list(model.fc.parameters()):
+        p.requires_grad_(True)
+    before = model.layer1[0].conv1.weight.clone()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, weight_decay=1e-4)
+    model(torch.randn(4, 3, 64, 64)).sum().backward()
+    assert model.layer1[0].conv1.weight.grad is None and model.layer4[0].conv1.weight.grad is not None
+    optimizer.step()
+    assert torch.equal(model.layer1[0].conv1.weight, before)
+
+
+def test_illustrative_trace_is_marked_and_plausible():
+    note, epochs = DOC["training"]["note"], DOC["training"]["epochs"]
+    assert note.startswith("Illustrative numbers, not a measurement")
+    assert f"ln 3 = {math.log(3):.2f}" in note
+    losses, accuracies = [e["loss"] for e in epochs], [e["accuracy"] for e in epochs]
+    assert losses == sorted(losses, reverse=True) and accuracies == sorted(accuracies)
+    assert losses[0] < math.log(3)
+    # A wrongly classified image has p(true class) <= 1/2, so loss >= (1 - accuracy) x ln 2.
+    assert all(loss >= (1 - a) * math.log(2) for loss, a in zip(losses, accuracies))
+    assert f"e^-{losses[0]} = {math.exp(-losses[0]):.2f}" in note and f"{accuracies[0]:.0%} accuracy" in note
