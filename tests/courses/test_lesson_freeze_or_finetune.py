@@ -175,3 +175,41 @@ def test_illustrative_trace_is_marked_and_plausible():
     # A wrongly classified image has p(true class) <= 1/2, so loss >= (1 - accuracy) x ln 2.
     assert all(loss >= (1 - a) * math.log(2) for loss, a in zip(losses, accuracies))
     assert f"e^-{losses[0]} = {math.exp(-losses[0]):.2f}" in note and f"{accuracies[0]:.0%} accuracy" in note
+
+
+def test_the_demo_runs_both_presets_as_four_arms_and_the_first_lessons_as_before():
+    """benchmarks/lab.py --demo --lesson ... --presets last-block,every-layer re-measures this lesson's reference."""
+    from benchmarks.lab_demo import demo_preset, ready_made_preset
+
+    both = demo_preset(LESSON, ["last-block", "every-layer"])
+    assert both["strategies"] == ["features", "finetune", "finetune_all", "scratch"]
+    assert (both["epochs"], both["image_size"], both["datasets"]) == (5, 64, ["builtin:digits-3"])
+    assert ready_made_preset()["strategies"] == ["finetune_all", "scratch", "features"]
+    assert [r["strategy"] for r in DOC["measured"]["runs"]] == both["strategies"]
+
+
+def test_measured_note_counts_the_lab_networks_parameters_and_states_its_provenance():
+    from modellab.engine.backbones import build_backbone
+    from modellab.engine.model import Classifier
+
+    torch.manual_seed(0)
+    model = Classifier(build_backbone("efficientnet_lite0", pretrained=False), 3)
+    unused = _count(model.backbone.imagenet_head)  # kept by the lab's backbone, outside forward: no gradient
+    total, head = _count(model) - unused, _count(model.head)
+    model(torch.randn(2, 3, 64, 64)).sum().backward()
+    assert all(p.grad is None for p in model.backbone.imagenet_head.parameters())
+    model.zero_grad(set_to_none=True)
+    model.freeze_body()
+    tuned = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    note = " ".join(DOC["measured"]["note"].split())
+    assert (head, tuned, total) == (3_843, 1_021_443, 3_374_851)
+    assert all(f"{n:,}" in note for n in (head, tuned, total, total + unused))
+    measured = DOC["measured"]
+    runs = {r["strategy"]: r for r in measured["runs"]}
+    assert f"{runs['features']['seconds']['extraction']} s of extraction" in note
+    steps = [b["elapsed"] - a["elapsed"] for a, b in zip(runs["features"]["epochs"], runs["features"]["epochs"][1:])]
+    assert all(0.05 <= s <= 0.25 for s in steps)  # "each of their epochs then took 0.1 to 0.2 s"
+    for fact in ("2026-12-07", "AMD EPYC", "1 PyTorch thread", "loaded by other engineers", "load average"):
+        assert fact in note
+    assert measured["versions"] == {"torch": torch.__version__.split("+")[0], "torchvision": torchvision.__version__.split("+")[0],
+                                    "timm": __import__("timm").__version__}
