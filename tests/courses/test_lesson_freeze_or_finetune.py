@@ -127,6 +127,7 @@ def test_batchnorm_counts_and_running_mean_update():
     assert sum(b.running_mean.numel() + b.running_var.numel() for b in bns) == 9_600
     assert _answer("batchnorm-running-values")["value"] == 9_600
     assert all(hasattr(b, "num_batches_tracked") and b.momentum == 0.1 for b in bns)
+    assert not any(isinstance(m, nn.Dropout) for m in _resnet18().modules())  # "ResNet-18 has no Dropout layer"
 
     bn = nn.BatchNorm2d(1)
     bn.requires_grad_(False)
@@ -203,6 +204,8 @@ def test_measured_note_counts_the_lab_networks_parameters_and_states_its_provena
     tuned = sum(p.numel() for p in model.parameters() if p.requires_grad)
     note = " ".join(DOC["measured"]["note"].split())
     assert (head, tuned, total) == (3_843, 1_021_443, 3_374_851)
+    conv_head = model.backbone.tail[1]  # the last block, "the 1 x 1 head convolution and its BatchNorm"
+    assert conv_head.kernel_size == (1, 1) and isinstance(model.backbone.tail[2], nn.BatchNorm2d)
     assert all(f"{n:,}" in note for n in (head, tuned, total, total + unused))
     measured = DOC["measured"]
     runs = {r["strategy"]: r for r in measured["runs"]}
