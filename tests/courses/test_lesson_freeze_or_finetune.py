@@ -216,3 +216,15 @@ def test_measured_note_counts_the_lab_networks_parameters_and_states_its_provena
         assert fact in note
     assert measured["versions"] == {"torch": torch.__version__.split("+")[0], "torchvision": torchvision.__version__.split("+")[0],
                                     "timm": __import__("timm").__version__}
+
+
+@pytest.mark.django_db
+def test_lesson_page_shows_its_pipeline_presets_and_four_measured_runs(client):
+    from django.urls import reverse
+
+    load_lesson_file(LESSON)
+    page = client.get(reverse("courses:lesson", args=["freeze-or-fine-tune"])).content.decode()
+    assert "Data Flow - 5 Stages" in page and "32 x 14 x 14 x 256" in page and "Prediction Trace - 5 Layers" in page
+    for preset in DOC["lab"]["presets"]:
+        assert preset["title"] in page
+    assert "Measured on this platform" in page and "Illustrative numbers, not a measurement" in page
