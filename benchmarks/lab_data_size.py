@@ -47,7 +47,7 @@ def measured_section(runs: list[dict], classes: int) -> dict:
         {"strategy": r["strategy"], "seconds": {"startup": 0.0, "extraction": r["extract_seconds"],
                                                 "training": round(r["engine_seconds"] - r["extract_seconds"], 1)},
          "epochs": [{"epoch": i + 1, "val_accuracy": a, "val_loss": loss, "elapsed": t}
-                    for i, (a, loss, t) in enumerate(zip(r["val_accuracy"], r["val_loss"], r["elapsed"]))]}
+                    for i, (a, loss, t) in enumerate(zip(r["val_accuracy"], r["val_loss"], r["elapsed"], strict=True))]}
         for r in plain if r["per_class"] is None
     ]
     return {"runs": measured_runs, "sweep": sweep}

@@ -1,4 +1,5 @@
 """Lesson 2, "Freeze or fine-tune?": its counts, and every number, shape and API it names recomputed from torch."""
+from itertools import pairwise
 import math
 from pathlib import Path
 
@@ -174,7 +175,7 @@ def test_illustrative_trace_is_marked_and_plausible():
     assert losses == sorted(losses, reverse=True) and accuracies == sorted(accuracies)
     assert losses[0] < math.log(3)
     # A wrongly classified image has p(true class) <= 1/2, so loss >= (1 - accuracy) x ln 2.
-    assert all(loss >= (1 - a) * math.log(2) for loss, a in zip(losses, accuracies))
+    assert all(loss >= (1 - a) * math.log(2) for loss, a in zip(losses, accuracies, strict=True))
     assert f"e^-{losses[0]} = {math.exp(-losses[0]):.2f}" in note and f"{accuracies[0]:.0%} accuracy" in note
 
 
@@ -210,7 +211,7 @@ def test_measured_note_counts_the_lab_networks_parameters_and_states_its_provena
     measured = DOC["measured"]
     runs = {r["strategy"]: r for r in measured["runs"]}
     assert f"{runs['features']['seconds']['extraction']} s of extraction" in note
-    steps = [b["elapsed"] - a["elapsed"] for a, b in zip(runs["features"]["epochs"], runs["features"]["epochs"][1:])]
+    steps = [b["elapsed"] - a["elapsed"] for a, b in pairwise(runs["features"]["epochs"])]
     assert all(0.05 <= s <= 0.25 for s in steps)  # "each of their epochs then took 0.1 to 0.2 s"
     for fact in ("2026-12-07", "AMD EPYC", "1 PyTorch thread", "loaded by other engineers", "load average"):
         assert fact in note

@@ -1,4 +1,5 @@
 """Lesson 3, "How much data do you need?": its counts, and every number and shape in it recomputed from torch, torchvision and timm."""
+from itertools import pairwise
 import math
 from importlib.metadata import version
 from pathlib import Path
@@ -149,7 +150,7 @@ def test_sweep_sizes_are_nested_and_counted(split):
     labels, s = split
     kept = [set(limit_train_per_class(s, labels.tolist(), n, seed=0).train) for n in (5, 10, 25, 50)]
     assert [len(k) for k in kept] == [15, 30, 75, 150]
-    assert all(a < b for a, b in zip(kept, kept[1:])) and kept[-1] < set(s.train)
+    assert all(a < b for a, b in pairwise(kept)) and kept[-1] < set(s.train)
     assert limit_train_per_class(s, labels.tolist(), 25, seed=0).val == s.val  # the same validation images
     assert _correct("sweep-train-images") == 25 * 3 and 323 in _answers("sweep-train-images")
 
@@ -187,7 +188,7 @@ def test_illustrative_trace_is_marked_and_consistent():
     assert abs(first["loss"] - math.log(3)) < 0.05 and abs(first["accuracy"] - 1 / 3) < 0.05  # a guess at epoch 1
     losses = [e["loss"] for e in epochs]
     best = losses.index(min(losses)) + 1
-    assert best == 4 and all(b > a for a, b in zip(losses[3:], losses[4:]))  # then overfitting
+    assert best == 4 and all(b > a for a, b in pairwise(losses[3:]))  # then overfitting
     stem = PRACTICE["early-stopping-epoch"]["stem"]
     assert ", ".join(f"{x:.2f}" for x in losses[:7]) in stem
     assert PRACTICE["early-stopping-epoch"]["choices"][0]["text"].startswith(f"Epoch {best},")
