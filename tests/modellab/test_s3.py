@@ -31,12 +31,6 @@ S = Experiment.Status
 
 
 @pytest.fixture
-def alice(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def fast_retries(monkeypatch):
     monkeypatch.setattr(storage, "RETRY_DELAYS_S", (0.0, 0.0))
 

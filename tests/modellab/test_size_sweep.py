@@ -115,12 +115,6 @@ def test_cancelling_a_sweep_stops_every_active_run(user, tiny_dataset, delay):
 # ----------------------------------------------------------------------------- pages
 
 
-@pytest.fixture
-def alice(client, user):
-    client.force_login(user)
-    return client
-
-
 def test_the_lab_form_submits_a_sweep_and_opens_its_page(alice, tiny_dataset, delay):
     data = {"dataset": f"upload:{tiny_dataset.pk}", "backbone": "tiny", "strategy": "features", "epochs": 2, "lr": 0.01,
             "batch_size": 4, "image_size": 32, "sweep_sizes": "2, 4, all", "action": "sweep"}

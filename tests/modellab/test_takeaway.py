@@ -24,12 +24,6 @@ S = Experiment.Status
 
 
 @pytest.fixture
-def alice(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def comparison(user, tiny_dataset, settings, django_capture_on_commit_callbacks):
     """A pre-trained arm and a from-scratch arm, really run through the task (eager)."""
     from config.celery import app

@@ -17,12 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def alice(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def scratch(tmp_path, monkeypatch):
     """The system's temporary folder, moved where the test can see it: the upload is copied there first."""
     folder = tmp_path / "scratch"

@@ -20,12 +20,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lab_media")]
 S = Experiment.Status
 
 
-@pytest.fixture
-def alice(client, user):
-    client.force_login(user)
-    return client
-
-
 def make_experiment(owner, dataset, **fields):
     defaults = dict(backbone="tiny", strategy="features", epochs=3, lr=0.01, batch_size=8, status=S.QUEUED)
     defaults.update(fields)
