@@ -1,4 +1,4 @@
-"""The lab app's configuration: the worker-start sweep, the Lab mode's state line, the lesson file's `lab:` and `measured:` sections."""
+"""The lab app's configuration: the worker-start sweep, the Lab mode's state line and course-page column, the lesson file's `lab:` and `measured:` sections."""
 from django.apps import AppConfig
 
 
