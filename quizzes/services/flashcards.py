@@ -56,7 +56,8 @@ def flashcard_rate(*, student: Student, card_id: int, rating: scheduler.Rating, 
     """
     card = Flashcard.objects.filter(pk=card_id, active=True, **card_scope(lesson=lesson, course=course)).first()
     if card is None:
-        raise ValidationError("That card is not one of these flashcards.", code=UNKNOWN_CARD)
+        where = "course" if course is not None else "lesson"
+        raise ValidationError(f"That card is not one of this {where}'s flashcards.", code=UNKNOWN_CARD)
     now = now or timezone.now()
     schedule = _locked_schedule(student=student, card=card, now=now)
     if schedule.reviews != seen_reviews:
