@@ -11,7 +11,7 @@ from courses.content import load_lesson_file
 from courses.models import Lesson
 from quizzes.models import ReviewItem, Role
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_accessibility import log_in, site  # noqa: F401 - site: the seed lesson, served, and a learner
+from tests.e2e.test_accessibility import assert_accessible, log_in, site  # noqa: F401 - site: the seed lesson, served, and a learner
 from tests.e2e.test_ten_modes import LESSON_FILES
 from tests.courses.second_lesson import load_second_lesson
 
@@ -40,11 +40,12 @@ def test_course_page_progress_next_lesson_and_course_wide_flashcards_and_review(
     assert second_row.locator(".progress-read dd").inner_text() == "Read"
     assert second_row.locator(".progress-answered dd").inner_text() == "1"
     assert page.locator(f".course-lesson[data-lesson='{first.slug}'] .progress-read dd").inner_text() == "Not yet"
-    screenshot(page, "course-page")
+    assert_accessible(page, screenshot, "course-page")
 
     # flashcards across the course: the second lesson's card is dealt among the first's
     page.locator(".course-flashcards a").click()
     assert "every lesson of Computer Vision" in page.locator("h1").inner_text()
+    assert page.locator(".card-lesson").inner_text().startswith("From ")
     page.get_by_role("button", name="Show answer").click()
     page.get_by_role("button", name="Good").click()
     page.get_by_role("status").filter(has_text="Good: that card comes back").wait_for()
