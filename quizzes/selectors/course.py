@@ -11,6 +11,7 @@ from django.db.models import Count, Max
 from quizzes.identity import Student
 from quizzes.models import Attempt, Mode, Question, Response, Role
 
+
 def _answered(*, student: Student, lessons: list):
     return Response.objects.filter(
         attempt__lesson__in=lessons, answered_at__isnull=False,

@@ -10,10 +10,10 @@ from pypdf import PdfReader
 from courses.content import load_lesson_file
 from courses.models import Lesson
 from quizzes.models import ReviewItem, Role
+from tests.courses.second_lesson import load_second_lesson
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_accessibility import assert_accessible, log_in, site  # noqa: F401 - site: the seed lesson, served, and a learner
 from tests.e2e.test_ten_modes import LESSON_FILES
-from tests.courses.second_lesson import load_second_lesson
 
 
 def test_course_page_progress_next_lesson_and_course_wide_flashcards_and_review(site, page, screenshot):
