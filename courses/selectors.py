@@ -28,3 +28,12 @@ def lesson_get_for_page(*, slug: str, include_unpublished: bool = False) -> Less
     if not include_unpublished:
         lessons = lessons.filter(published=True)
     return get_object_or_404(lessons, slug=slug)
+
+
+def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    """The published lessons before and after `lesson` in its course's order (1 query)."""
+    siblings = list(Lesson.objects.filter(course_id=lesson.course_id, published=True).only("slug", "title", "position"))
+    at = next((i for i, other in enumerate(siblings) if other.pk == lesson.pk), None)
+    if at is None:  # an unpublished lesson, previewed: no neighbours to walk to
+        return None, None
+    return (siblings[at - 1] if at > 0 else None), (siblings[at + 1] if at + 1 < len(siblings) else None)

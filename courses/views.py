@@ -6,6 +6,7 @@ from django.shortcuts import render
 from common.charts import Series, line_chart_svg
 from courses import selectors
 from courses.modes import lesson_modes
+from courses.progress import course_progress, progress_columns
 
 
 def home(request):
@@ -13,8 +14,11 @@ def home(request):
 
 
 def course_detail(request, slug):
+    """The course's lessons in order, each with the current student's progress in every registered column."""
     course = selectors.course_get_with_lessons(slug=slug)
-    return render(request, "courses/course_detail.html", {"course": course})
+    return render(request, "courses/course_detail.html", {
+        "course": course, "columns": progress_columns(), "rows": course_progress(course.published_lessons, request),
+    })
 
 
 def training_chart(lesson):
@@ -34,7 +38,10 @@ def training_chart(lesson):
 
 
 def _render_lesson(request, lesson, *, preview=False):
+    previous, following = selectors.lesson_neighbours(lesson=lesson)
     context = {
+        "previous_lesson": previous,
+        "next_lesson": following,
         "lesson": lesson,
         "modes": lesson_modes(lesson, request),
         "training_chart": training_chart(lesson),

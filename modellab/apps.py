@@ -1,4 +1,4 @@
-"""The lab app's configuration: the worker-start sweep, deleted rows' files removed, the Lab mode's state line, the lesson file's `lab:` and `measured:` sections."""
+"""The lab app's configuration: the worker-start sweep, deleted rows' files removed, the Lab mode's state line and course-page column, the lesson file's `lab:` and `measured:` sections."""
 from django.apps import AppConfig
 
 
@@ -12,8 +12,10 @@ class ModellabConfig(AppConfig):
         from courses.modes import register_mode_state
         from modellab import file_cleanup, signals  # noqa: F401  (connect the files' removal, the worker-start sweep)
         from modellab.lesson_content import save_lab, save_measured, validate_lab, validate_measured
-        from modellab.selectors import lesson_lab_state
+        from courses.progress import register_progress_column
+        from modellab.selectors import lesson_lab_state, lessons_lab_runs
 
         register_mode_state("lab", lesson_lab_state)
+        register_progress_column("lab", "Lab runs", lessons_lab_runs)
         register_section("lab", validate=validate_lab, save=save_lab)
         register_section("measured", validate=validate_measured, save=save_measured)

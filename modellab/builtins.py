@@ -65,6 +65,6 @@ BUILTINS = {
     for b in (
         BuiltinDataset("digits", "Handwritten digits (0-9)", "scikit-learn's 1,797 handwritten digits, 10 classes."),
         BuiltinDataset("digits-3", "Handwritten digits 0, 1, 2 (quick)", "Three digit classes, 537 images of 8x8 pixels."),
-        BuiltinDataset("cifar-cat-dog-bird", "Cat, dog, bird (CIFAR-10)", "The lesson's scenario: 32x32 photos."),
+        BuiltinDataset("cifar-cat-dog-bird", "Cat, dog, bird (CIFAR-10)", "Three CIFAR-10 classes as 32x32 photos."),
     )
 }

@@ -142,6 +142,18 @@ def lesson_lab_state(lesson, request) -> str:
     return f"Last run: {round(accuracy * 100)}% validation accuracy" if accuracy is not None else ""
 
 
+def lessons_lab_runs(lessons, request) -> dict[int, str]:
+    """The course page's Lab runs column: per lesson, how many runs the user started from it (one query)."""
+    if not request.user.is_authenticated:
+        return {}
+    by_slug = {lesson.slug: lesson.pk for lesson in lessons}
+    counts = (
+        Experiment.objects.filter(owner=request.user, lesson_slug__in=by_slug)
+        .values_list("lesson_slug").annotate(n=Count("id")).values_list("lesson_slug", "n")
+    )
+    return {by_slug[slug]: str(n) for slug, n in counts}
+
+
 def _val_accuracy(experiment: Experiment) -> float | None:
     return ((experiment.results or {}).get("final") or {}).get("val_accuracy")
 

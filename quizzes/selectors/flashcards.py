@@ -1,5 +1,9 @@
 """Reads of flashcards: the card a student sees next, a card turned over, how many are due.
 
+A deck is one lesson's cards, or with `course=` those of every published lesson of a course (in
+the lessons' order): the course-wide deck is the same cards with the same schedules, so a card
+rated there is rated in its lesson too, and the daily limit of new cards counts the whole deck.
+
 Each read is two queries (the lesson's cards, the student's schedules of them) whatever the
 number of cards: a lesson's deck is small, so the choosing is done in Python.
 """
@@ -11,7 +15,7 @@ from datetime import datetime, timedelta
 from django.http import Http404
 from django.utils import timezone
 
-from courses.models import Lesson
+from courses.models import Course, Lesson
 from quizzes import scheduler
 from quizzes.identity import Student
 from quizzes.models import Flashcard, FlashcardSchedule
@@ -55,21 +59,32 @@ class Turned:
     due_by_rating: dict[str, datetime]  # form value ("again", ...) -> when it would be due
 
 
-def _cards_and_schedules(*, student: Student, lesson: Lesson) -> tuple[list[Flashcard], dict[int, FlashcardSchedule]]:
-    cards = list(Flashcard.objects.filter(lesson=lesson, active=True))
+def card_scope(*, lesson: Lesson | None = None, course: Course | None = None) -> dict:
+    """The filter of a deck's cards: the lesson's, or the course's published lessons' (`course` given)."""
+    if course is not None:
+        return {"lesson__course": course, "lesson__published": True}
+    return {"lesson": lesson}
+
+
+def _cards_and_schedules(*, student: Student, scope: dict) -> tuple[list[Flashcard], dict[int, FlashcardSchedule]]:
+    cards = list(Flashcard.objects.filter(active=True, **scope).order_by("lesson__position", "lesson__title", "position", "id"))
     if not student.known:
         return cards, {}
-    schedules = FlashcardSchedule.objects.filter(card__lesson=lesson, card__active=True, **student.owner_filter())
+    schedules = FlashcardSchedule.objects.filter(
+        card__active=True, **{f"card__{k}": v for k, v in scope.items()}, **student.owner_filter()
+    )
     return cards, {s.card_id: s for s in schedules}
 
 
-def flashcard_deck(*, student: Student, lesson: Lesson, now: datetime) -> Deck:
+def flashcard_deck(*, student: Student, now: datetime, lesson: Lesson | None = None,
+                   course: Course | None = None) -> Deck:
     """The card to show: the longest overdue started card, else the next new card (in the
     lesson's order, within today's new-card limit), else a card due within LEARN_AHEAD.
     A day starts at midnight in the site's time zone."""
-    cards, schedules = _cards_and_schedules(student=student, lesson=lesson)
+    cards, schedules = _cards_and_schedules(student=student, scope=card_scope(lesson=lesson, course=course))
     by_id = {c.id: c for c in cards}
-    started = sorted(schedules.values(), key=lambda s: (s.due_at, by_id[s.card_id].position, s.card_id))
+    order = {c.id: i for i, c in enumerate(cards)}
+    started = sorted(schedules.values(), key=lambda s: (s.due_at, order[s.card_id], s.card_id))
     due = [s for s in started if s.due_at <= now]
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     introduced_today = sum(1 for s in schedules.values() if s.introduced_at >= midnight)
@@ -89,9 +104,10 @@ def flashcard_deck(*, student: Student, lesson: Lesson, now: datetime) -> Deck:
     )
 
 
-def flashcard_turned(*, student: Student, lesson: Lesson, card_id: int, now: datetime) -> Turned:
-    """One of the lesson's active cards turned over for the student, or 404."""
-    card = Flashcard.objects.filter(pk=card_id, lesson=lesson, active=True).first()
+def flashcard_turned(*, student: Student, card_id: int, now: datetime, lesson: Lesson | None = None,
+                     course: Course | None = None) -> Turned:
+    """One of the deck's active cards turned over for the student, or 404."""
+    card = Flashcard.objects.filter(pk=card_id, active=True, **card_scope(lesson=lesson, course=course)).first()
     if card is None:
         raise Http404("No such flashcard in this lesson.")
     schedule = FlashcardSchedule.objects.filter(card=card, **student.owner_filter()).first() if student.known else None

@@ -6,25 +6,34 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from courses.models import Lesson
+from courses.models import Course, Lesson
 from quizzes.identity import Student
 from quizzes.models import Attempt, Mode, ReviewItem
 
 
-def review_due(*, student: Student, lesson: Lesson | None = None, now=None):
-    """The student's review items due now, the longest overdue first."""
+def review_due(*, student: Student, lesson: Lesson | None = None, course: Course | None = None, now=None):
+    """The student's review items due now, the longest overdue first: all, the lesson's, or those of the
+    course's published lessons."""
     if not student.known:
         return ReviewItem.objects.none()
     items = ReviewItem.objects.filter(
         due_at__lte=now or timezone.now(), question__active=True, **student.owner_filter()
     ).select_related("question", "question__lesson")
-    return items.filter(question__lesson=lesson) if lesson else items
+    return items.filter(**_scope(lesson, course))
 
 
-def review_next_due(*, student: Student, lesson: Lesson):
+def _scope(lesson: Lesson | None, course: Course | None) -> dict:
+    if course is not None:
+        return {"question__lesson__course": course, "question__lesson__published": True}
+    return {"question__lesson": lesson} if lesson else {}
+
+
+def review_next_due(*, student: Student, lesson: Lesson | None = None, course: Course | None = None):
     if not student.known:
         return None
-    return ReviewItem.objects.filter(question__lesson=lesson, question__active=True, **student.owner_filter()).order_by("due_at").first()
+    return ReviewItem.objects.filter(
+        question__active=True, **_scope(lesson, course), **student.owner_filter()
+    ).order_by("due_at").first()
 
 
 @dataclass

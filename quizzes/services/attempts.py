@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
-from courses.models import Lesson
+from courses.models import Course, Lesson
 from quizzes import blueprint as blueprint_mod
 from quizzes.exam import grace
 from quizzes.identity import Student
@@ -65,10 +65,13 @@ def _test_draw(*, student: Student, lesson: Lesson, seed: int, plan: dict[str, i
 
 
 @transaction.atomic
-def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: list[int] | None = None) -> Attempt:
+def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: list[int] | None = None,
+                  course: Course | None = None) -> Attempt:
     """Start an attempt; its questions and choice orders are fixed now.
 
     question_ids (practice: a retry of the missed ones; review: the due ones) narrows the set.
+    A review with `course` asks from the active questions of every published lesson of the course
+    (the course-wide review); the attempt is kept under `lesson`, the lesson of its first question.
     An exam also gets its deadline, and the task that closes it is queued on commit; a start
     while the student's exam runs returns that one, and one past the attempts allowed is refused
     (EXAM_ATTEMPTS_USED).
@@ -85,6 +88,8 @@ def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: 
             )
     seed = secrets.randbits(31)
     active = Question.objects.filter(lesson=lesson, active=True)
+    if course is not None and mode == Mode.REVIEW:
+        active = Question.objects.filter(lesson__course=course, lesson__published=True, active=True)
     if mode in (Mode.TEST, Mode.EXAM):
         plan = exam_plan(lesson) if mode == Mode.EXAM else lesson_test_blueprint(lesson=lesson)
         ids = _test_draw(student=student, lesson=lesson, seed=seed, plan=plan)

@@ -21,12 +21,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from courses.models import Lesson
+from courses.models import Course, Lesson
 from courses.yamlnodes import Node
 from quizzes import scheduler
 from quizzes.content import DUPLICATE_KEY, stable_key
 from quizzes.identity import Student
 from quizzes.models import Flashcard, FlashcardSchedule
+from quizzes.selectors.flashcards import card_scope
 
 UNKNOWN_CARD = "unknown_card"
 
@@ -44,17 +45,19 @@ def _locked_schedule(*, student: Student, card: Flashcard, now) -> FlashcardSche
 
 
 @transaction.atomic
-def flashcard_rate(*, student: Student, lesson: Lesson, card_id: int, rating: scheduler.Rating, seen_reviews: int,
-                   now=None) -> tuple[FlashcardSchedule, bool]:
-    """Rate one of the lesson's cards for the student, who saw it after `seen_reviews` ratings.
+def flashcard_rate(*, student: Student, card_id: int, rating: scheduler.Rating, seen_reviews: int, now=None,
+                   lesson: Lesson | None = None, course: Course | None = None) -> tuple[FlashcardSchedule, bool]:
+    """Rate one of the deck's cards (the lesson's, or the course's) for the student, who saw it after
+    `seen_reviews` ratings.
 
     Returns (schedule, rated). When the schedule already holds more ratings than the student
     saw (a double click, a resent form), nothing changes and rated is False. Raises
-    ValidationError(code=UNKNOWN_CARD) for a card that is not one of the lesson's active cards.
+    ValidationError(code=UNKNOWN_CARD) for a card that is not one of the deck's active cards.
     """
-    card = Flashcard.objects.filter(pk=card_id, lesson=lesson, active=True).first()
+    card = Flashcard.objects.filter(pk=card_id, active=True, **card_scope(lesson=lesson, course=course)).first()
     if card is None:
-        raise ValidationError("That card is not one of this lesson's flashcards.", code=UNKNOWN_CARD)
+        where = "course" if course is not None else "lesson"
+        raise ValidationError(f"That card is not one of this {where}'s flashcards.", code=UNKNOWN_CARD)
     now = now or timezone.now()
     schedule = _locked_schedule(student=student, card=card, now=now)
     if schedule.reviews != seen_reviews:

@@ -1,4 +1,4 @@
-"""Template tags of the lesson page's quiz parts (the model quiz, the practice bank) and score filters."""
+"""Template tags of the lesson page's quiz parts (the model quiz, the practice bank), the course page's study lines, and score filters."""
 from django import template
 
 from quizzes.selectors.attempts import model_quiz
@@ -20,6 +20,14 @@ def lesson_model_quiz(context, lesson):
     return {"attempt": attempt, "questions": shown, "answered": answered,
             "done": bool(shown) and answered == len(shown),
             "right": sum(1 for s in shown if s.answered and s.response.correct)}
+
+
+@register.simple_tag(takes_context=True)
+def course_study(context, course):
+    """The course page's course-wide flashcards and review lines for the current student."""
+    from quizzes.views.course import course_study as study
+
+    return study(course, context["request"])
 
 
 @register.simple_tag

@@ -33,11 +33,12 @@ def error_message(request, exc: ValidationError):
     messages.error(request, " ".join(exc.messages))
 
 
-def start(request, lesson, mode, question_ids=None):
+def start(request, lesson, mode, question_ids=None, course=None):
     """Start an attempt of `mode` for the student and go to its first question (or back, with the reason)."""
     try:
         attempt = attempt_start(
-            student=student_for(request, create=True), lesson=lesson, mode=mode, question_ids=question_ids
+            student=student_for(request, create=True), lesson=lesson, mode=mode, question_ids=question_ids,
+            course=course,
         )
     except ValidationError as exc:
         error_message(request, exc)

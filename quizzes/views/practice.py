@@ -12,7 +12,7 @@ from quizzes.views.attempts import attempt_for, start
 def _mode_page(request, lesson, student, mode, counts: dict[str, int]):
     """The start page of practice or a test: questions per difficulty, and the last attempt."""
     return render(request, "quizzes/mode_start.html", {
-        "lesson": lesson, "mode": mode, "counts": counts, "total": sum(counts.values()),
+        "lesson": lesson, "scope": lesson, "mode": mode, "counts": counts, "total": sum(counts.values()),
         "unfinished": attempt_unfinished(student=student, lesson=lesson, mode=mode),
         "last": attempt_latest(student=student, lesson=lesson, mode=mode),
     })

@@ -1,13 +1,16 @@
 """A student in Chromium reaches all ten learning modes from the lesson page's picker and takes
-each to its end by the shortest path a student could follow. The long flows have tests of their
-own (test_quiz_student, test_flashcards_student, test_exam_and_drill, test_lab_browser,
-test_summary_sheet); this one walks the picker."""
+each to its end by the shortest path a student could follow, on every lesson in content/lessons/
+(one test per lesson file). The long flows have tests of their own (test_quiz_student,
+test_flashcards_student, test_exam_and_drill, test_lab_browser, test_summary_sheet); this one
+walks the picker."""
 import re
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from django.utils import timezone
 
-from courses.models import Lesson
+from courses.content import load_lesson_file
 from modellab.models import Experiment
 from quizzes import scheduler
 from quizzes.services.flashcards import flashcard_rate
@@ -17,16 +20,17 @@ from quizzes.views.numbers import NUMBERS_COMING
 from quizzes.selectors.bank import practice_bank
 from quizzes.vocabulary import TYPED_KINDS
 from tests.e2e.answering import fill_answer, right_positions
+from tests.conftest import ROOT
 from tests.e2e.test_accessibility import log_in
 
-LESSON_PATH = "/lessons/why-pretrained-models-save-time/"
+LESSON_FILES = sorted((ROOT / "content" / "lessons").glob("*.yaml"))
 TEN_MODES = ("Read", "Practice", "Test this pattern", "Review", "Flashcards", "Lab", "Timed exam", "Mistake drill",
              "Numbers & shapes", "Summary sheet")
 
 
 def enter(page, url, key) -> None:
-    """Open the lesson page and follow the picker's link of one mode."""
-    page.goto(url + LESSON_PATH)
+    """Open the lesson page (`url` is the lesson's page) and follow the picker's link of one mode."""
+    page.goto(url)
     page.locator(f".mode-{key} a").click()
     page.wait_for_load_state()
 
@@ -64,17 +68,21 @@ def run_queued(experiment) -> None:
         app.conf.task_always_eager = False
 
 
-def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(learner_site, page, screenshot, settings):
-    url, user = learner_site
+@pytest.mark.parametrize("lesson_file", LESSON_FILES, ids=[f.stem for f in LESSON_FILES])
+def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(learner_site, page, screenshot, settings,
+                                                                               lesson_file: Path):
+    site_url, user = learner_site
+    lesson = load_lesson_file(lesson_file).lesson  # the seed lesson is loaded already; a reload changes nothing
     settings.LAB_BUILTIN_PER_CLASS = 12  # a run of seconds
-    log_in(page, url)
-    page.goto(url + LESSON_PATH)
+    log_in(page, site_url)
+    url = site_url + lesson.get_absolute_url()
+    page.goto(url)
     entries = page.locator(".mode-list > li")
     assert [entries.nth(i).locator("strong").first.inner_text() for i in range(entries.count())] == list(TEN_MODES)
     for i in range(entries.count()):  # each is a link, or says why it is not one
         entry = entries.nth(i)
         assert entry.locator("a").count() == 1 or entry.locator(".mode-note").inner_text().strip()
-    screenshot(page, "ten-modes-picker")
+    screenshot(page, f"ten-modes-picker-{lesson.slug}")
 
     # Read: the lesson itself, from its first section to the key insight
     enter(page, url, "read")
@@ -99,7 +107,7 @@ def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
 
     # Review: the question missed in practice, once it is due
     ReviewItem.objects.filter(user=user).update(due_at=timezone.now() - timedelta(minutes=1))
-    page.goto(url + LESSON_PATH)
+    page.goto(url)
     assert "1 question due" in page.locator(".mode-review").inner_text()
     enter(page, url, "review")
     page.get_by_role("button", name="Start review").click()
@@ -115,7 +123,6 @@ def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
     page.get_by_role("button", name="Show answer").click()
     page.get_by_role("button", name="Easy").click()
     page.get_by_role("status").filter(has_text="Easy: that card comes back").wait_for()
-    lesson = Lesson.objects.get()
     for card in lesson.flashcards.all()[1:20]:
         flashcard_rate(student=Student(user.pk), lesson=lesson, card_id=card.pk,
                                           rating=scheduler.EASY, seen_reviews=0)
@@ -158,7 +165,7 @@ def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
 
     # Numbers & shapes: a round of the typed-answer questions where the lesson has them; until
     # then the picker says they are coming and links nowhere
-    page.goto(url + LESSON_PATH)
+    page.goto(url)
     numbers = page.locator(".mode-numbers")
     if numbers.locator("a").count():
         assert "Practice: your results" in start_and_finish(page, url, "numbers", start="Start numbers & shapes",
@@ -174,7 +181,7 @@ def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
     assert page.evaluate("window.__printed === true")
 
     # back on the picker, the modes say where the student stands
-    page.goto(url + LESSON_PATH)
+    page.goto(url)
     picker = page.locator(".mode-list")
     # the last practice round is the Numbers & shapes one, finished at once
     asked = len(Attempt.objects.filter(user=user, mode=Mode.PRACTICE).latest("started_at").question_ids)
@@ -183,4 +190,4 @@ def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
                        ("flashcards", "Nothing due"), ("lab", "validation accuracy"), ("exam", "Last exam: 0%"),
                        ("drill", "Every mistake fixed")):
         assert words in picker.locator(f".mode-{key}").inner_text(), key
-    screenshot(page, "ten-modes-picker-after")
+    screenshot(page, f"ten-modes-picker-after-{lesson.slug}")

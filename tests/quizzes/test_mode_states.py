@@ -83,7 +83,8 @@ def test_lab_says_what_the_students_runs_from_this_lesson_are_doing(client, less
 
 
 def test_lab_names_each_arm_of_the_last_comparison(client, lesson, django_user_model):
-    """A comparison's accuracy is not one number: the line names the pre-trained and the from-scratch arm."""
+    """A comparison's accuracy is not one number: the line names each arm by its strategy (the tiny
+    backbone's random weights are never called pre-trained)."""
     user = django_user_model.objects.create_user("labber", password="pw-123456789")
     dataset = Dataset.objects.create(owner=user, name="d", kind=Dataset.Kind.UPLOAD, folder="x")
     group = uuid.uuid4()
@@ -93,7 +94,7 @@ def test_lab_names_each_arm_of_the_last_comparison(client, lesson, django_user_m
                                   status=Experiment.Status.SUCCEEDED, finished_at=timezone.now(),
                                   results={"final": {"val_accuracy": accuracy}})
     client.force_login(user)
-    assert state(client, lesson, "lab") == "Last comparison: pre-trained features 98%, from scratch 94% validation accuracy"
+    assert state(client, lesson, "lab") == "Last comparison: frozen features 98%, from scratch 94% validation accuracy"
 
 
 def test_exam_says_the_minutes_left_of_the_one_running_then_the_last_score(client, lesson, bank, clock):

@@ -138,6 +138,13 @@ RULES: dict[str, Rule] = {
     "quizzes:numbers": Rule(r("quizzes:numbers", LESSON), everyone(200), everyone(REDIRECT),
                             notes="the seed has no typed-answer question yet: each visitor is sent back with a message"),
     "quizzes:sheet": Rule(r("quizzes:sheet", LESSON), everyone(200)),
+    # quizzes: course-wide review and flashcards (anyone, as the lesson's)
+    "quizzes:course_review": Rule(r("quizzes:course_review", lambda w: w.course.slug), everyone(200),
+                                  everyone(REDIRECT)),
+    "quizzes:course_flashcards": Rule(r("quizzes:course_flashcards", lambda w: w.course.slug), everyone(200),
+                                      everyone(REDIRECT),
+                                      data=lambda w: {"card": w.card.pk, "reviews": 0, "rating": "good"},
+                                      notes="each visitor rates the card in their own schedule; A's is not touched"),
     # quizzes: one attempt of A
     "quizzes:attempt": Rule(r("quizzes:attempt", PRACTICE), (404, REDIRECT, 404, 404)),
     "quizzes:question": Rule(r("quizzes:question", PRACTICE, 1), OWNER_ONLY),

@@ -13,7 +13,7 @@ DATASETS = ("cifar10",)
 class Command(BaseCommand):
     help = (
         "Download a dataset the lab can use but does not ship, on a machine with network: cifar10 "
-        "(CIFAR-10, 163 MB, into LAB_CIFAR_ROOT) makes the lesson's cat, dog and bird scenario available."
+        "(CIFAR-10, 163 MB, into LAB_CIFAR_ROOT) makes the built-in cat, dog and bird dataset available."
     )
 
     def add_arguments(self, parser):
@@ -39,5 +39,5 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         self.stdout.write(
             f"CIFAR-10 is in {folder} ({len(data)} training images, classes {', '.join(names)}). "
-            "The lesson's ready-made comparison now uses cat, dog and bird."
+            "The built-in dataset of cat, dog and bird is now available to the lab and to presets that name it."
         )
