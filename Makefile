@@ -59,9 +59,10 @@ worker: install
 test: install
 	$(VENV)/bin/pytest
 
-# ruff's lint rules as pyproject.toml configures them (formatting is not checked here).
+# ruff's lint rules and its formatting, as pyproject.toml configures them (`ruff format .` formats).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 check-deploy: install
 	DEBUG=0 SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))") \

@@ -4,6 +4,7 @@
 URL conf (config.urls) never has it. Cookies are not marked Secure because the benchmark
 talks plain HTTP on 127.0.0.1.
 """
+
 from config.settings import *  # noqa: F401,F403
 
 ROOT_URLCONF = "benchmarks.bench_urls"

@@ -1,4 +1,5 @@
 """The site's URLs plus a minimal Django view, the benchmark's yardstick (benchmark only)."""
+
 from django.http import HttpResponse
 from django.urls import path
 

@@ -121,7 +121,7 @@ def runtime_table(batch: torch.Tensor, name: str, device: torch.device, cache_di
             fn()  # warm-up: first-call allocations and kernel choices
         for r in range(rounds):
             names = list(calls)
-            for k in names[r % len(names):] + names[: r % len(names)]:  # each round starts with another runtime
+            for k in names[r % len(names) :] + names[: r % len(names)]:  # each round starts with another runtime
                 t = time.perf_counter()
                 calls[k]()
                 if device.type == "cuda":
@@ -132,7 +132,9 @@ def runtime_table(batch: torch.Tensor, name: str, device: torch.device, cache_di
     return ips, runtime, export_s
 
 
-def tutorial_run(dataset: Path, backbone_name: str, size: int, epochs: int, batch_size: int, device: torch.device, cache_dir: Path) -> float:
+def tutorial_run(
+    dataset: Path, backbone_name: str, size: int, epochs: int, batch_size: int, device: torch.device, cache_dir: Path
+) -> float:
     """The PyTorch tutorial's "ConvNet as fixed feature extractor": the frozen backbone runs every epoch,
     through the same extractor (runtime and layout) the measured run uses."""
     t0 = time.perf_counter()
@@ -209,8 +211,15 @@ def main(argv=None) -> dict:
 
         def config(name, **kw):
             return RunConfig(
-                dataset_dir=str(dataset), cache_dir=str(tmp / name), output_dir=str(tmp / "out"), backbone=args.backbone,
-                strategy="features", epochs=args.epochs, batch_size=args.batch_size, device=args.device, **kw
+                dataset_dir=str(dataset),
+                cache_dir=str(tmp / name),
+                output_dir=str(tmp / "out"),
+                backbone=args.backbone,
+                strategy="features",
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                device=args.device,
+                **kw,
             )
 
         # A worker has the engine loaded: one small run first (lazy imports, first-call set-up).

@@ -15,6 +15,7 @@ Prints a table, the sweep as the lesson file's ``measured.sweep`` and its runs w
 epoch, seconds), the processor (/proc/cpuinfo), torch's threads and the load average before and after.
 Usage: python benchmarks/lab_data_size.py [--threads 1] [--device cpu]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,14 +42,29 @@ def measured_section(runs: list[dict], classes: int) -> dict:
     """The runs without augmentation as a lesson file's ``measured``: ``sweep`` (every size, images per
     class from the run's training split) and ``runs`` (those with all the data; no worker: start-up 0)."""
     plain = [r for r in runs if not r["augment"]]
-    sweep = [{"per_class": round(r["split_sizes"]["train"] / classes), "strategy": r["strategy"],
-              "val_accuracy": r["val_accuracy"][-1]} for r in plain]
+    sweep = [
+        {
+            "per_class": round(r["split_sizes"]["train"] / classes),
+            "strategy": r["strategy"],
+            "val_accuracy": r["val_accuracy"][-1],
+        }
+        for r in plain
+    ]
     measured_runs = [
-        {"strategy": r["strategy"], "seconds": {"startup": 0.0, "extraction": r["extract_seconds"],
-                                                "training": round(r["engine_seconds"] - r["extract_seconds"], 1)},
-         "epochs": [{"epoch": i + 1, "val_accuracy": a, "val_loss": loss, "elapsed": t}
-                    for i, (a, loss, t) in enumerate(zip(r["val_accuracy"], r["val_loss"], r["elapsed"], strict=True))]}
-        for r in plain if r["per_class"] is None
+        {
+            "strategy": r["strategy"],
+            "seconds": {
+                "startup": 0.0,
+                "extraction": r["extract_seconds"],
+                "training": round(r["engine_seconds"] - r["extract_seconds"], 1),
+            },
+            "epochs": [
+                {"epoch": i + 1, "val_accuracy": a, "val_loss": loss, "elapsed": t}
+                for i, (a, loss, t) in enumerate(zip(r["val_accuracy"], r["val_loss"], r["elapsed"], strict=True))
+            ],
+        }
+        for r in plain
+        if r["per_class"] is None
     ]
     return {"runs": measured_runs, "sweep": sweep}
 
@@ -78,15 +94,29 @@ def main(argv: list[str] | None = None) -> dict:
 
         def one(strategy: str, per_class: int | None, augment: bool) -> dict:
             t = time.perf_counter()
-            result = run(RunConfig(
-                dataset_dir=str(data), cache_dir=str(Path(tmp) / "cache"), output_dir=str(Path(tmp) / f"run{len(runs)}"),
-                backbone=preset["backbone"], strategy=strategy, epochs=preset["epochs"], lr=preset.get("lr", 1e-3),
-                batch_size=preset.get("batch_size", 32), image_size=preset.get("image_size"), device=args.device,
-                train_per_class=per_class, augment=augment,
-            ))
+            result = run(
+                RunConfig(
+                    dataset_dir=str(data),
+                    cache_dir=str(Path(tmp) / "cache"),
+                    output_dir=str(Path(tmp) / f"run{len(runs)}"),
+                    backbone=preset["backbone"],
+                    strategy=strategy,
+                    epochs=preset["epochs"],
+                    lr=preset.get("lr", 1e-3),
+                    batch_size=preset.get("batch_size", 32),
+                    image_size=preset.get("image_size"),
+                    device=args.device,
+                    train_per_class=per_class,
+                    augment=augment,
+                )
+            )
             entry = {
-                "strategy": strategy, "per_class": per_class, "augment": augment, "split_sizes": result.split_sizes,
-                "seconds": round(time.perf_counter() - t, 1), "extract_seconds": round(result.extract_seconds, 1),
+                "strategy": strategy,
+                "per_class": per_class,
+                "augment": augment,
+                "split_sizes": result.split_sizes,
+                "seconds": round(time.perf_counter() - t, 1),
+                "extract_seconds": round(result.extract_seconds, 1),
                 "engine_seconds": round(result.seconds, 1),
                 "train_accuracy": [round(e.train_accuracy, 4) for e in result.epochs],
                 "train_loss": [round(e.train_loss, 4) for e in result.epochs],
@@ -95,8 +125,11 @@ def main(argv: list[str] | None = None) -> dict:
                 "elapsed": [round(e.elapsed, 1) for e in result.epochs],
             }
             runs.append(entry)
-            print(f"{strategy:<9}{str(per_class):>6}{'aug' if augment else '':>5}{entry['seconds']:>8}  "
-                  f"train {entry['train_accuracy']}  val {entry['val_accuracy']}", flush=True)
+            print(
+                f"{strategy:<9}{str(per_class):>6}{'aug' if augment else '':>5}{entry['seconds']:>8}  "
+                f"train {entry['train_accuracy']}  val {entry['val_accuracy']}",
+                flush=True,
+            )
             return entry
 
         for strategy in ("features", "scratch"):
@@ -108,9 +141,16 @@ def main(argv: list[str] | None = None) -> dict:
                 one(strategy, size, True)
     wall = time.perf_counter() - started
     out = {
-        "preset": preset["key"], "backbone": preset["backbone"], "image_size": preset.get("image_size"),
-        "epochs": preset["epochs"], "wall_s": round(wall, 1), "threads": torch.get_num_threads(), "runs": runs,
-        "load_avg": load_avg, "load_avg_after": [round(x, 2) for x in os.getloadavg()], "processor": processor_name(),
+        "preset": preset["key"],
+        "backbone": preset["backbone"],
+        "image_size": preset.get("image_size"),
+        "epochs": preset["epochs"],
+        "wall_s": round(wall, 1),
+        "threads": torch.get_num_threads(),
+        "runs": runs,
+        "load_avg": load_avg,
+        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+        "processor": processor_name(),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
     }
     section = measured_section(runs, classes=3)

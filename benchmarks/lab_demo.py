@@ -18,6 +18,7 @@ the same settings. Prints a table, the arms as the lesson file's ``measured.runs
 The click-to-done time in a browser, with a real worker, is tests/e2e/test_lab_demo.py.
 Usage: python benchmarks/lab.py --demo [--lesson PATH] [--presets KEY,KEY] [--cifar-root PATH] [--threads N] [--device cpu]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,9 @@ def demo_preset(path: Path, keys: list[str]) -> dict:
     if len(chosen) == 1:
         return chosen[0]
     label = {"key", "title", "description", "strategies"}
-    if any({k: v for k, v in p.items() if k not in label} != {k: v for k, v in chosen[0].items() if k not in label}
-           for p in chosen):
+    if any(
+        {k: v for k, v in p.items() if k not in label} != {k: v for k, v in chosen[0].items() if k not in label} for p in chosen
+    ):
         raise SystemExit(f"the presets {', '.join(keys)} differ in more than their strategies")
     arms = {s for p in chosen for s in p["strategies"]}
     return {**chosen[0], "key": "+".join(keys), "strategies": [s for s in STRATEGIES if s in arms]}
@@ -59,10 +61,18 @@ def demo_preset(path: Path, keys: list[str]) -> dict:
 def measured_runs(arms: dict) -> list[dict]:
     """The arms as a lesson file's ``measured.runs`` (no worker here: start-up 0, elapsed from the engine's start)."""
     return [
-        {"strategy": strategy, "seconds": {"startup": 0.0, "extraction": arm["extract_seconds"],
-                                           "training": round(arm["engine_seconds"] - arm["extract_seconds"], 1)},
-         "epochs": [{"epoch": i + 1, "val_accuracy": a, "val_loss": loss, "elapsed": t}
-                    for i, (a, loss, t) in enumerate(zip(arm["val_accuracy"], arm["val_loss"], arm["elapsed"], strict=True))]}
+        {
+            "strategy": strategy,
+            "seconds": {
+                "startup": 0.0,
+                "extraction": arm["extract_seconds"],
+                "training": round(arm["engine_seconds"] - arm["extract_seconds"], 1),
+            },
+            "epochs": [
+                {"epoch": i + 1, "val_accuracy": a, "val_loss": loss, "elapsed": t}
+                for i, (a, loss, t) in enumerate(zip(arm["val_accuracy"], arm["val_loss"], arm["elapsed"], strict=True))
+            ],
+        }
         for strategy, arm in arms.items()
     ]
 
@@ -99,11 +109,20 @@ def main(argv: list[str] | None = None) -> dict:
         arms = {}
         for strategy in preset["strategies"]:
             t = time.perf_counter()
-            result = run(RunConfig(
-                dataset_dir=str(data), cache_dir=str(Path(tmp) / "cache"), output_dir=str(Path(tmp) / strategy),
-                backbone=preset["backbone"], strategy=strategy, epochs=preset["epochs"], lr=preset.get("lr", 1e-3),
-                batch_size=preset.get("batch_size", 32), image_size=preset.get("image_size"), device=args.device,
-            ))
+            result = run(
+                RunConfig(
+                    dataset_dir=str(data),
+                    cache_dir=str(Path(tmp) / "cache"),
+                    output_dir=str(Path(tmp) / strategy),
+                    backbone=preset["backbone"],
+                    strategy=strategy,
+                    epochs=preset["epochs"],
+                    lr=preset.get("lr", 1e-3),
+                    batch_size=preset.get("batch_size", 32),
+                    image_size=preset.get("image_size"),
+                    device=args.device,
+                )
+            )
             arms[strategy] = {
                 "seconds": round(time.perf_counter() - t, 1),
                 "extract_seconds": round(result.extract_seconds, 1),

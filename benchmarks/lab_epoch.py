@@ -73,8 +73,11 @@ def served_ips(dataset: Path, cache_dir: Path, size: int, mean, std, batch_size:
     for x, _, _ in batches:
         x.sum().item()  # the batch really exists (and, on CUDA, has arrived)
     serve_s = time.perf_counter() - t0
-    return {"images": len(samples), "decode_build_ips": round(len(samples) / build_s, 1),
-            "decode_ips": round(len(samples) / serve_s, 1)}
+    return {
+        "images": len(samples),
+        "decode_build_ips": round(len(samples) / build_s, 1),
+        "decode_ips": round(len(samples) / serve_s, 1),
+    }
 
 
 @torch.no_grad()
@@ -111,18 +114,34 @@ def _compute_pass(model: nn.Module, batches: list, optimizer, runtime: Runtime) 
         torch.cuda.synchronize()
 
 
-def epoch_case(dataset: Path, cache_dir: Path, backbone: str, strategy: str, batch_size: int, repeats: int, device: torch.device) -> dict:
+def epoch_case(
+    dataset: Path, cache_dir: Path, backbone: str, strategy: str, batch_size: int, repeats: int, device: torch.device
+) -> dict:
     """epoch_s, compute_s and their ratio for one backbone and strategy on ``dataset``."""
     spec = get_spec(backbone)
-    config = RunConfig(dataset_dir=str(dataset), cache_dir=str(cache_dir), output_dir=str(cache_dir / "out"),
-                       backbone=backbone, strategy=strategy, batch_size=batch_size, device=device.type)
+    config = RunConfig(
+        dataset_dir=str(dataset),
+        cache_dir=str(cache_dir),
+        output_dir=str(cache_dir / "out"),
+        backbone=backbone,
+        strategy=strategy,
+        batch_size=batch_size,
+        device=device.type,
+    )
     reports = []
     runtime = Runtime(device, should_cancel=lambda: False, on_progress=reports.append)
     with _seeded(config.seed, device):
         classes, samples = scan_image_folder(dataset)
-        data = RunData(root=dataset, class_names=classes, samples=samples,
-                       split=stratified_split([label for _, label in samples], config.val_fraction, config.seed),
-                       image_size=spec.input_size, mean=spec.mean, std=spec.std, cache_dir=cache_dir)
+        data = RunData(
+            root=dataset,
+            class_names=classes,
+            samples=samples,
+            split=stratified_split([label for _, label in samples], config.val_fraction, config.seed),
+            image_size=spec.input_size,
+            mean=spec.mean,
+            std=spec.std,
+            cache_dir=cache_dir,
+        )
         setup = prepare_network(config, spec, data, runtime)
         optimizer = _optimizer(config.optimizer, setup.model.parameters(), config.lr)
         scaler = runtime.grad_scaler()
@@ -142,9 +161,15 @@ def epoch_case(dataset: Path, cache_dir: Path, backbone: str, strategy: str, bat
             val.append(time.perf_counter() - t0)
     epoch_s, compute_s = min(epoch), min(compute)
     return {
-        "backbone": backbone, "strategy": strategy, "images": len(samples), "train_images": len(data.split.train),
-        "image_size": spec.input_size, "epoch_s": round(epoch_s, 4), "compute_s": round(compute_s, 4),
-        "epoch_over_compute": round(epoch_s / compute_s, 3), "val_s": round(min(val), 4),
+        "backbone": backbone,
+        "strategy": strategy,
+        "images": len(samples),
+        "train_images": len(data.split.train),
+        "image_size": spec.input_size,
+        "epoch_s": round(epoch_s, 4),
+        "compute_s": round(compute_s, 4),
+        "epoch_over_compute": round(epoch_s / compute_s, 3),
+        "val_s": round(min(val), 4),
         "progress_reports": len(reports),
     }
 
@@ -195,21 +220,32 @@ def main(argv=None) -> int:
         extract_ips = engine_extract_ips(dataset, tmp / "cache", args.backbone, args.batch_size, device)
         cases = epoch_cases(tmp, args.images, args.tiny_images, args.batch_size, args.repeats, device)
     result = {
-        "benchmark": "lab_epoch", "backbone": args.backbone, "images": args.images, "image_size": spec.input_size,
-        "device": str(device), "threads": torch.get_num_threads(),
-        "decode_build_ips": served["decode_build_ips"], "decode_ips": served["decode_ips"], "extract_ips": round(extract_ips, 1),
+        "benchmark": "lab_epoch",
+        "backbone": args.backbone,
+        "images": args.images,
+        "image_size": spec.input_size,
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+        "decode_build_ips": served["decode_build_ips"],
+        "decode_ips": served["decode_ips"],
+        "extract_ips": round(extract_ips, 1),
         "decode_over_extract": round(served["decode_ips"] / extract_ips, 1),
-        "epoch_over_compute": max(c["epoch_over_compute"] for c in cases), "cases": cases,
+        "epoch_over_compute": max(c["epoch_over_compute"] for c in cases),
+        "cases": cases,
         "wall_s": round(time.perf_counter() - started, 1),
     }
     result["missed"] = missed(result)
     result["ok"] = not result["missed"]
     print(f"{'backbone / strategy':<30}{'images':>7}{'epoch_s':>10}{'compute_s':>11}{'ratio':>8}{'val_s':>9}")
     for c in cases:
-        print(f"{c['backbone'] + ' / ' + c['strategy']:<30}{c['images']:>7}{c['epoch_s']:>10.3f}{c['compute_s']:>11.3f}"
-              f"{c['epoch_over_compute']:>8.3f}{c['val_s']:>9.3f}")
-    print(f"decode_build_ips {served['decode_build_ips']}, decode_ips {served['decode_ips']}, "
-          f"extract_ips {result['extract_ips']} ({args.backbone}): decode/extract {result['decode_over_extract']}")
+        print(
+            f"{c['backbone'] + ' / ' + c['strategy']:<30}{c['images']:>7}{c['epoch_s']:>10.3f}{c['compute_s']:>11.3f}"
+            f"{c['epoch_over_compute']:>8.3f}{c['val_s']:>9.3f}"
+        )
+    print(
+        f"decode_build_ips {served['decode_build_ips']}, decode_ips {served['decode_ips']}, "
+        f"extract_ips {result['extract_ips']} ({args.backbone}): decode/extract {result['decode_over_extract']}"
+    )
     for line in result["missed"]:
         print(f"MISSED: {line}")
     print(json.dumps(result))

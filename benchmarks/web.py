@@ -37,6 +37,7 @@ level, each database under "runs"):
 Usage: python benchmarks/web.py [--seconds 30] [--students 16] [--db sqlite|postgres|both]
                                 [--workers 2] [--threads 4]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,15 +68,19 @@ from harness.http_client import Client  # noqa: E402
 
 
 def run_one(db: str, database_url: str | None, args) -> dict:
-    site = Site(database_url=database_url, settings_module="benchmarks.bench_settings",
-                workers=args.workers, threads=args.threads)
+    site = Site(
+        database_url=database_url, settings_module="benchmarks.bench_settings", workers=args.workers, threads=args.threads
+    )
     try:
         t0 = time.monotonic()
         site.prepare()
         site.start()
-        print(f"[{db}] site ready on {site.url} in {time.monotonic() - t0:.1f}s "
-              f"(gunicorn -w {args.workers} -k gthread --threads {args.threads}); "
-              f"{args.students} students, {args.seconds}s", flush=True)
+        print(
+            f"[{db}] site ready on {site.url} in {time.monotonic() - t0:.1f}s "
+            f"(gunicorn -w {args.workers} -k gthread --threads {args.threads}); "
+            f"{args.students} students, {args.seconds}s",
+            flush=True,
+        )
         # warm-up: every worker renders each page once (lru caches, templates, connections)
         warm_stats, warm_acks = Stats(), []
         for i in range(2 * args.workers):
@@ -101,46 +106,70 @@ def run_one(db: str, database_url: str | None, args) -> dict:
     ratio_q = compare_rps["question"] / minimal
     ratio_a = compare_rps["answer"] / minimal
 
-    print(f"\n[{db}] students phase: {wall:.1f}s, {total_requests} requests, {total_requests / wall:.1f} req/s, "
-          f"{sum(len(v) for k, v in stats.latency.items() if k == 'result')} tests completed")
+    print(
+        f"\n[{db}] students phase: {wall:.1f}s, {total_requests} requests, {total_requests / wall:.1f} req/s, "
+        f"{sum(len(v) for k, v in stats.latency.items() if k == 'result')} tests completed"
+    )
     print(f"{'page':<12}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for page in PAGES:
         lat = stats.latency.get(page, [])
-        print(f"{page:<12}{len(lat):>10}{len(lat) / wall:>9.1f}{percentile(lat, .5) * 1e3:>9.1f}"
-              f"{percentile(lat, .95) * 1e3:>9.1f}{percentile(lat, .99) * 1e3:>9.1f}{stats.errors.get(page, 0):>8}")
-    print(f"{'all':<12}{total_requests:>10}{total_requests / wall:>9.1f}{percentile(all_latency, .5) * 1e3:>9.1f}"
-          f"{percentile(all_latency, .95) * 1e3:>9.1f}{percentile(all_latency, .99) * 1e3:>9.1f}"
-          f"{sum(stats.errors.values()):>8}")
+        print(
+            f"{page:<12}{len(lat):>10}{len(lat) / wall:>9.1f}{percentile(lat, 0.5) * 1e3:>9.1f}"
+            f"{percentile(lat, 0.95) * 1e3:>9.1f}{percentile(lat, 0.99) * 1e3:>9.1f}{stats.errors.get(page, 0):>8}"
+        )
+    print(
+        f"{'all':<12}{total_requests:>10}{total_requests / wall:>9.1f}{percentile(all_latency, 0.5) * 1e3:>9.1f}"
+        f"{percentile(all_latency, 0.95) * 1e3:>9.1f}{percentile(all_latency, 0.99) * 1e3:>9.1f}"
+        f"{sum(stats.errors.values()):>8}"
+    )
     print(f"\n[{db}] comparison at {args.students} concurrent clients (alternating rounds):")
     print(f"{'page':<12}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>8}")
     for page in COMPARED:
         lat = cstats.latency.get(page, [])
-        print(f"{page:<12}{len(lat):>10}{compare_rps[page]:>9.1f}{percentile(lat, .5) * 1e3:>9.1f}"
-              f"{percentile(lat, .95) * 1e3:>9.1f}{percentile(lat, .99) * 1e3:>9.1f}{cstats.errors.get(page, 0):>8}"
-              f"{compare_rps[page] / minimal:>8.2f}")
+        print(
+            f"{page:<12}{len(lat):>10}{compare_rps[page]:>9.1f}{percentile(lat, 0.5) * 1e3:>9.1f}"
+            f"{percentile(lat, 0.95) * 1e3:>9.1f}{percentile(lat, 0.99) * 1e3:>9.1f}{cstats.errors.get(page, 0):>8}"
+            f"{compare_rps[page] / minimal:>8.2f}"
+        )
     for sample in (stats.error_samples + cstats.error_samples)[:5]:
         print(f"  error: {sample}")
-    print(f"\n[{db}] database check: {check['answers_checked']} acknowledged answers, {check['lost']} lost, "
-          f"{check['doubled']} doubled, {check['mismatched']} mismatched, {check['unacknowledged']} recorded without "
-          f"acknowledgement; {check['finished_attempts']} finished attempts, {check['score_mismatches']} score mismatches; "
-          f"{check['results_checked']} result pages, {check['shown_score_mismatches']} showing another score")
+    print(
+        f"\n[{db}] database check: {check['answers_checked']} acknowledged answers, {check['lost']} lost, "
+        f"{check['doubled']} doubled, {check['mismatched']} mismatched, {check['unacknowledged']} recorded without "
+        f"acknowledgement; {check['finished_attempts']} finished attempts, {check['score_mismatches']} score mismatches; "
+        f"{check['results_checked']} result pages, {check['shown_score_mismatches']} showing another score"
+    )
     run = {
-        "db": db, "rps": round(total_requests / wall, 1), "p95_ms": round(percentile(all_latency, .95) * 1e3, 1),
-        "p50_ms": round(percentile(all_latency, .5) * 1e3, 1), "p99_ms": round(percentile(all_latency, .99) * 1e3, 1),
-        "errors": errors, "answers_sent": len(all_acks), "lost": check["lost"], "doubled": check["doubled"],
-        "mismatched": check["mismatched"], "score_mismatches": check["score_mismatches"],
-        "unacknowledged": check["unacknowledged"], "tests_completed": len(stats.latency.get("result", [])),
-        "minimal_rps": round(compare_rps["minimal"], 1), "question_rps": round(compare_rps["question"], 1),
-        "answer_rps": round(compare_rps["answer"], 1), "ratio_question": round(ratio_q, 3),
-        "ratio_answer": round(ratio_a, 3), "ratio_to_minimal": round(min(ratio_q, ratio_a), 3),
+        "db": db,
+        "rps": round(total_requests / wall, 1),
+        "p95_ms": round(percentile(all_latency, 0.95) * 1e3, 1),
+        "p50_ms": round(percentile(all_latency, 0.5) * 1e3, 1),
+        "p99_ms": round(percentile(all_latency, 0.99) * 1e3, 1),
+        "errors": errors,
+        "answers_sent": len(all_acks),
+        "lost": check["lost"],
+        "doubled": check["doubled"],
+        "mismatched": check["mismatched"],
+        "score_mismatches": check["score_mismatches"],
+        "unacknowledged": check["unacknowledged"],
+        "tests_completed": len(stats.latency.get("result", [])),
+        "minimal_rps": round(compare_rps["minimal"], 1),
+        "question_rps": round(compare_rps["question"], 1),
+        "answer_rps": round(compare_rps["answer"], 1),
+        "ratio_question": round(ratio_q, 3),
+        "ratio_answer": round(ratio_a, 3),
+        "ratio_to_minimal": round(min(ratio_q, ratio_a), 3),
         "shown_score_mismatches": check["shown_score_mismatches"],
-        "students": args.students, "seconds": args.seconds,
+        "students": args.students,
+        "seconds": args.seconds,
     }
     run["failures"] = failures(run)
     run["ok"] = not run["failures"]
     if not run["ok"]:
-        print("\n" + "!" * 78 + f"\n!! [{db}] NOT OK: " + "; ".join(run["failures"] + check["samples"])
-              + "\n" + "!" * 78, flush=True)
+        print(
+            "\n" + "!" * 78 + f"\n!! [{db}] NOT OK: " + "; ".join(run["failures"] + check["samples"]) + "\n" + "!" * 78,
+            flush=True,
+        )
     return run
 
 
@@ -168,16 +197,30 @@ def main(argv=None) -> int:
             skipped["postgres"] = "PostgreSQL does not answer at 127.0.0.1:5432"
             print(f"\npostgres: skipped ({skipped['postgres']})")
     worst = {
-        "rps": min(r["rps"] for r in runs), "p95_ms": max(r["p95_ms"] for r in runs),
-        "errors": sum(r["errors"] for r in runs), "answers_sent": sum(r["answers_sent"] for r in runs),
-        "lost": sum(r["lost"] for r in runs), "doubled": sum(r["doubled"] for r in runs),
-        "mismatched": sum(r["mismatched"] for r in runs), "score_mismatches": sum(r["score_mismatches"] for r in runs),
+        "rps": min(r["rps"] for r in runs),
+        "p95_ms": max(r["p95_ms"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+        "answers_sent": sum(r["answers_sent"] for r in runs),
+        "lost": sum(r["lost"] for r in runs),
+        "doubled": sum(r["doubled"] for r in runs),
+        "mismatched": sum(r["mismatched"] for r in runs),
+        "score_mismatches": sum(r["score_mismatches"] for r in runs),
         "shown_score_mismatches": sum(r["shown_score_mismatches"] for r in runs),
         "ratio_to_minimal": min(r["ratio_to_minimal"] for r in runs),
     }
     ok = bool(runs) and all(r["ok"] for r in runs)
-    print(json.dumps({"benchmark": "web", "ok": ok, **worst, "db": "+".join(r["db"] for r in runs),
-                      "runs": {r["db"]: r for r in runs}, "skipped": skipped}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "web",
+                "ok": ok,
+                **worst,
+                "db": "+".join(r["db"] for r in runs),
+                "runs": {r["db"]: r for r in runs},
+                "skipped": skipped,
+            }
+        )
+    )
     return 0 if ok else 1
 
 

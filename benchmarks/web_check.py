@@ -8,6 +8,7 @@ result page showed must be the attempt's stored score as the page formats it.
 CHECK.json` prints one JSON line); `run_verify` starts that subprocess. `failures` says why a
 run of the benchmark is not ok (its `ok` is true only when there is no reason).
 """
+
 from __future__ import annotations
 
 import json
@@ -121,10 +122,17 @@ def verify(check_path: str) -> dict:
             if len(samples) < 5:
                 samples.append(f"result page: attempt {attempt_id} showed {shown}%, stored {stored}")
     return {
-        "answers_checked": len(acks), "lost": lost, "doubled": doubled, "mismatched": mismatched,
-        "unacknowledged": unacknowledged, "attempts": len(attempts), "finished_attempts": finished,
-        "score_mismatches": score_mismatches, "results_checked": len(sent["shown"]),
-        "shown_score_mismatches": shown_mismatches, "samples": samples,
+        "answers_checked": len(acks),
+        "lost": lost,
+        "doubled": doubled,
+        "mismatched": mismatched,
+        "unacknowledged": unacknowledged,
+        "attempts": len(attempts),
+        "finished_attempts": finished,
+        "score_mismatches": score_mismatches,
+        "results_checked": len(sent["shown"]),
+        "shown_score_mismatches": shown_mismatches,
+        "samples": samples,
     }
 
 
@@ -132,8 +140,14 @@ def run_verify(site: Site, acks: list, shown: list) -> dict:
     """The counts of `verify` for a stopped site, the answers it acknowledged and the scores its result pages showed."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, dir=site.tmp) as fh:
         json.dump({"acks": acks, "shown": shown}, fh)
-    out = subprocess.run([sys.executable, "-m", "benchmarks.web_check", fh.name], cwd=ROOT,
-                         env=site.env, capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.web_check", fh.name],
+        cwd=ROOT,
+        env=site.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if out.returncode != 0:
         raise RuntimeError(f"the database check failed to run:\n{out.stdout}\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])

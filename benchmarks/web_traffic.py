@@ -8,6 +8,7 @@ database check (`benchmarks/web_check.py`). A student's result page must show th
 that templates/quizzes/result.html renders (`result_score`); the score it shows goes to
 `Stats.shown_scores`, which the database check compares with the attempt's stored score.
 """
+
 from __future__ import annotations
 
 import random
@@ -117,8 +118,7 @@ def student(client: Client, rng: random.Random, stats: Stats, acks: list) -> Non
     _check(stats, "lesson", _call(stats, "lesson", client.get, f"/lessons/{LESSON_SLUG}/"), 200)
     page = _call(stats, "test_page", client.get, f"/lessons/{LESSON_SLUG}/test/")
     _check(stats, "test_page", page, 200)
-    start = _call(stats, "test_start", client.post, f"/lessons/{LESSON_SLUG}/test/", {"new": "1"},
-                  csrf=csrf_token(page.body))
+    start = _call(stats, "test_start", client.post, f"/lessons/{LESSON_SLUG}/test/", {"new": "1"}, csrf=csrf_token(page.body))
     _check(stats, "test_start", start, 302)
     where = question_location(start.location)
     if not where or where[1] != 1:
@@ -135,16 +135,17 @@ def student(client: Client, rng: random.Random, stats: Stats, acks: list) -> Non
             fields = [("answer", x) for x in pick]
         elif 'name="typed"' in question.body:  # a typed-answer question: a number, right or not
             pick = [TYPED_PREFIX + str(rng.choice(TYPED_GUESSES))]
-            fields = [("typed", pick[0][len(TYPED_PREFIX):])]
+            fields = [("typed", pick[0][len(TYPED_PREFIX) :])]
         else:
             stats.fail("question", "no answer form on the page")
             raise Failed("question")
-        reply = _call(stats, "answer", client.post, f"/attempts/{attempt_id}/questions/{number}/answer/",
-                      fields, csrf=token)
+        reply = _call(stats, "answer", client.post, f"/attempts/{attempt_id}/questions/{number}/answer/", fields, csrf=token)
         _check(stats, "answer", reply, 302)
         following = question_location(reply.location)
-        if number < QUESTIONS and following != (attempt_id, number + 1) or (
-            number == QUESTIONS and not is_result_location(reply.location)
+        if (
+            number < QUESTIONS
+            and following != (attempt_id, number + 1)
+            or (number == QUESTIONS and not is_result_location(reply.location))
         ):
             stats.fail("answer", f"question {number} redirected to {reply.location!r}")
             raise Failed("answer")
@@ -204,8 +205,12 @@ class Comparer:
             _check(stats, "minimal", _call(stats, "minimal", c.get, "/__bench__/minimal/"), 200)
         elif kind == "question":
             self.view_number = self.view_number % QUESTIONS + 1
-            _check(stats, "question", _call(stats, "question", c.get,
-                                            f"/attempts/{self.view_attempt}/questions/{self.view_number}/"), 200)
+            _check(
+                stats,
+                "question",
+                _call(stats, "question", c.get, f"/attempts/{self.view_attempt}/questions/{self.view_number}/"),
+                200,
+            )
         else:
             if self.answer_number > QUESTIONS:  # the next test (started now only if none is left)
                 self.answer_attempt = self.ready.pop() if self.ready else start_test(c)[0]
@@ -213,11 +218,19 @@ class Comparer:
             n = self.answer_number
             # Unread, the question may take a choice or typed text: both are sent and the site
             # reads the one its kind takes.
-            reply = _call(stats, "answer", c.post, f"/attempts/{self.answer_attempt}/questions/{n}/answer/",
-                          [("answer", "A"), ("typed", str(TYPED_GUESSES[0]))])
+            reply = _call(
+                stats,
+                "answer",
+                c.post,
+                f"/attempts/{self.answer_attempt}/questions/{n}/answer/",
+                [("answer", "A"), ("typed", str(TYPED_GUESSES[0]))],
+            )
             _check(stats, "answer", reply, 302)
-            ok = is_result_location(reply.location) if n == QUESTIONS else (
-                question_location(reply.location) == (self.answer_attempt, n + 1))
+            ok = (
+                is_result_location(reply.location)
+                if n == QUESTIONS
+                else (question_location(reply.location) == (self.answer_attempt, n + 1))
+            )
             if not ok:
                 stats.fail("answer", f"question {n} redirected to {reply.location!r}")
                 self.answer_number = QUESTIONS + 1

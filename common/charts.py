@@ -5,6 +5,7 @@ without JavaScript, and a <title>/<desc> pair describes it to screen readers. Pl
 the result is an `SvgMarkup` string that Django templates (and Jinja, markupsafe) insert as
 it is, through the `__html__` protocol, because every text inside it is already escaped.
 """
+
 from dataclasses import dataclass
 from html import escape
 from math import ceil, floor, log10
@@ -58,7 +59,9 @@ def _shape(kind: str, x: float, y: float, title: str) -> str:
     if kind == "triangle":
         return f'<polygon points="{x:.1f},{y - 5:.1f} {x - 5:.1f},{y + 4:.1f} {x + 5:.1f},{y + 4:.1f}">{title}</polygon>'
     if kind == "diamond":
-        return f'<polygon points="{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}">{title}</polygon>'
+        return (
+            f'<polygon points="{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}">{title}</polygon>'
+        )
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4">{title}</circle>'
 
 
@@ -145,10 +148,14 @@ def line_chart_svg(
     while tick <= hi + step / 2:
         y = sy(tick)
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        out.append(f'<text class="chart-tick" stroke="none" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(round(tick, 6))}</text>')
+        out.append(
+            f'<text class="chart-tick" stroke="none" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(round(tick, 6))}</text>'
+        )
         tick += step
     for x in x_labels:
-        out.append(f'<text class="chart-tick" stroke="none" x="{sx(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{_fmt(round(x, 6))}</text>')
+        out.append(
+            f'<text class="chart-tick" stroke="none" x="{sx(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{_fmt(round(x, 6))}</text>'
+        )
     out.append("</g>")
     out.append(
         f'<g stroke="#7b8496" font-size="12" fill="#5b6475">'

@@ -8,6 +8,7 @@ signature changes: cheap re-checks of weights, datasets and loaded models. ``is_
 is the one rule for what is not content (the storage's mirror, a dataset's scan and an upload's
 check all use it); ``file_sha256`` the one streaming digest of a file.
 """
+
 from __future__ import annotations
 
 import hashlib

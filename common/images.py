@@ -5,6 +5,7 @@ Pillow's ``Image.open`` tries every registered plugin by default, EPS among them
 :func:`open_image` hands Pillow the accepted formats only, so any other file (EPS, PDF,
 PSD, ...) is refused with ``UnidentifiedImageError`` before a plugin of its kind runs.
 """
+
 from __future__ import annotations
 
 import functools

@@ -13,7 +13,7 @@ PREPROCESSING = (
 )
 
 # Shown on the run's page and tested as it stands (tests/modellab/test_takeaway.py execs it).
-SNIPPET = '''\
+SNIPPET = """\
 import json
 
 import numpy as np
@@ -36,4 +36,4 @@ x = ((np.asarray(image) / 255 - mean) / std).transpose(2, 0, 1)[None].astype(np.
 probs = session.run(["probabilities"], {"images": x})[0][0]
 for i in probs.argsort()[::-1][:3]:
     print(f"{classes[i]}: {probs[i]:.3f}")
-'''
+"""

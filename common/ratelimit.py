@@ -10,6 +10,7 @@ to that account before carries a signed device cookie and is counted on its own 
 Django is imported inside the functions: everything in `common/` imports without Django
 (the lab's engine imports `common`), and only the web process calls these.
 """
+
 import hashlib
 import secrets
 import unicodedata
@@ -71,8 +72,12 @@ def _issue_device_cookie(request, response) -> None:
 
     value = f"{account_key(request.user.get_username())}:{secrets.token_urlsafe(16)}"
     response.set_cookie(
-        DEVICE_COOKIE, signing.Signer(salt=_DEVICE_SALT).sign(value), max_age=DEVICE_COOKIE_MAX_AGE,
-        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+        DEVICE_COOKIE,
+        signing.Signer(salt=_DEVICE_SALT).sign(value),
+        max_age=DEVICE_COOKIE_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
     )
 
 
@@ -128,9 +133,7 @@ def rate_limit(scope: str, *, per=per_user, account_field: str | None = None, ex
             if wait is not None:
                 from django.shortcuts import render
 
-                response = render(
-                    request, "429.html", {"scope": scope, "wait_seconds": wait, "code": RATE_LIMITED}, status=429
-                )
+                response = render(request, "429.html", {"scope": scope, "wait_seconds": wait, "code": RATE_LIMITED}, status=429)
                 response["Retry-After"] = str(wait)
                 return response
             response = view(request, *args, **kwargs)

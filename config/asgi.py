@@ -1,4 +1,5 @@
 """The ASGI entry point (production settings unless DJANGO_SETTINGS_MODULE says otherwise)."""
+
 import os
 
 from django.core.asgi import get_asgi_application

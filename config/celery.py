@@ -1,4 +1,5 @@
 """The Celery app. Workers: `celery -A config worker -Q gpu,default`."""
+
 import os
 
 from celery import Celery
@@ -8,4 +9,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-

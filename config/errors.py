@@ -1,4 +1,5 @@
 """The site's 400 page: a message we wrote when a view refused the request with BadRequest, a plain one otherwise."""
+
 from django.core.exceptions import BadRequest
 from django.http import HttpResponseBadRequest
 from django.template.loader import render_to_string

@@ -1,4 +1,5 @@
 """The health URL for load balancers and orchestrators: does this process reach the database, the broker and the storage?"""
+
 import logging
 
 from django.db import connection

@@ -5,6 +5,7 @@
 ``S3_ENDPOINT_URL`` (MinIO, Ceph, R2; empty for AWS), ``S3_REGION`` (default us-east-1) and
 ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` (empty: boto3's own chain, e.g. an instance role).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -25,8 +26,9 @@ MAX_ATTEMPTS = 3
 MAX_MEMORY_BYTES = 8 * 2**20
 
 
-def s3_options(*, bucket: str, endpoint_url: str = "", region: str = "us-east-1",
-               access_key: str = "", secret_key: str = "") -> dict:
+def s3_options(
+    *, bucket: str, endpoint_url: str = "", region: str = "us-east-1", access_key: str = "", secret_key: str = ""
+) -> dict:
     """The S3Storage options of a private bucket: objects keep the bucket's own (private) ACL, are
     only read through the site's views, and are replaced in place under their names."""
     from botocore.config import Config

@@ -1,4 +1,5 @@
 """Site-wide middleware: the security policy of pages, the request size cap, and a 503 page when the database or the file storage cannot be reached."""
+
 import logging
 
 from django.conf import settings
@@ -49,19 +50,24 @@ class RequestBodyLimitMiddleware:
         if length <= limit:
             return self.get_response(request)
         log.warning("request too large: %s %s: %d bytes, limit %d", request.method, request.path, length, limit)
-        body = render_to_string("413.html", {
-            "code": REQUEST_TOO_LARGE, "size_mb": length / 2**20, "limit_mb": limit / 2**20,
-            "upload_mb": settings.LAB_MAX_UPLOAD_MB,
-        })
+        body = render_to_string(
+            "413.html",
+            {
+                "code": REQUEST_TOO_LARGE,
+                "size_mb": length / 2**20,
+                "limit_mb": limit / 2**20,
+                "upload_mb": settings.LAB_MAX_UPLOAD_MB,
+            },
+        )
         return HttpResponse(body, status=413)
 
 
 def unavailable_response(request, code: str, *, after_view: bool = False) -> HttpResponse:
     """HTTP 503 with the page saying what could not be reached (``code``) and what became of the
     request. Rendered without the request (no context processors), so it needs no database."""
-    body = render_to_string("503.html", {
-        "retry_after": RETRY_AFTER_S, "method": request.method, "code": code, "after_view": after_view,
-    })
+    body = render_to_string(
+        "503.html", {"retry_after": RETRY_AFTER_S, "method": request.method, "code": code, "after_view": after_view}
+    )
     response = HttpResponse(body, status=503)
     response["Retry-After"] = str(RETRY_AFTER_S)
     response["Cache-Control"] = "no-store"
@@ -105,6 +111,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
         try:
             return super().process_response(request, response)
         except (OperationalError, InterfaceError) as exc:
-            log.error("%s while saving the session: %s %s: %r", DATABASE_UNAVAILABLE, request.method, request.path,
-                      exc, exc_info=exc)
+            log.error(
+                "%s while saving the session: %s %s: %r", DATABASE_UNAVAILABLE, request.method, request.path, exc, exc_info=exc
+            )
             return unavailable_response(request, DATABASE_UNAVAILABLE, after_view=True)

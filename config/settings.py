@@ -2,6 +2,7 @@
 
 Each variable is documented in the README's "Settings" table; keep the two in step.
 """
+
 import os
 import secrets
 from pathlib import Path
@@ -121,9 +122,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-            ],
+            ]
         },
-    },
+    }
 ]
 
 WSGI_APPLICATION = "config.wsgi.application"
@@ -138,8 +139,7 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes epoch rows.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20,
-         "transaction_mode": "IMMEDIATE"}
+        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -196,16 +196,18 @@ X_FRAME_OPTIONS = "DENY"
 # Every HTML page (config/middleware.py): scripts, styles and images from this site only,
 # nothing inline, no plugins, forms post here, no framing. Templates hold no inline script,
 # style or on* handler (tests/e2e/test_csp.py watches the browser for violations).
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 # Celery: the embedded filesystem broker on a laptop, Redis or RabbitMQ in production.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -225,7 +227,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Above the hard time limit, so Redis never redelivers a run still in progress.
-        "visibility_timeout": env_int("LAB_RUN_HARD_LIMIT_S", 3600) + 600,
+        "visibility_timeout": env_int("LAB_RUN_HARD_LIMIT_S", 3600) + 600
     }
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
@@ -284,7 +286,9 @@ EXAM_GRACE_SECONDS = max(0, env_int("EXAM_GRACE_SECONDS", 30))
 
 # Lab (modellab): limits and worker behaviour a deployment sets. See docs/lab.md.
 # Run time is bounded by LAB_RUN_SOFT_LIMIT_S / LAB_RUN_HARD_LIMIT_S above (Celery limits).
-LAB_MAX_CONCURRENT_RUNS_PER_USER = env_int("LAB_MAX_CONCURRENT_RUNS_PER_USER", 3)  # queued + running; the lesson's comparison is 3
+LAB_MAX_CONCURRENT_RUNS_PER_USER = env_int(
+    "LAB_MAX_CONCURRENT_RUNS_PER_USER", 3
+)  # queued + running; the lesson's comparison is 3
 LAB_MAX_IMAGES_PER_DATASET = env_int("LAB_MAX_IMAGES_PER_DATASET", 5000)
 LAB_MAX_UPLOAD_MB = env_int("LAB_MAX_UPLOAD_MB", 50)  # size of an uploaded zip (also cap it at the proxy)
 # Form fields of one request, files excluded (Django's default, stated): over it Django answers 400.

@@ -1,4 +1,5 @@
 """Test settings: the base settings with a throwaway data folder and fast hashing."""
+
 import os
 import tempfile
 

@@ -1,4 +1,5 @@
 """The site's URLs: the health check, the admin, the lab, lessons and quizzes, and Django's auth views behind a rate limit."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -24,9 +25,7 @@ urlpatterns = [
     path("accounts/login/", login_limit(auth_views.LoginView.as_view()), name="login"),
     path(
         "accounts/password_reset/",
-        rate_limit("password_reset", per=per_client)(
-            auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm)
-        ),
+        rate_limit("password_reset", per=per_client)(auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm)),
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -1,4 +1,5 @@
 """The WSGI entry point that gunicorn serves (`gunicorn config.wsgi`)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -1,5 +1,6 @@
 """Admin of courses and lessons: sections inline in order (and the inlines other apps register), a student preview
 and links to the question pages; teachers' class codes with who joined each."""
+
 from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
@@ -54,7 +55,8 @@ class LessonAdmin(admin.ModelAdmin):
     def questions_links(self, obj):
         return format_html(
             '<a href="{}">Question statistics</a> · <a href="{}">Import questions</a>',
-            reverse("admin:quizzes_lesson_statistics", args=[obj.pk]), reverse("admin:quizzes_lesson_import", args=[obj.pk]),
+            reverse("admin:quizzes_lesson_statistics", args=[obj.pk]),
+            reverse("admin:quizzes_lesson_import", args=[obj.pk]),
         )
 
     def view_on_site(self, obj):

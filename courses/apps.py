@@ -1,4 +1,5 @@
 """The lessons app's configuration."""
+
 from django.apps import AppConfig
 
 

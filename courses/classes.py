@@ -1,4 +1,5 @@
 """Class codes: which codes sign a learner up now, and the one service that takes a seat of one."""
+
 from __future__ import annotations
 
 from typing import Callable
@@ -34,7 +35,8 @@ def class_code_check(*, code: str) -> ClassCode:
         raise ValidationError("There is no class with that code: check it with your teacher.", code=CLASS_CODE_UNKNOWN)
     if found.expires_at <= timezone.now():
         raise ValidationError(
-            "The code of %(name)s has expired: ask your teacher for a new one.", code=CLASS_CODE_EXPIRED,
+            "The code of %(name)s has expired: ask your teacher for a new one.",
+            code=CLASS_CODE_EXPIRED,
             params={"name": found.name},
         )
     return found
@@ -54,7 +56,8 @@ def class_join(*, code: str, create_user: Callable[[], object]):
         if locked.members.count() >= locked.seats:
             raise ValidationError(
                 "The class %(name)s (%(course)s) is full: all %(seats)s seats are taken. Ask your teacher for another code.",
-                code=CLASS_FULL, params={"name": locked.name, "course": locked.course.title, "seats": locked.seats},
+                code=CLASS_FULL,
+                params={"name": locked.name, "course": locked.course.title, "seats": locked.seats},
             )
         user = create_user()
         ClassMember.objects.create(class_code=locked, user=user)

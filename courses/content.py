@@ -6,6 +6,7 @@ malformed file changes nothing: it raises ValidationError reading `file:line: fi
 wrong` (see `courses.yamlnodes.content_error`). Other apps add top-level sections (the quiz
 app adds `questions`) with `register_section`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -58,9 +59,7 @@ def _validate_course(node: Node) -> dict:
 
 
 def _validate_lesson(node: Node) -> dict:
-    f = node.mapping(
-        {"slug", "title", "subtitle", "minutes", "position", "published"}, {"slug", "title"}
-    )
+    f = node.mapping({"slug", "title", "subtitle", "minutes", "position", "published"}, {"slug", "title"})
     return {
         "slug": f["slug"].text(max_length=50),
         "title": f["title"].text(max_length=200),
@@ -80,8 +79,7 @@ def _validate_pipeline(node: Node) -> tuple[dict, list[dict]]:
     stages = []
     for item in f["stages"].items(min_items=1):
         s = item.mapping(
-            {"name", "input_shape", "operation", "output_shape", "example"},
-            {"name", "input_shape", "operation", "output_shape"},
+            {"name", "input_shape", "operation", "output_shape", "example"}, {"name", "input_shape", "operation", "output_shape"}
         )
         stages.append(
             {

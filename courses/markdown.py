@@ -3,6 +3,7 @@
 Rendering is a pure function of the text, cached in memory, so pages never store
 derived HTML and an edit shows at once.
 """
+
 from functools import lru_cache
 
 import markdown as md
@@ -13,9 +14,33 @@ _EXTENSIONS = ["fenced_code", "codehilite", "tables", "sane_lists"]
 _EXTENSION_CONFIGS = {"codehilite": {"css_class": "highlight", "guess_lang": False}}
 
 _ALLOWED_TAGS = {
-    "p", "br", "hr", "em", "strong", "code", "pre", "span", "div", "blockquote",
-    "ul", "ol", "li", "a", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
-    "sub", "sup", "del",
+    "p",
+    "br",
+    "hr",
+    "em",
+    "strong",
+    "code",
+    "pre",
+    "span",
+    "div",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "sub",
+    "sup",
+    "del",
 }
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},

@@ -1,4 +1,5 @@
 """Courses, lessons and the sections a lesson page shows, in order."""
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -86,9 +87,7 @@ class TrainingEpoch(models.Model):
         ordering = ["epoch"]
         constraints = [
             models.UniqueConstraint(fields=["lesson", "epoch"], name="unique_lesson_epoch"),
-            models.CheckConstraint(
-                condition=models.Q(accuracy__gte=0, accuracy__lte=1), name="epoch_accuracy_0_1"
-            ),
+            models.CheckConstraint(condition=models.Q(accuracy__gte=0, accuracy__lte=1), name="epoch_accuracy_0_1"),
             models.CheckConstraint(condition=models.Q(loss__gte=0), name="epoch_loss_non_negative"),
         ]
 
@@ -130,7 +129,12 @@ class ClassCode(models.Model):
     seats = models.PositiveIntegerField(validators=[MinValueValidator(1)], help_text="How many learners may sign up with it.")
     expires_at = models.DateTimeField(help_text="After this, the code no longer signs anyone up.")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="class_codes_created"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="class_codes_created",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

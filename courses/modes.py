@@ -5,6 +5,7 @@ what the mode needs; otherwise it is listed with a note saying so, never as a de
 app gives a mode a line about the current student's state ("Last exam: 80%") with
 `register_mode_state`, and a condition on the lesson's content with `register_mode_condition`.
 """
+
 from dataclasses import dataclass
 from typing import Callable
 
@@ -32,14 +33,18 @@ _MODES = (
     ("practice", "Practice", "One question at a time, hints and worked solutions.", "quizzes:practice", ""),
     ("test", "Test this pattern", "A scored set of questions across easy, medium and hard.", "quizzes:test_start", ""),
     ("review", "Review", "Questions you missed, when they are due.", "quizzes:review", ""),
-    ("flashcards", "Flashcards", "Key terms and facts, each shown again just before you would forget it.",
-     "quizzes:flashcards", ""),
+    (
+        "flashcards",
+        "Flashcards",
+        "Key terms and facts, each shown again just before you would forget it.",
+        "quizzes:flashcards",
+        "",
+    ),
     ("lab", "Lab", "Train the model yourself on real data.", "modellab:new", ""),
     ("exam", "Timed exam", "A test against the clock, like the real thing.", "quizzes:exam", ""),
     ("drill", "Mistake drill", "The common mistakes you have shown, until you get them right.", "quizzes:drill", ""),
     ("numbers", "Numbers & shapes", "Type the answer: parameter counts and tensor shapes.", "quizzes:numbers", ""),
-    ("sheet", "Summary sheet", "The lesson on one page to print: pipeline, numbers, every common mistake.",
-     "quizzes:sheet", ""),
+    ("sheet", "Summary sheet", "The lesson on one page to print: pipeline, numbers, every common mistake.", "quizzes:sheet", ""),
 )
 
 # Mode key -> state(lesson, request) -> a short line, or "" for none. One small function per mode.

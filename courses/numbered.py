@@ -3,6 +3,7 @@
 The lesson loader (a lesson's stages and layers), the `questions:` section and the question
 import (a question's choices, steps, hints and mistakes) all write such rows through here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

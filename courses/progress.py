@@ -4,6 +4,7 @@ A column is a label and `read(lessons, request) -> {lesson id: short text}`, one
 course's lessons (a fixed number of queries whatever their number); a lesson missing from the
 answer shows "-". Columns appear in the order they are registered (apps in INSTALLED_APPS order).
 """
+
 from collections.abc import Callable
 from dataclasses import dataclass
 

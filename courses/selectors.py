@@ -1,4 +1,5 @@
 """Reads for course pages, each a fixed number of queries whatever the content size."""
+
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
@@ -6,9 +7,7 @@ from courses.models import Course, Lesson
 
 
 def course_list_published():
-    return Course.objects.annotate(
-        lesson_count=Count("lessons", filter=Q(lessons__published=True))
-    ).filter(lesson_count__gt=0)
+    return Course.objects.annotate(lesson_count=Count("lessons", filter=Q(lessons__published=True))).filter(lesson_count__gt=0)
 
 
 def course_get_with_lessons(*, slug: str) -> Course:
@@ -22,9 +21,7 @@ def course_get_with_lessons(*, slug: str) -> Course:
 
 def lesson_get_for_page(*, slug: str, include_unpublished: bool = False) -> Lesson:
     """The lesson with its course, stages, epochs and prediction layers: 4 queries."""
-    lessons = Lesson.objects.select_related("course").prefetch_related(
-        "stages", "epochs", "prediction_layers"
-    )
+    lessons = Lesson.objects.select_related("course").prefetch_related("stages", "epochs", "prediction_layers")
     if not include_unpublished:
         lessons = lessons.filter(published=True)
     return get_object_or_404(lessons, slug=slug)

@@ -1,4 +1,5 @@
 """URLs of the lesson pages: home, a course, a lesson and its staff preview."""
+
 from django.urls import path
 
 from courses import views

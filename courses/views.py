@@ -1,4 +1,5 @@
 """Lesson pages: parse the request, call one selector, render (the training trace drawn as an SVG chart)."""
+
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
@@ -16,9 +17,11 @@ def home(request):
 def course_detail(request, slug):
     """The course's lessons in order, each with the current student's progress in every registered column."""
     course = selectors.course_get_with_lessons(slug=slug)
-    return render(request, "courses/course_detail.html", {
-        "course": course, "columns": progress_columns(), "rows": course_progress(course.published_lessons, request),
-    })
+    return render(
+        request,
+        "courses/course_detail.html",
+        {"course": course, "columns": progress_columns(), "rows": course_progress(course.published_lessons, request)},
+    )
 
 
 def training_chart(lesson):

@@ -5,6 +5,7 @@ raise `content_error(...)`: a ValidationError whose message reads `file:line: fi
 wrong`, with a code of this module (or of the rule that failed) and each part in `params`
 (`source`, `line`, `field`, `problem`).
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -43,7 +44,8 @@ def content_error(problem: str, *, code: str, source: str, line: int | None = No
     if field:
         where += f": {field}"
     return ValidationError(
-        "%(where)s: %(problem)s", code=code,
+        "%(where)s: %(problem)s",
+        code=code,
         params={"where": where, "source": source, "line": line, "field": field, "problem": problem},
     )
 
@@ -75,7 +77,8 @@ class Node:
             key = key_node.value
             if key not in allowed:
                 raise content_error(
-                    f"unknown field '{key}' (expected one of: {', '.join(sorted(allowed))})", code=UNKNOWN_FIELD,
+                    f"unknown field '{key}' (expected one of: {', '.join(sorted(allowed))})",
+                    code=UNKNOWN_FIELD,
                     field=f"{self.field}.{key}" if self.field else key,
                     line=key_node.start_mark.line + 1,
                     source=self.source,
@@ -147,7 +150,8 @@ def parse_document(text: str, source: str) -> Node:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise content_error(
-            f"not valid YAML: {exc.problem or exc.context}", code=INVALID_YAML,
+            f"not valid YAML: {exc.problem or exc.context}",
+            code=INVALID_YAML,
             line=mark.line + 1 if mark else None,
             source=source,
         ) from None

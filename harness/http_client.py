@@ -3,6 +3,7 @@
 Standard library only. `Client` talks to a site on 127.0.0.1 (see `harness/processes.py` for starting
 one); the helpers below read the question and result pages the way a student's browser uses them.
 """
+
 from __future__ import annotations
 
 import html
@@ -108,8 +109,7 @@ class Client:
     def get(self, path: str) -> Reply:
         return self.request("GET", path)
 
-    def post(self, path: str, data: dict | list | None = None, *, csrf: str | None = None,
-             files: dict | None = None) -> Reply:
+    def post(self, path: str, data: dict | list | None = None, *, csrf: str | None = None, files: dict | None = None) -> Reply:
         data = list(data.items()) if isinstance(data, dict) else list(data or [])
         token = csrf or self.cookies.get("csrftoken", "")
         return self.request("POST", path, [("csrfmiddlewaretoken", token), *data], files=files)
@@ -129,8 +129,10 @@ def multipart(fields: list, files: dict) -> tuple[bytes, str]:
     for name, value in fields:
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
     for name, (filename, content, content_type) in files.items():
-        head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                f"Content-Type: {content_type}\r\n\r\n")
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        )
         parts.append(head.encode() + content + b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"

@@ -7,6 +7,7 @@ under gunicorn, with a throwaway DATA_DIR; `settings_module` picks a settings mo
 adds test- or benchmark-only URLs (never the production URL conf). Talking to the site is
 `harness/http_client.py`'s job.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -50,7 +51,7 @@ def query_database(database_url: str, sql: str, params=()) -> list[tuple]:
     if database_url.startswith("sqlite"):
         import sqlite3
 
-        con = sqlite3.connect(database_url[len("sqlite:///"):], timeout=20)
+        con = sqlite3.connect(database_url[len("sqlite:///") :], timeout=20)
         try:
             return con.execute(sql.replace("%s", "?"), params).fetchall()
         finally:
@@ -104,8 +105,16 @@ def postgres_database(prefix: str = "learn_tmp"):
 class Site:
     """The site under gunicorn on a loopback port, with its own data folder and database."""
 
-    def __init__(self, tmp: Path | None = None, *, database_url: str | None = None,
-                 settings_module: str = "config.settings", workers: int = 2, threads: int = 4, **extra_env):
+    def __init__(
+        self,
+        tmp: Path | None = None,
+        *,
+        database_url: str | None = None,
+        settings_module: str = "config.settings",
+        workers: int = 2,
+        threads: int = 4,
+        **extra_env,
+    ):
         self._own_tmp = tmp is None
         self.tmp = Path(tmp or tempfile.mkdtemp(prefix="learn-site-"))
         self.database_url = database_url or f"sqlite:///{self.tmp / 'db.sqlite3'}"
@@ -134,8 +143,9 @@ class Site:
         self.log_path = self.tmp / "gunicorn.log"
 
     def manage(self, *args: str, timeout: float = 300) -> str:
-        result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
-                                capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
         if result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
@@ -151,12 +161,37 @@ class Site:
         self.port = free_port()
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{self.port}",
-             "-w", str(self.workers), "-k", "gthread", "--threads", str(self.threads),
-             "--keep-alive", "10", "--timeout", "60", "--graceful-timeout", "5",
-             "--backlog", "512", "--error-logfile", "-"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "-w",
+                str(self.workers),
+                "-k",
+                "gthread",
+                "--threads",
+                str(self.threads),
+                "--keep-alive",
+                "10",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+                "--backlog",
+                "512",
+                "--error-logfile",
+                "-",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+
         # Ready when a request gets an answer (not merely when the port is bound).
         def ready():
             if self.proc.poll() is not None:
@@ -165,6 +200,7 @@ class Site:
                 return Client(self.port, timeout=5).get("/").status < 500
             except OSError:
                 return False
+
         wait_for(ready, timeout, "gunicorn to answer", interval=0.2)
         return self.url
 

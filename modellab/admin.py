@@ -1,5 +1,6 @@
 """The lab in the admin: datasets, experiments (and publishing one as a lesson's measured reference), workers and
 the "Lab status" page (with what this server cannot offer and how to fix it), lesson presets and measured references."""
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -31,14 +32,39 @@ class EpochRecordInline(admin.TabularInline):
 
 @admin.register(Experiment)
 class ExperimentAdmin(admin.ModelAdmin):
-    list_display = ("id", "owner", "dataset", "backbone", "strategy", "status", "attempts", "worker_hostname", "device",
-                    "queued_at", "finished_at")
+    list_display = (
+        "id",
+        "owner",
+        "dataset",
+        "backbone",
+        "strategy",
+        "status",
+        "attempts",
+        "worker_hostname",
+        "device",
+        "queued_at",
+        "finished_at",
+    )
     list_filter = ("status", "strategy", "backbone")
     search_fields = ("owner__username", "worker_hostname", "failure_reason", "failure_code")
     readonly_fields = (
-        "status", "failure_reason", "failure_code", "attempts", "worker_hostname", "worker_pid", "device", "heartbeat_at",
-        "cancel_requested", "comparison_group", "sweep_group", "progress", "created_at", "queued_at", "started_at",
-        "finished_at", "results",
+        "status",
+        "failure_reason",
+        "failure_code",
+        "attempts",
+        "worker_hostname",
+        "worker_pid",
+        "device",
+        "heartbeat_at",
+        "cancel_requested",
+        "comparison_group",
+        "sweep_group",
+        "progress",
+        "created_at",
+        "queued_at",
+        "started_at",
+        "finished_at",
+        "results",
     )
     inlines = [EpochRecordInline]
     actions = ["publish_measured_reference"]
@@ -51,7 +77,8 @@ class ExperimentAdmin(admin.ModelAdmin):
             self.message_user(request, " ".join(exc.messages), level=messages.ERROR)
             return
         self.message_user(
-            request, f"Published on the lesson {reference.lesson.title!r}: {len(reference.runs)} run(s), "
+            request,
+            f"Published on the lesson {reference.lesson.title!r}: {len(reference.runs)} run(s), "
             f"{len(reference.sweep)} sweep point(s). To ship it with the lesson, download it as YAML from "
             "Measured references and put it into the lesson's file.",
             level=messages.SUCCESS,

@@ -1,4 +1,5 @@
 """The lab app's configuration: the worker-start sweep, deleted rows' files removed, the Lab mode's state line and course-page column, the lesson file's `lab:` and `measured:` sections."""
+
 from django.apps import AppConfig
 
 

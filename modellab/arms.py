@@ -13,6 +13,7 @@ The two effects, each read from the pair of arms that differ in it alone:
 * freezing: ``features`` against ``finetune_all`` from the same weights with every other setting equal; it bought
   seconds per epoch (after a one-off feature extraction).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -78,8 +79,10 @@ class Arm:
 
     def facts(self) -> tuple[tuple[str, str], ...]:
         """Every setting, then where its weights start and which layers train."""
-        return self.settings + (("starting weights", starting_weights(self.strategy, self.pretrained)),
-                                ("layers trained", LAYERS_TRAINED.get(self.strategy, self.strategy)))
+        return self.settings + (
+            ("starting weights", starting_weights(self.strategy, self.pretrained)),
+            ("layers trained", LAYERS_TRAINED.get(self.strategy, self.strategy)),
+        )
 
     def equal_but(self, other: Arm, *what: str) -> bool:
         """Whether the two arms have the same facts except ``what``."""
@@ -161,8 +164,10 @@ def pretraining_effect(arms: list[Arm], timings: list[RunTiming]) -> str:
     if pair is None:
         if not any(a.pretrained for a in arms):
             return "No run here starts from pre-trained weights, so this comparison cannot show what pre-training buys."
-        return ("No two runs here differ only in their starting weights, so the gap between them is not pre-training's "
-                "alone. For that, compare fine-tuning every layer from pre-trained weights with from scratch.")
+        return (
+            "No two runs here differ only in their starting weights, so the gap between them is not pre-training's "
+            "alone. For that, compare fine-tuning every layer from pre-trained weights with from scratch."
+        )
     (a, b), (ta, tb) = (arms[i] for i in pair), (timings[i] for i in pair)
     if not ta.points or not tb.points:
         return f"What pre-training bought ({a.name} against {b.name}) is stated once both have finished an epoch."

@@ -1,4 +1,5 @@
 """What the task broker holds, read for admins and health checks: whether it answers, and the messages waiting per queue."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """The catalog of built-in datasets every learner shares: what each is, where its files go, when it is unavailable."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The dataset reference a form, a URL or the command line names a dataset by: ``builtin:<key>`` or ``upload:<id>``."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,7 +42,8 @@ class DatasetRef:
         if not sep or kind not in (BUILTIN, UPLOAD):
             raise ValidationError(
                 "%(ref)r is not a dataset reference: write builtin:<name> or upload:<number>.",
-                code=BAD_DATASET_REF, params={"ref": text},
+                code=BAD_DATASET_REF,
+                params={"ref": text},
             )
         if not key or (kind == UPLOAD and not (key.isascii() and key.isdigit())):
             raise ValidationError(

@@ -1,5 +1,6 @@
 """A data-size sweep read as the lesson's claim: validation accuracy against training images per class,
 the other arm beside from scratch. Plain Python over plain points, for the sweep page and the lesson page."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,6 +49,10 @@ def sweep_chart(points: list[SweepPoint], *, chart_id: str, label: str) -> str:
     if not series:
         return ""
     return line_chart_svg(
-        series, title="Validation accuracy against training images per class", x_label="Training images per class",
-        y_label="Validation accuracy", y_max=1.0, chart_id=chart_id,
+        series,
+        title="Validation accuracy against training images per class",
+        x_label="Training images per class",
+        y_label="Validation accuracy",
+        y_max=1.0,
+        chart_id=chart_id,
     )

@@ -2,6 +2,7 @@
 
 Pure functions over plain data (no Django): the selector reads the rows, these do the arithmetic.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Reads for the queue's position and ETA of every queued or running run (modellab.eta does the arithmetic)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -26,12 +27,14 @@ def queue_eta(*, now: datetime | None = None) -> dict[int, Slot]:
     fields = ("pk", "backbone", "strategy", "dataset_id", "image_size", "epochs", "started_at", "finished_at")
     past = (
         Experiment.objects.filter(status=S.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False)
-        .order_by("-finished_at", "-pk").only(*fields)[:HISTORY]
+        .order_by("-finished_at", "-pk")
+        .only(*fields)[:HISTORY]
     )
     history = [PastRun(_settings(e), (e.finished_at - e.started_at).total_seconds()) for e in past]
     running = list(Experiment.objects.filter(status=S.RUNNING).order_by("pk").only(*fields))
     queued = list(
-        Experiment.objects.filter(status=S.QUEUED).order_by(Coalesce("queued_at", "created_at"), "pk")
+        Experiment.objects.filter(status=S.QUEUED)
+        .order_by(Coalesce("queued_at", "created_at"), "pk")
         .only(*fields, "queued_at", "created_at")
     )
     stale = now - timedelta(seconds=settings.LAB_HEARTBEAT_STALE_S)
@@ -53,7 +56,6 @@ def queue_eta(*, now: datetime | None = None) -> dict[int, Slot]:
 def experiment_eta(*, experiment: Experiment) -> Slot | None:
     """The run's Slot while it is queued or running, else None (nothing is read for a finished run)."""
     return queue_eta().get(experiment.pk) if experiment.is_active else None
-
 
 
 def active_runs_eta(*, limit: int = 100) -> list[tuple[Experiment, Slot]]:

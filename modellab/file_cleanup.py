@@ -4,6 +4,7 @@ Receivers of ``post_delete``, not a service: an account deleted in the admin rem
 and runs by cascade, which no service of ours sees; each row deleted, alone or by cascade, sends
 the signal. The files go after the commit, so a delete rolled back keeps them.
 """
+
 import logging
 
 from django.db import transaction

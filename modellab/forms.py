@@ -1,4 +1,5 @@
 """Forms of the lab: they parse and validate input; services do the writes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,8 +48,13 @@ def backbone_options(*, user) -> list[Option]:
     from modellab import engine
 
     return [
-        Option(b.name, b.label, f"input {b.input_size}x{b.input_size}, weights: {b.weights_source}", b.available,
-               "" if b.available else backbone_unavailable_text(b.label))
+        Option(
+            b.name,
+            b.label,
+            f"input {b.input_size}x{b.input_size}, weights: {b.weights_source}",
+            b.available,
+            "" if b.available else backbone_unavailable_text(b.label),
+        )
         for b in engine.list_backbones()
     ]
 
@@ -76,19 +82,26 @@ class ExperimentForm(forms.Form):
     lr = forms.FloatField(label="Learning rate", initial=1e-3)
     batch_size = forms.IntegerField(initial=32)
     image_size = forms.IntegerField(
-        label="Input size (pixels)", required=False,
+        label="Input size (pixels)",
+        required=False,
         help_text="Images are resized to this square side; empty: the backbone's own (224). Smaller is faster.",
     )
     frozen_arm = forms.BooleanField(
-        label="With Compare, also run frozen features from the same weights", required=False,
+        label="With Compare, also run frozen features from the same weights",
+        required=False,
         help_text="A third run that shows what freezing the backbone saves.",
     )
     train_per_class = forms.IntegerField(
-        label="Training images per class", required=False, min_value=1,
+        label="Training images per class",
+        required=False,
+        min_value=1,
         help_text="Train on at most this many images of each class; empty: all. Validation images stay the same.",
     )
     sweep_sizes = forms.CharField(
-        label="Sweep sizes (training images per class)", required=False, initial=DEFAULT_SIZES, max_length=100,
+        label="Sweep sizes (training images per class)",
+        required=False,
+        initial=DEFAULT_SIZES,
+        max_length=100,
         help_text="For a data-size sweep: pre-trained and from scratch at each size, e.g. 5, 10, 25, 50, all.",
     )
     lesson = forms.SlugField(
@@ -103,8 +116,12 @@ class ExperimentForm(forms.Form):
         self.fields["dataset"].choices = [(o.value, o.label) for o in self.dataset_opts]
         self.fields["backbone"].choices = [(o.value, o.label) for o in self.backbone_opts]
         # The browser's hints only: the submit service checks the same limits.
-        for name, low, high in (("epochs", 1, limits.max_epochs), ("batch_size", 1, limits.max_batch_size),
-                                ("lr", LR_MIN, LR_MAX), ("image_size", IMAGE_SIZE_MIN, IMAGE_SIZE_MAX)):
+        for name, low, high in (
+            ("epochs", 1, limits.max_epochs),
+            ("batch_size", 1, limits.max_batch_size),
+            ("lr", LR_MIN, LR_MAX),
+            ("image_size", IMAGE_SIZE_MIN, IMAGE_SIZE_MAX),
+        ):
             self.fields[name].widget.attrs.update({"min": low, "max": high})
 
     def clean_dataset(self) -> DatasetRef:

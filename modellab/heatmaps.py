@@ -1,4 +1,5 @@
 """Which validation images get Grad-CAM heatmaps, and the heatmaps pages show: URLs, text alternatives, comparison rows."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ KINDS = ("predicted", "true")
 def gallery_order(predictions: list[dict]) -> list[int]:
     """Indices of the validation predictions the run page shows: misclassified first, then by the
     confidence of the prediction (lowest first), at most GALLERY_LIMIT."""
+
     def key(i: int):
         p = predictions[i]
         top = p.get("top_k") or []
@@ -52,17 +54,24 @@ def alt_text(entry: dict, kind: str) -> str:
     which = "the predicted class" if kind == "predicted" else "the true class"
     if not entry.get("hottest"):
         return f"Grad-CAM heatmap for {which}, {entry['class']}: no region of the image speaks for it."
-    return (f"Grad-CAM heatmap for {which}, {entry['class']}: hottest in the {entry['hottest']}; "
-            f"the outlined region, {entry['hot_percent']}% of the image, is where it is at least 80% of its peak.")
+    return (
+        f"Grad-CAM heatmap for {which}, {entry['class']}: hottest in the {entry['hottest']}; "
+        f"the outlined region, {entry['hot_percent']}% of the image, is where it is at least 80% of its peak."
+    )
 
 
 def heatmaps_of(experiment, index: int) -> list[Heatmap]:
     """The heatmaps the run ``experiment`` has of validation image ``index`` (predicted class first)."""
     entry = ((experiment.results or {}).get("heatmaps") or {}).get(str(index)) or {}
     return [
-        Heatmap(kind, entry[kind]["class"], reverse("modellab:experiment_heatmap", args=[experiment.pk, index, kind]),
-                alt_text(entry[kind], kind))
-        for kind in KINDS if kind in entry
+        Heatmap(
+            kind,
+            entry[kind]["class"],
+            reverse("modellab:experiment_heatmap", args=[experiment.pk, index, kind]),
+            alt_text(entry[kind], kind),
+        )
+        for kind in KINDS
+        if kind in entry
     ]
 
 

@@ -1,4 +1,5 @@
 """Validation images re-encoded for the browser: a PNG thumbnail, never the uploaded bytes."""
+
 from __future__ import annotations
 
 import io

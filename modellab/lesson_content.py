@@ -33,6 +33,7 @@
 Each section is validated whole before anything is written (``courses.content``); an error
 reads ``file:line: field: what is wrong``. A section present in the file replaces the lesson's.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -93,15 +94,30 @@ def _dataset(node: Node) -> str:
 
 def _preset(node: Node) -> dict:
     f = node.mapping(
-        {"key", "title", "description", "datasets", "backbone", "strategies", "epochs", "image_size", "lr", "batch_size", "sweep"},
+        {
+            "key",
+            "title",
+            "description",
+            "datasets",
+            "backbone",
+            "strategies",
+            "epochs",
+            "image_size",
+            "lr",
+            "batch_size",
+            "sweep",
+        },
         {"key", "title", "datasets", "backbone", "strategies", "epochs"},
     )
     strategies = [_strategy(n) for n in f["strategies"].items(min_items=1)]
-    comparison = strategies[0] != "scratch" and strategies == comparison_strategies(strategies[0], frozen_arm=len(strategies) == 3)
+    comparison = strategies[0] != "scratch" and strategies == comparison_strategies(
+        strategies[0], frozen_arm=len(strategies) == 3
+    )
     if len(strategies) > 1 and not comparison:
         raise f["strategies"].error(
             "name one strategy, or a strategy and then scratch (a comparison), optionally then features "
-            "(a third arm of frozen features)", BAD_STRATEGIES,
+            "(a third arm of frozen features)",
+            BAD_STRATEGIES,
         )
     sweep: list = []
     if "sweep" in f:
@@ -152,12 +168,14 @@ def _run(node: Node) -> dict:
     epochs, seen = [], set()
     for item in f["epochs"].items(min_items=1):
         e = item.mapping({"epoch", "val_accuracy", "val_loss", "elapsed"}, {"epoch", "val_accuracy", "elapsed"})
-        epochs.append({
-            "epoch": epoch_number(e["epoch"], seen),
-            "val_accuracy": e["val_accuracy"].number(low=0, high=1),
-            "val_loss": e["val_loss"].number(low=0) if "val_loss" in e else None,
-            "elapsed": e["elapsed"].number(low=0),
-        })
+        epochs.append(
+            {
+                "epoch": epoch_number(e["epoch"], seen),
+                "val_accuracy": e["val_accuracy"].number(low=0, high=1),
+                "val_loss": e["val_loss"].number(low=0) if "val_loss" in e else None,
+                "elapsed": e["elapsed"].number(low=0),
+            }
+        )
     return {
         "label": f["label"].text(max_length=100) if "label" in f else "",
         "strategy": _strategy(f["strategy"]),
@@ -173,7 +191,11 @@ def _run(node: Node) -> dict:
 def _sweep_point(node: Node) -> dict:
     f = node.mapping({"per_class", "strategy", "val_accuracy"}, {"per_class", "strategy", "val_accuracy"})
     strategy = _strategy(f["strategy"])
-    return {"per_class": f["per_class"].integer(low=1), "strategy": strategy, "val_accuracy": f["val_accuracy"].number(low=0, high=1)}
+    return {
+        "per_class": f["per_class"].integer(low=1),
+        "strategy": strategy,
+        "val_accuracy": f["val_accuracy"].number(low=0, high=1),
+    }
 
 
 def validate_measured(node: Node) -> dict:

@@ -6,6 +6,7 @@ A run's settings are checked in one place, :func:`check_run_settings`, which the
 data-size sweep all go through those services, so each refuses a value with the same code. The error's
 ``params["field"]`` names the setting (the lab form's field), so the form shows it beside that field.
 """
+
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -56,7 +57,8 @@ def check_upload_size(nbytes: int) -> None:
     limit = lab_limits().max_upload_bytes
     if nbytes > limit:
         raise ValidationError(
-            "The zip is %(size_mb).1f MB; the limit is %(limit_mb)s MB.", code=UPLOAD_TOO_LARGE,
+            "The zip is %(size_mb).1f MB; the limit is %(limit_mb)s MB.",
+            code=UPLOAD_TOO_LARGE,
             params={"size_mb": nbytes / 2**20, "limit_mb": limit // 2**20},
         )
 
@@ -67,7 +69,8 @@ def check_image_count(count: int) -> None:
     if count > limit:
         raise ValidationError(
             "The dataset has %(count)s images; the limit is %(limit)s per dataset.",
-            code=TOO_MANY_IMAGES, params={"count": count, "limit": limit},
+            code=TOO_MANY_IMAGES,
+            params={"count": count, "limit": limit},
         )
 
 
@@ -102,8 +105,13 @@ def check_learning_rate(lr: float) -> None:
 def check_image_size(image_size: int | None) -> None:
     """Raise ValidationError(BAD_IMAGE_SIZE) for an input size outside IMAGE_SIZE_MIN..IMAGE_SIZE_MAX (None: the default)."""
     if image_size is not None and not IMAGE_SIZE_MIN <= image_size <= IMAGE_SIZE_MAX:
-        raise _refuse("The input size must be %(low)s to %(high)s pixels.", BAD_IMAGE_SIZE, "image_size",
-                      low=IMAGE_SIZE_MIN, high=IMAGE_SIZE_MAX)
+        raise _refuse(
+            "The input size must be %(low)s to %(high)s pixels.",
+            BAD_IMAGE_SIZE,
+            "image_size",
+            low=IMAGE_SIZE_MIN,
+            high=IMAGE_SIZE_MAX,
+        )
 
 
 def check_run_settings(*, epochs: int, lr: float, batch_size: int, image_size: int | None) -> None:

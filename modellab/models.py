@@ -6,6 +6,7 @@ experiment's status moves through a small lifecycle whose transitions are condit
 UPDATEs in ``modellab.services.lifecycle``. A lesson's lab presets and its measured
 reference are lesson content, filled from the lesson's YAML (``modellab.lesson_content``).
 """
+
 import uuid
 
 from django.conf import settings
@@ -19,7 +20,11 @@ class Dataset(models.Model):
         UPLOAD = "upload", "Upload"
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="lab_datasets",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="lab_datasets",
         help_text="Empty for the built-in datasets every learner shares.",
     )
     name = models.CharField(max_length=120)
@@ -34,7 +39,7 @@ class Dataset(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["builtin_key", "folder"], condition=models.Q(kind="builtin"), name="lab_builtin_dataset_once"
-            ),
+            )
         ]
 
     def __str__(self) -> str:
@@ -177,6 +182,8 @@ class Worker(models.Model):
 
     def __str__(self) -> str:
         return self.hostname
+
+
 class LessonLab(models.Model):
     """The lab side of a lesson (its YAML's ``lab``): which backbone the pipeline's shapes come from."""
 

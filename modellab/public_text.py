@@ -6,6 +6,7 @@ server (``/srv/data/cifar``, ``~/.cache/torch/hub/...``, ``site-packages``) or p
 object (``<_io.BytesIO object at 0x7f...>``). Those tell an attacker where things are and a
 learner nothing, so :func:`public_text` replaces them. Staff read the full text in the admin.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Each learner's share of the storage: what their uploads and run files take, and the refusal of what would pass LAB_STORAGE_QUOTA_MB."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -17,7 +18,8 @@ def learner_storage_bytes(*, owner) -> int:
     uploads = folder_usage(f"{storage.UPLOAD_ROOT}/u{owner.pk}")[1]
     runs = (
         Experiment.objects.filter(owner=owner, status=Experiment.Status.SUCCEEDED)
-        .exclude(results__has_key=MODEL_REMOVED_AT).values_list("pk", flat=True)
+        .exclude(results__has_key=MODEL_REMOVED_AT)
+        .values_list("pk", flat=True)
     )
     return uploads + sum(folder_usage(f"{storage.RUNS_ROOT}/{pk}")[1] for pk in runs)
 
@@ -36,6 +38,10 @@ def check_storage_quota(*, owner, incoming_bytes: int = 0) -> None:
             "cannot be stored. Models are removed once they are older than %(days)s days, beyond your newest "
             "%(keep)s; until then, ask your teacher to remove an upload you no longer need.",
             code=STORAGE_QUOTA,
-            params={"used_mb": used / 2**20, "quota_mb": settings.LAB_STORAGE_QUOTA_MB,
-                    "days": settings.LAB_KEEP_MODELS_DAYS, "keep": settings.LAB_KEEP_MODELS_PER_LEARNER},
+            params={
+                "used_mb": used / 2**20,
+                "quota_mb": settings.LAB_STORAGE_QUOTA_MB,
+                "days": settings.LAB_KEEP_MODELS_DAYS,
+                "keep": settings.LAB_KEEP_MODELS_PER_LEARNER,
+            },
         )

@@ -1,4 +1,5 @@
 """Which runs' model files the site removes: a pure rule over (run, learner, finished) rows, no Django."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,5 +23,5 @@ def models_to_remove(models: list[StoredModel], *, keep_last: int, keep_days: fl
     out = []
     for owned in by_owner.values():
         owned.sort(key=lambda m: (m.finished_at, m.run), reverse=True)
-        out += [m.run for m in owned[max(keep_last, 0):] if m.finished_at < cutoff]
+        out += [m.run for m in owned[max(keep_last, 0) :] if m.finished_at < cutoff]
     return sorted(out)

@@ -1,4 +1,5 @@
 """Reads of the lab that need more than a one-line query."""
+
 from __future__ import annotations
 
 import uuid
@@ -67,9 +68,7 @@ def experiment_queue_position(*, experiment: Experiment) -> int | None:
     if experiment.status != S.QUEUED:
         return None
     when = experiment.queued_at or experiment.created_at
-    ahead = Experiment.objects.filter(status=S.QUEUED).filter(
-        Q(queued_at__lt=when) | Q(queued_at=when, pk__lt=experiment.pk)
-    )
+    ahead = Experiment.objects.filter(status=S.QUEUED).filter(Q(queued_at__lt=when) | Q(queued_at=when, pk__lt=experiment.pk))
     return ahead.count() + 1
 
 
@@ -149,7 +148,9 @@ def lessons_lab_runs(lessons, request) -> dict[int, str]:
     by_slug = {lesson.slug: lesson.pk for lesson in lessons}
     counts = (
         Experiment.objects.filter(owner=request.user, lesson_slug__in=by_slug)
-        .values_list("lesson_slug").annotate(n=Count("id")).values_list("lesson_slug", "n")
+        .values_list("lesson_slug")
+        .annotate(n=Count("id"))
+        .values_list("lesson_slug", "n")
     )
     return {by_slug[slug]: str(n) for slug, n in counts}
 
@@ -159,7 +160,7 @@ def _val_accuracy(experiment: Experiment) -> float | None:
 
 
 def _arm_name(experiment: Experiment) -> str:
-    """"pre-trained features", "from scratch": the strategy's name without its parenthesis, in a sentence."""
+    """ "pre-trained features", "from scratch": the strategy's name without its parenthesis, in a sentence."""
     name = experiment.get_strategy_display().split(" (")[0]
     return name[:1].lower() + name[1:]
 
@@ -222,12 +223,19 @@ def experiment_arm(*, experiment: Experiment) -> Arm:
     e = experiment
     size = f"{e.image_size} x {e.image_size}" if e.image_size else "the backbone's own"
     return Arm(
-        name=f"#{e.pk}", strategy=e.strategy, pretrained=e.starts_pretrained,
+        name=f"#{e.pk}",
+        strategy=e.strategy,
+        pretrained=e.starts_pretrained,
         settings=(
-            ("network", backbone_short_name(e.backbone)), ("data", e.dataset.name),
+            ("network", backbone_short_name(e.backbone)),
+            ("data", e.dataset.name),
             ("training images per class", "all" if e.train_per_class is None else str(e.train_per_class)),
-            ("split and seed", f"seed {e.seed}"), ("epochs", str(e.epochs)), ("learning rate", f"{e.lr:g}"),
-            ("batch size", str(e.batch_size)), ("optimizer", e.optimizer), ("input size", size),
+            ("split and seed", f"seed {e.seed}"),
+            ("epochs", str(e.epochs)),
+            ("learning rate", f"{e.lr:g}"),
+            ("batch size", str(e.batch_size)),
+            ("optimizer", e.optimizer),
+            ("input size", size),
         ),
     )
 
@@ -237,7 +245,9 @@ def size_sweep_get_for_user(*, user, group: uuid.UUID) -> list[Experiment]:
     runs = list(experiments_visible_to(user).filter(sweep_group=group))
     if not runs:
         raise Http404("No such sweep.")
-    return sorted(runs, key=lambda e: (e.strategy == Experiment.Strategy.SCRATCH, e.train_per_class is None, e.train_per_class or 0))
+    return sorted(
+        runs, key=lambda e: (e.strategy == Experiment.Strategy.SCRATCH, e.train_per_class is None, e.train_per_class or 0)
+    )
 
 
 def sweep_points(*, experiments: list[Experiment]) -> list[SweepPoint]:
@@ -249,12 +259,14 @@ def sweep_points(*, experiments: list[Experiment]) -> list[SweepPoint]:
         train = (results.get("split_sizes") or {}).get("train")
         if e.status != S.SUCCEEDED or train is None:
             continue
-        points.append(SweepPoint(round(train / classes), e.strategy != Experiment.Strategy.SCRATCH, results["final"]["val_accuracy"]))
+        points.append(
+            SweepPoint(round(train / classes), e.strategy != Experiment.Strategy.SCRATCH, results["final"]["val_accuracy"])
+        )
     return points
 
 
 def backbone_short_name(name: str) -> str:
-    """"EfficientNet-Lite0" for "efficientnet_lite0": the registry's label without its parenthesis."""
+    """ "EfficientNet-Lite0" for "efficientnet_lite0": the registry's label without its parenthesis."""
     from modellab import engine
 
     labels = {b.name: b.label for b in engine.list_backbones()}
@@ -280,7 +292,11 @@ def experiment_lesson_shapes(*, experiment: Experiment) -> dict | None:
     theirs = backbone_short_name(lab.shapes_from) if lab and lab.shapes_from else ""
     stats = {b.name: (b.mean, b.std) for b in engine.list_backbones()}
     notes = differences(
-        trace, stages, run_backbone=backbone_short_name(experiment.backbone), lesson_backbone=theirs,
-        run_stats=stats.get(experiment.backbone), lesson_stats=stats.get(lab.shapes_from) if lab and lab.shapes_from else None,
+        trace,
+        stages,
+        run_backbone=backbone_short_name(experiment.backbone),
+        lesson_backbone=theirs,
+        run_stats=stats.get(experiment.backbone),
+        lesson_stats=stats.get(lab.shapes_from) if lab and lab.shapes_from else None,
     )
     return {"lesson": lesson, "stages": mapped, "differences": notes}

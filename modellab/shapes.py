@@ -5,6 +5,7 @@ preprocessing (whose output is what the network takes), feature extraction, the 
 A run's shape trace is PyTorch's channels-first
 ``input [N, 3, H, W] -> backbone features [N, C, h, w] -> pooled [N, C] -> head [N, K]``.
 """
+
 from __future__ import annotations
 
 import re
@@ -60,8 +61,13 @@ def _stats(values: tuple[float, ...]) -> str:
 
 
 def differences(
-    trace: list[dict], stages: list[tuple[str, str]], *, run_backbone: str, lesson_backbone: str,
-    run_stats: Stats | None = None, lesson_stats: Stats | None = None,
+    trace: list[dict],
+    stages: list[tuple[str, str]],
+    *,
+    run_backbone: str,
+    lesson_backbone: str,
+    run_stats: Stats | None = None,
+    lesson_stats: Stats | None = None,
 ) -> list[str]:
     """Sentences on what differs between the run and the lesson: channels, input size, map size, batch,
     and the normalisation statistics when both backbones' (mean, std) are given and differ."""

@@ -5,6 +5,7 @@ Connected in ModellabConfig.ready(). Runs in the worker's parent process, which 
 the database only (never CUDA: the device is recorded by the task's child), and closes its
 connections so forked children never share them.
 """
+
 import logging
 import os
 import threading

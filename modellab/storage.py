@@ -19,6 +19,7 @@ Hidden names (``.x``, the ``.part`` files of ``atomic_write``) never travel. Eve
 is written with ``atomic_write`` and every object with one PUT or a completed multipart upload
 (atomic on S3), so no reader, local or remote, sees half a file under its final name.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -79,7 +80,8 @@ class StorageObjectMissing(ValidationError):
     def __init__(self, name: str, what: str = "a file the lab stored"):
         super().__init__(
             "%(what)s cannot be found in the file storage (it was deleted or never completely saved).",
-            code=STORAGE_OBJECT_MISSING, params={"what": what[:1].upper() + what[1:]},
+            code=STORAGE_OBJECT_MISSING,
+            params={"what": what[:1].upper() + what[1:]},
         )
         self.name = name
 
@@ -195,8 +197,11 @@ def _hidden(rel: str) -> bool:
 def _local_files(root: Path) -> dict[str, Path]:
     if not root.is_dir():
         return {}
-    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*"))
-            if p.is_file() and not _hidden(p.relative_to(root).as_posix())}
+    return {
+        p.relative_to(root).as_posix(): p
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not _hidden(p.relative_to(root).as_posix())
+    }
 
 
 def _read_manifest(data: bytes, name: str, what: str) -> dict[str, dict]:
@@ -258,8 +263,11 @@ def pull_dir(name: str, *, what: str = "the folder's files", tick: Tick | None =
         raw = fh.read()
     files = _read_manifest(raw, name, what)
     mirrored = _local_manifest(target)
-    wanted = [rel for rel, entry in files.items() if not (
-        mirrored.get(rel) == entry and (target / rel).is_file() and (target / rel).stat().st_size == entry["size"])]
+    wanted = [
+        rel
+        for rel, entry in files.items()
+        if not (mirrored.get(rel) == entry and (target / rel).is_file() and (target / rel).stat().st_size == entry["size"])
+    ]
     _each(lambda rel: _download(f"{name}/{rel}", target / rel, what, files[rel]), wanted, tick)
     for rel, path in _local_files(target).items():
         if rel not in files:
@@ -296,7 +304,7 @@ def _walk(name: str):
 
 def _remote_names(name: str, what: str) -> set[str]:
     with _calling_storage(name, what):
-        return {n[len(name) + 1:] for n in _walk(name) if not _hidden(n[len(name) + 1:])}
+        return {n[len(name) + 1 :] for n in _walk(name) if not _hidden(n[len(name) + 1 :])}
 
 
 def pull_new(name: str, *, what: str = "the feature cache", tick: Tick | None = None) -> int:

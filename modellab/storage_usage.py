@@ -1,4 +1,5 @@
 """How much of the storage the lab uses, by kind of file, and removing a folder of it (the storage's and the local mirror's)."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Views of data-size sweeps and of a lesson's presets: parse, call one service or selector, render."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """Views of what a finished run gives its learner: the ONNX download and the Grad-CAM heatmap images."""
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,7 @@ def experiment_model(request, pk: int):
     if not name.startswith(folder + "/"):
         raise Http404("This run has no exported model.")
     try:
-        local = storage.pull_dir(folder, what="this run's trained model") / name[len(folder) + 1:]
+        local = storage.pull_dir(folder, what="this run's trained model") / name[len(folder) + 1 :]
         handle = open(local, "rb")  # noqa: SIM115 - FileResponse closes it
     except (storage.StorageObjectMissing, FileNotFoundError):
         raise Http404("The exported model is gone from the storage.") from None

@@ -2,6 +2,7 @@
 
 Routed to the ``gpu`` queue by CELERY_TASK_ROUTES (``modellab.tasks.*``).
 """
+
 import logging
 import os
 import socket
@@ -30,7 +31,8 @@ class ExperimentRequest(Request):
             try:
                 experiment_fail_hard_time_limit(
                     experiment_id=self.args[0] if self.args else self.kwargs["experiment_id"],
-                    worker_hostname=self.hostname, worker_pid=self.worker_pid,
+                    worker_hostname=self.hostname,
+                    worker_pid=self.worker_pid,
                 )
             except Exception:  # the worker's parent must survive; the sweep fails the run later
                 log.exception("could not fail experiment %s at the hard time limit", self.args or self.kwargs)
@@ -47,6 +49,4 @@ def run_experiment(self, experiment_id: int) -> str | None:
     hostname = self.request.hostname or f"local@{socket.gethostname()}"
     device = device_name(settings.LAB_DEVICE)  # here in the child, where CUDA may be initialised
     worker_heartbeat(hostname=hostname, device=device)
-    return experiment_run(
-        experiment_id=experiment_id, worker_hostname=hostname, worker_pid=os.getpid(), worker_device=device
-    )
+    return experiment_run(experiment_id=experiment_id, worker_hostname=hostname, worker_pid=os.getpid(), worker_device=device)

@@ -11,12 +11,12 @@ spent waiting in the queue not) to the end of the first epoch whose validation a
 reached the target. Accuracy is only measured at the end of an epoch, so that is the
 resolution of the time.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from common.charts import Series, line_chart_svg
-
 
 
 def definition(reference: str) -> str:
@@ -126,16 +126,27 @@ def headline(pretrained: RunTiming, scratch: RunTiming) -> Headline | None:
 def elapsed_chart(runs: list[RunTiming], *, chart_id: str) -> str:
     """Validation accuracy of each run against seconds since it started (one marker per epoch)."""
     series = [
-        Series(r.label, tuple((round(p.elapsed, 1), round(p.val_accuracy, 4)) for p in r.points if p.elapsed is not None),
-               dashed=r.strategy == "scratch" if r.strategy else not r.pretrained, point_name="epoch")
+        Series(
+            r.label,
+            tuple((round(p.elapsed, 1), round(p.val_accuracy, 4)) for p in r.points if p.elapsed is not None),
+            dashed=r.strategy == "scratch" if r.strategy else not r.pretrained,
+            point_name="epoch",
+        )
         for r in runs
     ]
     series = [s for s in series if s.points]
     if not series:
         return ""
     return line_chart_svg(
-        series, title="Validation accuracy against seconds since each run started", x_label="Seconds since the run started",
-        y_label="Validation accuracy", y_max=1.0, chart_id=chart_id, x_min=0.0, x_ticks="linear", **COMPARISON_SIZE,
+        series,
+        title="Validation accuracy against seconds since each run started",
+        x_label="Seconds since the run started",
+        y_label="Validation accuracy",
+        y_max=1.0,
+        chart_id=chart_id,
+        x_min=0.0,
+        x_ticks="linear",
+        **COMPARISON_SIZE,
     )
 
 
@@ -144,9 +155,14 @@ def timings_from_content(runs: list[dict], *, pretrained: list[bool]) -> list[Ru
     ``pretrained[i]``: whether run i starts from pre-trained weights."""
     return [
         RunTiming(
-            label=r["label"], pretrained=pre, epochs_planned=len(r["epochs"]), strategy=r["strategy"],
+            label=r["label"],
+            pretrained=pre,
+            epochs_planned=len(r["epochs"]),
+            strategy=r["strategy"],
             points=tuple(EpochPoint(e["epoch"], e["val_accuracy"], e["elapsed"]) for e in r["epochs"]),
-            finished=True, startup=r["seconds"].get("startup", 0.0), extraction=r["seconds"]["extraction"],
+            finished=True,
+            startup=r["seconds"].get("startup", 0.0),
+            extraction=r["seconds"]["extraction"],
             training=r["seconds"]["training"],
         )
         for r, pre in zip(runs, pretrained, strict=True)

@@ -1,4 +1,5 @@
 """The epoch trace as the lesson shows it: rows with an observation, SVG charts, and the running phase's progress."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -71,8 +72,13 @@ def overlay_chart(traces, *, metric: str, chart_id: str):
         return ""
     what = "Validation accuracy" if metric == "val_accuracy" else "Validation loss"
     return line_chart_svg(
-        series, title=f"{what} by epoch, overlaid", x_label="Epoch", y_label=what, chart_id=chart_id,
-        y_max=1.0 if metric == "val_accuracy" else None, **COMPARISON_SIZE,
+        series,
+        title=f"{what} by epoch, overlaid",
+        x_label="Epoch",
+        y_label=what,
+        chart_id=chart_id,
+        y_max=1.0 if metric == "val_accuracy" else None,
+        **COMPARISON_SIZE,
     )
 
 

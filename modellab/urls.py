@@ -1,4 +1,5 @@
 """The lab's URLs: its pages, their live partials, and the POST endpoints (submit, cancel, predict, run a preset)."""
+
 from django.urls import path
 
 from modellab import sweep_views, takeaway_views, views
@@ -16,7 +17,9 @@ urlpatterns = [
     path("experiments/<int:pk>/images/<int:index>/", views.experiment_image, name="experiment_image"),
     path("experiments/<int:pk>/model.onnx", takeaway_views.experiment_model, name="experiment_model"),
     path("experiments/<int:pk>/heatmaps/<int:index>/<str:kind>/", takeaway_views.experiment_heatmap, name="experiment_heatmap"),
-    path("experiments/<int:pk>/uploads/<str:digest>/", takeaway_views.experiment_upload_heatmap, name="experiment_upload_heatmap"),
+    path(
+        "experiments/<int:pk>/uploads/<str:digest>/", takeaway_views.experiment_upload_heatmap, name="experiment_upload_heatmap"
+    ),
     path("compare/", views.compare, name="compare"),
     path("compare/trace/", views.compare_trace, name="compare_trace"),
     path("sweeps/<uuid:group>/", sweep_views.size_sweep, name="size_sweep"),

@@ -1,4 +1,5 @@
 """Views of the lab: parse, call one service or selector, render."""
+
 from __future__ import annotations
 
 import io
@@ -46,8 +47,14 @@ def home(request):
 def _new_page(request, *, form, upload_form, status=200, report_dataset=None, preset=None):
     # an upload's report, or why it was refused, goes first: the learner who just uploaded looks there
     upload_first = report_dataset is not None or (upload_form.is_bound and bool(upload_form.errors))
-    context = {"form": form, "upload_form": upload_form, "limits": lab_limits(), "report_dataset": report_dataset,
-               "preset": preset, "upload_first": upload_first}
+    context = {
+        "form": form,
+        "upload_form": upload_form,
+        "limits": lab_limits(),
+        "report_dataset": report_dataset,
+        "preset": preset,
+        "upload_first": upload_first,
+    }
     return render(request, "modellab/new.html", context, status=status)
 
 
@@ -62,8 +69,14 @@ def _preset(request) -> LabPreset | None:
 def _initial(request, preset: LabPreset | None = None) -> dict:
     """The form's first values: the named preset's; else a lesson's quick settings (its first preset that
     is not a sweep, lab_default_preset) with the query's choices on top."""
-    initial = {"dataset": str(DatasetRef.builtin("digits")), "backbone": "efficientnet_lite0",
-               "strategy": Experiment.Strategy.FEATURES, "epochs": 5, "lr": 1e-3, "batch_size": 32}
+    initial = {
+        "dataset": str(DatasetRef.builtin("digits")),
+        "backbone": "efficientnet_lite0",
+        "strategy": Experiment.Strategy.FEATURES,
+        "epochs": 5,
+        "lr": 1e-3,
+        "batch_size": 32,
+    }
     if preset is not None:
         return initial | preset_form_initial(preset)
     default = selectors.lab_default_preset(lesson_slug=request.GET.get("lesson", ""))
@@ -98,20 +111,33 @@ def new(request):
     if request.method != "POST":
         preset = _preset(request)
         form = ExperimentForm(user=request.user, initial=_initial(request, preset))
-        return _new_page(request, form=form, upload_form=DatasetUploadForm(), report_dataset=_report_dataset(request),
-                         preset=preset)
+        return _new_page(
+            request, form=form, upload_form=DatasetUploadForm(), report_dataset=_report_dataset(request), preset=preset
+        )
     form = ExperimentForm(request.POST, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
-        common = dict(owner=request.user, dataset=data["dataset"], backbone=data["backbone"], epochs=data["epochs"],
-                      lr=data["lr"], batch_size=data["batch_size"], image_size=data.get("image_size"),
-                      lesson_slug=data.get("lesson") or "")
+        common = dict(
+            owner=request.user,
+            dataset=data["dataset"],
+            backbone=data["backbone"],
+            epochs=data["epochs"],
+            lr=data["lr"],
+            batch_size=data["batch_size"],
+            image_size=data.get("image_size"),
+            lesson_slug=data.get("lesson") or "",
+        )
         try:
             if request.POST.get("action") == "sweep":
                 created = size_sweep_submit(**common, sizes=data["sweep_sizes"])
             else:
-                created = experiment_submit(**common, strategy=data["strategy"], train_per_class=data.get("train_per_class"),
-                                            compare=request.POST.get("action") == "compare", frozen_arm=data["frozen_arm"])
+                created = experiment_submit(
+                    **common,
+                    strategy=data["strategy"],
+                    train_per_class=data.get("train_per_class"),
+                    compare=request.POST.get("action") == "compare",
+                    frozen_arm=data["frozen_arm"],
+                )
         except ValidationError as exc:
             field = (getattr(exc, "params", None) or {}).get("field")
             form.add_error(field if field in form.fields else None, exc)
@@ -186,7 +212,9 @@ def _render_experiment(request, experiment, *, predict_form=None, prediction=Non
             "confusion": list(zip(class_names, results.get("confusion_matrix") or [], strict=False)),
             "class_names": class_names,
             "gallery": selectors.experiment_gallery(experiment=experiment) if experiment.status == "succeeded" else [],
-            "lesson_shapes": selectors.experiment_lesson_shapes(experiment=experiment) if experiment.status == "succeeded" else None,
+            "lesson_shapes": selectors.experiment_lesson_shapes(experiment=experiment)
+            if experiment.status == "succeeded"
+            else None,
             "predict_form": predict_form or PredictForm(),
             "keep_models": settings.LAB_KEEP_MODELS_PER_LEARNER,
             "keep_days": settings.LAB_KEEP_MODELS_DAYS,
@@ -233,8 +261,9 @@ def experiment_predict(request, pk: int):
         except ValidationError as exc:
             form.add_error("image", exc)
     status = 200 if prediction is not None else 400
-    return _render_experiment(request, experiment, predict_form=form, prediction=prediction,
-                              prediction_heatmap=heatmap, status=status)
+    return _render_experiment(
+        request, experiment, predict_form=form, prediction=prediction, prediction_heatmap=heatmap, status=status
+    )
 
 
 @login_required

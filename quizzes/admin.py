@@ -9,6 +9,7 @@ students see makes a new version (listed on the page with what changed and how m
 has). Only the current version of an admin-authored or imported question can be edited: a
 lesson file's question is edited in its file (the page says which), an older version never.
 """
+
 from django.contrib import admin, messages
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,8 +23,19 @@ from quizzes.authoring.questions import QuestionPlace, question_retire, question
 from quizzes.authoring.versions import question_versions, responses_to_any_version
 from quizzes.lint_sources import lint_question
 from quizzes.models import (
-    Attempt, Choice, ExamExtension, Flashcard, Hint, LessonExamSettings, LessonQuizSettings, Mistake, Question, Response,
-    ReviewItem, SolutionStep, Source,
+    Attempt,
+    Choice,
+    ExamExtension,
+    Flashcard,
+    Hint,
+    LessonExamSettings,
+    LessonQuizSettings,
+    Mistake,
+    Question,
+    Response,
+    ReviewItem,
+    SolutionStep,
+    Source,
 )
 
 
@@ -109,13 +121,37 @@ class VersionFilter(admin.SimpleListFilter):
 class QuestionAdmin(admin.ModelAdmin):
     form = QuestionForm
     # Fits a 1280 px window beside the filters: the stem cut short, the usage and lint counts of the page's rows only.
-    list_display = ["key", "stem_text", "lesson", "kind", "difficulty", "place", "active", "version_number", "used_in",
-                    "lint_count", "preview_link"]
+    list_display = [
+        "key",
+        "stem_text",
+        "lesson",
+        "kind",
+        "difficulty",
+        "place",
+        "active",
+        "version_number",
+        "used_in",
+        "lint_count",
+        "preview_link",
+    ]
     list_filter = [VersionFilter, "lesson", "source", "difficulty", "role", "kind", "active"]
     search_fields = ["key", "stem"]
     list_select_related = ["lesson"]
     list_per_page = 50
-    fields = ["lesson", "key", "role", "position", "difficulty", "kind", "stem", "quick_check", "active", "source_label", "lint_findings", "versions"]
+    fields = [
+        "lesson",
+        "key",
+        "role",
+        "position",
+        "difficulty",
+        "kind",
+        "stem",
+        "quick_check",
+        "active",
+        "source_label",
+        "lint_findings",
+        "versions",
+    ]
     readonly_fields = ["source_label", "lint_findings", "versions"]
     # Mistakes come before choices: a choice names one by its number in this inline (quizzes/admin_forms.py).
     inlines = [MistakeInline, ChoiceInline, StepInline, HintInline]
@@ -181,15 +217,23 @@ class QuestionAdmin(admin.ModelAdmin):
         obj = self.get_object(request, object_id)
         if obj is not None and request.method == "GET":
             if obj.source == Source.FILE:
-                messages.info(request, f"This question comes from the lesson file {obj.source_file or 'of its lesson'}: "
-                                       "edit it there; loadcontent (run by make run) loads the change as a new version.")
+                messages.info(
+                    request,
+                    f"This question comes from the lesson file {obj.source_file or 'of its lesson'}: "
+                    "edit it there; loadcontent (run by make run) loads the change as a new version.",
+                )
             elif not obj.current:
-                messages.info(request, f"This is version {obj.version}, kept as learners saw it: only the current version can be edited.")
+                messages.info(
+                    request, f"This is version {obj.version}, kept as learners saw it: only the current version can be edited."
+                )
             answered = responses_to_any_version(obj)
             if answered and self._editable(obj):
-                messages.warning(request, f"Learners have answered this question {answered} time(s). Saving a change to what they "
-                                          f"see or how it is marked makes version {obj.version + 1}; their attempts keep the version "
-                                          "they saw until you regrade them.")
+                messages.warning(
+                    request,
+                    f"Learners have answered this question {answered} time(s). Saving a change to what they "
+                    f"see or how it is marked makes version {obj.version + 1}; their attempts keep the version "
+                    "they saw until you regrade them.",
+                )
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="Source")
@@ -206,12 +250,22 @@ class QuestionAdmin(admin.ModelAdmin):
         return format_html(
             '<table class="question-versions"><thead><tr><th>Version</th><th>Saved</th><th>Answers</th><th>What changed</th>'
             "</tr></thead><tbody>{}</tbody></table>",
-            format_html_join("", '<tr id="version-{}"><td><a href="{}">{}{}</a></td><td>{}</td><td>{}</td><td><pre>{}</pre></td></tr>', (
-                (r.question.version, reverse("quizzes:question_preview", args=[r.question.pk]), r.question.version,
-                 " (current)" if r.question.current else "", f"{r.question.created_at:%Y-%m-%d %H:%M}" if r.question.created_at else "",
-                 r.responses, "\n".join(r.changes) or "first version")
-                for r in rows
-            )),
+            format_html_join(
+                "",
+                '<tr id="version-{}"><td><a href="{}">{}{}</a></td><td>{}</td><td>{}</td><td><pre>{}</pre></td></tr>',
+                (
+                    (
+                        r.question.version,
+                        reverse("quizzes:question_preview", args=[r.question.pk]),
+                        r.question.version,
+                        " (current)" if r.question.current else "",
+                        f"{r.question.created_at:%Y-%m-%d %H:%M}" if r.question.created_at else "",
+                        r.responses,
+                        "\n".join(r.changes) or "first version",
+                    )
+                    for r in rows
+                ),
+            ),
         )
 
     def save_model(self, request, obj, form, change):
@@ -221,9 +275,16 @@ class QuestionAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         obj = form.instance
         saved = question_save(
-            lesson=obj.lesson, key=obj.key, content=admin_content(form, formsets), source=obj.source if change else Source.ADMIN,
-            place=QuestionPlace(role=data["role"], difficulty=data["difficulty"], active=data["active"],
-                                position=position_after_last(obj.lesson) if data.get("position") is None else data["position"]),
+            lesson=obj.lesson,
+            key=obj.key,
+            content=admin_content(form, formsets),
+            source=obj.source if change else Source.ADMIN,
+            place=QuestionPlace(
+                role=data["role"],
+                difficulty=data["difficulty"],
+                active=data["active"],
+                position=position_after_last(obj.lesson) if data.get("position") is None else data["position"],
+            ),
         )
         obj.pk, obj.version, obj.current = saved.question.pk, saved.question.version, True
         request._question_saved = saved
@@ -284,7 +345,16 @@ class ResponseInline(admin.TabularInline):
     model = Response
     extra = 0
     can_delete = False
-    readonly_fields = ["question", "shown_choice_ids", "chosen_choice_ids", "correct", "marks", "hints_used", "time_taken", "answered_at"]
+    readonly_fields = [
+        "question",
+        "shown_choice_ids",
+        "chosen_choice_ids",
+        "correct",
+        "marks",
+        "hints_used",
+        "time_taken",
+        "answered_at",
+    ]
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):

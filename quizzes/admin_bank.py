@@ -4,6 +4,7 @@ Both actions go through quizzes.authoring.bank (and so question_save). Bulk edit
 form for the selected questions (as Django's delete confirmation does); its post with
 `apply=yes` changes each question and reports each one refused, naming a lesson file's file.
 """
+
 from __future__ import annotations
 
 from django import forms
@@ -28,14 +29,22 @@ def with_usage(queryset):
     `answered`: this version's answers (what the linter's statistics rules need), each one subquery of the list's query."""
     used = (
         Response.objects.filter(question__lesson_id=OuterRef("lesson_id"), question__key=OuterRef("key"))
-        .order_by().values("question__lesson_id").annotate(n=Count("attempt_id", distinct=True)).values("n")
+        .order_by()
+        .values("question__lesson_id")
+        .annotate(n=Count("attempt_id", distinct=True))
+        .values("n")
     )
     answered = (
         Response.objects.filter(question_id=OuterRef("pk"), answered_at__isnull=False)
-        .order_by().values("question_id").annotate(n=Count("pk")).values("n")
+        .order_by()
+        .values("question_id")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    return queryset.annotate(used_in=Coalesce(Subquery(used, output_field=IntegerField()), 0),
-                             answered=Coalesce(Subquery(answered, output_field=IntegerField()), 0))
+    return queryset.annotate(
+        used_in=Coalesce(Subquery(used, output_field=IntegerField()), 0),
+        answered=Coalesce(Subquery(answered, output_field=IntegerField()), 0),
+    )
 
 
 def short_stem(stem: str) -> str:
@@ -47,7 +56,9 @@ def short_stem(stem: str) -> str:
 def duplicate_action(modeladmin, request, queryset):
     copies = [question_duplicate(question).question for question in queryset.select_related("lesson")]
     for copy in copies:
-        modeladmin.message_user(request, f"Saved {copy.key} as a new question (inactive until you tick Active).", messages.SUCCESS)
+        modeladmin.message_user(
+            request, f"Saved {copy.key} as a new question (inactive until you tick Active).", messages.SUCCESS
+        )
     if len(copies) == 1:
         return HttpResponseRedirect(reverse("admin:quizzes_question_change", args=[copies[0].pk]))
     return None
@@ -59,7 +70,9 @@ class BulkEditForm(forms.Form):
     difficulty = forms.ChoiceField(choices=[("", "(leave as it is)")] + list(Difficulty.choices), required=False)
     active = forms.ChoiceField(choices=[("", "(leave as it is)"), ("yes", "Active (asked)"), ("no", "Inactive")], required=False)
     lesson = forms.ModelChoiceField(
-        Lesson.objects.order_by("course__position", "position"), required=False, empty_label="(leave as it is)",
+        Lesson.objects.order_by("course__position", "position"),
+        required=False,
+        empty_label="(leave as it is)",
         help_text="Moves every version of the question; only a question nobody has answered can move.",
     )
 
@@ -70,8 +83,11 @@ def bulk_edit_action(modeladmin, request, queryset):
     form = BulkEditForm(request.POST if request.POST.get("apply") == "yes" else None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        changes = {"difficulty": data["difficulty"] or None, "active": {"yes": True, "no": False}.get(data["active"]),
-                   "lesson": data["lesson"]}
+        changes = {
+            "difficulty": data["difficulty"] or None,
+            "active": {"yes": True, "no": False}.get(data["active"]),
+            "lesson": data["lesson"],
+        }
         changed = 0
         for question in questions:
             try:
@@ -80,10 +96,20 @@ def bulk_edit_action(modeladmin, request, queryset):
                 modeladmin.message_user(request, exc.messages[0], messages.ERROR)
             else:
                 changed += 1
-        modeladmin.message_user(request, f"Changed {changed} of {len(questions)} question(s).",
-                                messages.SUCCESS if changed == len(questions) else messages.WARNING)
+        modeladmin.message_user(
+            request,
+            f"Changed {changed} of {len(questions)} question(s).",
+            messages.SUCCESS if changed == len(questions) else messages.WARNING,
+        )
         return None
-    return TemplateResponse(request, "admin/quizzes/bulk_edit.html", {
-        **modeladmin.admin_site.each_context(request), "title": "Edit selected questions", "form": form,
-        "questions": questions, "opts": modeladmin.model._meta,
-    })
+    return TemplateResponse(
+        request,
+        "admin/quizzes/bulk_edit.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Edit selected questions",
+            "form": form,
+            "questions": questions,
+            "opts": modeladmin.model._meta,
+        },
+    )

@@ -5,6 +5,7 @@ Weights are typed in percent as in the lesson files and GIFT (-100..100, shown `
 mistakes inline's order (1 the first row kept), so a mistake added in the same save can be
 linked at once; the number is resolved when the question is saved.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -57,9 +58,9 @@ class ChoiceFormSet(forms.BaseInlineFormSet):
             if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("text")
         ]
         if self.instance.kind in TYPED_KINDS:
-            validate_answers(self.instance.kind, [
-                (row["text"], row["fraction"], tolerance_decimal(row.get("tolerance") or 0)) for row in rows
-            ])
+            validate_answers(
+                self.instance.kind, [(row["text"], row["fraction"], tolerance_decimal(row.get("tolerance") or 0)) for row in rows]
+            )
         else:
             validate_choices(self.instance.kind, [row["fraction"] for row in rows])
         count = len(_kept_mistakes(self.mistakes_formset)) if self.mistakes_formset is not None else 0
@@ -68,7 +69,8 @@ class ChoiceFormSet(forms.BaseInlineFormSet):
             if number and number > count:
                 raise ValidationError(
                     "A choice names mistake %(number)s; the common mistakes above have %(count)s.",
-                    code=NO_SUCH_MISTAKE, params={"number": number, "count": count},
+                    code=NO_SUCH_MISTAKE,
+                    params={"number": number, "count": count},
                 )
 
 
@@ -91,12 +93,19 @@ class ChoiceForm(LetterFreeForm):
     letter_free_fields = ("feedback",)
 
     fraction = forms.DecimalField(
-        label="Weight %", min_value=-100, max_value=100, decimal_places=5, initial=0,
+        label="Weight %",
+        min_value=-100,
+        max_value=100,
+        decimal_places=5,
+        initial=0,
         widget=forms.NumberInput(attrs={"step": "any", "class": "weight-input"}),
         help_text="Percent of the marks, -100 to 100 as in the lesson files. Correct choices are those above 0.",
     )
     mistake_number = forms.IntegerField(
-        label="Mistake #", required=False, min_value=1, widget=forms.NumberInput(attrs={"class": "mistake-number-input"}),
+        label="Mistake #",
+        required=False,
+        min_value=1,
+        widget=forms.NumberInput(attrs={"class": "mistake-number-input"}),
         help_text="The number of a row of the common mistakes above (1 is the first), saved with the question; empty: none.",
     )
 
@@ -146,13 +155,22 @@ def admin_content(form, formsets) -> QuestionContent:
         row = f.cleaned_data
         if not row.get("text"):
             continue
-        choices.append(ChoiceContent(
-            text=row["text"], fraction=row["fraction"], feedback=row.get("feedback") or "", tolerance=row.get("tolerance") or 0,
-            mistake=row.get("mistake_number") or None, lineage=row["id"].lineage_id if row.get("id") else None,
-        ))
+        choices.append(
+            ChoiceContent(
+                text=row["text"],
+                fraction=row["fraction"],
+                feedback=row.get("feedback") or "",
+                tolerance=row.get("tolerance") or 0,
+                mistake=row.get("mistake_number") or None,
+                lineage=row["id"].lineage_id if row.get("id") else None,
+            )
+        )
     data = form.cleaned_data
     return QuestionContent(
-        kind=data["kind"], stem=data["stem"], quick_check=data.get("quick_check") or "", choices=tuple(choices),
+        kind=data["kind"],
+        stem=data["stem"],
+        quick_check=data.get("quick_check") or "",
+        choices=tuple(choices),
         steps=tuple((f.cleaned_data["title"], f.cleaned_data["body"]) for f in _kept(by_model[SolutionStep])),
         hints=tuple(f.cleaned_data["text"] for f in _kept(by_model[Hint])),
         mistakes=tuple(f.cleaned_data["text"] for f in mistakes),

@@ -4,6 +4,7 @@ Every view is wrapped in `admin_site.admin_view` (staff only; others go to the a
 and `admin_urls` checks the model permission it needs before it looks the lesson up. `admin_urls()` gives the URL patterns a
 ModelAdmin's `get_urls` adds; `export_as_gift` / `export_as_aiken` / `regrade_action` are changelist actions.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -38,8 +39,11 @@ class ImportForm(forms.Form):
         required=False,
     )
     existing = forms.ChoiceField(
-        label="A question whose name the lesson already has", choices=EXISTING_CHOICES, initial=NEW,
-        widget=forms.RadioSelect, required=False,
+        label="A question whose name the lesson already has",
+        choices=EXISTING_CHOICES,
+        initial=NEW,
+        widget=forms.RadioSelect,
+        required=False,
         help_text="The name is GIFT's ::title::, which becomes the question's key.",
     )
 
@@ -75,13 +79,30 @@ def lesson_statistics(request, lesson: Lesson, *, admin_site):
     for column in COLUMNS:
         current = order.lstrip("-") == column.key
         next_order = column.key if (not current or order.startswith("-")) else f"-{column.key}"
-        headers.append({"key": column.key, "heading": column.heading, "order": next_order, "current": current,
-                        "descending": current and order.startswith("-")})
+        headers.append(
+            {
+                "key": column.key,
+                "heading": column.heading,
+                "order": next_order,
+                "current": current,
+                "descending": current and order.startswith("-"),
+            }
+        )
     return TemplateResponse(
-        request, "admin/quizzes/lesson_statistics.html",
-        _context(admin_site, request, lesson, f"Question statistics: {lesson.title}", stats=stats,
-                 rows=rows_sorted(stats.rows, order), headers=headers, order=order, all_attempts=all_attempts,
-                 too_few_text=TOO_FEW_TEXT),
+        request,
+        "admin/quizzes/lesson_statistics.html",
+        _context(
+            admin_site,
+            request,
+            lesson,
+            f"Question statistics: {lesson.title}",
+            stats=stats,
+            rows=rows_sorted(stats.rows, order),
+            headers=headers,
+            order=order,
+            all_attempts=all_attempts,
+            too_few_text=TOO_FEW_TEXT,
+        ),
     )
 
 
@@ -100,7 +121,9 @@ def lesson_import(request, lesson: Lesson, *, admin_site):
             upload = form.cleaned_data["file"]
             try:
                 report = questions_import(
-                    lesson=lesson, data=upload.read(), fmt=form.cleaned_data["format"] or None,
+                    lesson=lesson,
+                    data=upload.read(),
+                    fmt=form.cleaned_data["format"] or None,
                     existing=form.cleaned_data["existing"] or NEW,
                 )
             except ValidationError as exc:
@@ -114,9 +137,18 @@ def lesson_import(request, lesson: Lesson, *, admin_site):
     # What each format's export of the lesson leaves out, shown beside its download link.
     exports = [questions_export(lesson=lesson, fmt=fmt) for fmt in FORMATS]
     return TemplateResponse(
-        request, "admin/quizzes/lesson_import.html",
-        _context(admin_site, request, lesson, f"Import questions: {lesson.title}", form=form, report=report,
-                 error=error, exports=exports),
+        request,
+        "admin/quizzes/lesson_import.html",
+        _context(
+            admin_site,
+            request,
+            lesson,
+            f"Import questions: {lesson.title}",
+            form=form,
+            report=report,
+            error=error,
+            exports=exports,
+        ),
     )
 
 
@@ -144,8 +176,9 @@ def admin_urls(admin_site) -> list:
             _require(request, perm)
             return view(request, get_object_or_404(Lesson, pk=lesson_id), admin_site=admin_site)
 
-        return path(f"lesson/<int:lesson_id>/{name.replace('_', '-')}/", admin_site.admin_view(bound),
-                    name=f"quizzes_lesson_{name}")
+        return path(
+            f"lesson/<int:lesson_id>/{name.replace('_', '-')}/", admin_site.admin_view(bound), name=f"quizzes_lesson_{name}"
+        )
 
     return [
         page(lesson_statistics, "statistics", "quizzes.view_question"),
@@ -185,7 +218,14 @@ def regrade_action(modeladmin, request, queryset):
             for line in report.lines():
                 modeladmin.message_user(request, f"{lesson.slug}: {line}")
         return None
-    return TemplateResponse(request, "admin/quizzes/regrade_confirm.html", {
-        **modeladmin.admin_site.each_context(request), "title": "Regrade answers", "reports": reports,
-        "selected": list(queryset.values_list("pk", flat=True)), "opts": modeladmin.model._meta,
-    })
+    return TemplateResponse(
+        request,
+        "admin/quizzes/regrade_confirm.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Regrade answers",
+            "reports": reports,
+            "selected": list(queryset.values_list("pk", flat=True)),
+            "opts": modeladmin.model._meta,
+        },
+    )

@@ -1,5 +1,6 @@
 """The quiz app's configuration: registers the lesson file's `questions:` and `flashcards:` sections, each mode's
 line and condition in the mode picker, its columns on the course page, the flashcards inline on the lesson's admin page, and the login signal."""
+
 from django.apps import AppConfig
 
 

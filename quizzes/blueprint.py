@@ -7,6 +7,7 @@ other difficulties (unseen first, nearest difficulty first), so a test always ha
 blueprint's total while the bank holds that many. The same inputs and seed always give the
 same draw, and the seed is stored on the attempt.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,9 +36,7 @@ def _ordered(pool: list[Candidate], seen: set[int], rng: random.Random) -> list[
     return unseen + again
 
 
-def draw(
-    candidates: Iterable[Candidate], *, blueprint: Mapping[str, int], seen: Iterable[int], seed: int
-) -> list[int]:
+def draw(candidates: Iterable[Candidate], *, blueprint: Mapping[str, int], seen: Iterable[int], seed: int) -> list[int]:
     """Question ids for a test: grouped easy, medium, hard; unseen before seen."""
     rng = random.Random(seed)
     seen_ids = set(seen)

@@ -17,6 +17,7 @@ typed-answer question (`kind: numeric` or `short`) has `answers:` instead of `ch
 a `value` (numeric, with a `tolerance`) or a `text` (short), marked `correct: true` or given
 a `credit` in percent.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,7 +34,13 @@ from quizzes.grading import UNKNOWN_KIND, validate_choices, validate_no_letter_r
 from quizzes.authoring.questions import ChoiceContent, QuestionContent, QuestionPlace, question_retire, question_save
 from quizzes.models import EXAM_DEFAULT_MINUTES, Kind, LessonExamSettings, LessonQuizSettings, Question, Role, Source
 from quizzes.typed import (
-    CREDIT_OUT_OF_RANGE, MAX_TYPED_LENGTH, NEGATIVE_TOLERANCE, NOT_A_NUMBER, parse_number, validate_answer, validate_answers,
+    CREDIT_OUT_OF_RANGE,
+    MAX_TYPED_LENGTH,
+    NEGATIVE_TOLERANCE,
+    NOT_A_NUMBER,
+    parse_number,
+    validate_answer,
+    validate_answers,
 )
 from quizzes.vocabulary import DIFFICULTIES, TYPED_KINDS
 
@@ -132,10 +139,14 @@ def _choices(f: dict[str, Node], kind: str, mistakes: list[str]) -> list[dict]:
         c = item.mapping({"text", "correct", "weight", "feedback", "mistake"}, {"text"})
         weight = c["weight"].decimal() if "weight" in c else None
         rows.append((item, c["correct"].boolean() if "correct" in c else None, weight))
-        choices.append({
-            "text": c["text"].text(), "feedback": _prose(c["feedback"], blank=True) if "feedback" in c else "",
-            "mistake": _mistake_number(c, mistakes), "tolerance": 0,
-        })
+        choices.append(
+            {
+                "text": c["text"].text(),
+                "feedback": _prose(c["feedback"], blank=True) if "feedback" in c else "",
+                "mistake": _mistake_number(c, mistakes),
+                "tolerance": 0,
+            }
+        )
     fractions = _fractions(kind, rows)
     try:
         validate_choices(kind, fractions)
@@ -165,21 +176,28 @@ def _answers(f: dict[str, Node], kind: str, key: str, mistakes: list[str]) -> li
         correct = a["correct"].boolean() if "correct" in a else None
         credit = _number_field(a, "credit", key, Decimal(100) if correct else Decimal(0))
         if correct is not None and correct != (credit == 100):
-            raise item.error(f"question '{key}': 'correct' and 'credit' disagree (a correct answer has credit 100)",
-                             CORRECT_WEIGHT_DISAGREE)
+            raise item.error(
+                f"question '{key}': 'correct' and 'credit' disagree (a correct answer has credit 100)", CORRECT_WEIGHT_DISAGREE
+            )
         text = a[field].text(max_length=MAX_TYPED_LENGTH)
         tolerance = _number_field(a, "tolerance", key, Decimal(0))
         try:
             validate_answer(kind, number, text, credit / 100, tolerance)
         except ValidationError as exc:
             # the error at the field it is about: the value, the tolerance, the credit
-            place = a.get({NOT_A_NUMBER: field, NEGATIVE_TOLERANCE: "tolerance", CREDIT_OUT_OF_RANGE: "credit"}.get(exc.code), item)
+            place = a.get(
+                {NOT_A_NUMBER: field, NEGATIVE_TOLERANCE: "tolerance", CREDIT_OUT_OF_RANGE: "credit"}.get(exc.code), item
+            )
             raise place.error(f"question '{key}': {' '.join(exc.messages)}", exc.code) from None
-        answers.append({
-            "text": text, "fraction": (credit / 100).quantize(_PLACES), "tolerance": tolerance,
-            "feedback": _prose(a["feedback"], blank=True) if "feedback" in a else "",
-            "mistake": _mistake_number(a, mistakes),
-        })
+        answers.append(
+            {
+                "text": text,
+                "fraction": (credit / 100).quantize(_PLACES),
+                "tolerance": tolerance,
+                "feedback": _prose(a["feedback"], blank=True) if "feedback" in a else "",
+                "mistake": _mistake_number(a, mistakes),
+            }
+        )
     try:
         validate_answers(kind, [(a["text"], a["fraction"], a["tolerance"]) for a in answers])
     except ValidationError as exc:
@@ -211,9 +229,14 @@ def _question(node: Node, role: str) -> ParsedQuestion:
         s = item.mapping({"title", "body"}, {"title", "body"})
         steps.append({"title": _prose(s["title"], max_length=200), "body": _prose(s["body"])})
     return ParsedQuestion(
-        key=key, role=role, kind=kind, difficulty=difficulty, stem=f["stem"].text(),
+        key=key,
+        role=role,
+        kind=kind,
+        difficulty=difficulty,
+        stem=f["stem"].text(),
         quick_check=_prose(f["quick_check"], blank=True) if "quick_check" in f else "",
-        choices=choices, steps=steps,
+        choices=choices,
+        steps=steps,
         hints=[_prose(h) for h in f["hints"].items()] if "hints" in f else [],
         mistakes=mistakes,
     )
@@ -223,9 +246,7 @@ def _blueprint(node: Node, bank: int) -> dict[str, int]:
     b = node.mapping(set(DIFFICULTIES))
     blueprint = {d: b[d].integer(low=0, high=100) if d in b else 0 for d in DIFFICULTIES}
     if sum(blueprint.values()) > bank:
-        raise node.error(
-            f"asks for {sum(blueprint.values())} questions but the practice bank has {bank}", BLUEPRINT_OVER_BANK
-        )
+        raise node.error(f"asks for {sum(blueprint.values())} questions but the practice bank has {bank}", BLUEPRINT_OVER_BANK)
     return blueprint
 
 
@@ -266,10 +287,22 @@ def _file_name(source: str) -> str:
 
 def _content(q: ParsedQuestion) -> QuestionContent:
     return QuestionContent(
-        kind=q.kind, stem=q.stem, quick_check=q.quick_check,
-        choices=tuple(ChoiceContent(text=c["text"], fraction=c["fraction"], feedback=c["feedback"],
-                                    tolerance=float(c["tolerance"]), mistake=c["mistake"]) for c in q.choices),
-        steps=tuple((s["title"], s["body"]) for s in q.steps), hints=tuple(q.hints), mistakes=tuple(q.mistakes),
+        kind=q.kind,
+        stem=q.stem,
+        quick_check=q.quick_check,
+        choices=tuple(
+            ChoiceContent(
+                text=c["text"],
+                fraction=c["fraction"],
+                feedback=c["feedback"],
+                tolerance=float(c["tolerance"]),
+                mistake=c["mistake"],
+            )
+            for c in q.choices
+        ),
+        steps=tuple((s["title"], s["body"]) for s in q.steps),
+        hints=tuple(q.hints),
+        mistakes=tuple(q.mistakes),
     )
 
 
@@ -293,7 +326,11 @@ def save_questions(lesson: Lesson, parsed: ParsedSection) -> LoadNotes:
             )
             continue
         question_save(
-            lesson=lesson, key=q.key, content=_content(q), source=Source.FILE, source_file=parsed.source,
+            lesson=lesson,
+            key=q.key,
+            content=_content(q),
+            source=Source.FILE,
+            source_file=parsed.source,
             place=QuestionPlace(role=q.role, position=positions[q.role], difficulty=q.difficulty, active=True),
         )
     declared = {q.key for q in parsed.questions}

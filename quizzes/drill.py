@@ -10,6 +10,7 @@ Nothing else is stored: the streak is read from the student's answers, so it goe
 their attempts go (an anonymous student's, to their account on log-in) and cannot disagree
 with them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -9,6 +9,7 @@ closes itself: a Celery task queued for the end of the grace period (when the ex
 of an attempt closes it first, so a lost message changes nothing. Closing is one service,
 `services.exams.exam_close`: under the attempt's row lock, and closing twice changes nothing.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Forms of the quiz pages: sign-up, the letters or typed text an answer posts, a flashcard's rating."""
+
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
@@ -12,8 +13,7 @@ from quizzes.services.accounts import password_reset_queue
 class SignupForm(UserCreationForm):
     email = forms.EmailField(required=False, help_text="Optional; needed only to reset a forgotten password.")
     class_code = forms.CharField(
-        required=False, max_length=32, label="Class code",
-        help_text="Optional; the code your teacher gave the class, to join it.",
+        required=False, max_length=32, label="Class code", help_text="Optional; the code your teacher gave the class, to join it."
     )
 
     def clean_class_code(self) -> str:
@@ -57,6 +57,8 @@ class FlashcardRatingForm(forms.Form):
     reviews = forms.IntegerField(min_value=0, error_messages=_STALE)
     rating = forms.ChoiceField(
         choices=[(name, name.title()) for name in RATINGS],
-        error_messages={"required": "Rate the card: Again, Hard, Good or Easy.",
-                        "invalid_choice": "Rate the card: Again, Hard, Good or Easy."},
+        error_messages={
+            "required": "Rate the card: Again, Hard, Good or Easy.",
+            "invalid_choice": "Rate the card: Again, Hard, Good or Easy.",
+        },
     )

@@ -6,6 +6,7 @@ positive fractions sum to 1, and its wrong choices usually carry negative fracti
 ticking everything does not earn full marks. A response's marks are the sum of the chosen
 fractions, floored at 0 and capped at 1.
 """
+
 from __future__ import annotations
 
 import re
@@ -75,14 +76,16 @@ def validate_choices(kind: str, fractions: list[Decimal]) -> None:
         if not (-ONE <= value <= ONE):
             raise ValidationError(
                 "Choice %(number)s has weight %(percent)s%%; weights go from -100%% to 100%%.",
-                code=WEIGHT_OUT_OF_RANGE, params={"number": number, "percent": value * 100},
+                code=WEIGHT_OUT_OF_RANGE,
+                params={"number": number, "percent": value * 100},
             )
     correct = [v for v in fractions if v > 0]
     if kind in ("single", "truefalse"):
         if len(correct) != 1:
             raise ValidationError(
                 "A single-answer question needs exactly one correct choice; this one has %(count)s.",
-                code=SINGLE_NEEDS_ONE_CORRECT, params={"count": len(correct)},
+                code=SINGLE_NEEDS_ONE_CORRECT,
+                params={"count": len(correct)},
             )
         if abs(correct[0] - ONE) > TOLERANCE:
             raise ValidationError("The correct choice of a single-answer question is worth 100%.", code=SINGLE_CORRECT_IS_FULL)
@@ -93,7 +96,8 @@ def validate_choices(kind: str, fractions: list[Decimal]) -> None:
         if abs(total - ONE) > TOLERANCE:
             raise ValidationError(
                 "The correct choices' weights add up to %(percent)s%%; they must add up to 100%%.",
-                code=WEIGHTS_NOT_100, params={"percent": (total * 100).normalize()},
+                code=WEIGHTS_NOT_100,
+                params={"percent": (total * 100).normalize()},
             )
 
 
@@ -110,9 +114,7 @@ def letter(index: int) -> str:
 LETTER_REFERENCE = "letter_reference"
 # "Option B", "choices C and D", "answer (A)", "= B": a letter typed into text. Letters are
 # derived from the order a student sees, so text must name the choice by its content.
-_LETTER_REF = re.compile(
-    r"(?:\b(?:[Oo]ptions?|[Cc]hoices?|[Aa]nswers?)\s+\(?[A-H]\)?(?![\w'])|=\s*\(?[A-H]\)?(?![\w'(]))"
-)
+_LETTER_REF = re.compile(r"(?:\b(?:[Oo]ptions?|[Cc]hoices?|[Aa]nswers?)\s+\(?[A-H]\)?(?![\w'])|=\s*\(?[A-H]\)?(?![\w'(]))")
 
 
 def find_letter_reference(text: str) -> str | None:
@@ -127,5 +129,6 @@ def validate_no_letter_reference(text: str) -> None:
         raise ValidationError(
             "Refers to a choice by letter (%(found)s); letters follow the order each student "
             "sees, so name the choice by its content instead.",
-            code=LETTER_REFERENCE, params={"found": found.strip()},
+            code=LETTER_REFERENCE,
+            params={"found": found.strip()},
         )

@@ -3,6 +3,7 @@
 The id lives in the session data (not the session key), so it survives the key rotation
 that logging in does, and the login signal can carry the anonymous attempts over.
 """
+
 from __future__ import annotations
 
 import secrets

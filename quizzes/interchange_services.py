@@ -30,6 +30,7 @@ Where the model and the formats differ:
   (Moodle reads it as matching): export skips them, each with a Problem naming it.
 * Which choice illustrates which common mistake is not carried by either format.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -82,9 +83,7 @@ def question_data(question: Question, *, category: str = "") -> QuestionData:
         kind=question.kind,
         stem=question.stem,
         choices=[
-            ChoiceData(
-                text=c.text, fraction=c.fraction, feedback=c.feedback, tolerance=Decimal(repr(c.tolerance)).normalize()
-            )
+            ChoiceData(text=c.text, fraction=c.fraction, feedback=c.feedback, tolerance=Decimal(repr(c.tolerance)).normalize())
             for c in question.choices.all()
         ],
         title=question.key,

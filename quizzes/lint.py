@@ -12,6 +12,7 @@ The text checks are lexical, so they are calibrated to miss rather than cry wolf
 the answer away when it repeats the correct choice's own text, or at least two of the words that
 only the correct choice has (in neither the stem nor any other choice), or quotes a choice.
 """
+
 from __future__ import annotations
 
 import re
@@ -163,9 +164,15 @@ def _giveaways(q: LintQuestion) -> list[Finding]:
     on_sheet = any(n not in linked for n in range(1, len(q.mistakes) + 1))
     why = gives_answer(q.quick_check, q) if q.quick_check and on_sheet else ""
     if why:
-        out.append(_finding(q, QUICK_CHECK_GIVES_ANSWER, WARNING, "quick_check",
-                            f"the summary sheet prints the quick check (the correction of an unlinked mistake) "
-                            f"before any answer, and {why}"))
+        out.append(
+            _finding(
+                q,
+                QUICK_CHECK_GIVES_ANSWER,
+                WARNING,
+                "quick_check",
+                f"the summary sheet prints the quick check (the correction of an unlinked mistake) before any answer, and {why}",
+            )
+        )
     return out
 
 
@@ -174,8 +181,15 @@ def _mistakes(q: LintQuestion) -> list[Finding]:
     linked = {c.mistake for c in q.choices if c.mistake}
     for number, text in enumerate(q.mistakes, start=1):
         if number not in linked:
-            out.append(_finding(q, MISTAKE_UNLINKED, WARNING, f"mistakes[{number}]",
-                                f"mistake {number} ('{text}') is linked to no choice, so no answer shows it"))
+            out.append(
+                _finding(
+                    q,
+                    MISTAKE_UNLINKED,
+                    WARNING,
+                    f"mistakes[{number}]",
+                    f"mistake {number} ('{text}') is linked to no choice, so no answer shows it",
+                )
+            )
     for i, first in enumerate(q.mistakes):
         for j in range(i + 1, len(q.mistakes)):
             second = q.mistakes[j]
@@ -183,8 +197,15 @@ def _mistakes(q: LintQuestion) -> list[Finding]:
             overlap = len(a & b) / len(a | b) if a | b else 1.0
             similar = SequenceMatcher(None, _plain(first), _plain(second)).ratio()
             if max(overlap, similar) >= NEAR_IDENTICAL:
-                out.append(_finding(q, MISTAKES_NEAR_IDENTICAL, WARNING, f"mistakes[{j + 1}]",
-                                    f"mistakes {i + 1} and {j + 1} say nearly the same: '{first}' / '{second}'"))
+                out.append(
+                    _finding(
+                        q,
+                        MISTAKES_NEAR_IDENTICAL,
+                        WARNING,
+                        f"mistakes[{j + 1}]",
+                        f"mistakes {i + 1} and {j + 1} say nearly the same: '{first}' / '{second}'",
+                    )
+                )
     return out
 
 
@@ -200,24 +221,47 @@ def _choices(q: LintQuestion) -> list[Finding]:
     for number, choice in enumerate(q.choices, start=1):
         place = f"choices[{number}]"
         if choice.fraction <= 0 and not choice.feedback.strip():
-            out.append(_finding(q, WRONG_CHOICE_NO_FEEDBACK, WARNING, place,
-                                f"wrong answer {number} ('{choice.text[:60]}') has no feedback to say why"))
+            out.append(
+                _finding(
+                    q,
+                    WRONG_CHOICE_NO_FEEDBACK,
+                    WARNING,
+                    place,
+                    f"wrong answer {number} ('{choice.text[:60]}') has no feedback to say why",
+                )
+            )
         if q.kind not in TYPED_KINDS and _ABOVE.search(_plain(choice.text)):
-            out.append(_finding(q, ALL_OR_NONE_OF_THE_ABOVE, ERROR, place,
-                                f"choice {number} ('{choice.text[:60]}') refers to the others, which are shuffled"))
+            out.append(
+                _finding(
+                    q,
+                    ALL_OR_NONE_OF_THE_ABOVE,
+                    ERROR,
+                    place,
+                    f"choice {number} ('{choice.text[:60]}') refers to the others, which are shuffled",
+                )
+            )
         key = _choice_key(q, choice)
         if key in seen:
-            out.append(_finding(q, DUPLICATE_CHOICES, ERROR, place,
-                                f"answers {seen[key]} and {number} are the same ('{choice.text[:60]}')"))
+            out.append(
+                _finding(
+                    q, DUPLICATE_CHOICES, ERROR, place, f"answers {seen[key]} and {number} are the same ('{choice.text[:60]}')"
+                )
+            )
         seen.setdefault(key, number)
     correct = [c for c in q.choices if c.fraction > 0]
     wrong = [len(c.text) for c in q.choices if c.fraction <= 0]
     if q.kind == "single" and len(correct) == 1 and wrong:
         length, longest = len(correct[0].text), max(wrong)
         if length >= LONGEST_RATIO * longest and length - longest >= LONGEST_MARGIN:
-            out.append(_finding(q, CORRECT_CHOICE_LONGEST, WARNING, f"choices[{q.choices.index(correct[0]) + 1}]",
-                                f"the correct choice has {length} characters, every other at most {longest}: "
-                                "length alone points to it"))
+            out.append(
+                _finding(
+                    q,
+                    CORRECT_CHOICE_LONGEST,
+                    WARNING,
+                    f"choices[{q.choices.index(correct[0]) + 1}]",
+                    f"the correct choice has {length} characters, every other at most {longest}: length alone points to it",
+                )
+            )
     return out
 
 
@@ -240,30 +284,51 @@ def statistics_findings(key: str, responses: int, flag_codes: list[str], *, line
         return []
     out = []
     if DIFFICULTY_MISMATCH in flag_codes:
-        out.append(Finding(DIFFICULTY_DISAGREES, WARNING, key, line,
-                           f"its facility index over {responses} responses disagrees with its stated difficulty"))
+        out.append(
+            Finding(
+                DIFFICULTY_DISAGREES,
+                WARNING,
+                key,
+                line,
+                f"its facility index over {responses} responses disagrees with its stated difficulty",
+            )
+        )
     if NEGATIVE_DISCRIMINATION in flag_codes:
-        out.append(Finding(LOW_DISCRIMINATION, WARNING, key, line,
-                           f"its discrimination index over {responses} responses is below 0: "
-                           "students who did well elsewhere did worse here"))
+        out.append(
+            Finding(
+                LOW_DISCRIMINATION,
+                WARNING,
+                key,
+                line,
+                f"its discrimination index over {responses} responses is below 0: students who did well elsewhere did worse here",
+            )
+        )
     return out
 
 
-def check_blueprint(name: str, blueprint: Mapping[str, int], bank: Mapping[str, int], *, line: int | None = None) -> list[Finding]:
+def check_blueprint(
+    name: str, blueprint: Mapping[str, int], bank: Mapping[str, int], *, line: int | None = None
+) -> list[Finding]:
     """A test or exam draw (`name`: "blueprint" or "exam") against the active practice bank's
     questions by difficulty: an error when the bank has fewer questions than the draw asks in all,
     a warning for each difficulty that runs short (the draw fills it from the others)."""
     asked, have = sum(blueprint.values()), sum(bank.get(d, 0) for d in DIFFICULTIES)
     if asked > have:
-        return [Finding(BLUEPRINT_UNFILLABLE, ERROR, name, line,
-                        f"asks for {asked} questions but the practice bank has {have}")]
+        return [Finding(BLUEPRINT_UNFILLABLE, ERROR, name, line, f"asks for {asked} questions but the practice bank has {have}")]
     out = []
     for difficulty in DIFFICULTIES:
         wanted, got = blueprint.get(difficulty, 0), bank.get(difficulty, 0)
         if wanted > got:
-            out.append(Finding(BLUEPRINT_SHORT_OF_DIFFICULTY, WARNING, name, line,
-                               f"asks for {wanted} {difficulty} questions but the bank has {got}; "
-                               "the others fill in, so the draw is not the mix it states"))
+            out.append(
+                Finding(
+                    BLUEPRINT_SHORT_OF_DIFFICULTY,
+                    WARNING,
+                    name,
+                    line,
+                    f"asks for {wanted} {difficulty} questions but the bank has {got}; "
+                    "the others fill in, so the draw is not the mix it states",
+                )
+            )
     return out
 
 

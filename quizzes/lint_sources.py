@@ -6,6 +6,7 @@ at the loader's line) and the lines from the YAML nodes; when that lesson is loa
 database, its questions' measured statistics are checked too. `lint_question` and
 `lint_lesson` check what is stored, for the admin. The rules are `quizzes.lint`'s.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -20,7 +21,14 @@ from courses.yamlnodes import Node, parse_document
 from quizzes.blueprint import DEFAULT_BLUEPRINT
 from quizzes.content import ParsedQuestion, validate_questions
 from quizzes.lint import (
-    ERROR, INVALID_FILE, MIN_RESPONSES, Finding, LintChoice, LintQuestion, check_blueprint, check_question,
+    ERROR,
+    INVALID_FILE,
+    MIN_RESPONSES,
+    Finding,
+    LintChoice,
+    LintQuestion,
+    check_blueprint,
+    check_question,
     statistics_findings,
 )
 from quizzes.models import Question, Response, Role
@@ -46,12 +54,17 @@ def _lines(item: yaml.Node) -> dict[str, int]:
 
 def _from_parsed(q: ParsedQuestion, lines: dict[str, int]) -> LintQuestion:
     return LintQuestion(
-        key=q.key, kind=q.kind, difficulty=q.difficulty, stem=q.stem, quick_check=q.quick_check,
+        key=q.key,
+        kind=q.kind,
+        difficulty=q.difficulty,
+        stem=q.stem,
+        quick_check=q.quick_check,
         choices=tuple(
-            LintChoice(c["text"], Decimal(c["fraction"]), c["feedback"], c["mistake"], Decimal(c["tolerance"]))
-            for c in q.choices
+            LintChoice(c["text"], Decimal(c["fraction"]), c["feedback"], c["mistake"], Decimal(c["tolerance"])) for c in q.choices
         ),
-        hints=tuple(q.hints), mistakes=tuple(q.mistakes), lines=lines,
+        hints=tuple(q.hints),
+        mistakes=tuple(q.mistakes),
+        lines=lines,
     )
 
 
@@ -103,8 +116,15 @@ def lint_text(text: str, source: str = "<text>") -> list[Finding]:
         parsed = validate_questions(Node(section, "questions", source))
     except ValidationError as exc:
         params = getattr(exc, "params", None) or {}
-        return [Finding(INVALID_FILE, ERROR, params.get("field") or "file", params.get("line"),
-                        f"the loader refuses it [{exc.code}]: {params.get('problem') or ' '.join(exc.messages)}")]
+        return [
+            Finding(
+                INVALID_FILE,
+                ERROR,
+                params.get("field") or "file",
+                params.get("line"),
+                f"the loader refuses it [{exc.code}]: {params.get('problem') or ' '.join(exc.messages)}",
+            )
+        ]
     items: list[yaml.Node] = []
     for role in (Role.QUIZ, Role.PRACTICE):
         listed = _child(Node(section, "questions", source), role)
@@ -139,13 +159,17 @@ def _from_db(question: Question) -> LintQuestion:
     mistakes = list(question.mistakes.all())
     number = {m.id: n for n, m in enumerate(mistakes, start=1)}
     return LintQuestion(
-        key=question.key, kind=question.kind, difficulty=question.difficulty, stem=question.stem,
+        key=question.key,
+        kind=question.kind,
+        difficulty=question.difficulty,
+        stem=question.stem,
         quick_check=question.quick_check,
         choices=tuple(
             LintChoice(c.text, c.fraction, c.feedback, number.get(c.mistake_id), Decimal(repr(c.tolerance)))
             for c in question.choices.all()
         ),
-        hints=tuple(h.text for h in question.hints.all()), mistakes=tuple(m.text for m in mistakes),
+        hints=tuple(h.text for h in question.hints.all()),
+        mistakes=tuple(m.text for m in mistakes),
     )
 
 

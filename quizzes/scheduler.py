@@ -25,6 +25,7 @@ FSRS's next Good review grows that interval by the SM-2 easiness, as SM-2 would 
 
 Datetimes in and out are timezone-aware (returned in UTC).
 """
+
 from __future__ import annotations
 
 import math
@@ -65,8 +66,12 @@ def _utc(moment: datetime) -> datetime:
 def _card(memory: Memory, now: datetime) -> Card:
     return Card(
         card_id=0,  # fsrs would otherwise make an id from the clock, sleeping 1 ms to keep it unique
-        state=State(memory.state), step=memory.step, stability=memory.stability, difficulty=memory.difficulty,
-        due=_utc(memory.due or now), last_review=_utc(memory.last_review) if memory.last_review else None,
+        state=State(memory.state),
+        step=memory.step,
+        stability=memory.stability,
+        difficulty=memory.difficulty,
+        due=_utc(memory.due or now),
+        last_review=_utc(memory.last_review) if memory.last_review else None,
     )
 
 
@@ -93,8 +98,9 @@ def needs_review(*, correct: bool, hints_used: int) -> bool:
     return not correct or hints_used > 0
 
 
-def memory_from_sm2(*, easiness: float, repetitions: int, interval_days: int, due: datetime,
-                    last_reviewed: datetime | None) -> Memory:
+def memory_from_sm2(
+    *, easiness: float, repetitions: int, interval_days: int, due: datetime, last_reviewed: datetime | None
+) -> Memory:
     """The FSRS memory of an SM-2 review item, due when it was due.
 
     An item with repetitions (its last answer was right) is in the Review state, with
@@ -112,4 +118,3 @@ def memory_from_sm2(*, easiness: float, repetitions: int, interval_days: int, du
     difficulty = min(max(11 - (easiness - 1) / growth, MIN_DIFFICULTY), MAX_DIFFICULTY)
     last = last_reviewed if last_reviewed is not None else due - timedelta(days=interval_days)
     return Memory(REVIEW, None, stability, difficulty, _utc(due), _utc(last))
-

@@ -1,4 +1,5 @@
 """Carry a student's anonymous attempts over to their account when they sign up or log in."""
+
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 

@@ -30,6 +30,7 @@ Flags (stable ``code``): ``too_few_attempts``, ``difficulty_mismatch`` (labelled
 > 80%, or easy but facility < 40%), ``negative_discrimination`` (D < 0), ``weak_distractor`` (a wrong
 choice picked by fewer than 5% of the attempts that answered).
 """
+
 from __future__ import annotations
 
 import math
@@ -163,15 +164,11 @@ def _is_zero(value: float | None, scale: float = 1.0) -> bool:
 
 
 def _too_few_flag(n: int, min_attempts: int) -> Flag:
-    return Flag(
-        TOO_FEW_ATTEMPTS,
-        f"only {n} attempt(s); at least {min_attempts} are needed for reliable statistics",
-    )
+    return Flag(TOO_FEW_ATTEMPTS, f"only {n} attempt(s); at least {min_attempts} are needed for reliable statistics")
 
 
 def mark_matrix(
-    attempts: Sequence[Mapping[Hashable, Mark]],
-    max_marks: Mapping[Hashable, float] | None = None,
+    attempts: Sequence[Mapping[Hashable, Mark]], max_marks: Mapping[Hashable, float] | None = None
 ) -> tuple[list, dict, list[dict]]:
     """Normalise attempts into raw marks: ``(question_ids, max_marks, [{qid: mark}])``.
 
@@ -246,9 +243,7 @@ def question_statistics(
             var_x = math.fsum(d * d for d in dx) / (s - 1)
             var_y = math.fsum(d * d for d in dy) / (s - 1)
             cov = math.fsum(a * b for a, b in zip(dx, dy, strict=True)) / (s - 1)
-            cov_max = math.fsum(
-                (a - mean_x) * (b - mean_y) for a, b in zip(sorted(x), sorted(y), strict=True)
-            ) / (s - 1)
+            cov_max = math.fsum((a - mean_x) * (b - mean_y) for a, b in zip(sorted(x), sorted(y), strict=True)) / (s - 1)
             cov_t = math.fsum(a * (t - mean_t) for a, t in zip(dx, totals, strict=True)) / (s - 1)
             scale = max(maxmark, 1.0) ** 2
             if _is_zero(var_x, scale):
@@ -278,21 +273,14 @@ def question_statistics(
         else:
             label = (difficulties.get(qid) or "").lower()
             if facility is not None and (
-                (label == "hard" and facility > HARD_FACILITY_ABOVE)
-                or (label == "easy" and facility < EASY_FACILITY_BELOW)
+                (label == "hard" and facility > HARD_FACILITY_ABOVE) or (label == "easy" and facility < EASY_FACILITY_BELOW)
             ):
                 stats.flags.append(
-                    Flag(
-                        DIFFICULTY_MISMATCH,
-                        f"labelled {label} but {facility:.0f}% of the available marks were scored",
-                    )
+                    Flag(DIFFICULTY_MISMATCH, f"labelled {label} but {facility:.0f}% of the available marks were scored")
                 )
             if discrimination is not None and discrimination < 0:
                 stats.flags.append(
-                    Flag(
-                        NEGATIVE_DISCRIMINATION,
-                        "students who did well on the rest of the test did worse on this question",
-                    )
+                    Flag(NEGATIVE_DISCRIMINATION, "students who did well on the rest of the test did worse on this question")
                 )
         out[qid] = stats
     if enough:
@@ -324,9 +312,21 @@ def test_statistics(
         return None if value is None or not max_total else 100 * value / max_total
 
     stats = TestStatistics(
-        n=s, questions=p, max_total=max_total, mean=None, median=None, sd=None,
-        mean_percent=None, median_percent=None, sd_percent=None, skewness=None, kurtosis=None,
-        cic=None, error_ratio=None, standard_error=None, standard_error_percent=None,
+        n=s,
+        questions=p,
+        max_total=max_total,
+        mean=None,
+        median=None,
+        sd=None,
+        mean_percent=None,
+        median_percent=None,
+        sd_percent=None,
+        skewness=None,
+        kurtosis=None,
+        cic=None,
+        error_ratio=None,
+        standard_error=None,
+        standard_error_percent=None,
     )
     if s == 0:
         stats.flags.append(_too_few_flag(s, min_attempts))
@@ -422,9 +422,7 @@ def choice_statistics(
         pct = 100 * count / answered if answered else None
         stat = ChoiceStatistics(choice_id=cid, count=count, percent=pct, fraction=credit[cid])
         if enough and credit[cid] is not None and credit[cid] <= 0 and pct is not None and pct < weak_percent:
-            stat.flags.append(
-                Flag(WEAK_DISTRACTOR, f"wrong choice picked by only {pct:.1f}% of the responses")
-            )
+            stat.flags.append(Flag(WEAK_DISTRACTOR, f"wrong choice picked by only {pct:.1f}% of the responses"))
         report.choices.append(stat)
     if not enough:
         report.flags.append(_too_few_flag(answered, min_attempts))
@@ -448,9 +446,7 @@ def item_analysis(
 ) -> ItemAnalysis:
     """Everything at once; a question's ``weak_distractor`` flag comes from its choice report
     (``names``: choice id -> its name for people, as choice_statistics takes)."""
-    questions = question_statistics(
-        attempts, max_marks, difficulties=difficulties, min_attempts=min_attempts
-    )
+    questions = question_statistics(attempts, max_marks, difficulties=difficulties, min_attempts=min_attempts)
     test = test_statistics(attempts, max_marks, min_attempts=min_attempts)
     reports: dict = {}
     for qid, per_attempt in (responses or {}).items():

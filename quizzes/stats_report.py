@@ -9,6 +9,7 @@ keys) is prefixed with a single quote, so it is never read as a formula. The num
 ourselves (``-12.50``, a negative discrimination or credit) are left as numbers: they cannot hold
 a formula, and a spreadsheet must still sort and sum them.
 """
+
 from __future__ import annotations
 
 import csv
@@ -50,8 +51,9 @@ _OTHER_VALUES = {
     "position": lambda row: (row.question.role, row.question.position, row.question.id),
     "key": lambda row: row.question.key,
     # a difficulty the vocabulary does not know sorts after the known ones
-    "difficulty": lambda row: DIFFICULTIES.index(row.question.difficulty)
-    if row.question.difficulty in DIFFICULTIES else len(DIFFICULTIES),
+    "difficulty": lambda row: (
+        DIFFICULTIES.index(row.question.difficulty) if row.question.difficulty in DIFFICULTIES else len(DIFFICULTIES)
+    ),
     "attempts": lambda row: row.stats.n,
     "flags": lambda row: ", ".join(row.flag_codes),
 }
@@ -74,8 +76,18 @@ def rows_sorted(rows: list[QuestionRow], order: str) -> list[QuestionRow]:
 
 
 CSV_HEADER = [
-    "row", "question", "position", "difficulty", "kind", "attempts", *(f"{name}_pct" for name in _STATISTICS),
-    "choice", "choice_credit", "choice_count", "choice_pct", "flags",
+    "row",
+    "question",
+    "position",
+    "difficulty",
+    "kind",
+    "attempts",
+    *(f"{name}_pct" for name in _STATISTICS),
+    "choice",
+    "choice_credit",
+    "choice_count",
+    "choice_pct",
+    "flags",
 ]
 
 
@@ -103,16 +115,38 @@ def statistics_csv(stats: LessonStatistics) -> str:
         q, s = row.question, row.stats
         numbers = [None if row.too_few else getattr(s, name) for name in _STATISTICS]
         writer.writerow(
-            ["question", _text(q.key), q.position, q.difficulty, q.kind, s.n, *map(_num, numbers), "", "", "", "",
-             _text("; ".join(TOO_FEW_TEXT if f.code == TOO_FEW_ATTEMPTS else f.code for f in row.flags))]
+            [
+                "question",
+                _text(q.key),
+                q.position,
+                q.difficulty,
+                q.kind,
+                s.n,
+                *map(_num, numbers),
+                "",
+                "",
+                "",
+                "",
+                _text("; ".join(TOO_FEW_TEXT if f.code == TOO_FEW_ATTEMPTS else f.code for f in row.flags)),
+            ]
         )
         for c in row.choices:
             # a choice row leaves the question's columns empty: difficulty, kind, attempts, statistics
             writer.writerow(
-                ["choice", _text(q.key), q.position, *[""] * (3 + len(_STATISTICS)), _text(c.text),
-                 _num(c.fraction * 100), c.count, _num(c.percent), _text("; ".join(f.code for f in c.flags))]
+                [
+                    "choice",
+                    _text(q.key),
+                    q.position,
+                    *[""] * (3 + len(_STATISTICS)),
+                    _text(c.text),
+                    _num(c.fraction * 100),
+                    c.count,
+                    _num(c.percent),
+                    _text("; ".join(f.code for f in c.flags)),
+                ]
             )
         for text, count in row.unmatched:
-            writer.writerow(["unmatched", _text(q.key), q.position, *[""] * (3 + len(_STATISTICS)), _text(text), "", count,
-                             "", ""])
+            writer.writerow(
+                ["unmatched", _text(q.key), q.position, *[""] * (3 + len(_STATISTICS)), _text(text), "", count, "", ""]
+            )
     return out.getvalue()

@@ -17,6 +17,7 @@ by their letter in the authored order and their text ("C (Its weights are reset)
 Effective weight needs a common set of questions, so it is left out in that case. How the
 result is laid out for people (columns, sort, CSV) is `quizzes.stats_report`'s job.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -101,10 +102,7 @@ def _test_attempts(*, lesson: Lesson, all_attempts: bool) -> list[Attempt]:
 def _choice_names(question: Question) -> dict[int, str]:
     """Each choice's name for people: its letter in the authored order and its text (a typed answer: its text)."""
     typed = question.kind in TYPED_KINDS
-    return {
-        c.id: f"'{c.text[:60]}'" if typed else f"{letter(i)} ({c.text[:60]})"
-        for i, c in enumerate(question.choices.all())
-    }
+    return {c.id: f"'{c.text[:60]}'" if typed else f"{letter(i)} ({c.text[:60]})" for i, c in enumerate(question.choices.all())}
 
 
 def _choice_rows(question: Question, report: ChoiceReport | None, typed_answers: int) -> list[ChoiceRow]:
@@ -118,8 +116,13 @@ def _choice_rows(question: Question, report: ChoiceReport | None, typed_answers:
         percent = (100 * count / typed_answers if typed_answers else None) if typed else (stat.percent if stat else None)
         rows.append(
             ChoiceRow(
-                choice_id=choice.id, letter="" if typed else letter(i), text=choice.text,
-                fraction=float(choice.fraction), count=count, percent=percent, flags=list(stat.flags) if stat else [],
+                choice_id=choice.id,
+                letter="" if typed else letter(i),
+                text=choice.text,
+                fraction=float(choice.fraction),
+                count=count,
+                percent=percent,
+                flags=list(stat.flags) if stat else [],
             )
         )
     return rows
@@ -167,9 +170,13 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
         qids = list(attempts[0].question_ids)
         ids = [a.id for a in attempts]
         analysis = item_analysis(
-            [marks[aid] for aid in ids], {qid: 1.0 for qid in qids}, difficulties=difficulties,
+            [marks[aid] for aid in ids],
+            {qid: 1.0 for qid in qids},
+            difficulties=difficulties,
             responses={qid: responses_for(qid, ids) for qid in qids if qid in credit},
-            choices={qid: known[qid] for qid in qids if qid in credit}, min_attempts=min_attempts, names=names,
+            choices={qid: known[qid] for qid in qids if qid in credit},
+            min_attempts=min_attempts,
+            names=names,
         )
         test = analysis.test
         per_question |= analysis.questions
@@ -178,7 +185,8 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
         length = max((len(a.question_ids) for a in attempts), default=0)
         test = test_statistics(
             [{slot: marks[a.id][qid] for slot, qid in enumerate(a.question_ids)} for a in attempts],
-            {slot: 1.0 for slot in range(length)}, min_attempts=min_attempts,
+            {slot: 1.0 for slot in range(length)},
+            min_attempts=min_attempts,
         )
         for qid in sorted(asked & set(credit)):
             having = [a for a in attempts if qid in marks[a.id]]
@@ -189,9 +197,13 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
                 rest = sum(m or 0.0 for m in marks[a.id].values()) - x
                 rows.append({qid: x, _REST: (rest, cap) if cap else 0.0})
             analysis = item_analysis(
-                rows, {qid: 1.0, _REST: cap}, difficulties=difficulties,
-                responses={qid: responses_for(qid, [a.id for a in having])}, choices={qid: known[qid]},
-                min_attempts=min_attempts, names=names,
+                rows,
+                {qid: 1.0, _REST: cap},
+                difficulties=difficulties,
+                responses={qid: responses_for(qid, [a.id for a in having])},
+                choices={qid: known[qid]},
+                min_attempts=min_attempts,
+                names=names,
             )
             stats = analysis.questions[qid]
             stats.effective_weight = None
@@ -209,11 +221,15 @@ def lesson_item_statistics(*, lesson: Lesson, all_attempts: bool = False, min_at
             flags += [f for f in report.flags if f.code == WEAK_DISTRACTOR and f not in flags]
         given = typed.get(question.id, [])
         unmatched = [text for text, chosen in given if not set(chosen) - catch_all]  # none matched, or only '*'
-        rows.append(QuestionRow(
-            question=question, stats=stats, choices=_choice_rows(question, report, len(given)), flags=flags,
-            unmatched=common_answers(question.kind, unmatched) if question.kind in TYPED_KINDS else [],
-        ))
+        rows.append(
+            QuestionRow(
+                question=question,
+                stats=stats,
+                choices=_choice_rows(question, report, len(given)),
+                flags=flags,
+                unmatched=common_answers(question.kind, unmatched) if question.kind in TYPED_KINDS else [],
+            )
+        )
     return LessonStatistics(
-        lesson=lesson, all_attempts=all_attempts, attempts=len(attempts), test=test, rows=rows,
-        common_questions=common,
+        lesson=lesson, all_attempts=all_attempts, attempts=len(attempts), test=test, rows=rows, common_questions=common
     )

@@ -3,6 +3,7 @@
 They run on the ``default`` queue (the CELERY_TASK_DEFAULT_QUEUE; only ``modellab.tasks.*``
 is routed to ``gpu``), which `make run`'s worker consumes with ``-Q gpu,default``.
 """
+
 from celery import shared_task
 
 from quizzes.exam import grace

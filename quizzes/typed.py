@@ -20,6 +20,7 @@ marks are its credit, correct means full credit, and no match earns 0. An answer
 ``vocabulary.ANY_ANSWER`` (``*``, Moodle's "any other answer": credit 0, last) matches only what no
 other answer matched, so its feedback and mistake are shown for an answer nobody foresaw.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,9 +53,7 @@ _MINUSES = str.maketrans({"\u2212": "-", "\u2013": "-"})  # the Unicode minus si
 # At most three exponent digits: a number beyond 1e999 is no answer, and would overflow a subtraction.
 _PLAIN = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]{1,3})?")
 # Digits grouped in threes by commas, spaces (also thin and no-break ones) or underscores.
-_GROUPED = re.compile(
-    r"([+-]?)([0-9]{1,3}([, _\u00a0\u202f\u2009])[0-9]{3}(?:\3[0-9]{3})*)(\.[0-9]+)?(e[+-]?[0-9]{1,3})?"
-)
+_GROUPED = re.compile(r"([+-]?)([0-9]{1,3}([, _\u00a0\u202f\u2009])[0-9]{3}(?:\3[0-9]{3})*)(\.[0-9]+)?(e[+-]?[0-9]{1,3})?")
 _SIZE = re.compile(r"[0-9]+")
 _SIZE_CALL = re.compile(r"(?:torch\.)?size\s*\((.*)\)")  # torch.Size(...) around a list or tuple
 _BRACKETS = re.compile(r"\((.*)\)|\[(.*)\]")
@@ -75,7 +74,8 @@ def parse_number(text: str) -> Decimal:
         return Decimal(sign + digits.replace(separator, "") + (decimals or "") + (exponent or ""))
     raise ValidationError(
         "'%(text)s' is not a number: type digits, with a '.' for decimals (for example 1539, 1,539 or 11.7).",
-        code=NOT_A_NUMBER, params={"text": text.strip()},
+        code=NOT_A_NUMBER,
+        params={"text": text.strip()},
     )
 
 
@@ -118,7 +118,8 @@ def clean_typed(text: str) -> str:
     if len(cleaned) > MAX_TYPED_LENGTH:
         raise ValidationError(
             "Your answer is %(length)s characters long; answers are at most %(limit)s.",
-            code=ANSWER_TOO_LONG, params={"length": len(cleaned), "limit": MAX_TYPED_LENGTH},
+            code=ANSWER_TOO_LONG,
+            params={"length": len(cleaned), "limit": MAX_TYPED_LENGTH},
         )
     return cleaned
 
@@ -185,31 +186,35 @@ def validate_answer(kind: str, number: int, text: str, fraction: Decimal, tolera
         if fraction or tolerance:
             raise ValidationError(
                 "Answer %(number)s is '*', any other answer: it gives no credit and has no tolerance.",
-                code=BAD_ANY_ANSWER, params={"number": number},
+                code=BAD_ANY_ANSWER,
+                params={"number": number},
             )
         return
     if not ZERO <= fraction <= ONE:
         raise ValidationError(
             "Answer %(number)s has credit %(percent)s%%; credit goes from 0%% to 100%%.",
-            code=CREDIT_OUT_OF_RANGE, params={"number": number, "percent": f"{(fraction * 100).normalize():f}"},
+            code=CREDIT_OUT_OF_RANGE,
+            params={"number": number, "percent": f"{(fraction * 100).normalize():f}"},
         )
     if kind != "numeric":
         if tolerance:
             raise ValidationError(
                 "Answer %(number)s has a tolerance; only numeric answers have one.",
-                code=TOLERANCE_NOT_NUMERIC, params={"number": number},
+                code=TOLERANCE_NOT_NUMERIC,
+                params={"number": number},
             )
         return
     try:
         parse_number(text)
     except ValidationError as exc:
         raise ValidationError(
-            "Answer %(number)s: %(problem)s", code=NOT_A_NUMBER, params={"number": number, "problem": " ".join(exc.messages)},
+            "Answer %(number)s: %(problem)s", code=NOT_A_NUMBER, params={"number": number, "problem": " ".join(exc.messages)}
         ) from None
     if tolerance < 0:
         raise ValidationError(
             "Answer %(number)s has tolerance %(tolerance)s; a tolerance is 0 or more.",
-            code=NEGATIVE_TOLERANCE, params={"number": number, "tolerance": tolerance},
+            code=NEGATIVE_TOLERANCE,
+            params={"number": number, "tolerance": tolerance},
         )
 
 
@@ -225,7 +230,8 @@ def validate_answers(kind: str, answers: Sequence[tuple[str, Decimal, Decimal]])
         if text == ANY_ANSWER and number != len(answers):
             raise ValidationError(
                 "Answer %(number)s is '*', any other answer: it comes once, after all the others.",
-                code=BAD_ANY_ANSWER, params={"number": number},
+                code=BAD_ANY_ANSWER,
+                params={"number": number},
             )
     if not any(fraction == ONE for _, fraction, _ in answers):
         raise ValidationError("No answer earns full credit: mark the right one correct (credit 100%).", code=NO_FULL_CREDIT)

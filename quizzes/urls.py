@@ -1,4 +1,5 @@
 """URLs of the quiz pages: the model quiz, the lesson's modes, attempts, progress and sign-up."""
+
 from django.urls import path
 
 from quizzes.views import accounts, attempts, drill, exam, flashcards, numbers, practice, quiz, review, sheet

@@ -1,4 +1,5 @@
 """Fixtures and paths every test folder shares: the seed lesson, Moodle's GIFT examples, a fresh cache per test, an S3 server."""
+
 from pathlib import Path
 
 import pytest

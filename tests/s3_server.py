@@ -4,6 +4,7 @@ The code under test speaks HTTP S3 to it exactly as it would to AWS or MinIO (no
 boto3 is patched). Each test takes a bucket of its own; ``env`` gives the settings a
 process (web or worker) needs to use it, ``options`` the same for an in-process test.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -30,8 +31,12 @@ class S3Server:
         self.port = free_port()
         moto_server = Path(sys.executable).parent / "moto_server"
         log = open(self.log_path, "a")
-        self.proc = subprocess.Popen([str(moto_server), "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [str(moto_server), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_for(lambda: port_open("127.0.0.1", self.port) or self.proc.poll() is not None, 60, "the S3 server")
         if self.proc.poll() is not None:
             raise RuntimeError(f"moto_server exited:\n{self.log_path.read_text()[-3000:]}")
@@ -53,8 +58,9 @@ class S3Server:
     def client(self):
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.endpoint, region_name=REGION,
-                            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+        return boto3.client(
+            "s3", endpoint_url=self.endpoint, region_name=REGION, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY
+        )
 
     def new_bucket(self, prefix: str = "lab") -> str:
         name = f"{prefix}-{uuid.uuid4().hex[:12]}"
@@ -67,8 +73,14 @@ class S3Server:
 
     def env(self, bucket: str, endpoint: str | None = None) -> dict[str, str]:
         """The environment of a process that keeps its media in ``bucket`` (README's settings)."""
-        return {"MEDIA_STORAGE": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": endpoint or self.endpoint,
-                "S3_REGION": REGION, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+        return {
+            "MEDIA_STORAGE": "s3",
+            "S3_BUCKET": bucket,
+            "S3_ENDPOINT_URL": endpoint or self.endpoint,
+            "S3_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        }
 
     def storages(self, bucket: str, endpoint: str | None = None) -> dict:
         """``STORAGES["default"]`` of an in-process test: what the settings make of ``env``."""

@@ -1,4 +1,5 @@
 """The suite needs nothing beside the repository: its test data is inside, with a note of where it comes from."""
+
 import os
 import shutil
 import subprocess
@@ -19,8 +20,13 @@ def test_the_gift_examples_are_in_the_repository_with_their_origin():
 def test_the_tests_that_read_test_data_pass_in_a_copy_with_nothing_beside_it(tmp_path):
     """The repository's files (tracked and new, as git lists them) copied into an empty folder:
     the conformance tests, which read the GIFT examples, pass there, with no `../shared/` beside the copy."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     clone = tmp_path / "alone" / "repo"
     for name in filter(None, listed):
         source = ROOT / name
@@ -29,7 +35,13 @@ def test_the_tests_that_read_test_data_pass_in_a_copy_with_nothing_beside_it(tmp
             shutil.copy2(source, clone / name)
     assert not (clone.parent / "shared").exists()
     env = {k: v for k, v in os.environ.items() if k not in {"DATA_DIR", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *GIFT_TESTS],
-                            cwd=clone, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *GIFT_TESTS],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "skipped" not in result.stdout

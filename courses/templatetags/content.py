@@ -1,4 +1,5 @@
 """Template filters that render a lesson's Markdown fields as sanitized HTML."""
+
 from django import template
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator

@@ -64,10 +64,7 @@ def materialize_digits(
 
 
 def materialize_cifar10(
-    root: str | os.PathLike,
-    dest_dir: str | os.PathLike,
-    classes: Sequence[str] = ("cat", "dog", "bird"),
-    per_class: int = 100,
+    root: str | os.PathLike, dest_dir: str | os.PathLike, classes: Sequence[str] = ("cat", "dog", "bird"), per_class: int = 100
 ) -> DatasetReport:
     """Write ``per_class`` CIFAR-10 training images of each class as 32x32 PNGs.
 
@@ -98,8 +95,12 @@ class _ArraysOnly(pickle.Unpickler):
     rebuild numpy arrays (what the real files hold), so a planted file cannot run code."""
 
     ALLOWED = {
-        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
         ("_codecs", "encode"),  # how a protocol-2 pickle written by Python 3 holds an array's bytes
     }
 

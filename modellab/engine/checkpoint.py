@@ -55,7 +55,9 @@ def load_model(model_path: str | os.PathLike) -> tuple[Classifier, dict[str, Any
 _loaded = StatMemo()
 
 
-def predict_image(model_path: str | os.PathLike, image: str | os.PathLike | Image.Image, top_k: int = 3) -> list[tuple[str, float]]:
+def predict_image(
+    model_path: str | os.PathLike, image: str | os.PathLike | Image.Image, top_k: int = 3
+) -> list[tuple[str, float]]:
     """Classify one image with a saved model: [(class, probability)] best first.
 
     Models are kept loaded per process (reloaded when model.pt changes on disk).

@@ -31,7 +31,9 @@ class RunConfig:
     val_fraction: float = 0.2  # share of each class held out for validation (and again for test)
     train_per_class: int | None = None  # train on at most this many images of each class (seeded, nested); None = all
     device: str = "auto"  # auto (cuda when available) | cpu | cuda
-    runtime: str = "auto"  # strategy=features on the CPU: auto (ONNX Runtime, PyTorch when it cannot match) | torch (always PyTorch)
+    runtime: str = (
+        "auto"  # strategy=features on the CPU: auto (ONNX Runtime, PyTorch when it cannot match) | torch (always PyTorch)
+    )
 
     def validate(self) -> None:
         """Raise ValueError naming the first invalid field."""

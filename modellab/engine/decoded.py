@@ -97,9 +97,7 @@ def _header(digest: str, paths: list[str], labels: list[int], size: int) -> byte
     return MAGIC + len(blob).to_bytes(8, "little") + blob + b"\0" * (-start % ALIGN)
 
 
-def _build(
-    path: Path, digest: str, root: Path, paths: list[str], labels: list[int], size: int, check_cancelled
-) -> None:
+def _build(path: Path, digest: str, root: Path, paths: list[str], labels: list[int], size: int, check_cancelled) -> None:
     workers = min(4, os.cpu_count() or 1)
     with atomic_write(path) as fh, ThreadPoolExecutor(workers) as pool:
         fh.write(_header(digest, paths, labels, size))

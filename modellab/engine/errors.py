@@ -3,6 +3,7 @@
 The lab's services turn an EngineError into the project's ValidationError with the same
 code (see the README's code map), so a learner reads ``message`` and never a traceback.
 """
+
 from __future__ import annotations
 
 

@@ -64,7 +64,13 @@ def export_onnx(model_path: str | os.PathLike) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the exporter's deprecation and tracer warnings; the engine prints nothing
         torch.onnx.export(
-            wrapped, (batch[:2],), buf, dynamo=False, opset_version=OPSET, input_names=[INPUT], output_names=[OUTPUT],
+            wrapped,
+            (batch[:2],),
+            buf,
+            dynamo=False,
+            opset_version=OPSET,
+            input_names=[INPUT],
+            output_names=[OUTPUT],
             dynamic_axes={INPUT: {0: "batch"}, OUTPUT: {0: "batch"}},
         )
     proto = onnx.load_from_string(buf.getvalue())

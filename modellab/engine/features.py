@@ -34,7 +34,14 @@ class FeatureBatches:
     without one (evaluation) the clean features in the order of ``indices``.
     """
 
-    def __init__(self, bank: torch.Tensor, labels: torch.Tensor, indices: list[int], batch_size: int, generator: torch.Generator | None = None):
+    def __init__(
+        self,
+        bank: torch.Tensor,
+        labels: torch.Tensor,
+        indices: list[int],
+        batch_size: int,
+        generator: torch.Generator | None = None,
+    ):
         self.bank = bank
         self.labels = labels  # N, on the bank's device
         self.indices = torch.tensor(indices, dtype=torch.long, device=bank.device)
@@ -155,7 +162,13 @@ def cached_features(config: RunConfig, spec: BackboneSpec, data: RunData, runtim
 
 @torch.no_grad()  # not inference_mode: the head trains on these tensors afterwards
 def _extract(
-    config: RunConfig, data: RunData, runtime: Runtime, extractor: Extractor, preprocess: Preprocess, seed_offset: int, meter: Meter
+    config: RunConfig,
+    data: RunData,
+    runtime: Runtime,
+    extractor: Extractor,
+    preprocess: Preprocess,
+    seed_offset: int,
+    meter: Meter,
 ) -> tuple[torch.Tensor, list[dict]]:
     """Pooled features (CPU float32, N x C) of every sample, and the shapes of the first batch;
     ``meter`` advances by the images of each batch."""

@@ -110,7 +110,11 @@ def train_one_epoch(
     frozen part in eval mode); the optimizer holds only the trainable parameters.
     """
     model.train()
-    total_loss, correct, seen = torch.zeros((), device=runtime.device), torch.zeros((), dtype=torch.long, device=runtime.device), 0
+    total_loss, correct, seen = (
+        torch.zeros((), device=runtime.device),
+        torch.zeros((), dtype=torch.long, device=runtime.device),
+        0,
+    )
     for x, y, *_ in batches:
         runtime.check_cancelled()
         x, y = runtime.to_device(x), y.to(runtime.device, non_blocking=True)

@@ -27,7 +27,11 @@ def prepare_network(config: RunConfig, spec: BackboneSpec, data: RunData, runtim
         model.freeze_body()
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
-    start = "pre-trained weights" if spec.weights_sha256 is not None else "fixed random initialisation (it has no pre-trained weights)"
+    start = (
+        "pre-trained weights"
+        if spec.weights_sha256 is not None
+        else "fixed random initialisation (it has no pre-trained weights)"
+    )
     if config.strategy == "finetune":
         notes = [
             f"Fine-tuning the last block: the backbone's last block and the head are trained ({trainable:,} of {total:,} "

@@ -16,9 +16,7 @@ def top_k_lists(probs: torch.Tensor, class_names: Sequence[str], k: int) -> list
     ]
 
 
-def summarize(
-    probs: torch.Tensor, labels: Sequence[int], paths: Sequence[str], class_names: Sequence[str]
-) -> dict[str, Any]:
+def summarize(probs: torch.Tensor, labels: Sequence[int], paths: Sequence[str], class_names: Sequence[str]) -> dict[str, Any]:
     """per_class_accuracy, confusion_matrix (rows = true), predictions and misclassified."""
     n = len(class_names)
     labels_t = torch.as_tensor(list(labels), dtype=torch.long)

@@ -83,7 +83,12 @@ def onnx_extractor(
     path = onnx_path(cache_dir, backbone, weights_id, image_size)
     record_path = path.with_suffix(".json")
     record = _read_record(record_path)
-    if record is not None and path.is_file() and record.get("sha256") == file_sha256(path) and record.get("onnxruntime") == onnxruntime.__version__:
+    if (
+        record is not None
+        and path.is_file()
+        and record.get("sha256") == file_sha256(path)
+        and record.get("onnxruntime") == onnxruntime.__version__
+    ):
         try:
             return OnnxExtractor(_session(path.read_bytes(), threads), tuple(record["feature_shape"]), record["max_abs_diff"]), ""
         except Exception as exc:  # the record matched but the file does not load: export it again below
@@ -119,8 +124,7 @@ def onnx_extractor(
     if extractor is None:
         log.warning("ONNX Runtime's features of %s differ from PyTorch's by %.3g; extracting with PyTorch", backbone, diff)
         return None, (
-            f"ONNX Runtime's features of {backbone} differ from PyTorch's by {diff:.2g} "
-            f"(at most {PARITY_TOLERANCE:g} is allowed)"
+            f"ONNX Runtime's features of {backbone} differ from PyTorch's by {diff:.2g} (at most {PARITY_TOLERANCE:g} is allowed)"
         )
     with atomic_write(path) as fh:
         fh.write(model)
@@ -146,7 +150,13 @@ def _export(module: nn.Module, sample: torch.Tensor) -> bytes:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the exporter's deprecation and tracer warnings; the engine prints nothing
         torch.onnx.export(
-            module, (sample,), buf, dynamo=False, opset_version=OPSET, input_names=[INPUT], output_names=[OUTPUT],
+            module,
+            (sample,),
+            buf,
+            dynamo=False,
+            opset_version=OPSET,
+            input_names=[INPUT],
+            output_names=[OUTPUT],
             dynamic_axes={INPUT: {0: "batch"}, OUTPUT: {0: "batch"}},
         )
     return buf.getvalue()

@@ -62,7 +62,14 @@ class Setup:
 
 
 def image_loader(
-    data: RunData, indices: list[int], preprocess: Preprocess, config: RunConfig, runtime: Runtime, *, shuffle: bool, seed_offset: int = 0
+    data: RunData,
+    indices: list[int],
+    preprocess: Preprocess,
+    config: RunConfig,
+    runtime: Runtime,
+    *,
+    shuffle: bool,
+    seed_offset: int = 0,
 ) -> ImageBatches:
     """Batches (images, labels, sample indices) of ``data.samples[indices]`` from the decoded-image cache;
     with ``shuffle`` a new order every pass, fixed by the run's seed (plus ``seed_offset``)."""

@@ -105,7 +105,9 @@ class UploadLimits:
     min_images_per_class: int = 5  # images each class must keep after skipping
 
 
-def prepare_upload(zip_path: str | os.PathLike, dest_dir: str | os.PathLike, limits: UploadLimits = UploadLimits()) -> DatasetReport:
+def prepare_upload(
+    zip_path: str | os.PathLike, dest_dir: str | os.PathLike, limits: UploadLimits = UploadLimits()
+) -> DatasetReport:
     """Validate a zip of class folders and extract its images, as RGB, into ``dest_dir``.
 
     ``dest_dir`` must be missing or empty. Class folders may be wrapped in one top-level
@@ -155,14 +157,11 @@ def _entry_parts(info: zipfile.ZipInfo) -> list[str]:
 
 def _check_archive(infos: list[zipfile.ZipInfo], limits: UploadLimits) -> None:
     if len(infos) > limits.max_files:
-        raise DatasetError(
-            TOO_MANY_FILES, f"The archive has {len(infos)} entries; at most {limits.max_files} are allowed."
-        )
+        raise DatasetError(TOO_MANY_FILES, f"The archive has {len(infos)} entries; at most {limits.max_files} are allowed.")
     total = sum(i.file_size for i in infos)
     if total > limits.max_total_bytes:
         raise DatasetError(
-            TOO_LARGE,
-            f"The archive expands to {total / 1e6:.1f} MB; at most {limits.max_total_bytes / 1e6:.1f} MB are allowed.",
+            TOO_LARGE, f"The archive expands to {total / 1e6:.1f} MB; at most {limits.max_total_bytes / 1e6:.1f} MB are allowed."
         )
     compressed = sum(i.compress_size for i in infos)
     for i in infos:
@@ -216,7 +215,9 @@ def _safe_filename(name: str, taken: set[str]) -> str:
     return candidate + ext
 
 
-def _extract(zf: zipfile.ZipFile, files: Sequence[tuple[zipfile.ZipInfo, list[str]]], tmp: Path, limits: UploadLimits) -> DatasetReport:
+def _extract(
+    zf: zipfile.ZipFile, files: Sequence[tuple[zipfile.ZipInfo, list[str]]], tmp: Path, limits: UploadLimits
+) -> DatasetReport:
     skipped: list[SkippedFile] = []
     counts: dict[str, int] = {}
     taken: dict[str, set[str]] = {}
@@ -269,6 +270,5 @@ def _check_counts(report: DatasetReport, limits: UploadLimits) -> None:
     if small:
         listing = ", ".join(f"{c} ({n})" for c, n in small.items())
         raise DatasetError(
-            TOO_FEW_IMAGES,
-            f"Each class needs at least {limits.min_images_per_class} images; too few in: {listing}.",
+            TOO_FEW_IMAGES, f"Each class needs at least {limits.min_images_per_class} images; too few in: {listing}."
         )

@@ -7,6 +7,7 @@ that names the entry. Memory stays bounded whatever the archive declares: the ce
 directory is sized before zipfile builds an object per record, and an entry is handed out
 :data:`CHUNK_BYTES` at a time by a decoder that zipfile bounds (stored and deflate only).
 """
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,17 @@ DIRECTORY_BYTES_PER_ENTRY = 1024
 _ENCRYPTED_FLAGS = 0x1 | 0x40  # general purpose bits 0 (encrypted) and 6 (strong encryption)
 _PATCHED_FLAG = 0x20  # bit 5: "compressed patched data", which only PKWARE's tools read
 # What zipfile raises on damaged bytes, besides BadZipFile.
-_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error, OverflowError,
-           NotImplementedError, RuntimeError)
+_DAMAGE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    struct.error,
+    OverflowError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 def open_zip(path: str | os.PathLike, max_files: int) -> zipfile.ZipFile:
@@ -75,8 +85,7 @@ def check_readable(info: zipfile.ZipInfo) -> None:
     """Raise ENCRYPTED or UNSUPPORTED_COMPRESSION for an entry that zipfile cannot, or must not, read."""
     if info.flag_bits & _ENCRYPTED_FLAGS:
         raise DatasetError(
-            ENCRYPTED,
-            f"The archive entry {shown(info)} is encrypted (password-protected). Zip the folders without a password.",
+            ENCRYPTED, f"The archive entry {shown(info)} is encrypted (password-protected). Zip the folders without a password."
         )
     if info.compress_type not in READABLE_METHODS or info.flag_bits & _PATCHED_FLAG:
         raise DatasetError(

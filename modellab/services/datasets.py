@@ -1,4 +1,5 @@
 """Datasets: the shared rows of the built-in ones, validated uploads, resolving a reference, a dataset's local files."""
+
 from __future__ import annotations
 
 import shutil
@@ -89,9 +90,7 @@ def dataset_create_from_upload(*, owner, uploaded_file, name: str = "") -> Datas
         storage.remove_local(folder)
     display = name.strip() or Path(getattr(uploaded_file, "name", "upload.zip")).stem[:100] or "My dataset"
     with transaction.atomic():
-        return Dataset.objects.create(
-            owner=owner, name=display, kind=Dataset.Kind.UPLOAD, folder=folder, report=report.to_dict()
-        )
+        return Dataset.objects.create(owner=owner, name=display, kind=Dataset.Kind.UPLOAD, folder=folder, report=report.to_dict())
 
 
 def dataset_local_dir(*, dataset: Dataset, tick: storage.Tick | None = None) -> Path:

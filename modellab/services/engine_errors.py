@@ -1,4 +1,5 @@
 """The one place the lab turns an engine error into what people read: a ValidationError, or a run's failure reason."""
+
 from __future__ import annotations
 
 import re

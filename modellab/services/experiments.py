@@ -1,4 +1,5 @@
 """Submitting experiments (the only place that queues a run) and cancelling them."""
+
 from __future__ import annotations
 
 import uuid
@@ -87,7 +88,8 @@ def queue_runs(*, owner, units: int, runs: list[dict]) -> list[Experiment]:
             raise ValidationError(
                 "You already have %(active)s run(s) queued or running; the limit is %(limit)s at once "
                 "(a data-size sweep counts as one). Wait for one to finish or cancel one.",
-                code=TOO_MANY_RUNS, params={"active": active, "limit": limit},
+                code=TOO_MANY_RUNS,
+                params={"active": active, "limit": limit},
             )
         now = timezone.now()
         created = []
@@ -127,8 +129,16 @@ def experiment_submit(
         check_backbone(backbone, s)
     group = uuid.uuid4() if compare else None
     common = dict(
-        dataset=dataset, backbone=backbone, epochs=epochs, lr=lr, batch_size=batch_size, optimizer=optimizer,
-        comparison_group=group, lesson_slug=lesson_slug, image_size=image_size, train_per_class=train_per_class,
+        dataset=dataset,
+        backbone=backbone,
+        epochs=epochs,
+        lr=lr,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        comparison_group=group,
+        lesson_slug=lesson_slug,
+        image_size=image_size,
+        train_per_class=train_per_class,
     )
     return queue_runs(owner=owner, units=len(strategies), runs=[{**common, "strategy": s} for s in strategies])
 

@@ -5,6 +5,7 @@ so they travel with the model to the bucket. Neither is needed for the run to co
 here is logged and the run succeeds without them (its page then offers no download, or shows
 no heatmaps).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,13 +17,7 @@ from typing import Callable
 from django.urls import reverse
 
 from modellab import storage
-from modellab.heatmaps import (
-    HEATMAP_DIR,
-    UPLOADS_DIR,
-    Heatmap,
-    alt_text,
-    heatmap_indices,
-)
+from modellab.heatmaps import HEATMAP_DIR, UPLOADS_DIR, Heatmap, alt_text, heatmap_indices
 from modellab.limits import lab_limits
 from modellab.services.lease import LeaseLost
 

@@ -5,6 +5,7 @@ the sweep has given the run away (requeued it, and maybe another worker claimed 
 n+1), the old attempt's writes match nothing: ``heartbeat``, ``record_epoch``,
 ``record_progress`` and ``cancel_requested`` raise LeaseLost, ``finish`` returns False.
 """
+
 from __future__ import annotations
 
 import time
@@ -68,10 +69,14 @@ class RunLease:
         with transaction.atomic():
             self.heartbeat()
             EpochRecord.objects.update_or_create(
-                experiment_id=self.experiment_id, epoch=stats.epoch,
+                experiment_id=self.experiment_id,
+                epoch=stats.epoch,
                 defaults={
-                    "train_loss": stats.train_loss, "train_accuracy": stats.train_accuracy,
-                    "val_loss": stats.val_loss, "val_accuracy": stats.val_accuracy, "seconds": stats.seconds,
+                    "train_loss": stats.train_loss,
+                    "train_accuracy": stats.train_accuracy,
+                    "val_loss": stats.val_loss,
+                    "val_accuracy": stats.val_accuracy,
+                    "seconds": stats.seconds,
                     "elapsed_seconds": stats.elapsed if elapsed is None else elapsed,
                 },
             )

@@ -14,6 +14,7 @@ A worker holds a run by its attempt number: every write it makes filters on
 ``status=RUNNING, attempts=<its attempt>`` (``lease.RunLease``), so a worker that was
 presumed dead and replaced cannot overwrite the newer attempt's rows.
 """
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -24,10 +25,7 @@ from modellab.models import Experiment
 
 S = Experiment.Status
 
-TRANSITIONS = {
-    S.QUEUED: {S.RUNNING, S.CANCELLED, S.FAILED},
-    S.RUNNING: {S.SUCCEEDED, S.FAILED, S.CANCELLED, S.QUEUED},
-}
+TRANSITIONS = {S.QUEUED: {S.RUNNING, S.CANCELLED, S.FAILED}, S.RUNNING: {S.SUCCEEDED, S.FAILED, S.CANCELLED, S.QUEUED}}
 
 # failure_reason is a TextField; a reason longer than this is a traceback nobody reads.
 MAX_REASON_CHARS = 4000
@@ -52,8 +50,7 @@ def experiment_transition(
     if target == S.RUNNING:
         values.update(started_at=now, heartbeat_at=now)
     elif target == S.QUEUED:
-        values.update(queued_at=now, heartbeat_at=None, worker_hostname="", worker_pid=None, device="",
-                      cancel_requested=False)
+        values.update(queued_at=now, heartbeat_at=None, worker_hostname="", worker_pid=None, device="", cancel_requested=False)
     else:
         values["finished_at"] = now
     values.update(fields)

@@ -1,5 +1,6 @@
 """Publishing a measured reference: a succeeded comparison or data-size sweep written as its lesson's
 ``measured`` content (through the same validation as the lesson file), and that content back as YAML."""
+
 from __future__ import annotations
 
 import yaml
@@ -24,16 +25,15 @@ def _group_runs(experiments: list[Experiment]) -> tuple[list[Experiment], str]:
     """Every run of the one comparison or sweep that ``experiments`` belong to, and which kind it is."""
     keys = {(e.comparison_group, e.sweep_group) for e in experiments}
     if len(keys) != 1 or keys == {(None, None)}:
-        raise ValidationError(
-            "Choose runs of one comparison or one data-size sweep.", code=PUBLISH_NOT_ONE_GROUP
-        )
+        raise ValidationError("Choose runs of one comparison or one data-size sweep.", code=PUBLISH_NOT_ONE_GROUP)
     comparison, sweep = keys.pop()
     runs = Experiment.objects.filter(sweep_group=sweep) if sweep else Experiment.objects.filter(comparison_group=comparison)
     runs = list(runs.select_related("dataset").order_by("pk"))
     waiting = [f"#{e.pk}" for e in runs if e.status != Experiment.Status.SUCCEEDED]
     if waiting:
         raise ValidationError(
-            "Every run of the group must have succeeded; not %(runs)s.", code=PUBLISH_NOT_SUCCEEDED,
+            "Every run of the group must have succeeded; not %(runs)s.",
+            code=PUBLISH_NOT_SUCCEEDED,
             params={"runs": ", ".join(waiting)},
         )
     return runs, "sweep" if sweep else "comparison"
@@ -45,7 +45,8 @@ def _run_entry(e: Experiment) -> dict:
     if any(r.elapsed_seconds is None for r in records):
         raise ValidationError(
             "Run #%(pk)s has no elapsed time per epoch (it ran before those were recorded); publish a newer run.",
-            code=PUBLISH_NO_TIMES, params={"pk": e.pk},
+            code=PUBLISH_NO_TIMES,
+            params={"pk": e.pk},
         )
     extraction = float(results.get("extract_seconds") or 0.0)
     return {
@@ -57,8 +58,12 @@ def _run_entry(e: Experiment) -> dict:
             "training": round(max(float(results.get("seconds") or 0.0) - extraction, 0.0), 1),
         },
         "epochs": [
-            {"epoch": r.epoch, "val_accuracy": round(r.val_accuracy, 4), "val_loss": round(r.val_loss, 4),
-             "elapsed": round(r.elapsed_seconds, 1)}
+            {
+                "epoch": r.epoch,
+                "val_accuracy": round(r.val_accuracy, 4),
+                "val_loss": round(r.val_loss, 4),
+                "elapsed": round(r.elapsed_seconds, 1),
+            }
             for r in records
         ],
     }
@@ -81,8 +86,13 @@ def measured_data(experiments: list[Experiment]) -> tuple[Lesson, dict]:
     if kind == "sweep":
         for e in runs:
             classes = len(e.results.get("class_names") or []) or 1
-            sweep.append({"per_class": round(e.results["split_sizes"]["train"] / classes), "strategy": e.strategy,
-                          "val_accuracy": round(e.results["final"]["val_accuracy"], 4)})
+            sweep.append(
+                {
+                    "per_class": round(e.results["split_sizes"]["train"] / classes),
+                    "strategy": e.strategy,
+                    "val_accuracy": round(e.results["final"]["val_accuracy"], 4),
+                }
+            )
         largest = max(e.results["split_sizes"]["train"] for e in runs)
         shown = [e for e in runs if e.results["split_sizes"]["train"] == largest]
     first = runs[0]
@@ -94,8 +104,11 @@ def measured_data(experiments: list[Experiment]) -> tuple[Lesson, dict]:
         "note": (
             f"Published from the {kind} of runs {', '.join(f'#{e.pk}' for e in runs)}: {first.epochs} epochs each, "
             f"batch {first.batch_size}, learning rate {first.lr:g}, seed {first.seed}"
-            + (", with the real pre-trained weights." if starts_pretrained("features", first.backbone) else
-               "; the backbone has no pre-trained weights.")
+            + (
+                ", with the real pre-trained weights."
+                if starts_pretrained("features", first.backbone)
+                else "; the backbone has no pre-trained weights."
+            )
         ),
         "backbone": first.backbone,
         "dataset": dataset,
@@ -131,8 +144,9 @@ def measured_to_yaml(reference: MeasuredReference) -> str:
         "date": reference.measured_on.isoformat(),
         "versions": reference.versions,
         # an epoch's val_loss is optional: left out rather than written as null
-        "runs": [{**run, "epochs": [{k: v for k, v in e.items() if v is not None} for e in run["epochs"]]}
-                 for run in reference.runs],
+        "runs": [
+            {**run, "epochs": [{k: v for k, v in e.items() if v is not None} for e in run["epochs"]]} for run in reference.runs
+        ],
     }
     if reference.sweep:
         data["sweep"] = reference.sweep

@@ -1,4 +1,5 @@
 """Classifying one uploaded image with a finished run's model, in the web process."""
+
 from __future__ import annotations
 
 import io

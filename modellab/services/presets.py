@@ -1,4 +1,5 @@
 """A lesson's lab presets put to use: which of its datasets this server has, and submitting one in a click."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -31,9 +32,15 @@ def preset_form_initial(preset: LabPreset) -> dict:
     except ValidationError:
         dataset = preset.datasets[0] if preset.datasets else ""
     initial = {
-        "dataset": dataset, "backbone": preset.backbone, "strategy": preset.strategies[0], "epochs": preset.epochs,
-        "lr": preset.lr, "batch_size": preset.batch_size, "image_size": preset.image_size,
-        "lesson": preset.lesson.slug, "frozen_arm": preset_frozen_arm(preset),
+        "dataset": dataset,
+        "backbone": preset.backbone,
+        "strategy": preset.strategies[0],
+        "epochs": preset.epochs,
+        "lr": preset.lr,
+        "batch_size": preset.batch_size,
+        "image_size": preset.image_size,
+        "lesson": preset.lesson.slug,
+        "frozen_arm": preset_frozen_arm(preset),
     }
     if preset.is_sweep:
         initial["sweep_sizes"] = ", ".join("all" if n is None else str(n) for n in preset.sweep_sizes)
@@ -50,10 +57,17 @@ def preset_submit(*, owner, preset: LabPreset) -> list[Experiment]:
     on the first of its datasets this server has. Raises ValidationError like the submits it calls."""
     dataset = preset_dataset(preset)
     common = dict(
-        owner=owner, dataset=dataset, backbone=preset.backbone, epochs=preset.epochs, lr=preset.lr,
-        batch_size=preset.batch_size, image_size=preset.image_size, lesson_slug=preset.lesson.slug,
+        owner=owner,
+        dataset=dataset,
+        backbone=preset.backbone,
+        epochs=preset.epochs,
+        lr=preset.lr,
+        batch_size=preset.batch_size,
+        image_size=preset.image_size,
+        lesson_slug=preset.lesson.slug,
     )
     if preset.is_sweep:
         return size_sweep_submit(**common, sizes=list(preset.sweep_sizes))
-    return experiment_submit(**common, strategy=preset.strategies[0], compare=preset.is_comparison,
-                             frozen_arm=preset_frozen_arm(preset))
+    return experiment_submit(
+        **common, strategy=preset.strategies[0], compare=preset.is_comparison, frozen_arm=preset_frozen_arm(preset)
+    )

@@ -1,4 +1,5 @@
 """The retention of model files: remove the run folders that modellab.retention picks, and say so on the run."""
+
 from __future__ import annotations
 
 import logging
@@ -24,7 +25,8 @@ def runs_with_models_to_remove(*, now: datetime | None = None) -> list[Experimen
     runs = {
         e.pk: e
         for e in Experiment.objects.filter(status=S.SUCCEEDED, finished_at__isnull=False)
-        .exclude(results__has_key=MODEL_REMOVED_AT).select_related("owner")
+        .exclude(results__has_key=MODEL_REMOVED_AT)
+        .select_related("owner")
     }
     stored = [StoredModel(e.pk, e.owner_id, e.finished_at) for e in runs.values()]
     picked = models_to_remove(

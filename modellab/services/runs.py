@@ -1,4 +1,5 @@
 """The worker side of a run: claim it, train it under a lease, record how it ended; the hard time limit."""
+
 from __future__ import annotations
 
 import logging
@@ -52,16 +53,24 @@ def experiment_claim(
     rows = Experiment.objects.filter(pk=experiment_id)
     with transaction.atomic():
         claimed = experiment_transition(
-            rows.filter(cancel_requested=False, attempts__lt=max_attempts), source=S.QUEUED, target=S.RUNNING,
-            attempts=F("attempts") + 1, worker_hostname=worker_hostname[:255], worker_pid=worker_pid,
-            device=worker_device[:120], progress={},
+            rows.filter(cancel_requested=False, attempts__lt=max_attempts),
+            source=S.QUEUED,
+            target=S.RUNNING,
+            attempts=F("attempts") + 1,
+            worker_hostname=worker_hostname[:255],
+            worker_pid=worker_pid,
+            device=worker_device[:120],
+            progress={},
         )
         if claimed:
             EpochRecord.objects.filter(experiment_id=experiment_id).delete()  # a retried run starts its trace afresh
             return RunLease.of(rows.only("pk", "attempts").get())
         experiment_transition(rows.filter(cancel_requested=True), source=S.QUEUED, target=S.CANCELLED)
         experiment_transition(
-            rows.filter(attempts__gte=max_attempts), source=S.QUEUED, target=S.FAILED, code=ATTEMPTS_EXHAUSTED,
+            rows.filter(attempts__gte=max_attempts),
+            source=S.QUEUED,
+            target=S.FAILED,
+            code=ATTEMPTS_EXHAUSTED,
             reason=f"Gave up after {max_attempts} attempt(s): the worker running it stopped each time.",
         )
     return None
@@ -120,21 +129,36 @@ def _train(lease: RunLease, *, claimed_at: float) -> dict:
     out = storage.local_dir(output_name)
     shutil.rmtree(out, ignore_errors=True)
     config = engine.RunConfig(
-        dataset_dir=str(dataset_dir), cache_dir=str(storage.local_dir(storage.FEATURE_CACHE)), output_dir=str(out),
-        backbone=exp.backbone, strategy=exp.strategy, epochs=exp.epochs, lr=exp.lr, batch_size=exp.batch_size,
-        optimizer=exp.optimizer, seed=exp.seed, device=settings.LAB_DEVICE, image_size=exp.image_size,
-        train_per_class=exp.train_per_class, runtime=settings.LAB_EXTRACT_RUNTIME,
+        dataset_dir=str(dataset_dir),
+        cache_dir=str(storage.local_dir(storage.FEATURE_CACHE)),
+        output_dir=str(out),
+        backbone=exp.backbone,
+        strategy=exp.strategy,
+        epochs=exp.epochs,
+        lr=exp.lr,
+        batch_size=exp.batch_size,
+        optimizer=exp.optimizer,
+        seed=exp.seed,
+        device=settings.LAB_DEVICE,
+        image_size=exp.image_size,
+        train_per_class=exp.train_per_class,
+        runtime=settings.LAB_EXTRACT_RUNTIME,
     )
     startup = time.monotonic() - claimed_at
     try:
         result = engine.run(
-            config, on_epoch_end=lambda stats: lease.record_epoch(stats, elapsed=startup + stats.elapsed),
-            should_cancel=poll, on_progress=ProgressWriter(lease),
+            config,
+            on_epoch_end=lambda stats: lease.record_epoch(stats, elapsed=startup + stats.elapsed),
+            should_cancel=poll,
+            on_progress=ProgressWriter(lease),
         )
     finally:
         _sync_feature_cache(storage.push_new)  # what this run extracted serves the next run on any machine
     extras = run_outputs_explain(
-        model_path=result.model_path, dataset_dir=dataset_dir, predictions=result.predictions, output_name=output_name,
+        model_path=result.model_path,
+        dataset_dir=dataset_dir,
+        predictions=result.predictions,
+        output_name=output_name,
         tick=lease.heartbeat,
     )
     storage.with_retries(

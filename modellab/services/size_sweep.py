@@ -9,6 +9,7 @@ dataset, and ``train_per_class`` only picks which cached vectors the head trains
 Concurrency: a sweep counts as ONE toward LAB_MAX_CONCURRENT_RUNS_PER_USER, however many runs it
 has (``experiments.active_units``); it holds at most MAX_SIZES sizes, so at most 2 x MAX_SIZES runs.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,14 +53,18 @@ def sweep_sizes_parse(tokens: Iterable[str | int | None]) -> list[int | None]:
         else:
             raise ValidationError(
                 "%(token)r is not a size: write whole numbers of images per class from 1 to %(max)s, or 'all'.",
-                code=BAD_SWEEP_SIZES, params={"token": str(token), "max": MAX_PER_CLASS, "field": "sweep_sizes"},
+                code=BAD_SWEEP_SIZES,
+                params={"token": str(token), "max": MAX_PER_CLASS, "field": "sweep_sizes"},
             )
         if value in sizes:
-            raise ValidationError("%(token)s appears twice.", code=BAD_SWEEP_SIZES, params={"token": text, "field": "sweep_sizes"})
+            raise ValidationError(
+                "%(token)s appears twice.", code=BAD_SWEEP_SIZES, params={"token": text, "field": "sweep_sizes"}
+            )
         sizes.append(value)
     if not 2 <= len(sizes) <= MAX_SIZES:
         raise ValidationError(
-            "A sweep needs 2 to %(max)s sizes; %(count)s given.", code=BAD_SWEEP_SIZES,
+            "A sweep needs 2 to %(max)s sizes; %(count)s given.",
+            code=BAD_SWEEP_SIZES,
             params={"max": MAX_SIZES, "count": len(sizes), "field": "sweep_sizes"},
         )
     return sorted(sizes, key=lambda v: (v is None, v or 0))
@@ -97,8 +102,14 @@ def size_sweep_submit(
     for strategy in arms:
         check_backbone(backbone, strategy)
     common = dict(
-        dataset=dataset, backbone=backbone, epochs=epochs, lr=lr, batch_size=batch_size, image_size=image_size,
-        sweep_group=uuid.uuid4(), lesson_slug=lesson_slug,
+        dataset=dataset,
+        backbone=backbone,
+        epochs=epochs,
+        lr=lr,
+        batch_size=batch_size,
+        image_size=image_size,
+        sweep_group=uuid.uuid4(),
+        lesson_slug=lesson_slug,
     )
     features, scratch = arms
     runs = [{**common, "strategy": features, "train_per_class": n} for n in reversed(sizes)]

@@ -1,4 +1,5 @@
 """The orphan sweep: requeue or fail RUNNING runs whose worker is gone."""
+
 from __future__ import annotations
 
 import logging
@@ -66,8 +67,5 @@ def _settle(exp: Experiment, *, limits: LabLimits, now: datetime) -> SweepOutcom
                 return None
             _enqueue(exp.pk)  # a new message: the embedded broker lost the killed worker's one
         return SweepOutcome(exp.pk, "requeued", f"Worker {worker} stopped during attempt {exp.attempts}; requeued.")
-    reason = (
-        f"The worker running it, {worker}, stopped (attempt {exp.attempts} of {limits.max_attempts}); "
-        "not retried again."
-    )
+    reason = f"The worker running it, {worker}, stopped (attempt {exp.attempts} of {limits.max_attempts}); not retried again."
     return SweepOutcome(exp.pk, "failed", reason) if lease.finish(S.FAILED, reason=reason, code=WORKER_LOST) else None

@@ -1,4 +1,5 @@
 """Who runs what: each worker's record (hostname, queues, device, torch version, heartbeat), written by the worker itself."""
+
 from __future__ import annotations
 
 from importlib import metadata
@@ -39,8 +40,13 @@ def worker_started(*, hostname: str, queues: list[str], pid: int | None) -> Work
     """Record a worker that is starting. Its device is CPU when LAB_DEVICE says so; otherwise it
     is known once the worker trains (the parent never asks CUDA) and kept from its last run."""
     now = timezone.now()
-    fields = {"queues": ",".join(queues)[:200], "pid": pid, "torch_version": torch_version(),
-              "started_at": now, "heartbeat_at": now}
+    fields = {
+        "queues": ",".join(queues)[:200],
+        "pid": pid,
+        "torch_version": torch_version(),
+        "started_at": now,
+        "heartbeat_at": now,
+    }
     if settings.LAB_DEVICE == "cpu":
         fields["device"] = CPU
     with transaction.atomic():

@@ -1,4 +1,5 @@
 """Template tags of the lab's data on any page: a lesson's comparison, presets and measured reference, a run's progress, server text made public."""
+
 from dataclasses import replace
 
 from django import template
@@ -6,7 +7,14 @@ from django import template
 from modellab import public_text as text
 from modellab import selectors
 from modellab.arms import (
-    Arm, arm_label, difference_sentences, freezing_effect, headline_pair, pretraining_effect, shared_sentence, starts_pretrained,
+    Arm,
+    arm_label,
+    difference_sentences,
+    freezing_effect,
+    headline_pair,
+    pretraining_effect,
+    shared_sentence,
+    starts_pretrained,
 )
 from modellab.datasize import SweepPoint, sweep_chart, sweep_rows
 from modellab.timing import definition, duration, elapsed_chart, headline, timings_from_content
@@ -45,6 +53,8 @@ def duration_filter(seconds) -> str:
 def public_text(value) -> str:
     """A stored reason (a run's failure, a skipped file's detail) without server paths or object reprs."""
     return text.public_text(str(value or ""))
+
+
 @register.simple_tag
 def lab_progress(experiment):
     """The running experiment's progress bar (a trace.ProgressView), or None when it is not running or has none."""
@@ -100,8 +110,11 @@ def measured_arms(reference) -> list[Arm]:
     arms = []
     for r in reference.runs:
         pretrained = starts_pretrained(r["strategy"], reference.backbone)
-        settings = (("network", selectors.backbone_short_name(reference.backbone)), ("data", reference.dataset),
-                    ("epochs", str(len(r["epochs"]))))
+        settings = (
+            ("network", selectors.backbone_short_name(reference.backbone)),
+            ("data", reference.dataset),
+            ("epochs", str(len(r["epochs"]))),
+        )
         arms.append(Arm(arm_label(r["strategy"], pretrained), r["strategy"], pretrained, settings))
     return arms
 

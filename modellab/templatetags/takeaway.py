@@ -1,4 +1,5 @@
 """Template tags of what a run gives the learner to take away and to look at: the ONNX snippet and the Grad-CAM heatmaps."""
+
 from django import template
 
 from common.onnx_contract import SNIPPET

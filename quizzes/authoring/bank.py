@@ -9,6 +9,7 @@ Moving a question to another lesson moves every version of its key (the lesson a
 the question across its versions) and is allowed only while no version has an answer: an
 attempt belongs to one lesson, and its answers must stay answers to that lesson's questions.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -56,24 +57,33 @@ def question_duplicate(question: Question) -> Saved:
     every part copied, under a fresh key, after the lesson's last question, inactive until the
     author ticks Active (a copy asked beside its original would ask the same thing twice)."""
     place = replace(place_of(question), position=position_after_last(question.lesson), active=False)
-    return question_save(lesson=question.lesson, key=fresh_key(question.lesson, question.key),
-                         content=question_content(question), place=place, source=Source.ADMIN)
+    return question_save(
+        lesson=question.lesson,
+        key=fresh_key(question.lesson, question.key),
+        content=question_content(question),
+        place=place,
+        source=Source.ADMIN,
+    )
 
 
 def _editable(question: Question) -> None:
     if question.source == Source.FILE:
         raise ValidationError(
-            "%(key)s comes from the lesson file %(file)s: edit it there.", code=FILE_QUESTION,
+            "%(key)s comes from the lesson file %(file)s: edit it there.",
+            code=FILE_QUESTION,
             params={"key": question.key, "file": question.source_file or "of its lesson"},
         )
     if not question.current:
-        raise ValidationError("%(key)s version %(version)s is kept as learners saw it: only the current version changes.",
-                              code=NOT_CURRENT, params={"key": question.key, "version": question.version})
+        raise ValidationError(
+            "%(key)s version %(version)s is kept as learners saw it: only the current version changes.",
+            code=NOT_CURRENT,
+            params={"key": question.key, "version": question.version},
+        )
 
 
 @transaction.atomic
 def question_bulk_edit(
-    question: Question, *, difficulty: str | None = None, active: bool | None = None, lesson: Lesson | None = None,
+    question: Question, *, difficulty: str | None = None, active: bool | None = None, lesson: Lesson | None = None
 ) -> Question:
     """Change what is given (None: leave it) of one current admin or imported question; return
     its current version. Raises ValidationError (FILE_QUESTION, NOT_CURRENT, ANSWERED, KEY_TAKEN)
@@ -83,18 +93,19 @@ def question_bulk_edit(
         question = _move(question, lesson)
     place = place_of(question)
     place = replace(place, difficulty=difficulty or place.difficulty, active=place.active if active is None else active)
-    return question_save(lesson=question.lesson, key=question.key, content=question_content(question), place=place,
-                         source=question.source).question
+    return question_save(
+        lesson=question.lesson, key=question.key, content=question_content(question), place=place, source=question.source
+    ).question
 
 
 def _move(question: Question, lesson: Lesson) -> Question:
     versions = Question.objects.filter(lesson_id=question.lesson_id, key=question.key)
     if Response.objects.filter(question__in=versions).exists():
-        raise ValidationError("%(key)s has answers: it stays in its lesson.",
-                              code=ANSWERED, params={"key": question.key})
+        raise ValidationError("%(key)s has answers: it stays in its lesson.", code=ANSWERED, params={"key": question.key})
     if Question.objects.filter(lesson=lesson, key=question.key).exists():
-        raise ValidationError("%(lesson)s already has a question %(key)s.", code=KEY_TAKEN,
-                              params={"key": question.key, "lesson": lesson.title})
+        raise ValidationError(
+            "%(lesson)s already has a question %(key)s.", code=KEY_TAKEN, params={"key": question.key, "lesson": lesson.title}
+        )
     position = position_after_last(lesson)
     versions.update(lesson=lesson)
     Question.objects.filter(pk=question.pk).update(position=position)

@@ -4,6 +4,7 @@ How the formats map to the site's questions is in quizzes/interchange_services.p
 each question is checked with the rules the admin and the lesson loader apply and saved through
 quizzes.authoring.questions, the one service that saves a question.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,11 +16,18 @@ from django.db.models import Max
 from django.utils.text import slugify
 
 from courses.models import Lesson
-from quizzes.authoring.questions import (
-    NEW_VERSION, ChoiceContent, QuestionContent, QuestionPlace, current_version, question_save,
-)
+from quizzes.authoring.questions import NEW_VERSION, ChoiceContent, QuestionContent, QuestionPlace, current_version, question_save
 from quizzes.grading import validate_choices, validate_no_letter_reference
-from quizzes.interchange import ANY_ANSWER, Problem, QuestionData, decode_upload, parse_aiken, parse_gift, upload_format, validate_question
+from quizzes.interchange import (
+    ANY_ANSWER,
+    Problem,
+    QuestionData,
+    decode_upload,
+    parse_aiken,
+    parse_gift,
+    upload_format,
+    validate_question,
+)
 from quizzes.interchange_services import GENERAL_FEEDBACK_TITLE
 from quizzes.models import Difficulty, Kind, Question, Role, Source
 from quizzes.typed import validate_answers
@@ -91,10 +99,10 @@ class ImportReport:
         return out
 
     def _existing_summary(self) -> str:
-        counts = {word: sum(1 for k in self.existing if k.outcome.startswith(word)) for word in ("updated", "unchanged", "skipped")}
+        counts = {
+            word: sum(1 for k in self.existing if k.outcome.startswith(word)) for word in ("updated", "unchanged", "skipped")
+        }
         return ", ".join(f"{n} {word}" for word, n in counts.items() if n)
-
-
 
 
 def _message(exc: ValidationError) -> str:
@@ -114,9 +122,11 @@ def _fit_typed(question: QuestionData) -> list[str]:
 def _fit(question: QuestionData) -> tuple[QuestionData, list[str]]:
     """Adapt a parsed question to the site's model; return it with notes on what changed."""
     notes: list[str] = _fit_typed(question) if question.kind in TYPED_KINDS else []
-    if question.kind == Kind.SINGLE and [c.text for c in question.choices] == ["True", "False"] and sorted(
-        c.fraction for c in question.choices
-    ) == [0, 1]:
+    if (
+        question.kind == Kind.SINGLE
+        and [c.text for c in question.choices] == ["True", "False"]
+        and sorted(c.fraction for c in question.choices) == [0, 1]
+    ):
         question.kind = Kind.TRUEFALSE
     for choice in question.choices:
         choice.fraction = Decimal(choice.fraction).quantize(_PLACES, rounding=ROUND_HALF_EVEN)
@@ -182,16 +192,25 @@ def _content(question: QuestionData) -> QuestionContent:
     if question.general_feedback.strip():
         steps.append((GENERAL_FEEDBACK_TITLE, question.general_feedback))
     return QuestionContent(
-        kind=question.kind, stem=question.stem, quick_check=question.quick_check,
-        choices=tuple(ChoiceContent(text=c.text, fraction=c.fraction, feedback=c.feedback, tolerance=float(c.tolerance))
-                      for c in question.choices),
-        steps=tuple(steps), hints=tuple(question.hints), mistakes=tuple(question.mistakes),
+        kind=question.kind,
+        stem=question.stem,
+        quick_check=question.quick_check,
+        choices=tuple(
+            ChoiceContent(text=c.text, fraction=c.fraction, feedback=c.feedback, tolerance=float(c.tolerance))
+            for c in question.choices
+        ),
+        steps=tuple(steps),
+        hints=tuple(question.hints),
+        mistakes=tuple(question.mistakes),
     )
 
 
 def _save(*, lesson: Lesson, question: QuestionData, key: str, position: int) -> Question:
     return question_save(
-        lesson=lesson, key=key, content=_content(question), source=Source.IMPORT,
+        lesson=lesson,
+        key=key,
+        content=_content(question),
+        source=Source.IMPORT,
         place=QuestionPlace(role=Role.PRACTICE, position=position, difficulty=question.difficulty or DEFAULT_DIFFICULTY),
     ).question
 
@@ -200,7 +219,9 @@ def _update(*, lesson: Lesson, question: QuestionData, held: Question) -> str:
     """A new version of `held` from the imported question (its place kept); what happened, for the report."""
     if held.source == Source.FILE:
         return f"skipped: it comes from the lesson file {held.source_file}; edit it there"
-    place = QuestionPlace(role=held.role, position=held.position, difficulty=question.difficulty or held.difficulty, active=held.active)
+    place = QuestionPlace(
+        role=held.role, position=held.position, difficulty=question.difficulty or held.difficulty, active=held.active
+    )
     saved = question_save(lesson=lesson, key=held.key, content=_content(question), place=place, source=held.source)
     return f"{'updated' if saved.outcome == NEW_VERSION else 'unchanged'} (version {saved.question.version})"
 
@@ -230,9 +251,7 @@ def questions_import(*, lesson: Lesson, data: bytes | str, fmt: str | None = Non
     report = ImportReport(format=fmt, unsupported=list(unsupported), rejected=list(errors))
     taken = set(Question.objects.filter(lesson=lesson).values_list("key", flat=True))
     kept_keys: set[str] = set()
-    position = (
-        Question.objects.filter(lesson=lesson, role=Role.PRACTICE).aggregate(m=Max("position"))["m"] or 0
-    )
+    position = Question.objects.filter(lesson=lesson, role=Role.PRACTICE).aggregate(m=Max("position"))["m"] or 0
     for parsed in questions:
         parsed, notes = _fit(parsed)
         problem = _check(parsed)

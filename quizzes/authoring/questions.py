@@ -14,6 +14,7 @@ to find a learner's answer in the latest version: given by the admin (the row ed
 previous version's choice with the same text, else (a reworded choice) the previous version's
 unmatched choices in order.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -82,9 +83,13 @@ def _text(value: str) -> str:
 def _compared(content: QuestionContent) -> tuple:
     """The content as compared between versions: texts normalised, numbers as numbers."""
     return (
-        content.kind, _text(content.stem), _text(content.quick_check),
-        tuple((_text(c.text), Decimal(c.fraction).quantize(_PLACES), _text(c.feedback), float(c.tolerance), c.mistake)
-              for c in content.choices),
+        content.kind,
+        _text(content.stem),
+        _text(content.quick_check),
+        tuple(
+            (_text(c.text), Decimal(c.fraction).quantize(_PLACES), _text(c.feedback), float(c.tolerance), c.mistake)
+            for c in content.choices
+        ),
         tuple((_text(t), _text(b)) for t, b in content.steps),
         tuple(_text(h) for h in content.hints),
         tuple(_text(m) for m in content.mistakes),
@@ -96,10 +101,18 @@ def question_content(question: Question) -> QuestionContent:
     mistakes = list(question.mistakes.order_by("position", "id"))
     number = {m.id: i for i, m in enumerate(mistakes, start=1)}
     return QuestionContent(
-        kind=question.kind, stem=question.stem, quick_check=question.quick_check,
+        kind=question.kind,
+        stem=question.stem,
+        quick_check=question.quick_check,
         choices=tuple(
-            ChoiceContent(text=c.text, fraction=c.fraction, feedback=c.feedback, tolerance=c.tolerance,
-                          mistake=number.get(c.mistake_id), lineage=c.lineage_id)
+            ChoiceContent(
+                text=c.text,
+                fraction=c.fraction,
+                feedback=c.feedback,
+                tolerance=c.tolerance,
+                mistake=number.get(c.mistake_id),
+                lineage=c.lineage_id,
+            )
             for c in question.choices.order_by("position", "id")
         ),
         steps=tuple((s.title, s.body) for s in question.steps.order_by("position", "id")),
@@ -130,11 +143,21 @@ def _write_parts(question: Question, content: QuestionContent, previous: list[Ch
     numbered_create(Hint, [{"text": h} for h in content.hints], question=question)
     mistakes = numbered_create(Mistake, [{"text": m} for m in content.mistakes], question=question)
     lineages = _lineages(content.choices, previous)
-    numbered_create(Choice, [
-        {"text": c.text, "fraction": Decimal(c.fraction).quantize(_PLACES), "feedback": c.feedback,
-         "tolerance": float(c.tolerance), "mistake": mistakes[c.mistake - 1] if c.mistake else None, "lineage": lineage}
-        for c, lineage in zip(content.choices, lineages, strict=True)
-    ], question=question)
+    numbered_create(
+        Choice,
+        [
+            {
+                "text": c.text,
+                "fraction": Decimal(c.fraction).quantize(_PLACES),
+                "feedback": c.feedback,
+                "tolerance": float(c.tolerance),
+                "mistake": mistakes[c.mistake - 1] if c.mistake else None,
+                "lineage": lineage,
+            }
+            for c, lineage in zip(content.choices, lineages, strict=True)
+        ],
+        question=question,
+    )
 
 
 def current_version(*, lesson: Lesson, key: str) -> Question | None:
@@ -143,7 +166,7 @@ def current_version(*, lesson: Lesson, key: str) -> Question | None:
 
 @transaction.atomic
 def question_save(
-    *, lesson: Lesson, key: str, content: QuestionContent, place: QuestionPlace, source: str, source_file: str = "",
+    *, lesson: Lesson, key: str, content: QuestionContent, place: QuestionPlace, source: str, source_file: str = ""
 ) -> Saved:
     """Save the question `key` of `lesson` as `content`, asked at `place`: a first version, a new
     version (the content differs from the current one's), or the place alone (UNCHANGED).
@@ -168,8 +191,16 @@ def question_save(
         source, source_file = current.source, source_file or current.source_file
         Question.objects.filter(pk=current.pk).update(current=False, active=False)
     question = Question.objects.create(
-        lesson=lesson, key=key, version=version, current=True, source=source, source_file=source_file,
-        kind=content.kind, stem=content.stem, quick_check=content.quick_check, **placed,
+        lesson=lesson,
+        key=key,
+        version=version,
+        current=True,
+        source=source,
+        source_file=source_file,
+        kind=content.kind,
+        stem=content.stem,
+        quick_check=content.quick_check,
+        **placed,
     )
     _write_parts(question, content, previous)
     if current is not None:

@@ -9,6 +9,7 @@ attempt's score is recomputed and the attempt records when it was regraded and i
 before. A student's review deck entry for the question is rebuilt from their answers' new marks.
 A dry run does all of it inside a transaction it rolls back: it changes nothing.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -95,7 +96,9 @@ def _rebuild_review(*, lesson: Lesson, key: str, latest: Question, student: Stud
     """The student's deck entry for the question, as their answers' (new) marks would have scheduled it."""
     owner = {f"attempt__{name}": value for name, value in student.owner_filter().items()}
     events = []
-    for r in Response.objects.filter(question__lesson=lesson, question__key=key, answered_at__isnull=False, **owner).select_related("attempt"):
+    for r in Response.objects.filter(
+        question__lesson=lesson, question__key=key, answered_at__isnull=False, **owner
+    ).select_related("attempt"):
         if r.attempt.feedback_at_end and not r.attempt.finished:
             continue  # a test's answers reach the deck when it is finished
         events.append((r.attempt.finished_at if r.attempt.feedback_at_end else r.answered_at, r.id, r))
@@ -104,7 +107,9 @@ def _rebuild_review(*, lesson: Lesson, key: str, latest: Question, student: Stud
         if item is None and not scheduler.needs_review(correct=r.correct, hints_used=r.hints_used):
             continue
         item = item or ReviewItem(question=latest, due_at=when, **student.owner_fields())
-        item.remember(scheduler.review(item.memory(), scheduler.rating_for_answer(correct=r.correct, hints_used=r.hints_used), when))
+        item.remember(
+            scheduler.review(item.memory(), scheduler.rating_for_answer(correct=r.correct, hints_used=r.hints_used), when)
+        )
     ReviewItem.objects.filter(question__lesson=lesson, question__key=key, **student.owner_filter()).delete()
     if item is not None:
         item.save()
@@ -132,9 +137,15 @@ def _regrade(lesson: Lesson, keys: Sequence[str] | None, report: RegradeReport) 
     latest = {q.key: q for q in latest_of}
     responses = list(
         Response.objects.select_for_update(of=("self",))
-        .filter(question__lesson=lesson, question__current=False, question__key__in=list(latest),
-                answered_at__isnull=False, attempt__finished_at__isnull=False)
-        .select_related("question").order_by("attempt_id", "id")
+        .filter(
+            question__lesson=lesson,
+            question__current=False,
+            question__key__in=list(latest),
+            answered_at__isnull=False,
+            attempt__finished_at__isnull=False,
+        )
+        .select_related("question")
+        .order_by("attempt_id", "id")
     )
     old_choices = {c.id: c for c in Choice.objects.filter(question_id__in={r.question_id for r in responses})}
     by_attempt: dict[int, list[Response]] = defaultdict(list)
@@ -169,6 +180,8 @@ def _regrade(lesson: Lesson, keys: Sequence[str] | None, report: RegradeReport) 
         attempt.save(update_fields=["question_ids", "choice_orders", "score", "score_before_regrade", "regraded_at"])
         report.attempts += 1
         if attempt.score != before:
-            report.changes.append(AttemptChange(attempt.id, attempt.get_mode_display(), _student_label(attempt), before, attempt.score))
+            report.changes.append(
+                AttemptChange(attempt.id, attempt.get_mode_display(), _student_label(attempt), before, attempt.score)
+            )
     for key, student in sorted(rebuild, key=lambda ks: (ks[0], ks[1].user_id or 0, ks[1].anon_id)):
         _rebuild_review(lesson=lesson, key=key, latest=latest[key], student=student)

@@ -1,4 +1,5 @@
 """A question's versions as the admin lists them: each with its answers counted and what changed from the one before."""
+
 from __future__ import annotations
 
 import difflib
@@ -39,14 +40,22 @@ def question_versions(question: Question) -> list[VersionRow]:
     """Every version of the question's lesson and key, newest first."""
     versions = list(
         Question.objects.filter(lesson_id=question.lesson_id, key=question.key)
-        .annotate(answered=Count("responses")).order_by("version")
+        .annotate(answered=Count("responses"))
+        .order_by("version")
     )
     rows, before = [], None
     for version in versions:
         lines = content_lines(question_content(version))
-        changes = [] if before is None else [
-            line for line in difflib.unified_diff(before, lines, f"version {version.version - 1}", f"version {version.version}", n=0, lineterm="")
-        ]
+        changes = (
+            []
+            if before is None
+            else [
+                line
+                for line in difflib.unified_diff(
+                    before, lines, f"version {version.version - 1}", f"version {version.version}", n=0, lineterm=""
+                )
+            ]
+        )
         rows.append(VersionRow(version, version.answered, changes))
         before = lines
     return rows[::-1]

@@ -1,4 +1,5 @@
 """Question interchange formats: GIFT and Aiken import/export, and reading an uploaded file (no database)."""
+
 from .aiken import aiken_losses, aiken_problem, dump_aiken, parse_aiken
 from .gift import parse_gift
 from .gift_export import dump_gift, gift_problem

@@ -32,6 +32,7 @@ they are returned as ``skipped``, and :func:`aiken_problem` names each with a ``
 :func:`aiken_losses` names what a written question loses (its stem's layout, a choice's line breaks).
 True/false questions are written as two options ``True``/``False``.
 """
+
 from __future__ import annotations
 
 import re
@@ -189,7 +190,9 @@ def aiken_losses(question: QuestionData) -> list[Problem]:
         out.append(Problem(question.line, f"{name}: the indentation and blank lines of its text are lost", LOST_STEM_LAYOUT))
     joined = [c.text[:40] for c in question.choices if "\n" in c.text.strip()]
     if joined:
-        out.append(Problem(question.line, f"{name}: the line breaks of the choice {joined[0]!r} become spaces", LOST_CHOICE_LINES))
+        out.append(
+            Problem(question.line, f"{name}: the line breaks of the choice {joined[0]!r} become spaces", LOST_CHOICE_LINES)
+        )
     return out
 
 

@@ -68,6 +68,7 @@ GIFT comments directly above the question, one per line, so Moodle ignores them 
 When the value is not valid JSON it is taken as plain text (for ``@step``: ``title :: body``), so the
 lines can also be written by hand.
 """
+
 from __future__ import annotations
 
 import json
@@ -107,9 +108,7 @@ def _parse_meta(kind: str, value: str, target: dict) -> None:
     except (ValueError, RecursionError):
         data = None
     if kind == "step":
-        if isinstance(data, dict) and isinstance(data.get("title", ""), str) and isinstance(
-            data.get("body", ""), str
-        ):
+        if isinstance(data, dict) and isinstance(data.get("title", ""), str) and isinstance(data.get("body", ""), str):
             target["steps"].append((data.get("title", ""), data.get("body", "")))
         elif isinstance(data, list) and len(data) == 2 and all(isinstance(x, str) for x in data):
             target["steps"].append((data[0], data[1]))
@@ -134,7 +133,8 @@ def _parse_choices(answertext: str) -> tuple[str, list[ChoiceData]]:
     if before:
         raise ValidationError(
             "the answer %(answer)r has no '=' (right) or '~' (wrong) in front of it",
-            code=ANSWER_WITHOUT_MARKER, params={"answer": post(before)},
+            code=ANSWER_WITHOUT_MARKER,
+            params={"answer": post(before)},
         )
     choices = []
     for i, marker in enumerate(markers):
@@ -216,9 +216,7 @@ class _Parser:
         self.result.questions.append(question)
 
     def unsupported(self, kind: str, line: int) -> None:
-        self.result.unsupported.append(
-            Problem(line=line, message=f"{kind} questions cannot be imported", code=kind)
-        )
+        self.result.unsupported.append(Problem(line=line, message=f"{kind} questions cannot be imported", code=kind))
 
     def question(self, raw: str, start: int) -> QuestionData | None:
         text = pre(raw)

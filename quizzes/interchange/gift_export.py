@@ -6,6 +6,7 @@ question, ``~%N%`` for other credits, ``#feedback``, ``\t####`` general feedback
 ``[markdown]``. The difficulty goes into the category path and the extra fields GIFT cannot hold
 (steps, hints, mistakes, quick check) into ``// @...`` comments above the question: see gift.py.
 """
+
 from __future__ import annotations
 
 import json

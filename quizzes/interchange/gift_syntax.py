@@ -4,6 +4,7 @@ Read as Moodle's ``question/format/gift/format.php`` reads them (escapedchar_pre
 parse_text_with_format, repchar); the GIFT reader (``gift.py``), the writer (``gift_export.py``)
 and the typed kinds (``gift_typed.py``) all use these and nothing else.
 """
+
 from __future__ import annotations
 
 import re

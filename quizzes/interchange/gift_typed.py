@@ -20,6 +20,7 @@ tolerance); a credit outside 0..100% is an error (``%N%`` as in gift.py). Ranges
 decimal, so ``3.141..3.142`` gives exactly 3.1415 with tolerance 0.0005 (Moodle: PHP floats). A first
 answer ``0`` is kept (``{#0}``, ``{0}``: Moodle's empty() drops it and reports no answer).
 """
+
 from __future__ import annotations
 
 from decimal import Decimal

@@ -1,4 +1,5 @@
 """The text every interchange format reads: a str (uploads are decoded first), trimmed and split as Moodle does."""
+
 from __future__ import annotations
 
 import re

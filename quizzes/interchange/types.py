@@ -5,6 +5,7 @@ the rest of the site: nothing here touches Django models or the database. A prob
 one question is a `Problem` (a stable `code`, a message for people, the line); a file that
 cannot be read at all raises ValidationError (see `text.py` and `upload.py`).
 """
+
 from __future__ import annotations
 
 import re
@@ -138,14 +139,9 @@ def _choice_problem(question: QuestionData) -> tuple[str, str] | None:
         if positive == 0:
             return NO_CORRECT_ANSWER, "no choice gives positive credit"
         if abs(positive - 1) > Decimal("0.01"):
-            return (
-                FRACTIONS_SUM,
-                f"the positive credits of a multiple-answer question sum to {positive * 100}%, not 100%",
-            )
+            return (FRACTIONS_SUM, f"the positive credits of a multiple-answer question sum to {positive * 100}%, not 100%")
     elif question.kind == "truefalse":
-        if [c.text for c in question.choices] != ["True", "False"] or sorted(
-            c.fraction for c in question.choices
-        ) != [0, 1]:
+        if [c.text for c in question.choices] != ["True", "False"] or sorted(c.fraction for c in question.choices) != [0, 1]:
             return BAD_TRUEFALSE, "a true/false question needs choices True/False, one of them correct"
     else:
         return BAD_KIND, f"unknown question kind {question.kind!r}"

@@ -5,6 +5,7 @@ page and the `import_questions` command, reads every file through here. A file t
 read as a whole raises ValidationError with a code of this module (or `text.NOT_TEXT`), and
 `params["line"]` names the line of the first byte that is not text.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,8 @@ def decode_upload(data: bytes | str) -> str:
     except UnicodeDecodeError as exc:
         raise ValidationError(
             "The file is not UTF-8 text (undecodable byte at offset %(offset)s).",
-            code=NOT_TEXT, params={"offset": exc.start, "line": _bad_byte_line(data)},
+            code=NOT_TEXT,
+            params={"offset": exc.start, "line": _bad_byte_line(data)},
         ) from None
 
 
@@ -72,7 +74,8 @@ def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
         raise ValidationError(
             "Unknown format '%(format)s'; use one of: %(formats)s.",
-            code=UNKNOWN_FORMAT, params={"format": fmt, "formats": ", ".join(FORMATS)},
+            code=UNKNOWN_FORMAT,
+            params={"format": fmt, "formats": ", ".join(FORMATS)},
         )
     return fmt
 

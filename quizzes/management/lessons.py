@@ -1,4 +1,5 @@
 """The lesson a question command's `--lesson SLUG` names, or a CommandError that says there is none."""
+
 from django.core.management.base import CommandError
 
 from courses.models import Lesson

@@ -1,4 +1,5 @@
 """A student's sittings (attempts, one mode each) and their answers (responses)."""
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from courses.models import Lesson
 from quizzes.models.bank import Question
 from quizzes.models.owner import OWNER
 from quizzes.typed import MAX_TYPED_LENGTH
+
 
 class Mode(models.TextChoices):
     QUIZ = "quiz", "Model quiz"
@@ -29,7 +31,9 @@ class Attempt(models.Model):
 
     mode = models.CharField(max_length=10, choices=Mode.choices)
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="quiz_attempts")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="quiz_attempts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
     anon_id = models.CharField(max_length=40, blank=True, db_index=True, help_text="Anonymous student's id, kept in the session.")
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -38,7 +42,9 @@ class Attempt(models.Model):
     choice_orders = models.JSONField(default=dict, help_text="Question id -> choice ids in the order shown.")
     score = models.DecimalField(max_digits=6, decimal_places=5, null=True, blank=True, help_text="0..1 once finished.")
     deadline = models.DateTimeField(null=True, blank=True, help_text="Timed exam: the start plus the student's time limit.")
-    regraded_at = models.DateTimeField(null=True, blank=True, help_text="When its answers were last re-marked against corrected questions.")
+    regraded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its answers were last re-marked against corrected questions."
+    )
     score_before_regrade = models.DecimalField(max_digits=6, decimal_places=5, null=True, blank=True)
 
     class Meta:
@@ -48,11 +54,13 @@ class Attempt(models.Model):
             # One open exam per student and lesson (the start service catches the violation and
             # returns the open one): concurrent starts cannot open a second.
             models.UniqueConstraint(
-                fields=["user", "lesson"], condition=Q(mode="exam", finished_at__isnull=True, user__isnull=False),
+                fields=["user", "lesson"],
+                condition=Q(mode="exam", finished_at__isnull=True, user__isnull=False),
                 name="one_open_exam_per_user",
             ),
             models.UniqueConstraint(
-                fields=["anon_id", "lesson"], condition=Q(mode="exam", finished_at__isnull=True, user__isnull=True),
+                fields=["anon_id", "lesson"],
+                condition=Q(mode="exam", finished_at__isnull=True, user__isnull=True),
                 name="one_open_exam_per_anon",
             ),
         ]

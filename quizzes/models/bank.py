@@ -9,6 +9,7 @@ edit of that makes a new row (quizzes/authoring/questions.py). Past attempts nam
 they showed, so they keep showing them. Only the current version is asked (`active` implies
 `current`), and only it may be edited.
 """
+
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -22,8 +23,11 @@ from quizzes.vocabulary import DIFFICULTIES, KINDS
 # Choices built from the vocabulary: Difficulty.EASY == "easy" (label "Easy"), Kind.SINGLE, ...
 Difficulty = models.TextChoices("Difficulty", [(d.upper(), d) for d in DIFFICULTIES])
 _KIND_LABELS = {
-    "single": "Single answer", "multiple": "Multiple answers", "truefalse": "True / false",
-    "numeric": "Numeric answer", "short": "Short answer",
+    "single": "Single answer",
+    "multiple": "Multiple answers",
+    "truefalse": "True / false",
+    "numeric": "Numeric answer",
+    "short": "Short answer",
 }
 Kind = models.TextChoices("Kind", [(k.upper(), (k, _KIND_LABELS[k])) for k in KINDS])
 
@@ -70,7 +74,9 @@ class Question(models.Model):
     quick_check = models.TextField(blank=True, help_text="Markdown. Refer to the answer by its content, never by letter.")
     active = models.BooleanField(default=True, help_text="Inactive questions keep their history but are not asked.")
     version = models.PositiveIntegerField(default=1, editable=False)
-    current = models.BooleanField(default=True, editable=False, help_text="The version asked and edited; older ones are kept as they were.")
+    current = models.BooleanField(
+        default=True, editable=False, help_text="The version asked and edited; older ones are kept as they were."
+    )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.ADMIN, editable=False)
     source_file = models.CharField(max_length=300, blank=True, editable=False, help_text="The lesson file of a file question.")
     created_at = models.DateTimeField(auto_now_add=True, null=True)
@@ -113,14 +119,18 @@ class Choice(QuestionPart):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     text = models.TextField(help_text="Markdown, shown inline. Numeric questions: the number.")
     fraction = models.DecimalField(
-        "weight", max_digits=8, decimal_places=7, default=Decimal("0"),
+        "weight",
+        max_digits=8,
+        decimal_places=7,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("-1")), MaxValueValidator(Decimal("1"))],
         help_text="Share of the marks, from -1 (-100%) to 1 (100%). Correct choices are those above 0.",
     )
     feedback = models.TextField(blank=True, help_text="Markdown: why this choice is right or wrong.")
     mistake = models.ForeignKey(Mistake, null=True, blank=True, on_delete=models.SET_NULL, related_name="choices")
     tolerance = models.FloatField(
-        default=0, validators=[MinValueValidator(0)],
+        default=0,
+        validators=[MinValueValidator(0)],
         help_text="Numeric questions: an answer within this distance of the number matches.",
     )
     # The first choice this one was copied from in earlier versions (empty: this one is the first).
@@ -128,9 +138,7 @@ class Choice(QuestionPart):
     lineage = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta(QuestionPart.Meta):
-        constraints = [
-            models.CheckConstraint(condition=Q(fraction__gte=-1, fraction__lte=1), name="choice_fraction_range"),
-        ]
+        constraints = [models.CheckConstraint(condition=Q(fraction__gte=-1, fraction__lte=1), name="choice_fraction_range")]
 
     def __str__(self):
         return self.text[:60]

@@ -1,4 +1,5 @@
 """The timed exam's settings per lesson and per-student time extensions (accommodations)."""
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,12 +17,16 @@ class LessonExamSettings(models.Model):
     """The lesson's timed exam: its time limit, the attempts allowed, and what it draws (empty counts: the test's blueprint)."""
 
     lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="exam_settings")
-    minutes = models.PositiveSmallIntegerField(default=EXAM_DEFAULT_MINUTES, validators=[MinValueValidator(1), MaxValueValidator(600)])
+    minutes = models.PositiveSmallIntegerField(
+        default=EXAM_DEFAULT_MINUTES, validators=[MinValueValidator(1), MaxValueValidator(600)]
+    )
     easy = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty (all three): as the test.")
     medium = models.PositiveSmallIntegerField(null=True, blank=True)
     hard = models.PositiveSmallIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Exams one student may start in this lesson (Moodle's attempts allowed); empty: unlimited.",
     )
 
@@ -48,10 +53,14 @@ class ExamExtension(models.Model):
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="exam_extensions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exam_extensions")
     minutes = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(600)],
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
         help_text="A different time limit for this student; empty: the lesson's.",
     )
-    extra_minutes = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(600)], help_text="Added to the limit.")
+    extra_minutes = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(600)], help_text="Added to the limit."
+    )
     reason = models.CharField(max_length=200, blank=True, help_text="For staff, e.g. the accommodation it grants.")
 
     class Meta:

@@ -1,4 +1,5 @@
 """A student's row is owned by a signed-in user or by an anonymous id kept in the session."""
+
 from django.db import models
 from django.db.models import Q
 

@@ -1,4 +1,5 @@
 """What FSRS schedules for a student: missed questions (the review deck) and a lesson's flashcards."""
+
 from django.conf import settings
 from django.db import models
 
@@ -6,6 +7,7 @@ from courses.models import Lesson
 from quizzes import scheduler
 from quizzes.models.bank import Question
 from quizzes.models.owner import one_per_owner
+
 
 class Scheduled(models.Model):
     """FSRS's memory of one thing one student learns: the fields of scheduler.Memory."""
@@ -16,7 +18,9 @@ class Scheduled(models.Model):
         RELEARNING = scheduler.RELEARNING, "Relearning"
 
     state = models.PositiveSmallIntegerField(choices=State.choices, default=State.LEARNING)
-    step = models.PositiveSmallIntegerField(null=True, blank=True, default=0, help_text="Learning or relearning step; empty in Review.")
+    step = models.PositiveSmallIntegerField(
+        null=True, blank=True, default=0, help_text="Learning or relearning step; empty in Review."
+    )
     stability = models.FloatField(null=True, blank=True, help_text="Days until the chance of recall falls to 90%.")
     difficulty = models.FloatField(null=True, blank=True, help_text="FSRS difficulty, 1 (easy) to 10 (hard).")
     due_at = models.DateTimeField()
@@ -38,7 +42,9 @@ class ReviewItem(Scheduled):
     """A question a student missed or needed hints for, scheduled by FSRS (see scheduler.py)."""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="review_items")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="review_items")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="review_items"
+    )
     anon_id = models.CharField(max_length=40, blank=True, db_index=True)
 
     class Meta:
@@ -72,7 +78,9 @@ class FlashcardSchedule(Scheduled):
     """One student's FSRS schedule of one flashcard, from their first rating of it on."""
 
     card = models.ForeignKey(Flashcard, on_delete=models.CASCADE, related_name="schedules")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="flashcard_schedules")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="flashcard_schedules"
+    )
     anon_id = models.CharField(max_length=40, blank=True, db_index=True)
     introduced_at = models.DateTimeField(help_text="First rated: the card counts against that day's new cards.")
     reviews = models.PositiveIntegerField(default=0, help_text="Ratings so far.")

@@ -4,6 +4,7 @@ The question and result pages cost a fixed number of queries whatever the number
 steps, hints and mistakes (prefetching does the work). Nothing here writes: an exam whose time
 is over is closed by `services.exams.exam_close`, which the views call before they read.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

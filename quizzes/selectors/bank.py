@@ -1,4 +1,5 @@
 """The lesson's question bank as the modes read it: the published lesson, its practice bank and counts, the test's blueprint."""
+
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404

@@ -4,6 +4,7 @@
 nothing): a lesson counts as read once the student has answered every question of its model
 quiz, which closes the lesson's reading part. Each read is one or two queries for all the lessons.
 """
+
 from __future__ import annotations
 
 from django.db.models import Count, Max
@@ -14,8 +15,7 @@ from quizzes.models import Attempt, Mode, Question, Response, Role
 
 def _answered(*, student: Student, lessons: list):
     return Response.objects.filter(
-        attempt__lesson__in=lessons, answered_at__isnull=False,
-        **{f"attempt__{k}": v for k, v in student.owner_filter().items()},
+        attempt__lesson__in=lessons, answered_at__isnull=False, **{f"attempt__{k}": v for k, v in student.owner_filter().items()}
     )
 
 
@@ -23,13 +23,17 @@ def lessons_read(*, student: Student, lessons: list) -> dict[int, bool]:
     """Per lesson with a model quiz: whether the student has answered each of its active questions."""
     quiz = dict(
         Question.objects.filter(lesson__in=lessons, role=Role.QUIZ, active=True)
-        .values_list("lesson_id").annotate(n=Count("id")).values_list("lesson_id", "n")
+        .values_list("lesson_id")
+        .annotate(n=Count("id"))
+        .values_list("lesson_id", "n")
     )
     if not student.known:
         return dict.fromkeys(quiz, False)
     done = dict(
-        _answered(student=student, lessons=lessons).filter(question__role=Role.QUIZ, question__active=True)
-        .values_list("attempt__lesson_id").annotate(n=Count("question_id", distinct=True))
+        _answered(student=student, lessons=lessons)
+        .filter(question__role=Role.QUIZ, question__active=True)
+        .values_list("attempt__lesson_id")
+        .annotate(n=Count("question_id", distinct=True))
         .values_list("attempt__lesson_id", "n")
     )
     return {lesson_id: done.get(lesson_id, 0) >= n for lesson_id, n in quiz.items()}
@@ -40,8 +44,10 @@ def questions_answered(*, student: Student, lessons: list) -> dict[int, int]:
     if not student.known:
         return {}
     return dict(
-        _answered(student=student, lessons=lessons).values_list("attempt__lesson_id")
-        .annotate(n=Count("question_id", distinct=True)).values_list("attempt__lesson_id", "n")
+        _answered(student=student, lessons=lessons)
+        .values_list("attempt__lesson_id")
+        .annotate(n=Count("question_id", distinct=True))
+        .values_list("attempt__lesson_id", "n")
     )
 
 
@@ -51,6 +57,7 @@ def best_tests(*, student: Student, lessons: list) -> dict[int, float]:
         return {}
     return dict(
         Attempt.objects.filter(lesson__in=lessons, mode=Mode.TEST, finished_at__isnull=False, **student.owner_filter())
-        .values_list("lesson_id").annotate(best=Max("score")).values_list("lesson_id", "best")
+        .values_list("lesson_id")
+        .annotate(best=Max("score"))
+        .values_list("lesson_id", "best")
     )
-

@@ -1,5 +1,6 @@
 """Reads of the mistake drill: the common mistakes a student has shown in a lesson, and how far
 they are with each (the rule is quizzes/drill.py's). Two queries whatever the history's size."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -40,8 +41,10 @@ def drill_progress(*, student: Student, lesson: Lesson) -> list[MistakeProgress]
     }
     if not links:
         return []
-    answered = responses_revealed(student=student, lesson=lesson).order_by("answered_at", "id").values_list(
-        "question_id", "chosen_choice_ids", "correct", "attempt__mode"
+    answered = (
+        responses_revealed(student=student, lesson=lesson)
+        .order_by("answered_at", "id")
+        .values_list("question_id", "chosen_choice_ids", "correct", "attempt__mode")
     )
     answers = defaultdict(list)
     for question_id, chosen, correct, mode in answered:

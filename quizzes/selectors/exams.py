@@ -1,4 +1,5 @@
 """Reads of timed exams: each student's time limit for a lesson, their attempts against those allowed, and the exam's blueprint."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

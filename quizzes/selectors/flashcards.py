@@ -7,6 +7,7 @@ rated there is rated in its lesson too, and the daily limit of new cards counts 
 Each read is two queries (the lesson's cards, the student's schedules of them) whatever the
 number of cards: a lesson's deck is small, so the choosing is done in Python.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -76,8 +77,7 @@ def _cards_and_schedules(*, student: Student, scope: dict) -> tuple[list[Flashca
     return cards, {s.card_id: s for s in schedules}
 
 
-def flashcard_deck(*, student: Student, now: datetime, lesson: Lesson | None = None,
-                   course: Course | None = None) -> Deck:
+def flashcard_deck(*, student: Student, now: datetime, lesson: Lesson | None = None, course: Course | None = None) -> Deck:
     """The card to show: the longest overdue started card, else the next new card (in the
     lesson's order, within today's new-card limit), else a card due within LEARN_AHEAD.
     A day starts at midnight in the site's time zone."""
@@ -99,13 +99,18 @@ def flashcard_deck(*, student: Student, now: datetime, lesson: Lesson | None = N
     else:
         card = None
     return Deck(
-        card=card, due=len(due), new=new, new_waiting=len(unseen) - new,
-        next_due_at=started[0].due_at if started and card is None else None, total=len(cards),
+        card=card,
+        due=len(due),
+        new=new,
+        new_waiting=len(unseen) - new,
+        next_due_at=started[0].due_at if started and card is None else None,
+        total=len(cards),
     )
 
 
-def flashcard_turned(*, student: Student, card_id: int, now: datetime, lesson: Lesson | None = None,
-                     course: Course | None = None) -> Turned:
+def flashcard_turned(
+    *, student: Student, card_id: int, now: datetime, lesson: Lesson | None = None, course: Course | None = None
+) -> Turned:
     """One of the deck's active cards turned over for the student, or 404."""
     card = Flashcard.objects.filter(pk=card_id, active=True, **card_scope(lesson=lesson, course=course)).first()
     if card is None:

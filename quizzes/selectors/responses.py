@@ -1,4 +1,5 @@
 """Reads of a student's answers: all of them in a lesson, those whose correctness they were told, the questions seen, and one recorded answer as the student gave it."""
+
 from __future__ import annotations
 
 from courses.models import Lesson
@@ -10,8 +11,7 @@ from quizzes.models import FEEDBACK_AT_END_MODES, Attempt, Mode, Response
 def responses_answered(*, student: Student, lesson: Lesson):
     """The student's answers in the lesson, in any mode, unfinished tests and exams included."""
     return Response.objects.filter(
-        attempt__lesson=lesson, answered_at__isnull=False,
-        **{f"attempt__{k}": v for k, v in student.owner_filter().items()},
+        attempt__lesson=lesson, answered_at__isnull=False, **{f"attempt__{k}": v for k, v in student.owner_filter().items()}
     )
 
 
@@ -37,7 +37,9 @@ def response_recorded(response: Response) -> str:
     if response.typed_answer:
         return response.typed_answer
     shown = response.shown_choice_ids
-    return ", ".join(sorted((letter(shown.index(c)) for c in response.chosen_choice_ids if c in shown), key=lambda x: (len(x), x)))
+    return ", ".join(
+        sorted((letter(shown.index(c)) for c in response.chosen_choice_ids if c in shown), key=lambda x: (len(x), x))
+    )
 
 
 def response_same_answer(response: Response, *, letters: list[str], typed: str) -> bool:

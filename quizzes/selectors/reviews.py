@@ -1,4 +1,5 @@
 """Reads of the review deck and the progress page: what is due, when the next is, and per lesson how the student stands."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,9 +32,11 @@ def _scope(lesson: Lesson | None, course: Course | None) -> dict:
 def review_next_due(*, student: Student, lesson: Lesson | None = None, course: Course | None = None):
     if not student.known:
         return None
-    return ReviewItem.objects.filter(
-        question__active=True, **_scope(lesson, course), **student.owner_filter()
-    ).order_by("due_at").first()
+    return (
+        ReviewItem.objects.filter(question__active=True, **_scope(lesson, course), **student.owner_filter())
+        .order_by("due_at")
+        .first()
+    )
 
 
 @dataclass
@@ -63,7 +66,9 @@ def progress(*, student: Student) -> list[LessonProgress]:
     if not student.known:
         return []
     rows: dict[int, LessonProgress] = {}
-    attempts = Attempt.objects.filter(**student.owner_filter()).select_related("lesson", "lesson__course").order_by("started_at", "id")
+    attempts = (
+        Attempt.objects.filter(**student.owner_filter()).select_related("lesson", "lesson__course").order_by("started_at", "id")
+    )
     for a in attempts:
         row = rows.setdefault(a.lesson_id, LessonProgress(a.lesson))
         if a.mode == Mode.TEST and a.finished:

@@ -1,5 +1,6 @@
 """The summary sheet of a lesson, read from its content: the pipeline with its shapes, the key
 insight, the numbers and formulas, and every common mistake of its questions with the correction."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,6 +56,5 @@ def lesson_sheet(*, lesson: Lesson) -> Sheet:
         .order_by("-question__role", "question__position", "question__id", "position", "id")
     )
     return Sheet(
-        lesson=lesson, facts=facts,
-        mistakes=[SheetMistake(m.text, mistake_correction(m), m.question.key) for m in mistakes],
+        lesson=lesson, facts=facts, mistakes=[SheetMistake(m.text, mistake_correction(m), m.question.key) for m in mistakes]
     )

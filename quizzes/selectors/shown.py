@@ -1,4 +1,5 @@
 """A question as one student sees it: choices in their order and lettered, with their answer and its grade (and the staff preview)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,8 +22,7 @@ UNKNOWN_CHOICE = "unknown_choice"
 
 def full_questions():
     return Question.objects.prefetch_related(
-        Prefetch("choices", queryset=Choice.objects.select_related("mistake")),
-        "steps", "hints", "mistakes",
+        Prefetch("choices", queryset=Choice.objects.select_related("mistake")), "steps", "hints", "mistakes"
     )
 
 
@@ -142,7 +142,11 @@ def question_preview(*, pk: int, letters: list[str] | None = None, typed: str | 
     except ValidationError as exc:
         return Preview(shown, None, exc, filled, typed_shown)
     response = Response(
-        shown_choice_ids=order, chosen_choice_ids=chosen, typed_answer=clean_typed(typed) if is_typed else "",
-        correct=result.correct, marks=Decimal(result.marks), answered_at=timezone.now(),
+        shown_choice_ids=order,
+        chosen_choice_ids=chosen,
+        typed_answer=clean_typed(typed) if is_typed else "",
+        correct=result.correct,
+        marks=Decimal(result.marks),
+        answered_at=timezone.now(),
     )
     return Preview(shown, shown_question(question, order, response), None, filled, typed_shown)

@@ -1,5 +1,6 @@
 """A student's account: anonymous progress carried over on log-in, and the password-reset mail queued so that
 a reset request does the same work for any address (the task sends it: `reset_mail`)."""
+
 from django.db import transaction
 
 from quizzes.models import Attempt, Mode, ReviewItem
@@ -37,4 +38,3 @@ def password_reset_queue(*, email: str, domain: str, use_https: bool) -> None:
     The task (on the `default` queue) does the lookup and the sending.
     """
     transaction.on_commit(lambda: send_password_reset.delay(email, domain, use_https))
-

@@ -7,6 +7,7 @@ is refused once the lesson's attempts allowed are used.
 The exam's close is queued here, by the service that starts it (as the lab's submit queues its
 run): the task it queues calls `services.exams.exam_close`, which this module never imports.
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,14 +60,16 @@ def _test_draw(*, student: Student, lesson: Lesson, seed: int, plan: dict[str, i
     pool = practice_bank(lesson=lesson).values_list("id", "difficulty")
     return blueprint_mod.draw(
         [blueprint_mod.Candidate(i, d) for i, d in pool],
-        blueprint=plan, seen=question_ids_seen(student=student, lesson=lesson),
+        blueprint=plan,
+        seen=question_ids_seen(student=student, lesson=lesson),
         seed=seed,
     )
 
 
 @transaction.atomic
-def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: list[int] | None = None,
-                  course: Course | None = None) -> Attempt:
+def attempt_start(
+    *, student: Student, lesson: Lesson, mode: str, question_ids: list[int] | None = None, course: Course | None = None
+) -> Attempt:
     """Start an attempt; its questions and choice orders are fixed now.
 
     question_ids (practice: a retry of the missed ones; review: the due ones) narrows the set.
@@ -84,7 +87,8 @@ def attempt_start(*, student: Student, lesson: Lesson, mode: str, question_ids: 
         if allowed.left == 0:
             raise ValidationError(
                 "You have used all %(allowed)s attempts at this exam.",
-                code=EXAM_ATTEMPTS_USED, params={"allowed": allowed.allowed},
+                code=EXAM_ATTEMPTS_USED,
+                params={"allowed": allowed.allowed},
             )
     seed = secrets.randbits(31)
     active = Question.objects.filter(lesson=lesson, active=True)

@@ -1,4 +1,5 @@
 """Closing an exam whose time is over: the one way an exam closes, for the pages that show it and the closing task."""
+
 from __future__ import annotations
 
 from django.utils import timezone

@@ -13,6 +13,7 @@ Cards are matched by `key` and updated in place, so students' schedules survive 
 A card dropped from the file is deleted, unless a student has rated it: then it is marked
 inactive and keeps their schedule.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,8 +46,16 @@ def _locked_schedule(*, student: Student, card: Flashcard, now) -> FlashcardSche
 
 
 @transaction.atomic
-def flashcard_rate(*, student: Student, card_id: int, rating: scheduler.Rating, seen_reviews: int, now=None,
-                   lesson: Lesson | None = None, course: Course | None = None) -> tuple[FlashcardSchedule, bool]:
+def flashcard_rate(
+    *,
+    student: Student,
+    card_id: int,
+    rating: scheduler.Rating,
+    seen_reviews: int,
+    now=None,
+    lesson: Lesson | None = None,
+    course: Course | None = None,
+) -> tuple[FlashcardSchedule, bool]:
     """Rate one of the deck's cards (the lesson's, or the course's) for the student, who saw it after
     `seen_reviews` ratings.
 
@@ -103,9 +112,9 @@ def save_flashcards(lesson: Lesson, cards: list[ParsedCard]) -> None:
     """Write the section (inside the loader's transaction)."""
     for position, card in enumerate(cards, start=1):
         Flashcard.objects.update_or_create(
-            lesson=lesson, key=card.key,
-            defaults={"position": position, "front": card.front, "back": card.back, "on_sheet": card.on_sheet,
-                      "active": True},
+            lesson=lesson,
+            key=card.key,
+            defaults={"position": position, "front": card.front, "back": card.back, "on_sheet": card.on_sheet, "active": True},
         )
     gone = Flashcard.objects.filter(lesson=lesson).exclude(key__in=[c.key for c in cards])
     gone.filter(schedules__isnull=False).update(active=False)

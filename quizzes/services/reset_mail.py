@@ -1,4 +1,5 @@
 """The password-reset mail itself, sent by the worker's task (`accounts.password_reset_queue` queues it)."""
+
 from django.contrib.auth.forms import PasswordResetForm
 
 

@@ -4,6 +4,7 @@ Answers are recorded under a row lock on the attempt, so two submits of the same
 (a double click, a resent form) record one response, and nothing is written to a
 finished attempt or to an exam whose time and grace period are over.
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -39,7 +40,8 @@ def _locked(attempt: Attempt, question_id: int) -> Attempt:
     if exam.answers_closed(locked, timezone.now()):
         raise ValidationError(
             "Time is up: this exam ended at %(deadline)s UTC, so this answer was not saved. The answers you sent in time are kept.",
-            code=EXAM_TIME_UP, params={"deadline": f"{locked.deadline:%H:%M:%S}"},
+            code=EXAM_TIME_UP,
+            params={"deadline": f"{locked.deadline:%H:%M:%S}"},
         )
     if locked.finished:
         raise AttemptFinished()
@@ -53,10 +55,11 @@ def response_use_hint(*, attempt: Attempt, question_id: int) -> Response:
     """Reveal one more hint for a question not yet answered; the count is kept on the response."""
     locked = _locked(attempt, question_id)
     if not locked.offers_hints:
-        raise ValidationError("Hints are not available here: a test, an exam or a drill is answered on your own.", code=NO_HINTS_IN_TEST)
+        raise ValidationError(
+            "Hints are not available here: a test, an exam or a drill is answered on your own.", code=NO_HINTS_IN_TEST
+        )
     response, _ = Response.objects.get_or_create(
-        attempt=locked, question_id=question_id,
-        defaults={"shown_choice_ids": locked.choice_orders.get(str(question_id), [])},
+        attempt=locked, question_id=question_id, defaults={"shown_choice_ids": locked.choice_orders.get(str(question_id), [])}
     )
     hint_count = Question.objects.get(pk=question_id).hints.count()
     if not response.answered and response.hints_used < hint_count:

@@ -1,4 +1,5 @@
 """The review deck's one write: reschedule an answered question in the student's deck (FSRS)."""
+
 from __future__ import annotations
 
 from quizzes import scheduler
@@ -29,4 +30,6 @@ def _current_version_id(question: Question) -> int | None:
     unless the answered version was superseded)."""
     if question.current:
         return question.id
-    return Question.objects.filter(lesson_id=question.lesson_id, key=question.key, current=True).values_list("id", flat=True).first()
+    return (
+        Question.objects.filter(lesson_id=question.lesson_id, key=question.key, current=True).values_list("id", flat=True).first()
+    )

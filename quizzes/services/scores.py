@@ -1,4 +1,5 @@
 """Finishing an attempt: its score, and a test's answers into the review deck, once."""
+
 from __future__ import annotations
 
 from decimal import Decimal

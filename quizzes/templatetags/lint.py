@@ -1,4 +1,5 @@
 """Template tag of the question linter: `{% load lint %}{% question_lint question %}` lists a stored question's findings."""
+
 from django import template
 
 from quizzes.lint_sources import lint_question

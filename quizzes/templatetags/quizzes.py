@@ -1,4 +1,5 @@
 """Template tags of the lesson page's quiz parts (the model quiz, the practice bank), the course page's study lines, and score filters."""
+
 from django import template
 
 from quizzes.selectors.attempts import model_quiz
@@ -17,9 +18,13 @@ def lesson_model_quiz(context, lesson):
     student = student_for(request) if request else Student(None)
     attempt, shown = model_quiz(student=student, lesson=lesson)
     answered = sum(1 for s in shown if s.answered)
-    return {"attempt": attempt, "questions": shown, "answered": answered,
-            "done": bool(shown) and answered == len(shown),
-            "right": sum(1 for s in shown if s.answered and s.response.correct)}
+    return {
+        "attempt": attempt,
+        "questions": shown,
+        "answered": answered,
+        "done": bool(shown) and answered == len(shown),
+        "right": sum(1 for s in shown if s.answered and s.response.correct),
+    }
 
 
 @register.simple_tag(takes_context=True)

@@ -1,4 +1,5 @@
 """The student's own pages (sign-up, progress across lessons) and the staff's preview of a question."""
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import login
@@ -59,7 +60,10 @@ def signup(request):
         # login() fires user_logged_in, which carries the anonymous attempts over.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         joined = getattr(getattr(user, "class_membership", None), "class_code", None)
-        messages.success(request, "Welcome! Your progress so far is saved to your account."
-                         + (f" You joined {joined.name} ({joined.course.title})." if joined else ""))
+        messages.success(
+            request,
+            "Welcome! Your progress so far is saved to your account."
+            + (f" You joined {joined.name} ({joined.course.title})." if joined else ""),
+        )
         return HttpResponseRedirect(next_url or reverse("quizzes:progress"))
     return render(request, "registration/signup.html", {"form": form, "next": next_url})

@@ -3,6 +3,7 @@
 An exam whose time is over is closed once per request, before the page reads it (`_attempt`):
 the question and result pages close it from the deadline on, the others after the grace period.
 """
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -37,8 +38,7 @@ def start(request, lesson, mode, question_ids=None, course=None):
     """Start an attempt of `mode` for the student and go to its first question (or back, with the reason)."""
     try:
         attempt = attempt_start(
-            student=student_for(request, create=True), lesson=lesson, mode=mode, question_ids=question_ids,
-            course=course,
+            student=student_for(request, create=True), lesson=lesson, mode=mode, question_ids=question_ids, course=course
         )
     except ValidationError as exc:
         error_message(request, exc)
@@ -67,15 +67,21 @@ def attempt_question(request, pk, number):
     shown = attempts.attempt_question(attempt=attempt, number=number)
     if attempt.feedback_at_end and attempt.finished:
         return redirect(reverse("quizzes:result", args=[attempt.pk]) + f"#q-{number}")
-    return render(request, "quizzes/question.html", {
-        "attempt": attempt, "lesson": attempt.lesson, "shown": shown,
-        "total": len(attempt.question_ids),
-        "answered_count": attempts.attempt_answered_count(attempt=attempt),
-        # in a test nothing about correctness shows until the attempt is finished
-        "reveal": shown.answered and not attempt.feedback_at_end,
-        "clock": exam_clock(attempt),
-        "drill": drill_question_progress(attempt=attempt, question=shown.question),
-    })
+    return render(
+        request,
+        "quizzes/question.html",
+        {
+            "attempt": attempt,
+            "lesson": attempt.lesson,
+            "shown": shown,
+            "total": len(attempt.question_ids),
+            "answered_count": attempts.attempt_answered_count(attempt=attempt),
+            # in a test nothing about correctness shows until the attempt is finished
+            "reveal": shown.answered and not attempt.feedback_at_end,
+            "clock": exam_clock(attempt),
+            "drill": drill_question_progress(attempt=attempt, question=shown.question),
+        },
+    )
 
 
 @require_POST
@@ -86,7 +92,7 @@ def answer(request, pk, number):
     letters, typed = answer_letters(request.POST), answer_typed(request.POST)
     try:
         response, created = response_submit(
-            attempt=attempt, question_id=attempt.question_ids[number - 1], letters=letters, typed=typed,
+            attempt=attempt, question_id=attempt.question_ids[number - 1], letters=letters, typed=typed
         )
     except ValidationError as exc:
         error_message(request, exc)
@@ -129,8 +135,15 @@ def result(request, pk):
             messages.info(request, "Finish the test to see your score and the solutions.")
         return redirect("quizzes:attempt", attempt.pk)
     shown = attempts.attempt_questions(attempt=attempt)
-    return render(request, "quizzes/result.html", {
-        "attempt": attempt, "lesson": attempt.lesson, "shown": shown,
-        "breakdown": attempts.breakdown(shown), "verdict": attempts.verdict(attempt.score),
-        "missed": [s for s in shown if not (s.response and s.response.correct)],
-    })
+    return render(
+        request,
+        "quizzes/result.html",
+        {
+            "attempt": attempt,
+            "lesson": attempt.lesson,
+            "shown": shown,
+            "breakdown": attempts.breakdown(shown),
+            "verdict": attempts.verdict(attempt.score),
+            "missed": [s for s in shown if not (s.response and s.response.correct)],
+        },
+    )

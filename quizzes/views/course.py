@@ -1,4 +1,5 @@
 """The quiz app's columns on the course page (read, questions answered, test best) and its course-wide study line."""
+
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ NOT_READ = "Not yet"
 
 
 def read_column(lessons, request) -> dict[int, str]:
-    """"Read" once the student has answered every question of the lesson's model quiz (see selectors.course)."""
+    """ "Read" once the student has answered every question of the lesson's model quiz (see selectors.course)."""
     found = lessons_read(student=student_for(request), lessons=lessons)
     return {lesson_id: READ if done else NOT_READ for lesson_id, done in found.items()}
 

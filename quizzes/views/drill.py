@@ -1,4 +1,5 @@
 """The mistake drill's page (the mistakes the student has shown, their progress, each round's start) and its picker line."""
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -28,10 +29,11 @@ def drill(request, slug):
             messages.info(request, "There is nothing to drill: no common mistake of yours is left to fix.")
             return redirect(request.path)
         return start(request, lesson, Mode.DRILL, ids)
-    return render(request, "quizzes/drill.html", {
-        "lesson": lesson, "progress": progress, "left": sum(1 for p in progress if not p.done),
-        "unfinished": unfinished,
-    })
+    return render(
+        request,
+        "quizzes/drill.html",
+        {"lesson": lesson, "progress": progress, "left": sum(1 for p in progress if not p.done), "unfinished": unfinished},
+    )
 
 
 def drill_state(lesson, request) -> str:

@@ -3,6 +3,7 @@
 Both close the student's exams whose time is up first, once per request (services.exams.exams_close),
 so neither shows a running exam that is over.
 """
+
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -32,13 +33,21 @@ def exam_start(request, slug):
             return redirect("quizzes:attempt", unfinished.pk)
         return start(request, lesson, Mode.EXAM)
     plan = draw_plan(exam_plan(lesson), practice_bank_counts(lesson=lesson))  # what it really draws
-    return render(request, "quizzes/exam_start.html", {
-        "lesson": lesson, "plan": plan, "total": sum(plan.values()),
-        "limit": exam_limit(student=student, lesson=lesson), "grace": settings.EXAM_GRACE_SECONDS,
-        "attempts": exam_attempts(student=student, lesson=lesson),
-        "unfinished": unfinished, "clock": exam_clock(unfinished) if unfinished else None,
-        "last": None if unfinished else attempt_latest(student=student, lesson=lesson, mode=Mode.EXAM),
-    })
+    return render(
+        request,
+        "quizzes/exam_start.html",
+        {
+            "lesson": lesson,
+            "plan": plan,
+            "total": sum(plan.values()),
+            "limit": exam_limit(student=student, lesson=lesson),
+            "grace": settings.EXAM_GRACE_SECONDS,
+            "attempts": exam_attempts(student=student, lesson=lesson),
+            "unfinished": unfinished,
+            "clock": exam_clock(unfinished) if unfinished else None,
+            "last": None if unfinished else attempt_latest(student=student, lesson=lesson, mode=Mode.EXAM),
+        },
+    )
 
 
 def exam_state(lesson, request) -> str:

@@ -1,6 +1,7 @@
 """The Flashcards page of a lesson or of a whole course: a card's front; the same card turned over (a GET with
 ?card=); its rating (a POST, then a redirect to the next card); and its line in the mode picker. Plain forms:
 no JavaScript needed."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -42,10 +43,11 @@ def _deck_page(request, scope: dict):
             raise Http404("No such flashcard here.") from None
         turned = flashcard_turned(student=student, card_id=card_id, now=now, **scope)
     deck = flashcard_deck(student=student, now=now, **scope)
-    return render(request, "quizzes/flashcards.html", {
-        **scope, "scope": next(iter(scope.values())), "deck": deck, "turned": turned, "now": now,
-        "new_per_day": NEW_PER_DAY,
-    })
+    return render(
+        request,
+        "quizzes/flashcards.html",
+        {**scope, "scope": next(iter(scope.values())), "deck": deck, "turned": turned, "now": now, "new_per_day": NEW_PER_DAY},
+    )
 
 
 def _rate(request, scope: dict):
@@ -56,8 +58,12 @@ def _rate(request, scope: dict):
     rating, now = scheduler.RATINGS[form.cleaned_data["rating"]], timezone.now()
     try:
         schedule, rated = flashcard_rate(
-            student=student_for(request, create=True), card_id=form.cleaned_data["card"],
-            rating=rating, seen_reviews=form.cleaned_data["reviews"], now=now, **scope,
+            student=student_for(request, create=True),
+            card_id=form.cleaned_data["card"],
+            rating=rating,
+            seen_reviews=form.cleaned_data["reviews"],
+            now=now,
+            **scope,
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -1,5 +1,6 @@
 """The Numbers & shapes page: a practice round of the lesson's questions answered by typing a number or a
 shape (the kinds in vocabulary.TYPED_KINDS); its picker line and the condition that offers it."""
+
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -28,9 +29,11 @@ def numbers(request, slug):
         ids = list(practice_bank(lesson=lesson, kinds=TYPED_KINDS).values_list("id", flat=True))
         return start(request, lesson, Mode.PRACTICE, ids)
     counts = practice_bank_counts(lesson=lesson, kinds=TYPED_KINDS)
-    return render(request, "quizzes/numbers.html", {
-        "lesson": lesson, "counts": counts, "total": sum(counts.values()), "coming": NUMBERS_COMING,
-    })
+    return render(
+        request,
+        "quizzes/numbers.html",
+        {"lesson": lesson, "counts": counts, "total": sum(counts.values()), "coming": NUMBERS_COMING},
+    )
 
 
 def numbers_state(lesson, request) -> str:

@@ -1,4 +1,5 @@
 """Practice and the test ("Test this pattern"): their start pages, and their lines in the mode picker."""
+
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -11,11 +12,19 @@ from quizzes.views.attempts import attempt_for, start
 
 def _mode_page(request, lesson, student, mode, counts: dict[str, int]):
     """The start page of practice or a test: questions per difficulty, and the last attempt."""
-    return render(request, "quizzes/mode_start.html", {
-        "lesson": lesson, "scope": lesson, "mode": mode, "counts": counts, "total": sum(counts.values()),
-        "unfinished": attempt_unfinished(student=student, lesson=lesson, mode=mode),
-        "last": attempt_latest(student=student, lesson=lesson, mode=mode),
-    })
+    return render(
+        request,
+        "quizzes/mode_start.html",
+        {
+            "lesson": lesson,
+            "scope": lesson,
+            "mode": mode,
+            "counts": counts,
+            "total": sum(counts.values()),
+            "unfinished": attempt_unfinished(student=student, lesson=lesson, mode=mode),
+            "last": attempt_latest(student=student, lesson=lesson, mode=mode),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

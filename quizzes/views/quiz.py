@@ -1,4 +1,5 @@
 """The model quiz, inline on the lesson page: an answer posted from the lesson, and starting the quiz again."""
+
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
@@ -23,7 +24,10 @@ def quiz_answer(request, slug):
         return redirect(lesson_url + "#model-quiz")
     try:
         quiz_response_submit(
-            student=student, lesson=lesson, question_id=question_id, letters=answer_letters(request.POST),
+            student=student,
+            lesson=lesson,
+            question_id=question_id,
+            letters=answer_letters(request.POST),
             typed=answer_typed(request.POST),
         )
     except ValidationError as exc:

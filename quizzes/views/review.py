@@ -1,5 +1,6 @@
 """A round of the review questions due (FSRS) in a lesson or across a course, its start page, and its line in the
 mode picker."""
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -25,11 +26,19 @@ def review(request, slug):
             messages.info(request, "Nothing is due for review right now.")
             return redirect(request.path)
         return start(request, lesson, Mode.REVIEW, [item.question_id for item in due])
-    return render(request, "quizzes/mode_start.html", {
-        "lesson": lesson, "scope": lesson, "mode": Mode.REVIEW, "due": due, "total": len(due),
-        "next_due": None if due else review_next_due(student=student, lesson=lesson),
-        "unfinished": attempt_unfinished(student=student, lesson=lesson, mode=Mode.REVIEW),
-    })
+    return render(
+        request,
+        "quizzes/mode_start.html",
+        {
+            "lesson": lesson,
+            "scope": lesson,
+            "mode": Mode.REVIEW,
+            "due": due,
+            "total": len(due),
+            "next_due": None if due else review_next_due(student=student, lesson=lesson),
+            "unfinished": attempt_unfinished(student=student, lesson=lesson, mode=Mode.REVIEW),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,10 +52,18 @@ def course_review(request, slug):
             messages.info(request, "Nothing is due for review right now.")
             return redirect(request.path)
         return start(request, due[0].question.lesson, Mode.REVIEW, [item.question_id for item in due], course=course)
-    return render(request, "quizzes/mode_start.html", {
-        "course": course, "scope": course, "mode": Mode.REVIEW, "due": due, "total": len(due),
-        "next_due": None if due else review_next_due(student=student, course=course),
-    })
+    return render(
+        request,
+        "quizzes/mode_start.html",
+        {
+            "course": course,
+            "scope": course,
+            "mode": Mode.REVIEW,
+            "due": due,
+            "total": len(due),
+            "next_due": None if due else review_next_due(student=student, course=course),
+        },
+    )
 
 
 def review_state(lesson, request) -> str:

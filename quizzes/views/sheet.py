@@ -1,4 +1,5 @@
 """The Summary sheet page: the lesson on one screen, printed (Print, or Save as PDF) on at most two A4 pages."""
+
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 

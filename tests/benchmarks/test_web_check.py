@@ -1,4 +1,5 @@
 """The web benchmark fails when it should: its ok-logic (`web_check.failures`) and its reading of the result page."""
+
 from django.test import Client
 from django.urls import reverse
 
@@ -8,8 +9,13 @@ from quizzes.models import Attempt, Mode
 from quizzes.templatetags.quizzes import percent
 
 CLEAN_RUN = {
-    "errors": 0, "answers_sent": 120, "lost": 0, "doubled": 0, "mismatched": 0,
-    "score_mismatches": 0, "shown_score_mismatches": 0,
+    "errors": 0,
+    "answers_sent": 120,
+    "lost": 0,
+    "doubled": 0,
+    "mismatched": 0,
+    "score_mismatches": 0,
+    "shown_score_mismatches": 0,
 }
 
 

@@ -1,4 +1,5 @@
 """common.charts: an SVG chart with its texts escaped, inserted by Django templates as it is."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def _chart(label="Loss"):
     return line_chart_svg(
         [Series(label, ((1, 1.2), (2, 0.8))), Series("Accuracy", ((1, 0.5), (2, 0.7)), dashed=True)],
-        title="Loss & accuracy", x_label="Epoch", y_label="Value", chart_id="t",
+        title="Loss & accuracy",
+        x_label="Epoch",
+        y_label="Value",
+        chart_id="t",
     )
 
 
@@ -22,7 +26,7 @@ def test_every_text_in_the_chart_is_escaped():
     svg = _chart(label='<script>alert("x")</script>')
     assert "<script>" not in svg
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in svg
-    assert "<title id=\"t-title\">Loss &amp; accuracy</title>" in svg
+    assert '<title id="t-title">Loss &amp; accuracy</title>' in svg
 
 
 def test_a_template_inserts_the_chart_as_markup():
@@ -53,8 +57,15 @@ def test_points_drawn_on_one_spot_are_counted():
     tooltip says where they lie; a series whose points stand apart gets no such label."""
     fast = Series("Pre-trained", ((20.1, 0.9), (20.1, 0.95), (20.2, 0.97), (20.2, 0.98), (20.3, 0.98)), point_name="epoch")
     slow = Series("From scratch", ((60, 0.4), (120, 0.6), (180, 0.8), (240, 0.9), (300, 0.95)), dashed=True, point_name="epoch")
-    svg = line_chart_svg([fast, slow], title="t", x_label="Seconds since the run started", y_label="Accuracy",
-                         x_min=0.0, x_ticks="linear", chart_id="c")
+    svg = line_chart_svg(
+        [fast, slow],
+        title="t",
+        x_label="Seconds since the run started",
+        y_label="Accuracy",
+        x_min=0.0,
+        x_ticks="linear",
+        chart_id="c",
+    )
     assert svg.count('class="chart-cluster"') == 1
     assert "<title>Pre-trained: 5 epochs, Seconds since the run started 20.1 to 20.3</title>5 epochs</text>" in svg
 

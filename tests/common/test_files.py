@@ -1,4 +1,5 @@
 """common.files: atomic writes leave the old file or the new one, never a part; the memo recomputes on change."""
+
 import os
 
 import pytest

@@ -1,4 +1,5 @@
 """common.images: Pillow opens the accepted formats and nothing else; EPS never reaches Ghostscript."""
+
 import io
 from pathlib import Path
 

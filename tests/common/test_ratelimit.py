@@ -1,4 +1,5 @@
 """Rate limits: log-in, sign-up and password reset refuse POSTs beyond the limit with 429; the owner's browser keeps its own log-in allowance."""
+
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
@@ -8,7 +9,16 @@ from common.ratelimit import DEVICE_COOKIE
 
 
 @pytest.mark.django_db
-@override_settings(RATE_LIMITS={"login": (3, 300), "login_account": (10, 300), "signup": (5, 3600), "password_reset": (2, 3600), "lab_submit": (30, 3600), "lab_predict": (5, 3600)})
+@override_settings(
+    RATE_LIMITS={
+        "login": (3, 300),
+        "login_account": (10, 300),
+        "signup": (5, 3600),
+        "password_reset": (2, 3600),
+        "lab_submit": (30, 3600),
+        "lab_predict": (5, 3600),
+    }
+)
 def test_login_is_refused_after_too_many_attempts_from_one_address(client):
     """The 4th log-in POST in the window gets 429 with Retry-After; another address still can."""
     url = reverse("login")
@@ -23,7 +33,16 @@ def test_login_is_refused_after_too_many_attempts_from_one_address(client):
 
 
 @pytest.mark.django_db
-@override_settings(RATE_LIMITS={"login": (3, 300), "login_account": (10, 300), "signup": (5, 3600), "password_reset": (2, 3600), "lab_submit": (30, 3600), "lab_predict": (5, 3600)})
+@override_settings(
+    RATE_LIMITS={
+        "login": (3, 300),
+        "login_account": (10, 300),
+        "signup": (5, 3600),
+        "password_reset": (2, 3600),
+        "lab_submit": (30, 3600),
+        "lab_predict": (5, 3600),
+    }
+)
 def test_password_reset_is_rate_limited(client):
     """Password-reset requests are limited too, so nobody can flood a mailbox."""
     url = reverse("password_reset")
@@ -31,8 +50,14 @@ def test_password_reset_is_rate_limited(client):
     assert codes == [302, 302, 429]
 
 
-LIMITS = {"login": (3, 300), "login_account": (4, 600), "signup": (2, 3600), "password_reset": (2, 3600),
-          "lab_submit": (30, 3600), "lab_predict": (5, 3600)}
+LIMITS = {
+    "login": (3, 300),
+    "login_account": (4, 600),
+    "signup": (2, 3600),
+    "password_reset": (2, 3600),
+    "lab_submit": (30, 3600),
+    "lab_predict": (5, 3600),
+}
 
 
 def _guess(client, username="alice", addr="10.0.0.1", path=None):
@@ -62,8 +87,9 @@ def test_guesses_at_one_account_are_limited_from_any_address(client, django_user
     """The account named is counted however it is typed (case, spaces, Unicode forms), from
     any address; over its limit even the right password is refused. Other accounts still work."""
     django_user_model.objects.create_user("alice", password="a-long-pass-42")
-    codes = [_guess(client, name, addr=f"10.0.1.{i}").status_code
-             for i, name in enumerate(["alice", " ALICE ", "Alice", "\uff41lice"])]  # fullwidth a: NFKC gives a
+    codes = [
+        _guess(client, name, addr=f"10.0.1.{i}").status_code for i, name in enumerate(["alice", " ALICE ", "Alice", "\uff41lice"])
+    ]  # fullwidth a: NFKC gives a
     assert codes == [200, 200, 200, 200]
     refused = client.post(reverse("login"), {"username": "alice", "password": "a-long-pass-42"}, REMOTE_ADDR="10.0.1.99")
     assert refused.status_code == 429 and refused["Retry-After"] == "600"
@@ -90,11 +116,17 @@ def test_signing_up_does_not_give_an_address_a_fresh_sign_up_count(client, djang
     counted against the address, so one address cannot create accounts without end."""
     url = reverse("quizzes:signup")
     for name in ("first", "second"):
-        response = client.post(url, {"username": name, "password1": "a-long-passphrase-42",
-                                     "password2": "a-long-passphrase-42"}, REMOTE_ADDR="10.0.3.1")
+        response = client.post(
+            url,
+            {"username": name, "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42"},
+            REMOTE_ADDR="10.0.3.1",
+        )
         assert response.status_code == 302
-    third = client.post(url, {"username": "third", "password1": "a-long-passphrase-42",
-                              "password2": "a-long-passphrase-42"}, REMOTE_ADDR="10.0.3.1")
+    third = client.post(
+        url,
+        {"username": "third", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42"},
+        REMOTE_ADDR="10.0.3.1",
+    )
     assert third.status_code == 429
     assert not django_user_model.objects.filter(username="third").exists()
 

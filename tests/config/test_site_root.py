@@ -1,4 +1,5 @@
 """What the site answers outside its pages: /favicon.ico, an unknown address, a foreign Host (no debug detail)."""
+
 from django.conf import settings
 from django.test import Client
 

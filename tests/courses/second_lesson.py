@@ -1,4 +1,5 @@
 """A minimal second lesson of the seed's course, written here so course-wide tests run with two lessons."""
+
 from courses.content import load_lesson_text
 from courses.models import Lesson
 

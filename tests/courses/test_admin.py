@@ -1,4 +1,5 @@
 """The lessons admin: a lesson added with its sections inline, bad values refused, the staff preview."""
+
 import pytest
 from django.urls import reverse
 
@@ -26,21 +27,45 @@ def test_admin_adds_a_lesson_with_sections_inline(admin_client_logged):
     """An admin creates a lesson with two stages, an epoch, a layer and a flashcard in one form."""
     course = Course.objects.create(slug="cv", title="CV", track="ml")
     data = {
-        "course": course.pk, "title": "New lesson", "subtitle": "", "slug": "new-lesson", "minutes": "7",
-        "position": "0", "published": "on", "pipeline_title": "P", "pipeline_summary": "Summary",
-        "training_note": "", "key_insight": "Insight",
+        "course": course.pk,
+        "title": "New lesson",
+        "subtitle": "",
+        "slug": "new-lesson",
+        "minutes": "7",
+        "position": "0",
+        "published": "on",
+        "pipeline_title": "P",
+        "pipeline_summary": "Summary",
+        "training_note": "",
+        "key_insight": "Insight",
         **_inline_management("stages", 2),
-        "stages-0-position": "1", "stages-0-name": "Input", "stages-0-input_shape": "N x 3",
-        "stages-0-operation": "Load", "stages-0-output_shape": "N x 3", "stages-0-example": "",
-        "stages-1-position": "2", "stages-1-name": "Features", "stages-1-input_shape": "N x 3",
-        "stages-1-operation": "Extract", "stages-1-output_shape": "N x 512", "stages-1-example": "",
+        "stages-0-position": "1",
+        "stages-0-name": "Input",
+        "stages-0-input_shape": "N x 3",
+        "stages-0-operation": "Load",
+        "stages-0-output_shape": "N x 3",
+        "stages-0-example": "",
+        "stages-1-position": "2",
+        "stages-1-name": "Features",
+        "stages-1-input_shape": "N x 3",
+        "stages-1-operation": "Extract",
+        "stages-1-output_shape": "N x 512",
+        "stages-1-example": "",
         **_inline_management("epochs", 1),
-        "epochs-0-epoch": "1", "epochs-0-loss": "0.9", "epochs-0-accuracy": "0.6", "epochs-0-observation": "ok",
+        "epochs-0-epoch": "1",
+        "epochs-0-loss": "0.9",
+        "epochs-0-accuracy": "0.6",
+        "epochs-0-observation": "ok",
         **_inline_management("prediction_layers", 1),
-        "prediction_layers-0-position": "1", "prediction_layers-0-name": "Input", "prediction_layers-0-description": "",
+        "prediction_layers-0-position": "1",
+        "prediction_layers-0-name": "Input",
+        "prediction_layers-0-description": "",
         **_inline_management("flashcards", 1),
-        "flashcards-0-key": "backbone", "flashcards-0-position": "1", "flashcards-0-active": "on",
-        "flashcards-0-front": "What is a *backbone*?", "flashcards-0-back": "The pre-trained feature extractor.",
+        "flashcards-0-key": "backbone",
+        "flashcards-0-position": "1",
+        "flashcards-0-active": "on",
+        "flashcards-0-front": "What is a *backbone*?",
+        "flashcards-0-back": "The pre-trained feature extractor.",
     }
     response = admin_client_logged.post(reverse("admin:courses_lesson_add"), data)
     assert response.status_code == 302, response.content.decode()[:2000]

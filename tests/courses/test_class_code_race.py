@@ -4,6 +4,7 @@ A real gunicorn server (2 processes x 4 threads) on PostgreSQL, where the code's
 keeps the count right (SQLite runs one writer at a time anyway); the clients are released together
 by a threading.Barrier.
 """
+
 import threading
 
 import pytest
@@ -28,8 +29,9 @@ ClassCode.objects.create(code="{CODE}", course=Course.objects.first(), name="Rac
 def site(tmp_path_factory):
     if not postgres_available():
         pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
-    with running_site("postgres", tmp_path_factory.mktemp("class-race"), prefix="learn_class", DEBUG="1",
-                      workers=2, threads=4) as site:
+    with running_site(
+        "postgres", tmp_path_factory.mktemp("class-race"), prefix="learn_class", DEBUG="1", workers=2, threads=4
+    ) as site:
         site.manage("shell", "-c", MAKE_CODE)
         yield site
 
@@ -41,8 +43,12 @@ def test_the_last_seats_raced_are_never_oversubscribed(site):
     replies = [None] * LEARNERS
 
     def press(i):
-        data = {"username": f"racer{i}", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42",
-                "class_code": CODE}
+        data = {
+            "username": f"racer{i}",
+            "password1": "a-long-passphrase-42",
+            "password2": "a-long-passphrase-42",
+            "class_code": CODE,
+        }
         barrier.wait()
         replies[i] = tabs[i].post("/accounts/signup/", data, csrf=tokens[i])
 

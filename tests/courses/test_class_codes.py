@@ -1,4 +1,5 @@
 """A class behind one address signs up with its teacher's code: seats, expiry, the per-address limit, the admin."""
+
 from datetime import timedelta
 
 import pytest
@@ -21,8 +22,9 @@ def course():
 
 @pytest.fixture
 def class_code(course):
-    return ClassCode.objects.create(course=course, name="Year 11 Tuesday", seats=30,
-                                    expires_at=timezone.now() + timedelta(days=7))
+    return ClassCode.objects.create(
+        course=course, name="Year 11 Tuesday", seats=30, expires_at=timezone.now() + timedelta(days=7)
+    )
 
 
 def sign_up(client, username, code=""):
@@ -33,7 +35,9 @@ def sign_up(client, username, code=""):
     return client.post(reverse("quizzes:signup"), data, REMOTE_ADDR="10.0.0.7")
 
 
-def test_a_class_of_thirty_signs_up_from_one_address_and_the_31st_is_told_the_class_is_full(client, class_code, settings, django_user_model):
+def test_a_class_of_thirty_signs_up_from_one_address_and_the_31st_is_told_the_class_is_full(
+    client, class_code, settings, django_user_model
+):
     # given: the default per-address limit of 5 sign-ups an hour
     assert settings.RATE_LIMITS["signup"][0] == 5
     # when: 30 learners sign up from one address with the code (typed in lower case by some)
@@ -78,8 +82,11 @@ def test_an_expired_code_signs_nobody_up(client, class_code):
 def test_a_sign_up_link_fills_the_code_in_and_the_learner_is_welcomed_to_the_class(client, class_code):
     page = client.get(f"{reverse('quizzes:signup')}?class={class_code.code}").content.decode()
     assert f'value="{class_code.code}"' in page
-    response = client.post(reverse("quizzes:signup"), {"username": "kim", "password1": PASSWORD, "password2": PASSWORD,
-                                                       "class_code": class_code.code}, follow=True)
+    response = client.post(
+        reverse("quizzes:signup"),
+        {"username": "kim", "password1": PASSWORD, "password2": PASSWORD, "class_code": class_code.code},
+        follow=True,
+    )
     assert "You joined Year 11 Tuesday (Computer Vision)." in response.content.decode()
 
 
@@ -101,16 +108,27 @@ def teacher(client, django_user_model):
 
 
 def test_a_teacher_creates_a_code_and_sees_who_joined(client, teacher, course):
-    response = client.post(reverse("admin:courses_classcode_add"), {
-        "name": "Evening class", "course": course.pk, "seats": "12",
-        "expires_at_0": (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d"), "expires_at_1": "18:00:00",
-        "members-TOTAL_FORMS": "0", "members-INITIAL_FORMS": "0", "members-MIN_NUM_FORMS": "0", "members-MAX_NUM_FORMS": "1000",
-    })
+    response = client.post(
+        reverse("admin:courses_classcode_add"),
+        {
+            "name": "Evening class",
+            "course": course.pk,
+            "seats": "12",
+            "expires_at_0": (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d"),
+            "expires_at_1": "18:00:00",
+            "members-TOTAL_FORMS": "0",
+            "members-INITIAL_FORMS": "0",
+            "members-MIN_NUM_FORMS": "0",
+            "members-MAX_NUM_FORMS": "1000",
+        },
+    )
     assert response.status_code == 302, response.content[:2000]
     code = ClassCode.objects.get(name="Evening class")
     assert code.created_by == teacher and len(code.code) == 8
-    client.post(reverse("quizzes:signup"), {"username": "ana_lovelace", "password1": PASSWORD, "password2": PASSWORD,
-                                            "class_code": code.code})
+    client.post(
+        reverse("quizzes:signup"),
+        {"username": "ana_lovelace", "password1": PASSWORD, "password2": PASSWORD, "class_code": code.code},
+    )
     client.force_login(teacher)
     page = client.get(reverse("admin:courses_classcode_change", args=[code.pk])).content.decode()
     assert "ana_lovelace" in page and f"?class={code.code}" in page
@@ -118,7 +136,9 @@ def test_a_teacher_creates_a_code_and_sees_who_joined(client, teacher, course):
     assert "1 of 12" in listing
 
 
-def test_a_teacher_sees_only_their_own_codes_and_staff_without_the_permission_none(client, teacher, class_code, django_user_model):
+def test_a_teacher_sees_only_their_own_codes_and_staff_without_the_permission_none(
+    client, teacher, class_code, django_user_model
+):
     assert client.get(reverse("admin:courses_classcode_change", args=[class_code.pk])).status_code == 302  # not theirs
     helper = django_user_model.objects.create_user("helper", password=PASSWORD, is_staff=True)
     client.force_login(helper)

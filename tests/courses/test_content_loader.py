@@ -1,4 +1,5 @@
 """The lesson loader: every section from YAML, idempotent reloads, and malformed files refused with their place."""
+
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,11 @@ def test_seed_lesson_loads_every_section():
     assert [s.name for s in lesson.stages.all()][2] == "Feature Extraction with Pre-trained Model"
     assert lesson.stages.get(position=3).output_shape == "1000 x 7 x 7 x 512"
     assert [(e.epoch, e.loss, e.accuracy) for e in lesson.epochs.all()] == [
-        (1, 0.95, 0.55), (2, 0.76, 0.7), (3, 0.51, 0.82), (4, 0.41, 0.87), (5, 0.33, 0.9)
+        (1, 0.95, 0.55),
+        (2, 0.76, 0.7),
+        (3, 0.51, 0.82),
+        (4, 0.41, 0.87),
+        (5, 0.33, 0.9),
     ]
     assert lesson.prediction_layers.count() == 4
     assert "reusing learned features" in lesson.key_insight
@@ -77,20 +82,40 @@ def test_changed_file_updates_the_lesson():
 @pytest.mark.parametrize(
     "broken, line, field, words, code",
     [
-        (MINIMAL.replace("minutes: 3", "minutes: three"), 5, "lesson.minutes", "not a whole number",
-         yamlnodes.NOT_A_NUMBER),
-        (MINIMAL.replace("loss: 1.0", "loss: -1"), 11, "training.epochs[1].loss", "below the minimum",
-         yamlnodes.BELOW_MINIMUM),
-        (MINIMAL.replace("accuracy: 0.5", "accuracy: 5"), 11, "training.epochs[1].accuracy", "above the maximum",
-         yamlnodes.ABOVE_MAXIMUM),
-        (MINIMAL.replace("title: Tiny lesson", "titel: Tiny lesson"), 4, "lesson.titel", "unknown field",
-         yamlnodes.UNKNOWN_FIELD),
-        (MINIMAL.replace(", output_shape: N x 3}", "}"), 8, "pipeline.stages[1]", "missing required field 'output_shape'",
-         yamlnodes.MISSING_FIELD),
+        (MINIMAL.replace("minutes: 3", "minutes: three"), 5, "lesson.minutes", "not a whole number", yamlnodes.NOT_A_NUMBER),
+        (MINIMAL.replace("loss: 1.0", "loss: -1"), 11, "training.epochs[1].loss", "below the minimum", yamlnodes.BELOW_MINIMUM),
+        (
+            MINIMAL.replace("accuracy: 0.5", "accuracy: 5"),
+            11,
+            "training.epochs[1].accuracy",
+            "above the maximum",
+            yamlnodes.ABOVE_MAXIMUM,
+        ),
+        (
+            MINIMAL.replace("title: Tiny lesson", "titel: Tiny lesson"),
+            4,
+            "lesson.titel",
+            "unknown field",
+            yamlnodes.UNKNOWN_FIELD,
+        ),
+        (
+            MINIMAL.replace(", output_shape: N x 3}", "}"),
+            8,
+            "pipeline.stages[1]",
+            "missing required field 'output_shape'",
+            yamlnodes.MISSING_FIELD,
+        ),
         (MINIMAL.replace("  minutes: 3", " minutes: [3"), 5, "", "not valid YAML", yamlnodes.INVALID_YAML),
-        (MINIMAL.replace("- {epoch: 1, loss: 1.0, accuracy: 0.5}", "- {epoch: 1, loss: 1.0, accuracy: 0.5}\n"
-                         "    - {epoch: 1, loss: 0.9, accuracy: 0.6}"), 12, "training.epochs[2].epoch",
-         "epoch 1 appears twice", content.DUPLICATE_EPOCH),
+        (
+            MINIMAL.replace(
+                "- {epoch: 1, loss: 1.0, accuracy: 0.5}",
+                "- {epoch: 1, loss: 1.0, accuracy: 0.5}\n    - {epoch: 1, loss: 0.9, accuracy: 0.6}",
+            ),
+            12,
+            "training.epochs[2].epoch",
+            "epoch 1 appears twice",
+            content.DUPLICATE_EPOCH,
+        ),
     ],
 )
 @pytest.mark.django_db

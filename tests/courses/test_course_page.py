@@ -1,5 +1,6 @@
 """The course around its lessons: the course page's lessons in order with the student's progress,
 previous and next lesson links, the progress page grouped by course, course-wide flashcards and review."""
+
 from datetime import timedelta
 
 import pytest
@@ -43,7 +44,7 @@ def _letter(attempt, qid, choice_id):
 
 def _cells(page: str, slug: str) -> str:
     start = page.index(f'data-lesson="{slug}"')
-    return page[start:page.index("</li>", start)]
+    return page[start : page.index("</li>", start)]
 
 
 def test_course_page_lists_lessons_in_order_with_each_ones_progress(course, learner, client):
@@ -54,8 +55,16 @@ def test_course_page_lists_lessons_in_order_with_each_ones_progress(course, lear
     Attempt.objects.filter(pk=test.pk).update(finished_at=timezone.now(), score="0.70000")
     dataset = Dataset.objects.create(owner=learner, name="d", kind=Dataset.Kind.UPLOAD, folder="x")
     for _ in range(2):
-        Experiment.objects.create(owner=learner, dataset=dataset, lesson_slug=first.slug, backbone="tiny",
-                                  strategy="scratch", epochs=1, lr=0.01, batch_size=8)
+        Experiment.objects.create(
+            owner=learner,
+            dataset=dataset,
+            lesson_slug=first.slug,
+            backbone="tiny",
+            strategy="scratch",
+            epochs=1,
+            lr=0.01,
+            batch_size=8,
+        )
     page = client.get(reverse("courses:course", args=["computer-vision"])).content.decode()
     assert page.index(first.title) < page.index(second.title)
     first_cells, second_cells = _cells(page, first.slug), _cells(page, second.slug)

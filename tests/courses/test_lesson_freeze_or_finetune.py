@@ -1,4 +1,5 @@
 """Lesson 2, "Freeze or fine-tune?": its counts, and every number, shape and API it names recomputed from torch."""
+
 from itertools import pairwise
 import math
 from pathlib import Path
@@ -76,8 +77,9 @@ def test_lesson_lints_clean():
 def test_presets_run_the_four_strategies_on_the_same_data_and_settings():
     presets = DOC["lab"]["presets"]
     assert {s for p in presets for s in p["strategies"]} == {"features", "finetune", "finetune_all", "scratch"}
-    settings_of = {(tuple(p["datasets"]), p["backbone"], p["epochs"], p["image_size"], p.get("lr"), p.get("batch_size"))
-                   for p in presets}
+    settings_of = {
+        (tuple(p["datasets"]), p["backbone"], p["epochs"], p["image_size"], p.get("lr"), p.get("batch_size")) for p in presets
+    }
     assert settings_of == {(("builtin:digits-3",), "efficientnet_lite0", 5, 64, None, None)}
 
 
@@ -144,9 +146,7 @@ def test_batchnorm_counts_and_running_mean_update():
 
 def test_parameter_groups_as_the_lesson_writes_them():
     model = _resnet18(3)
-    optimizer = torch.optim.Adam(
-        [{"params": model.layer4.parameters(), "lr": 1e-4}, {"params": model.fc.parameters()}], lr=1e-3,
-    )
+    optimizer = torch.optim.Adam([{"params": model.layer4.parameters(), "lr": 1e-4}, {"params": model.fc.parameters()}], lr=1e-3)
     assert [g["lr"] for g in optimizer.param_groups] == [1e-4, _answer("param-group-default-lr")["value"]]
     with pytest.raises((TypeError, ValueError)):
         torch.optim.Adam(model.parameters(), lr=[1e-4, 1e-3])
@@ -215,8 +215,11 @@ def test_measured_note_counts_the_lab_networks_parameters_and_states_its_provena
     assert all(0.05 <= s <= 0.25 for s in steps)  # "each of their epochs then took 0.1 to 0.2 s"
     for fact in ("2026-12-07", "AMD EPYC", "1 PyTorch thread", "loaded by other engineers", "load average"):
         assert fact in note
-    assert measured["versions"] == {"torch": torch.__version__.split("+")[0], "torchvision": torchvision.__version__.split("+")[0],
-                                    "timm": __import__("timm").__version__}
+    assert measured["versions"] == {
+        "torch": torch.__version__.split("+")[0],
+        "torchvision": torchvision.__version__.split("+")[0],
+        "timm": __import__("timm").__version__,
+    }
 
 
 @pytest.mark.django_db

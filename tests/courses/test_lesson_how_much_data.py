@@ -1,4 +1,5 @@
 """Lesson 3, "How much data do you need?": its counts, and every number and shape in it recomputed from torch, torchvision and timm."""
+
 from itertools import pairwise
 import math
 from importlib.metadata import version
@@ -88,8 +89,13 @@ def test_lesson_page_shows_the_pipeline_trace_and_measured_sweep(db, client):
     page = client.get(lesson.get_absolute_url())
     assert page.status_code == 200
     html = page.content.decode()
-    for text in ("How much data do you need?", "537 x 3 x 64 x 64", "Illustrative numbers, not a measurement",
-                 "Measured on this platform", "How much data? The data-size sweep"):
+    for text in (
+        "How much data do you need?",
+        "537 x 3 x 64 x 64",
+        "Illustrative numbers, not a measurement",
+        "Measured on this platform",
+        "How much data? The data-size sweep",
+    ):
         assert text in html, text
 
 
@@ -107,8 +113,10 @@ def test_lite0_parameter_counts(lite0):
     assert (lite0.num_features, head, total, imagenet) == (1280, 3843, 3_374_851, 4_652_008)
     assert imagenet - (1280 * 1000 + 1000) + head == total
     assert _answers("features-head-parameters") == {
-        3843: "", 3840: PRACTICE["features-head-parameters"]["mistakes"][0],
-        3374851: PRACTICE["features-head-parameters"]["mistakes"][1], "*": "",
+        3843: "",
+        3840: PRACTICE["features-head-parameters"]["mistakes"][0],
+        3374851: PRACTICE["features-head-parameters"]["mistakes"][1],
+        "*": "",
     }
     assert round(total / head) == _correct("scratch-over-features-ratio") == 878
     assert round(total / (1280 * 3)) == 879 and round(imagenet / head) == 1211
@@ -135,7 +143,12 @@ def test_lite0_feature_maps(lite0):
 def test_digits_and_split(split):
     labels, s = split
     counts = [int((labels == c).sum()) for c in range(3)]
-    assert (len(load_digits().target), load_digits().images.shape[1:], counts, len(labels)) == (1797, (8, 8), [178, 182, 177], 537)
+    assert (len(load_digits().target), load_digits().images.shape[1:], counts, len(labels)) == (
+        1797,
+        (8, 8),
+        [178, 182, 177],
+        537,
+    )
     assert (len(s.train), len(s.val), len(s.test)) == (323, 107, 107)
     assert [int((labels[s.train] == c).sum()) for c in range(3)] == [106, 110, 107]
     assert [int((labels[s.val] == c).sum()) for c in range(3)] == [36, 36, 35]
@@ -214,14 +227,32 @@ def test_the_benchmark_reads_the_preset_and_writes_the_measured_section():
     from benchmarks.lab_data_size import measured_section, sweep_preset
 
     assert sweep_preset() == DOC["lab"]["presets"][0]
-    run = {"augment": False, "split_sizes": {"train": 323}, "extract_seconds": 2.0, "engine_seconds": 3.5,
-           "val_accuracy": [0.9, 1.0], "val_loss": [0.3, 0.1], "elapsed": [2.5, 3.4]}
-    runs = [{**run, "strategy": "features", "per_class": None},
-            {**run, "strategy": "features", "per_class": 5, "split_sizes": {"train": 15}, "val_accuracy": [0.8, 0.9]},
-            {**run, "strategy": "features", "per_class": None, "augment": True}]
+    run = {
+        "augment": False,
+        "split_sizes": {"train": 323},
+        "extract_seconds": 2.0,
+        "engine_seconds": 3.5,
+        "val_accuracy": [0.9, 1.0],
+        "val_loss": [0.3, 0.1],
+        "elapsed": [2.5, 3.4],
+    }
+    runs = [
+        {**run, "strategy": "features", "per_class": None},
+        {**run, "strategy": "features", "per_class": 5, "split_sizes": {"train": 15}, "val_accuracy": [0.8, 0.9]},
+        {**run, "strategy": "features", "per_class": None, "augment": True},
+    ]
     section = measured_section(runs, classes=3)
-    assert section["sweep"] == [{"per_class": 108, "strategy": "features", "val_accuracy": 1.0},
-                                {"per_class": 5, "strategy": "features", "val_accuracy": 0.9}]
-    assert section["runs"] == [{"strategy": "features", "seconds": {"startup": 0.0, "extraction": 2.0, "training": 1.5},
-                                "epochs": [{"epoch": 1, "val_accuracy": 0.9, "val_loss": 0.3, "elapsed": 2.5},
-                                           {"epoch": 2, "val_accuracy": 1.0, "val_loss": 0.1, "elapsed": 3.4}]}]
+    assert section["sweep"] == [
+        {"per_class": 108, "strategy": "features", "val_accuracy": 1.0},
+        {"per_class": 5, "strategy": "features", "val_accuracy": 0.9},
+    ]
+    assert section["runs"] == [
+        {
+            "strategy": "features",
+            "seconds": {"startup": 0.0, "extraction": 2.0, "training": 1.5},
+            "epochs": [
+                {"epoch": 1, "val_accuracy": 0.9, "val_loss": 0.3, "elapsed": 2.5},
+                {"epoch": 2, "val_accuracy": 1.0, "val_loss": 0.1, "elapsed": 3.4},
+            ],
+        }
+    ]

@@ -1,4 +1,5 @@
 """Lesson pages: every seed section shown, the SVG chart, the mode picker, 404s and a fixed query count."""
+
 import re
 from html.parser import HTMLParser
 
@@ -83,8 +84,18 @@ def test_training_chart_is_an_svg_with_one_marker_per_epoch(client, seed_lesson)
     assert "Loss, Epoch 1: 0.95" in loss_series and "Loss, Epoch 5: 0.33" in loss_series
 
 
-TEN_MODES = ("Read", "Practice", "Test this pattern", "Review", "Flashcards", "Lab", "Timed exam", "Mistake drill",
-             "Numbers &amp; shapes", "Summary sheet")
+TEN_MODES = (
+    "Read",
+    "Practice",
+    "Test this pattern",
+    "Review",
+    "Flashcards",
+    "Lab",
+    "Timed exam",
+    "Mistake drill",
+    "Numbers &amp; shapes",
+    "Summary sheet",
+)
 
 
 @pytest.mark.django_db
@@ -97,7 +108,11 @@ def test_mode_picker_lists_ten_modes_each_linked_or_saying_why_not(client, seed_
     assert tuple(label for _, label, *_ in _MODES) == tuple(label.replace("&amp;", "&") for label in TEN_MODES)
     parser = _Links()
     parser.feed(picker)
-    client.force_login(__import__("django.contrib.auth", fromlist=["get_user_model"]).get_user_model().objects.create_user("m", password="pw-123456"))
+    client.force_login(
+        __import__("django.contrib.auth", fromlist=["get_user_model"])
+        .get_user_model()
+        .objects.create_user("m", password="pw-123456")
+    )
     for href in parser.hrefs:
         assert client.get(href.split("#")[0]).status_code == 200, href
     notes = re.findall(r'<span class="tag tag-muted mode-note">(.*?)</span>', picker)

@@ -1,4 +1,5 @@
 """Markdown rendering: formatting and highlighting kept, scripts and event handlers removed."""
+
 import pytest
 
 from courses.markdown import render_markdown

@@ -1,5 +1,6 @@
 """Answering a question of an attempt in the browser, whatever its kind: ticking choices, or typing
 into a typed question's box (one of its full-credit answers, or a known wrong one)."""
+
 from quizzes.models import Choice, Question
 from quizzes.vocabulary import TYPED_KINDS
 

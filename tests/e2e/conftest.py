@@ -1,4 +1,5 @@
 """Shared fixtures for browser tests: Debian's Chromium driven by Playwright's sync API."""
+
 import os
 from pathlib import Path
 
@@ -109,8 +110,12 @@ def lab_site(tmp_path):
     """A real web server and Celery worker (subprocesses, SQLite file) on tiny data, with a learner: (stack, URL)."""
     stack = LabStack(tmp_path, LAB_BUILTIN_PER_CLASS=80, LAB_MAX_CONCURRENT_RUNS_PER_USER=4)
     stack.migrate()
-    stack.manage("shell", "-c", "from django.contrib.auth import get_user_model; "
-                 f"get_user_model().objects.create_user('learner', password='{LEARNER_PASSWORD}')")
+    stack.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; "
+        f"get_user_model().objects.create_user('learner', password='{LEARNER_PASSWORD}')",
+    )
     url = stack.start_web()
     stack.start_worker("lab-e2e@test")
     yield stack, url

@@ -4,6 +4,7 @@ no heading-order one (moderate for axe, but a skipped level misleads a screen re
 axe-core is vendored (tests/e2e/vendor/axe.min.js, MPL-2.0, from the npm registry); the test
 injects it into each page and runs it with its default rules (WCAG 2 A/AA and best practices).
 """
+
 import re
 from pathlib import Path
 
@@ -69,8 +70,10 @@ def log_in(page, url):
 
 def test_axe_is_loaded_and_finds_a_planted_violation(page):
     """Guards the other tests: axe really runs in the page and reports what it should."""
-    page.set_content('<html lang="en"><head><title>t</title></head><body><main><img src="x.png">'
-                     '<p style="color:#bbb;background:#fff">faint</p><input type="text"></main></body></html>')
+    page.set_content(
+        '<html lang="en"><head><title>t</title></head><body><main><img src="x.png">'
+        '<p style="color:#bbb;background:#fff">faint</p><input type="text"></main></body></html>'
+    )
     ids = {v["id"] for v in axe_violations(page)}
     assert {"image-alt", "color-contrast", "label"} <= ids, ids
 
@@ -140,8 +143,7 @@ def test_flashcards_have_no_serious_axe_violations(learner_site, page, screensho
     # the rest of today's 20 new cards, rated through the service
     student, lesson = Student(user.pk), Lesson.objects.get(slug="why-pretrained-models-save-time")
     for card in lesson.flashcards.all()[1:20]:
-        flashcard_rate(student=student, lesson=lesson, card_id=card.pk, rating=scheduler.EASY,
-                                          seen_reviews=0)
+        flashcard_rate(student=student, lesson=lesson, card_id=card.pk, rating=scheduler.EASY, seen_reviews=0)
     page.goto(url + LESSON_PATH + "flashcards/")
     page.get_by_text("Nothing is due right now.").wait_for()
     assert_accessible(page, screenshot, "flashcards-done")
@@ -154,10 +156,10 @@ def _finished_experiment(user) -> Experiment:
 
     folder = f"{storage.UPLOAD_ROOT}/u{user.pk}/tiny"
     report = engine.materialize_digits(storage.local_dir(folder), classes=[0, 1, 2], max_per_class=8)
-    dataset = Dataset.objects.create(owner=user, name="tiny digits", kind=Dataset.Kind.UPLOAD, folder=folder,
-                                     report=report.to_dict())
-    (exp,) = experiment_submit(owner=user, dataset=dataset, backbone="tiny", strategy="scratch", epochs=2,
-                               lr=0.01, batch_size=8)
+    dataset = Dataset.objects.create(
+        owner=user, name="tiny digits", kind=Dataset.Kind.UPLOAD, folder=folder, report=report.to_dict()
+    )
+    (exp,) = experiment_submit(owner=user, dataset=dataset, backbone="tiny", strategy="scratch", epochs=2, lr=0.01, batch_size=8)
     app.conf.task_always_eager = True
     try:
         experiment_run(experiment_id=exp.pk)
@@ -191,8 +193,9 @@ def test_lab_form_and_experiment_page_have_no_serious_axe_violations(learner_sit
     page.locator(".lab-prediction").wait_for()
     assert_accessible(page, screenshot, "lab-experiment-prediction")
     # a queued run: the live trace and the cancel button
-    (queued,) = experiment_submit(owner=user, dataset=experiment.dataset, backbone="tiny", strategy="scratch",
-                                  epochs=2, lr=0.01, batch_size=8)
+    (queued,) = experiment_submit(
+        owner=user, dataset=experiment.dataset, backbone="tiny", strategy="scratch", epochs=2, lr=0.01, batch_size=8
+    )
     page.goto(f"{url}/lab/experiments/{queued.pk}/")
     assert_accessible(page, screenshot, "lab-experiment-queued")
     page.goto(f"{url}/lab/datasets/{experiment.dataset_id}/")
@@ -259,8 +262,13 @@ def test_summary_sheet_and_numbers_pages_have_no_serious_axe_violations(learner_
         page.goto(url + LESSON_PATH + "numbers/")
         page.locator(".numbers-coming").wait_for()
         assert_accessible(page, screenshot, "numbers-coming")
-        Question.objects.create(lesson=lesson, key="typed-axe", kind=TYPED_KINDS[0], difficulty="easy",
-                                stem="How many parameters does `Linear(512, 3)` have?")
+        Question.objects.create(
+            lesson=lesson,
+            key="typed-axe",
+            kind=TYPED_KINDS[0],
+            difficulty="easy",
+            stem="How many parameters does `Linear(512, 3)` have?",
+        )
     page.goto(url + LESSON_PATH + "numbers/")
     page.get_by_role("button", name="Start numbers & shapes").wait_for()
     assert_accessible(page, screenshot, "numbers-start")
@@ -285,12 +293,23 @@ def test_lab_time_sweep_and_progress_pages_have_no_serious_axe_violations(learne
     url, user = learner_site
     settings.LAB_MAX_CONCURRENT_RUNS_PER_USER = 4  # a comparison (2) and a sweep (1) at once
     experiment = _finished_experiment(user)
-    pair = experiment_submit(owner=user, dataset=experiment.dataset, backbone="tiny", strategy="features", epochs=2,
-                             lr=0.05, batch_size=8, compare=True, lesson_slug="why-pretrained-models-save-time")
-    runs = size_sweep_submit(owner=user, dataset=experiment.dataset, backbone="tiny", sizes=[2, None], epochs=2,
-                             lr=0.05, batch_size=8)
-    Experiment.objects.filter(pk=runs[0].pk).update(status=Experiment.Status.RUNNING,
-                                                   progress=Progress(EXTRACT, 10, 24, 2.0).to_dict())
+    pair = experiment_submit(
+        owner=user,
+        dataset=experiment.dataset,
+        backbone="tiny",
+        strategy="features",
+        epochs=2,
+        lr=0.05,
+        batch_size=8,
+        compare=True,
+        lesson_slug="why-pretrained-models-save-time",
+    )
+    runs = size_sweep_submit(
+        owner=user, dataset=experiment.dataset, backbone="tiny", sizes=[2, None], epochs=2, lr=0.05, batch_size=8
+    )
+    Experiment.objects.filter(pk=runs[0].pk).update(
+        status=Experiment.Status.RUNNING, progress=Progress(EXTRACT, 10, 24, 2.0).to_dict()
+    )
     log_in(page, url)
     page.goto(f"{url}/lab/sweeps/{runs[0].sweep_group}/")
     assert page.locator("progress").count() == 1

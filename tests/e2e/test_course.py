@@ -1,6 +1,7 @@
 """The course around its lessons in Chromium: the course page's lessons in order with the student's
 progress, the next-lesson link, flashcards and review across the course, and each lesson's summary
 sheet printed on at most two A4 pages."""
+
 from datetime import timedelta
 
 import pytest

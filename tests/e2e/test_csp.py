@@ -6,6 +6,7 @@ event and a console error. An init script (run by the browser before any page sc
 subject to the page's policy) records the events in sessionStorage, which outlives the
 navigations between pages; the console errors are collected too.
 """
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -90,10 +91,12 @@ def test_lesson_quiz_questions_and_the_lab_break_no_policy(learner_site, watched
     visit(page, f"{url}/lab/new/")
     folder = f"{storage.UPLOAD_ROOT}/u{user.pk}/csp"
     report = engine.materialize_digits(storage.local_dir(folder), classes=[0, 1], max_per_class=4)
-    dataset = Dataset.objects.create(owner=user, name="csp digits", kind=Dataset.Kind.UPLOAD, folder=folder,
-                                     report=report.to_dict())
-    (queued,) = experiment_submit(owner=user, dataset=dataset, backbone="tiny", strategy="scratch",
-                                   epochs=1, lr=0.01, batch_size=8)
+    dataset = Dataset.objects.create(
+        owner=user, name="csp digits", kind=Dataset.Kind.UPLOAD, folder=folder, report=report.to_dict()
+    )
+    (queued,) = experiment_submit(
+        owner=user, dataset=dataset, backbone="tiny", strategy="scratch", epochs=1, lr=0.01, batch_size=8
+    )
     visit(page, f"{url}/lab/experiments/{queued.pk}/")
     page.wait_for_function("window.htmx !== undefined")
     with page.expect_response(lambda r: "/trace/" in r.url, timeout=15_000):
@@ -114,9 +117,12 @@ def test_the_admin_breaks_no_policy(learner_site, watched):
     lesson = Lesson.objects.get(slug=LESSON_PATH.strip("/").split("/")[-1])
     # An author's question: a lesson file's is read-only in the admin, with no rows to add.
     question = question_duplicate(Question.objects.filter(lesson=lesson, current=True).first()).question
-    for path in (reverse("admin:index"), reverse("admin:quizzes_question_changelist"),
-                 reverse("admin:courses_lesson_change", args=[lesson.pk]),
-                 reverse("admin:quizzes_lesson_statistics", args=[lesson.pk])):
+    for path in (
+        reverse("admin:index"),
+        reverse("admin:quizzes_question_changelist"),
+        reverse("admin:courses_lesson_change", args=[lesson.pk]),
+        reverse("admin:quizzes_lesson_statistics", args=[lesson.pk]),
+    ):
         visit(page, url + path)
     visit(page, url + reverse("admin:quizzes_question_change", args=[question.pk]))
     page.locator(".add-row a").first.click()

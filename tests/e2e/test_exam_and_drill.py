@@ -1,5 +1,6 @@
 """A student in Chromium: a timed exam from the picker to the result with the countdown ticking,
 the countdown's announcements and the exam ending by itself, and a mistake drill run to its end."""
+
 import re
 from datetime import timedelta
 
@@ -52,8 +53,7 @@ def test_the_countdown_announces_the_last_seconds_and_the_exam_ends_by_itself(si
     live = page.locator("#exam-clock-live")
     assert live.inner_text() == ""  # nothing is announced on arrival
     # the deadline moved to two seconds before each mark: the mark is announced as it passes
-    for seconds, words in ((600, "10 minutes left."), (300, "5 minutes left."), (60, "1 minute left."),
-                           (30, "30 seconds left.")):
+    for seconds, words in ((600, "10 minutes left."), (300, "5 minutes left."), (60, "1 minute left."), (30, "30 seconds left.")):
         Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() + timedelta(seconds=seconds + 2))
         page.reload()
         assert live.inner_text() == ""  # marks passed before the page loaded are not repeated

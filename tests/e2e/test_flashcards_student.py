@@ -1,5 +1,6 @@
 """A student in Chromium: Flashcards from the lesson page, turning cards over and rating them
 (the first by keyboard alone) until nothing is due."""
+
 import re
 
 from quizzes.models import Flashcard, FlashcardSchedule

@@ -1,4 +1,5 @@
 """The lab in Chromium against a real web server and a real Celery worker (subprocesses, SQLite file)."""
+
 import io
 
 from PIL import Image

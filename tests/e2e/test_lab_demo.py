@@ -2,6 +2,7 @@
 the ready-made comparison (real EfficientNet-Lite0 weights: every layer fine-tuned, from scratch, frozen features)
 from the click to every run done within 3 minutes, the time headline and each effect stated from the runs, and a
 data-size sweep submitted from the lab form and read on its chart."""
+
 import json
 import os
 import re
@@ -23,8 +24,11 @@ def lab_site(tmp_path_factory):
     stack = LabStack(tmp_path_factory.mktemp("lab-demo"), LAB_MAX_CONCURRENT_RUNS_PER_USER=3)
     stack.migrate()
     stack.manage("loadcontent")
-    stack.manage("shell", "-c", "from django.contrib.auth import get_user_model; "
-                 f"get_user_model().objects.create_user('learner', password='{PASSWORD}')")
+    stack.manage(
+        "shell",
+        "-c",
+        f"from django.contrib.auth import get_user_model; get_user_model().objects.create_user('learner', password='{PASSWORD}')",
+    )
     url = stack.start_web()
     stack.start_worker("lab-demo@test")
     yield stack, url
@@ -85,7 +89,8 @@ def test_the_ready_made_comparison_finishes_within_three_minutes_of_the_click(la
     ids = [int(i) for i in re.findall(r"ids=(\d+)", page.url)]
     rows = stack.query(
         "SELECT id, strategy, status, backbone, image_size, dataset_id, seed, epochs, lr, batch_size, train_per_class "
-        "FROM modellab_experiment ORDER BY id")
+        "FROM modellab_experiment ORDER BY id"
+    )
     assert finished and took <= DEMO_LIMIT_S, (took, rows, stack.logs())
     screenshot(page, "lab-demo-done")
 
@@ -94,25 +99,39 @@ def test_the_ready_made_comparison_finishes_within_three_minutes_of_the_click(la
     (pre, *_), (scratch, *_), (frozen, *_) = rows
     assert [r[1] for r in rows] == ["finetune_all", "scratch", "features"] and [r[2] for r in rows] == ["succeeded"] * 3
     assert len({r[3:] for r in rows}) == 1 and rows[0][3:5] == ("efficientnet_lite0", 64)
-    acc = {pk: [a for (a,) in stack.query(
-        "SELECT val_accuracy FROM modellab_epochrecord WHERE experiment_id = %s ORDER BY epoch", (pk,))] for pk in ids}
+    acc = {
+        pk: [
+            a
+            for (a,) in stack.query(
+                "SELECT val_accuracy FROM modellab_epochrecord WHERE experiment_id = %s ORDER BY epoch", (pk,)
+            )
+        ]
+        for pk in ids
+    }
     assert len(acc[pre]) == len(acc[scratch]) == len(acc[frozen]) == 5
     assert all(a > b for a, b in zip(acc[pre], acc[scratch], strict=True)), acc  # the pre-trained arm ahead at every epoch
 
     # the page states the time headline, what differs, each effect, and the progress the learner saw while waiting
     headline = page.locator(".lab-headline").inner_text()
-    assert re.match(r"Pre-trained \(every layer fine-tuned\) reached 0\.\d\d in (\d+ min ?)?([\d.]+ s)?; from scratch "
-                    r"(needed|never did)", headline), headline
+    assert re.match(
+        r"Pre-trained \(every layer fine-tuned\) reached 0\.\d\d in (\d+ min ?)?([\d.]+ s)?; from scratch "
+        r"(needed|never did)",
+        headline,
+    ), headline
     assert page.locator(".lab-difference").count() == 2  # the starting weights, the layers trained
     effects = page.locator(".lab-effect").all_inner_texts()
     assert effects[0].startswith(f"What pre-training bought (#{pre} against #{scratch}, which differ only in"), effects
     assert effects[1].startswith(f"What freezing bought (#{frozen} against #{pre},"), effects
     assert page.locator(".lab-time-row").count() == 3 and "Seconds since the run started" in page.content()
     assert any(re.search(r"\d+ of \d+ (images|batches)", text) for text in seen_progress), seen_progress
-    measured = {"click_to_done_s": round(took, 1), "load_avg_before": [round(x, 2) for x in load_before],
-                "load_avg_after": [round(x, 2) for x in os.getloadavg()], "headline": headline,
-                "val_accuracy": {"finetune_all": acc[pre], "scratch": acc[scratch], "features": acc[frozen]},
-                "effects": effects}
+    measured = {
+        "click_to_done_s": round(took, 1),
+        "load_avg_before": [round(x, 2) for x in load_before],
+        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+        "headline": headline,
+        "val_accuracy": {"finetune_all": acc[pre], "scratch": acc[scratch], "features": acc[frozen]},
+        "effects": effects,
+    }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS.parent / "lab-demo.json").write_text(json.dumps(measured, indent=1))
     print("lab demo:", json.dumps(measured))
@@ -155,6 +174,11 @@ def test_a_sweep_is_cancelled_as_a_whole(lab_site, page):
     assert "Cancelling the sweep" in page.locator("body").inner_text()
 
     def statuses():
-        return {s for (s,) in stack.query("SELECT status FROM modellab_experiment WHERE sweep_group LIKE %s",
-                                          (f"%{group.replace('-', '')}%",))}
+        return {
+            s
+            for (s,) in stack.query(
+                "SELECT status FROM modellab_experiment WHERE sweep_group LIKE %s", (f"%{group.replace('-', '')}%",)
+            )
+        }
+
     stack.wait_for(lambda: statuses() == {"cancelled"}, 120, "every run of the sweep cancelled")

@@ -1,4 +1,5 @@
 """A queued run in Chromium says where it stands and when it should start and finish, and moves with the queue."""
+
 import re
 
 import pytest
@@ -25,8 +26,12 @@ def queued_site(tmp_path):
     """The web server with no worker: whatever is submitted stays queued until the test moves it."""
     stack = LabStack(tmp_path, LAB_MAX_CONCURRENT_RUNS_PER_USER=4)
     stack.migrate()
-    stack.manage("shell", "-c", "from django.contrib.auth import get_user_model; "
-                 "get_user_model().objects.create_user('learner', password='a-long-pass-42')")
+    stack.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; "
+        "get_user_model().objects.create_user('learner', password='a-long-pass-42')",
+    )
     url = stack.start_web()
     yield stack, url
     stack.stop_all()
@@ -65,9 +70,10 @@ def test_a_queued_comparison_shows_its_place_and_eta_as_the_queue_moves(queued_s
 
     # the queue moves: the run ahead is cancelled, and the polled part of the page follows without a reload
     page.evaluate("window.__sameDocument = true")
-    stack.manage("shell", "-c", f"from modellab.models import Experiment; Experiment.objects.filter(pk={ahead}).update(status='cancelled')")
-    page.wait_for_function(
-        "document.querySelector('.lab-overlay-runs').innerText.includes('1st in the queue')", timeout=20_000)
+    stack.manage(
+        "shell", "-c", f"from modellab.models import Experiment; Experiment.objects.filter(pk={ahead}).update(status='cancelled')"
+    )
+    page.wait_for_function("document.querySelector('.lab-overlay-runs').innerText.includes('1st in the queue')", timeout=20_000)
     runs = text(page, ".lab-overlay-runs")
     assert "1st in the queue · starts any moment now, done in about 20 s" in runs
     assert "2nd in the queue · starts in about 20 s, done in about 80 s" in runs

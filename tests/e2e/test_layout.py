@@ -1,5 +1,6 @@
 """Layout in Chromium: on a 390 px phone question stems and code stay inside their boxes and no page (a
 long typed answer, the lab form with its weight URLs) is wider than the screen; the comparison's charts."""
+
 import uuid
 from itertools import pairwise
 
@@ -48,9 +49,12 @@ def test_long_content_stays_inside_its_box_on_a_phone(site, browser):
         # a question with a code block in its stem, in practice
         mobilenet = Question.objects.get(key="mobilenet-output-shape", lesson=Lesson.objects.get())
         page.goto(site + LESSON_PATH + "practice/")
-        page.evaluate("""id => { const form = document.querySelector('main form[method=post]');
+        page.evaluate(
+            """id => { const form = document.querySelector('main form[method=post]');
             const input = Object.assign(document.createElement('input'), {type: 'hidden', name: 'question', value: id});
-            form.append(input); form.submit(); }""", str(mobilenet.pk))
+            form.append(input); form.submit(); }""",
+            str(mobilenet.pk),
+        )
         page.wait_for_url("**/questions/1/**")
         assert page.locator("legend pre").count() == 1
         assert_inside(page, "the MobileNetV2 question")
@@ -82,11 +86,28 @@ def test_the_comparison_charts_are_wide_and_their_captions_clear_the_next_chart(
     dataset = Dataset.objects.create(owner=user, name="d", kind=Dataset.Kind.UPLOAD, folder="x")
     group, runs = uuid.uuid4(), []
     for strategy, elapsed in (("features", [20.1, 20.15, 20.2, 20.25, 20.3]), ("scratch", [60, 120, 180, 240, 300])):
-        run = Experiment.objects.create(owner=user, dataset=dataset, backbone="tiny", strategy=strategy, epochs=5, lr=0.01,
-                                        batch_size=8, status=Experiment.Status.SUCCEEDED, comparison_group=group)
+        run = Experiment.objects.create(
+            owner=user,
+            dataset=dataset,
+            backbone="tiny",
+            strategy=strategy,
+            epochs=5,
+            lr=0.01,
+            batch_size=8,
+            status=Experiment.Status.SUCCEEDED,
+            comparison_group=group,
+        )
         for epoch, seconds in enumerate(elapsed, start=1):
-            EpochRecord.objects.create(experiment=run, epoch=epoch, train_loss=1, train_accuracy=0.5, val_loss=1 / epoch,
-                                       val_accuracy=0.5 + epoch / 20, seconds=0.01, elapsed_seconds=seconds)
+            EpochRecord.objects.create(
+                experiment=run,
+                epoch=epoch,
+                train_loss=1,
+                train_accuracy=0.5,
+                val_loss=1 / epoch,
+                val_accuracy=0.5 + epoch / 20,
+                seconds=0.01,
+                elapsed_seconds=seconds,
+            )
         runs.append(run)
     page.goto(site + "/accounts/login/?next=/lab/compare/%3F" + "%26".join(f"ids%3D{r.pk}" for r in runs))
     page.get_by_label("Username").fill("charts")

@@ -1,4 +1,5 @@
 """A student reads the lesson in Chromium, on a desktop and on a phone."""
+
 from tests.conftest import SEED_LESSON
 
 from courses.content import load_lesson_file
@@ -14,7 +15,9 @@ def test_student_reads_the_lesson_in_a_real_browser(transactional_db, live_serve
     stages = page.locator("ol.stages > li.stage")
     assert stages.count() == 4
     assert "1000 x 7 x 7 x 512" in stages.nth(2).inner_text()
-    chart = page.get_by_role("img", name="Training trace: loss and accuracy by epoch for Why pre-trained models save time in Computer Vision")
+    chart = page.get_by_role(
+        "img", name="Training trace: loss and accuracy by epoch for Why pre-trained models save time in Computer Vision"
+    )
     assert chart.is_visible()
     box = chart.bounding_box()
     assert box["width"] > 200 and box["height"] > 80

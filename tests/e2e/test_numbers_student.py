@@ -1,5 +1,6 @@
 """A student in Chromium: Numbers & shapes from the picker, a typed number that reveals a common
 mistake, and shapes typed as a Python tuple and as torch.Size marked right."""
+
 from tests.e2e.test_quiz_student import LESSON_PATH
 
 

@@ -1,4 +1,5 @@
 """An author works the question bank in Chromium: the list fits a 1280 px window, a question is duplicated, two are made hard at once."""
+
 from decimal import Decimal
 
 import pytest
@@ -9,21 +10,33 @@ from quizzes.authoring.questions import ChoiceContent, QuestionContent, Question
 from quizzes.models import Question, Source
 
 WINDOW = {"width": 1280, "height": 900}
-LONG_STEM = ("A team fine-tunes `efficientnet_lite0` on 3,000 photos of cats, dogs and birds with the backbone frozen "
-             "and a new 3-class head. Which parameters receive gradient updates during the first epoch, and why?")
+LONG_STEM = (
+    "A team fine-tunes `efficientnet_lite0` on 3,000 photos of cats, dogs and birds with the backbone frozen "
+    "and a new 3-class head. Which parameters receive gradient updates during the first epoch, and why?"
+)
 
 
 @pytest.fixture
 def site(transactional_db, live_server):
     course = Course.objects.create(slug="c", title="Computer Vision", track="ml")
-    lesson = Lesson.objects.create(course=course, slug="bank", published=True,
-                                   title="Why pre-trained models save time in Computer Vision")
+    lesson = Lesson.objects.create(
+        course=course, slug="bank", published=True, title="Why pre-trained models save time in Computer Vision"
+    )
     for n, key in enumerate(["frozen-backbone-gradient-updates-first-epoch", "head-size", "feature-cache"], start=1):
-        question_save(lesson=lesson, key=key, place=QuestionPlace(position=n, difficulty="easy"), source=Source.ADMIN,
-                      content=QuestionContent(kind="multiple" if n == 1 else "single", stem=LONG_STEM, choices=(
-                          ChoiceContent(text="Only the new head's", fraction=Decimal(1), feedback="The backbone is frozen."),
-                          ChoiceContent(text="Every layer's", fraction=Decimal(0), feedback="Frozen layers get no update."),
-                      )))
+        question_save(
+            lesson=lesson,
+            key=key,
+            place=QuestionPlace(position=n, difficulty="easy"),
+            source=Source.ADMIN,
+            content=QuestionContent(
+                kind="multiple" if n == 1 else "single",
+                stem=LONG_STEM,
+                choices=(
+                    ChoiceContent(text="Only the new head's", fraction=Decimal(1), feedback="The backbone is frozen."),
+                    ChoiceContent(text="Every layer's", fraction=Decimal(0), feedback="Frozen layers get no update."),
+                ),
+            ),
+        )
     get_user_model().objects.create_superuser("author", "a@example.com", "pw-123456789")
     return live_server.url
 
@@ -40,8 +53,12 @@ OVERFLOW = """() => {
 
 def _fits(page) -> bool:
     overflow = page.evaluate(OVERFLOW)
-    return (overflow["page"] <= WINDOW["width"] and overflow["box"] <= 0 and overflow["right"] <= WINDOW["width"]
-            and overflow["cells"] == 0)
+    return (
+        overflow["page"] <= WINDOW["width"]
+        and overflow["box"] <= 0
+        and overflow["right"] <= WINDOW["width"]
+        and overflow["cells"] == 0
+    )
 
 
 def _select(page, keys, action):
@@ -76,6 +93,8 @@ def test_duplicate_and_bulk_edit_in_a_list_that_fits_1280_px(site, browser, scre
     page.locator("#bulk-edit-apply").click()
     assert "Changed 2 of 2 question(s)." in page.locator(".messagelist").inner_text()
     assert sorted(Question.objects.filter(difficulty="hard").values_list("key", "version")) == [
-        ("feature-cache", 1), ("head-size", 1)]
+        ("feature-cache", 1),
+        ("head-size", 1),
+    ]
     assert _fits(page)
     context.close()

@@ -1,4 +1,5 @@
 """An author tries answers in the question preview: a wrong choice shows its feedback and mistake, a typed number how it is marked."""
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -10,8 +11,9 @@ def _question(lesson, key, kind, stem, rows):
     q = Question.objects.create(lesson=lesson, key=key, role="practice", kind=kind, difficulty="easy", position=1, stem=stem)
     mistake = Mistake.objects.create(question=q, position=1, text="Thinking frozen layers still learn")
     for i, (text, fraction, feedback, linked) in enumerate(rows, start=1):
-        Choice.objects.create(question=q, position=i, text=text, fraction=fraction, feedback=feedback,
-                              mistake=mistake if linked else None)
+        Choice.objects.create(
+            question=q, position=i, text=text, fraction=fraction, feedback=feedback, mistake=mistake if linked else None
+        )
     SolutionStep.objects.create(question=q, position=1, title="Recall what freezing does", body="No gradient updates.")
     Hint.objects.create(question=q, position=1, text="What does the optimizer skip?")
     return q
@@ -21,17 +23,28 @@ def _question(lesson, key, kind, stem, rows):
 def site(transactional_db, live_server):
     course = Course.objects.create(slug="c", title="Course", track="ml")
     lesson = Lesson.objects.create(course=course, slug="preview", title="Preview", published=True)
-    single = _question(lesson, "frozen", "single", "Which weights change when the backbone is frozen?", [
-        ("Only the new head's", 1, "Right: only the head trains.", False),
-        ("Every layer, a little", 0, "WRONG-FEEDBACK: frozen layers get no update.", True),
-        ("Only the first layer's", 0, "It is frozen too.", True),
-    ])
-    typed = _question(lesson, "frozen-count", "numeric",
-                      "A head of 512 x 3 weights plus 3 biases trains. How many parameters change? Give a number.", [
-        ("1539", 1, "Weights plus biases.", False),
-        ("1536", 0, "BIAS-FEEDBACK: the biases train too.", True),
-        ("*", 0, "CATCH-ALL: count the head's weights, then its biases.", False),
-    ])
+    single = _question(
+        lesson,
+        "frozen",
+        "single",
+        "Which weights change when the backbone is frozen?",
+        [
+            ("Only the new head's", 1, "Right: only the head trains.", False),
+            ("Every layer, a little", 0, "WRONG-FEEDBACK: frozen layers get no update.", True),
+            ("Only the first layer's", 0, "It is frozen too.", True),
+        ],
+    )
+    typed = _question(
+        lesson,
+        "frozen-count",
+        "numeric",
+        "A head of 512 x 3 weights plus 3 biases trains. How many parameters change? Give a number.",
+        [
+            ("1539", 1, "Weights plus biases.", False),
+            ("1536", 0, "BIAS-FEEDBACK: the biases train too.", True),
+            ("*", 0, "CATCH-ALL: count the head's weights, then its biases.", False),
+        ],
+    )
     get_user_model().objects.create_superuser("author", "a@example.com", "pw-123456789")
     return live_server.url, single, typed
 

@@ -1,4 +1,5 @@
 """An author corrects an answered question in the admin: the learner's result page stays as it was until a regrade, which it then reports."""
+
 import re
 from decimal import Decimal
 from io import StringIO
@@ -18,14 +19,21 @@ _CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
 def site(transactional_db, live_server):
     course = Course.objects.create(slug="c", title="Course", track="ml")
     lesson = Lesson.objects.create(course=course, slug="versions", title="Versions", published=True)
-    question_save(lesson=lesson, key="frozen", place=QuestionPlace(difficulty="easy"), source=Source.ADMIN, content=QuestionContent(
-        kind="single", stem="Which weights change when the backbone is frozen?",
-        choices=(
-            ChoiceContent(text="All of them", fraction=Decimal(0), feedback="Frozen layers get no update."),
-            ChoiceContent(text="Only the new head's", fraction=Decimal(1), feedback="Right: only the head trains."),
-            ChoiceContent(text="Only the first layer's", fraction=Decimal(0), feedback="It is frozen too."),
+    question_save(
+        lesson=lesson,
+        key="frozen",
+        place=QuestionPlace(difficulty="easy"),
+        source=Source.ADMIN,
+        content=QuestionContent(
+            kind="single",
+            stem="Which weights change when the backbone is frozen?",
+            choices=(
+                ChoiceContent(text="All of them", fraction=Decimal(0), feedback="Frozen layers get no update."),
+                ChoiceContent(text="Only the new head's", fraction=Decimal(1), feedback="Right: only the head trains."),
+                ChoiceContent(text="Only the first layer's", fraction=Decimal(0), feedback="It is frozen too."),
+            ),
         ),
-    ))
+    )
     get_user_model().objects.create_superuser("author", "a@example.com", "pw-123456789")
     return live_server.url
 

@@ -1,4 +1,5 @@
 """A student in Chromium: the model quiz, practice with a hint, and a 10-question test by keyboard."""
+
 from courses.models import Lesson
 from quizzes.grading import letter
 from quizzes.models import Attempt, Choice, Question
@@ -50,7 +51,10 @@ def test_student_practises_with_a_hint_and_reads_the_solution(site, page, screen
     bank = practice_bank(lesson=Lesson.objects.get()).count()
     assert f"Question 1 of {bank}" in page.locator("h1").inner_text()
     page.get_by_role("button", name="Show a hint").click()
-    assert "Ask what a pre-trained network brings with it before it has seen any of your images." in page.locator("#hints").inner_text()
+    assert (
+        "Ask what a pre-trained network brings with it before it has seen any of your images."
+        in page.locator("#hints").inner_text()
+    )
     page.get_by_label("They need more labelled images than a model trained from scratch").check()
     page.get_by_role("button", name="Check answer").click()
     assert "Incorrect" in page.locator("#quiz-live").inner_text()

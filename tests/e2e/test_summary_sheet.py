@@ -1,5 +1,6 @@
 """The summary sheet in Chromium: printed on A4 it takes at most two pages holding every common
 mistake, with nothing but the sheet (no navigation, footer or button) and no line cut off."""
+
 import unicodedata
 
 from pypdf import PdfReader

@@ -3,6 +3,7 @@ each to its end by the shortest path a student could follow, on every lesson in 
 (one test per lesson file). The long flows have tests of their own (test_quiz_student,
 test_flashcards_student, test_exam_and_drill, test_lab_browser, test_summary_sheet); this one
 walks the picker."""
+
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -24,8 +25,18 @@ from tests.conftest import ROOT
 from tests.e2e.test_accessibility import log_in
 
 LESSON_FILES = sorted((ROOT / "content" / "lessons").glob("*.yaml"))
-TEN_MODES = ("Read", "Practice", "Test this pattern", "Review", "Flashcards", "Lab", "Timed exam", "Mistake drill",
-             "Numbers & shapes", "Summary sheet")
+TEN_MODES = (
+    "Read",
+    "Practice",
+    "Test this pattern",
+    "Review",
+    "Flashcards",
+    "Lab",
+    "Timed exam",
+    "Mistake drill",
+    "Numbers & shapes",
+    "Summary sheet",
+)
 
 
 def enter(page, url, key) -> None:
@@ -69,8 +80,9 @@ def run_queued(experiment) -> None:
 
 
 @pytest.mark.parametrize("lesson_file", LESSON_FILES, ids=[f.stem for f in LESSON_FILES])
-def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(learner_site, page, screenshot, settings,
-                                                                               lesson_file: Path):
+def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
+    learner_site, page, screenshot, settings, lesson_file: Path
+):
     site_url, user = learner_site
     lesson = load_lesson_file(lesson_file).lesson  # the seed lesson is loaded already; a reload changes nothing
     settings.LAB_BUILTIN_PER_CLASS = 12  # a run of seconds
@@ -124,8 +136,7 @@ def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
     page.get_by_role("button", name="Easy").click()
     page.get_by_role("status").filter(has_text="Easy: that card comes back").wait_for()
     for card in lesson.flashcards.all()[1:20]:
-        flashcard_rate(student=Student(user.pk), lesson=lesson, card_id=card.pk,
-                                          rating=scheduler.EASY, seen_reviews=0)
+        flashcard_rate(student=Student(user.pk), lesson=lesson, card_id=card.pk, rating=scheduler.EASY, seen_reviews=0)
     page.reload()
     page.get_by_text("Nothing is due right now.").wait_for()
 
@@ -144,8 +155,7 @@ def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
     page.get_by_role("heading", name="Results").wait_for()
 
     # Timed exam: started, then finished by the student
-    assert "Timed exam: your results" in start_and_finish(page, url, "exam", start="Start the exam",
-                                                         finish="Finish the exam")
+    assert "Timed exam: your results" in start_and_finish(page, url, "exam", start="Start the exam", finish="Finish the exam")
 
     # Mistake drill: the mistake shown in practice, answered right in two rounds, fixed
     enter(page, url, "drill")
@@ -168,8 +178,9 @@ def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
     page.goto(url)
     numbers = page.locator(".mode-numbers")
     if numbers.locator("a").count():
-        assert "Practice: your results" in start_and_finish(page, url, "numbers", start="Start numbers & shapes",
-                                                            finish="Finish and see summary")
+        assert "Practice: your results" in start_and_finish(
+            page, url, "numbers", start="Start numbers & shapes", finish="Finish and see summary"
+        )
     else:
         assert NUMBERS_COMING in numbers.locator(".mode-note").inner_text()
 
@@ -186,8 +197,13 @@ def test_student_reaches_all_ten_modes_from_the_picker_and_uses_each_to_its_end(
     # the last practice round is the Numbers & shapes one, finished at once
     asked = len(Attempt.objects.filter(user=user, mode=Mode.PRACTICE).latest("started_at").question_ids)
     assert asked == practice_bank(lesson=lesson, kinds=TYPED_KINDS).count()
-    for key, words in (("practice", f"Last practice: 0 of {asked} right"), ("test", "Last test: 0%"),
-                       ("flashcards", "Nothing due"), ("lab", "validation accuracy"), ("exam", "Last exam: 0%"),
-                       ("drill", "Every mistake fixed")):
+    for key, words in (
+        ("practice", f"Last practice: 0 of {asked} right"),
+        ("test", "Last test: 0%"),
+        ("flashcards", "Nothing due"),
+        ("lab", "validation accuracy"),
+        ("exam", "Last exam: 0%"),
+        ("drill", "Every mistake fixed"),
+    ):
         assert words in picker.locator(f".mode-{key}").inner_text(), key
     screenshot(page, f"ten-modes-picker-after-{lesson.slug}")

@@ -4,6 +4,7 @@ FAULT_KILL_ARM_FILE (from the environment): when that file exists and names a st
 ("response" or "finish"), the web process SIGKILLs itself at that point of the answer
 service, inside its transaction (see fault_urls.py). Never used outside the tests.
 """
+
 import os
 
 from config.settings import *  # noqa: F401,F403

@@ -7,6 +7,7 @@ file names its stage, and removes the file first, so the respawned worker runs n
 * "response": right after the answered response row is written (response_submit's save);
 * "finish": right after the attempt's score and finished_at are written (the last answer).
 """
+
 import os
 import signal
 from pathlib import Path

@@ -7,6 +7,7 @@ SIGKILLed and started again on the same port. The run must end (succeeded, or fa
 a reason), never stay RUNNING, and stay one experiment; the worker must reconnect and run
 the next submission.
 """
+
 import os
 import shutil
 import signal
@@ -30,9 +31,24 @@ class OwnRedis:
     def start(self):
         log = open(self.tmp / "redis.log", "a")
         self.proc = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.tmp), "--daemonize", "no"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.tmp),
+                "--daemonize",
+                "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         LabStack.wait_for(lambda: port_open("127.0.0.1", self.port), 20, "redis-server")
 
@@ -53,13 +69,34 @@ def redis(tmp_path):
 
 
 def test_broker_restarted_mid_run(tmp_path, redis):
-    stack = LabStack(tmp_path, broker_url=f"redis://127.0.0.1:{redis.port}/12", LAB_BUILTIN_PER_CLASS=60,
-                     LAB_MAX_ATTEMPTS=2, LAB_SWEEP_INTERVAL_S=5, LAB_HEARTBEAT_STALE_S=30)
+    stack = LabStack(
+        tmp_path,
+        broker_url=f"redis://127.0.0.1:{redis.port}/12",
+        LAB_BUILTIN_PER_CLASS=60,
+        LAB_MAX_ATTEMPTS=2,
+        LAB_SWEEP_INTERVAL_S=5,
+        LAB_HEARTBEAT_STALE_S=30,
+    )
     try:
         stack.migrate()
         stack.start_worker("faults-broker@test")
-        (pk,) = stack.submit("--user", "it", "--create-user", "--dataset", "builtin:digits", "--backbone", "tiny",
-                             "--strategy", "scratch", "--epochs", "12", "--batch-size", "16", "--lr", "0.01")
+        (pk,) = stack.submit(
+            "--user",
+            "it",
+            "--create-user",
+            "--dataset",
+            "builtin:digits",
+            "--backbone",
+            "tiny",
+            "--strategy",
+            "scratch",
+            "--epochs",
+            "12",
+            "--batch-size",
+            "16",
+            "--lr",
+            "0.01",
+        )
         stack.wait_for(lambda: len(stack.epochs(pk)) >= 1, 180, "the first epoch")
         assert stack.experiment(pk)["status"] == "running"
 
@@ -67,8 +104,9 @@ def test_broker_restarted_mid_run(tmp_path, redis):
         time.sleep(2)
         redis.start()
 
-        final = stack.wait_for(lambda: (e := stack.experiment(pk))["status"] in TERMINAL and e, 300,
-                               "the run to end after the broker restart")
+        final = stack.wait_for(
+            lambda: (e := stack.experiment(pk))["status"] in TERMINAL and e, 300, "the run to end after the broker restart"
+        )
         if final["status"] == "succeeded":
             assert stack.epochs(pk) == list(range(1, 13))
         else:
@@ -76,10 +114,25 @@ def test_broker_restarted_mid_run(tmp_path, redis):
         assert stack.query("SELECT COUNT(*) FROM modellab_experiment")[0][0] == 1
 
         # the worker is back on the restarted broker: the next run is taken and ends
-        (pk2,) = stack.submit("--user", "it", "--dataset", "builtin:digits", "--backbone", "tiny",
-                              "--strategy", "scratch", "--epochs", "1", "--batch-size", "16", "--lr", "0.01")
-        second = stack.wait_for(lambda: (e := stack.experiment(pk2))["status"] in TERMINAL and e, 180,
-                                "a run submitted after the restart")
+        (pk2,) = stack.submit(
+            "--user",
+            "it",
+            "--dataset",
+            "builtin:digits",
+            "--backbone",
+            "tiny",
+            "--strategy",
+            "scratch",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "16",
+            "--lr",
+            "0.01",
+        )
+        second = stack.wait_for(
+            lambda: (e := stack.experiment(pk2))["status"] in TERMINAL and e, 180, "a run submitted after the restart"
+        )
         assert second["status"] == "succeeded", second
         time.sleep(1)  # a redelivered first message would show up now
         assert stack.experiment(pk)["status"] == final["status"]

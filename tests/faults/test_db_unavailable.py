@@ -12,6 +12,7 @@ creates exactly one.
 * test_database_failure_while_the_session_is_saved_is_a_503_page: the failure comes after the
   view, when the session middleware saves the session.
 """
+
 import socket
 import threading
 
@@ -22,8 +23,7 @@ from django.urls import reverse
 from harness.processes import Site, free_port, postgres_available, postgres_database
 from harness.http_client import Client, csrf_token
 
-FORM = {"dataset": "builtin:digits-3", "backbone": "tiny", "strategy": "scratch", "epochs": "1", "lr": "0.01",
-        "batch_size": "8"}
+FORM = {"dataset": "builtin:digits-3", "backbone": "tiny", "strategy": "scratch", "epochs": "1", "lr": "0.01", "batch_size": "8"}
 
 
 def assert_unavailable_page(status: int, body: str) -> None:
@@ -99,12 +99,18 @@ def test_submit_while_postgres_is_unreachable(tmp_path):
         proxy = TcpProxy()
         proxy.start()
         name = direct_url.rsplit("/", 1)[1]
-        site = Site(tmp_path, database_url=f"postgresql://postgres@127.0.0.1:{proxy.port}/{name}",
-                    LAB_CIFAR_ROOT=str(tmp_path / "no-cifar"))
+        site = Site(
+            tmp_path,
+            database_url=f"postgresql://postgres@127.0.0.1:{proxy.port}/{name}",
+            LAB_CIFAR_ROOT=str(tmp_path / "no-cifar"),
+        )
         try:
             site.prepare(content=False)
-            site.manage("shell", "-c", "from django.contrib.auth.models import User; "
-                                       "User.objects.create_user('learner', password='pw-learner-123')")
+            site.manage(
+                "shell",
+                "-c",
+                "from django.contrib.auth.models import User; User.objects.create_user('learner', password='pw-learner-123')",
+            )
             site.start()
 
             def experiments():
@@ -113,8 +119,9 @@ def test_submit_while_postgres_is_unreachable(tmp_path):
 
             tab = Client(site.port)
             login = tab.get("/accounts/login/")
-            reply = tab.post("/accounts/login/", {"username": "learner", "password": "pw-learner-123"},
-                             csrf=csrf_token(login.body))
+            reply = tab.post(
+                "/accounts/login/", {"username": "learner", "password": "pw-learner-123"}, csrf=csrf_token(login.body)
+            )
             assert reply.status == 302, reply.body[:500]
             form = tab.get("/lab/new/")
             assert form.status == 200

@@ -6,6 +6,7 @@ the response row is written, or (on the last answer) after the attempt's score i
 The client's connection drops; the database must show the attempt exactly as before the
 answer, and answering again on the worker gunicorn starts in its place must work.
 """
+
 import http.client
 import json
 from decimal import Decimal
@@ -24,13 +25,13 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def site(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"kill-{request.param}")
-    options = dict(settings_module="tests.faults.fault_settings", DEBUG="1", workers=1, threads=2,
-                   FAULT_KILL_ARM_FILE=str(tmp / "arm"))
+    options = dict(
+        settings_module="tests.faults.fault_settings", DEBUG="1", workers=1, threads=2, FAULT_KILL_ARM_FILE=str(tmp / "arm")
+    )
     if request.param == "postgres" and not postgres_available():
         pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
     with running_site(request.param, tmp, prefix="learn_kill", **options) as site:
         yield site
-
 
 
 def _json(value):
@@ -40,8 +41,7 @@ def _json(value):
 def _answer(tab, attempt_id, number):
     page = tab.get(f"/attempts/{attempt_id}/questions/{number}/")
     assert page.status == 200
-    return tab.post(f"/attempts/{attempt_id}/questions/{number}/answer/", first_answer(page.body),
-                    csrf=csrf_token(page.body))
+    return tab.post(f"/attempts/{attempt_id}/questions/{number}/answer/", first_answer(page.body), csrf=csrf_token(page.body))
 
 
 def _state(site, attempt_id):
@@ -89,8 +89,9 @@ def test_killed_after_the_response_row_is_written_leaves_nothing(site):
     # answering again works, once
     reply = _answer(tab, attempt_id, 3)
     assert reply.status == 302 and question_location(reply.location) == (attempt_id, 4), reply.location
-    count = site.query("SELECT COUNT(*) FROM quizzes_response WHERE attempt_id = %s AND answered_at IS NOT NULL",
-                       (attempt_id,))[0][0]
+    count = site.query("SELECT COUNT(*) FROM quizzes_response WHERE attempt_id = %s AND answered_at IS NOT NULL", (attempt_id,))[
+        0
+    ][0]
     assert count == 3
 
 
@@ -113,8 +114,7 @@ def test_killed_while_finishing_the_attempt_leaves_it_unfinished(site):
     (score,) = site.query("SELECT score FROM quizzes_attempt WHERE id = %s", (attempt_id,))[0]
     total = Decimal("0")
     for qid, chosen, typed, marks in site.query(
-        "SELECT question_id, chosen_choice_ids, typed_answer, marks FROM quizzes_response WHERE attempt_id = %s",
-        (attempt_id,),
+        "SELECT question_id, chosen_choice_ids, typed_answer, marks FROM quizzes_response WHERE attempt_id = %s", (attempt_id,)
     ):
         kind = site.query("SELECT kind FROM quizzes_question WHERE id = %s", (qid,))[0][0]
         rows = site.query("SELECT id, text, fraction, tolerance FROM quizzes_choice WHERE question_id = %s", (qid,))

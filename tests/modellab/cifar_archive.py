@@ -4,6 +4,7 @@
 pickled dict as the real files are: a batch has ``data`` (N x 3072 uint8: 1024 red, 1024 green,
 1024 blue values, row by row) and ``labels``; the meta file has ``label_names``.
 """
+
 from __future__ import annotations
 
 import pickle
@@ -29,8 +30,12 @@ def write_cifar_archive(root: Path, per_class_per_batch: int = 2, classes=("bird
                 image[b, :, :] = 255  # a white line: the batch's number
                 labels.append(LABEL_NAMES.index(name))
                 rows.append(image.transpose(2, 0, 1).reshape(-1))  # channel planes, as CIFAR stores them
-        batch = {"batch_label": f"training batch {b} of 5", "labels": labels, "data": np.stack(rows),
-                 "filenames": [f"img_{b}_{i}.png" for i in range(len(rows))]}
+        batch = {
+            "batch_label": f"training batch {b} of 5",
+            "labels": labels,
+            "data": np.stack(rows),
+            "filenames": [f"img_{b}_{i}.png" for i in range(len(rows))],
+        }
         (folder / f"data_batch_{b}").write_bytes(pickle.dumps(batch, protocol=2))
     meta = {"num_cases_per_batch": len(classes) * per_class_per_batch, "label_names": LABEL_NAMES, "num_vis": 3072}
     (folder / "batches.meta").write_bytes(pickle.dumps(meta, protocol=2))

@@ -1,4 +1,5 @@
 """Fixtures of the lab's web-side tests: users, media in a temporary folder, tiny datasets."""
+
 import io
 import zipfile
 from unittest import mock
@@ -79,4 +80,6 @@ def tiny_dataset(db, user, lab_media):
 
     folder = f"{storage.UPLOAD_ROOT}/u{user.pk}/tiny"
     report = engine.materialize_digits(storage.local_dir(folder), classes=[0, 1, 2], max_per_class=8)
-    return Dataset.objects.create(owner=user, name="tiny digits", kind=Dataset.Kind.UPLOAD, folder=folder, report=report.to_dict())
+    return Dataset.objects.create(
+        owner=user, name="tiny digits", kind=Dataset.Kind.UPLOAD, folder=folder, report=report.to_dict()
+    )

@@ -5,6 +5,7 @@ Offsets follow the ZIP format (APPNOTE 4.3.7 and 4.3.12): a local file header is
 (flags at 6, method at 8, CRC-32 at 14, name length at 26, extra length at 28), a central
 directory record 46 (flags at 8, method at 10, CRC-32 at 16, name lengths at 28).
 """
+
 from __future__ import annotations
 
 import io

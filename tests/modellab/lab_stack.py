@@ -4,6 +4,7 @@ The test process cannot share pytest-django's in-memory database with a Celery w
 so everything runs against a file (SQLite) or server (PostgreSQL) database through
 ``manage.py`` and ``celery`` subprocesses, and the test reads the tables directly.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,9 +60,29 @@ class LabStack:
     def start_worker(self, name: str, queues: str = "gpu") -> subprocess.Popen:
         log = open(self.tmp / f"worker-{name}-{len(self.procs)}.log", "w")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "-c", "1", "-n", name,
-             "--without-gossip", "--without-mingle", "-l", "info"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                queues,
+                "-c",
+                "1",
+                "-n",
+                name,
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "info",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         proc.log_path = log.name  # type: ignore[attr-defined]
         self.procs.append(proc)
@@ -75,7 +96,11 @@ class LabStack:
         log = open(self.tmp / "web.log", "w")
         proc = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.procs.append(proc)
         self.wait_for(lambda: port_open("127.0.0.1", port) or proc.poll() is not None, 60, "web server")
@@ -95,9 +120,7 @@ class LabStack:
                 self.kill(proc, signal.SIGTERM)
 
     def logs(self) -> str:
-        return "\n".join(
-            f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.tmp.glob("*.log"))
-        )
+        return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.tmp.glob("*.log")))
 
     # ------------------------------------------------------------------ reading the tables
 

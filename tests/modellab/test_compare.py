@@ -1,4 +1,5 @@
 """The comparison page's live overlay: each run's state is swapped in place; polling ends with the last run."""
+
 import pytest
 from django.urls import reverse
 
@@ -11,8 +12,9 @@ S = Experiment.Status
 @pytest.fixture
 def pair(user, tiny_dataset):
     return [
-        Experiment.objects.create(owner=user, dataset=tiny_dataset, backbone="tiny", strategy=strategy, epochs=3,
-                                  lr=0.01, batch_size=8, status=S.QUEUED)
+        Experiment.objects.create(
+            owner=user, dataset=tiny_dataset, backbone="tiny", strategy=strategy, epochs=3, lr=0.01, batch_size=8, status=S.QUEUED
+        )
         for strategy in ("features", "scratch")
     ]
 
@@ -29,13 +31,20 @@ def statuses(html):
     return [part.split('"', 1)[0] for part in html.split('data-status="')[1:]]
 
 
-@pytest.mark.parametrize("first, second", [(S.RUNNING, S.QUEUED),  # a queued run starts
-                                           (S.SUCCEEDED, S.RUNNING),  # one ends while the other still runs
-                                           (S.FAILED, S.QUEUED)])
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        (S.RUNNING, S.QUEUED),  # a queued run starts
+        (S.SUCCEEDED, S.RUNNING),  # one ends while the other still runs
+        (S.FAILED, S.QUEUED),
+    ],
+)
 def test_a_state_change_while_a_run_is_active_is_swapped_in_place(client, user, pair, first, second):
     """The partial shows the new states and keeps polling; the page is not reloaded under the learner."""
     client.force_login(user)
-    assert 'hx-trigger="every 2s"' in client.get(f"{reverse('modellab:compare')}?ids={pair[0].pk}&ids={pair[1].pk}").content.decode()
+    assert (
+        'hx-trigger="every 2s"' in client.get(f"{reverse('modellab:compare')}?ids={pair[0].pk}&ids={pair[1].pk}").content.decode()
+    )
     set_status(pair[0], first)
     set_status(pair[1], second)
     response = poll(client, pair)
@@ -47,8 +56,9 @@ def test_a_state_change_while_a_run_is_active_is_swapped_in_place(client, user, 
 def test_polling_stops_and_the_page_reloads_once_when_every_run_has_ended(client, user, pair):
     client.force_login(user)
     set_status(pair[0], S.SUCCEEDED)
-    EpochRecord.objects.create(experiment=pair[0], epoch=1, train_loss=1, train_accuracy=0.5, val_loss=1,
-                               val_accuracy=0.5, seconds=1)
+    EpochRecord.objects.create(
+        experiment=pair[0], epoch=1, train_loss=1, train_accuracy=0.5, val_loss=1, val_accuracy=0.5, seconds=1
+    )
     set_status(pair[1], S.CANCELLED)
     response = poll(client, pair)
     assert "hx-trigger" not in response.content.decode() and response["HX-Refresh"] == "true"

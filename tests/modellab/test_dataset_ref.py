@@ -1,4 +1,5 @@
 """Dataset references (builtin:<key>, upload:<id>): the one parser, resolving them, and bad ones everywhere."""
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
@@ -32,10 +33,15 @@ def test_resolving_a_builtin_gives_its_one_shared_row(user, other_user):
     assert mine.pk == theirs.pk and mine.kind == Dataset.Kind.BUILTIN and mine.owner is None
 
 
-@pytest.mark.parametrize("text, code", [("builtin:nope", "unknown_dataset"),
-                                        ("builtin:cifar-cat-dog-bird", "dataset_unavailable"),
-                                        ("upload:999999", "unknown_dataset"),
-                                        ("upload:" + "9" * 30, "unknown_dataset")])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("builtin:nope", "unknown_dataset"),
+        ("builtin:cifar-cat-dog-bird", "dataset_unavailable"),
+        ("upload:999999", "unknown_dataset"),
+        ("upload:" + "9" * 30, "unknown_dataset"),
+    ],
+)
 def test_resolving_a_dataset_that_is_not_there_says_which(user, text, code):
     with pytest.raises(ValidationError) as err:
         dataset_resolve(user=user, ref=DatasetRef.parse(text))
@@ -51,8 +57,15 @@ def test_another_learners_upload_resolves_for_staff_only(user, other_user, staff
     assert err.value.code == "unknown_dataset"  # reads as if it did not exist
 
 
-@pytest.mark.parametrize("text, code", [("x", "bad_dataset_ref"), ("upload:abc", "bad_dataset_ref"),
-                                        ("builtin:nope", "unknown_dataset"), ("upload:999999", "unknown_dataset")])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("x", "bad_dataset_ref"),
+        ("upload:abc", "bad_dataset_ref"),
+        ("builtin:nope", "unknown_dataset"),
+        ("upload:999999", "unknown_dataset"),
+    ],
+)
 def test_lab_submit_refuses_a_bad_reference_with_its_code(user, text, code):
     with pytest.raises(CommandError) as err:
         call_command("lab_submit", "--user", user.username, "--dataset", text, "--backbone", "tiny")
@@ -65,8 +78,10 @@ def test_the_form_page_survives_any_reference(client, user, text):
     """?dataset= only preselects and shows an upload's report; a POSTed one must be among the options."""
     client.force_login(user)
     assert client.get(reverse("modellab:new"), {"dataset": text}).status_code == 200
-    response = client.post(reverse("modellab:new"), {"dataset": text, "backbone": "tiny", "strategy": "features",
-                                                     "epochs": 2, "lr": 0.01, "batch_size": 8, "action": "run"})
+    response = client.post(
+        reverse("modellab:new"),
+        {"dataset": text, "backbone": "tiny", "strategy": "features", "epochs": 2, "lr": 0.01, "batch_size": 8, "action": "run"},
+    )
     assert response.status_code == 400 and response.context["form"].has_error("dataset")
     assert Experiment.objects.count() == 0
 

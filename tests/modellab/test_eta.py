@@ -1,7 +1,19 @@
 """The queue's estimates (modellab.eta): a run's duration from earlier runs, the queue played forward, the words."""
+
 import pytest
 
-from modellab.eta import EXACT, SIMILAR, Estimate, PastRun, RunSettings, about, basis_text, estimate_duration, ordinal, queue_slots
+from modellab.eta import (
+    EXACT,
+    SIMILAR,
+    Estimate,
+    PastRun,
+    RunSettings,
+    about,
+    basis_text,
+    estimate_duration,
+    ordinal,
+    queue_slots,
+)
 
 DIGITS = RunSettings("efficientnet_lite0", "scratch", dataset=1, image_size=64, epochs=10)
 
@@ -66,14 +78,34 @@ def test_no_worker_seen_counts_as_one():
     assert [s.start_s for s in slots] == [0, 10]
 
 
-@pytest.mark.parametrize("n, text", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
-                                     (13, "13th"), (21, "21st"), (22, "22nd"), (101, "101st"), (111, "111th")])
+@pytest.mark.parametrize(
+    "n, text",
+    [
+        (1, "1st"),
+        (2, "2nd"),
+        (3, "3rd"),
+        (4, "4th"),
+        (11, "11th"),
+        (12, "12th"),
+        (13, "13th"),
+        (21, "21st"),
+        (22, "22nd"),
+        (101, "101st"),
+        (111, "111th"),
+    ],
+)
 def test_ordinal(n, text):
     assert ordinal(n) == text
 
 
 def test_waits_read_as_roughly_as_they_are_known():
     assert [about(s) for s in (0, 9, 44, 89, 150, 600)] == [
-        "any moment now", "any moment now", "in about 40 s", "in about 90 s", "in about 2 min", "in about 10 min"]
+        "any moment now",
+        "any moment now",
+        "in about 40 s",
+        "in about 90 s",
+        "in about 2 min",
+        "in about 10 min",
+    ]
     assert basis_text(Estimate(30, EXACT, 3)) == "from 3 earlier runs with these settings"
     assert basis_text(Estimate(30, SIMILAR, 1)) == "from 1 earlier run of the same network, strategy and input size"

@@ -1,4 +1,5 @@
 """`manage.py fetch_data cifar10`: its refusals and messages, offline (the network is replaced; nothing downloads)."""
+
 import urllib.error
 import urllib.request
 

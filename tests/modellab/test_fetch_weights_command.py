@@ -1,5 +1,6 @@
 """`manage.py fetch_weights`: torchvision weights into the hub cache, where there is network.
 No test here touches the network: the download itself is replaced."""
+
 import urllib.error
 from pathlib import Path
 
@@ -24,6 +25,7 @@ def test_unknown_backbone_names_the_known_ones():
 
 def test_no_network_is_reported_per_backbone_and_fails(empty_hub, monkeypatch, capsys):
     """Without network the real fetch fails with the reason, and nothing half-written stays."""
+
     def offline(url, dst, **kwargs):
         raise urllib.error.URLError("Network is unreachable")
 

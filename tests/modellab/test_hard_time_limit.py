@@ -1,4 +1,5 @@
 """The hard time limit fails the attempt the killed child held, and no newer attempt of the run."""
+
 from datetime import timedelta
 from time import monotonic
 from unittest import mock
@@ -28,8 +29,9 @@ def queued(user, tiny_dataset, delay, settings):
     settings.LAB_MAX_ATTEMPTS = 2
     settings.LAB_HEARTBEAT_STALE_S = 60
     settings.CELERY_TASK_TIME_LIMIT = 600
-    (exp,) = experiment_submit(owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=2,
-                               lr=0.01, batch_size=8)
+    (exp,) = experiment_submit(
+        owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=2, lr=0.01, batch_size=8
+    )
     return exp
 
 
@@ -74,17 +76,16 @@ def test_hard_limit_fails_the_attempt_its_child_held(queued):
     experiment_claim(experiment_id=queued.pk, worker_hostname="w1@host", worker_pid=101)
     assert experiment_fail_hard_time_limit(experiment_id=queued.pk, worker_hostname="w1@host", worker_pid=101)
     queued.refresh_from_db()
-    assert queued.status == S.FAILED and queued.failure_reason == (
-        "Stopped at the time limit: a run may take at most 600 s."
-    )
+    assert queued.status == S.FAILED and queued.failure_reason == ("Stopped at the time limit: a run may take at most 600 s.")
 
 
 def worker_request(exp, *, hostname: str, child_pid: int) -> ExperimentRequest:
     """The request a worker's parent holds for ``exp``'s message, built by Celery from a real
     message, after the pool reported that child ``child_pid`` accepted it."""
     headers, properties, body, _ = app.amqp.as_task_v2(uuid(), run_experiment.name, args=(exp.pk,))
-    message = Message(body=dumps(body), headers=headers, properties=properties,
-                      content_type="application/json", content_encoding="utf-8")
+    message = Message(
+        body=dumps(body), headers=headers, properties=properties, content_type="application/json", content_encoding="utf-8"
+    )
     request_cls = symbol_by_name(run_experiment.Request)
     request = request_cls(message, app=app, task=run_experiment, hostname=hostname)
     request.on_accepted(pid=child_pid, time_accepted=monotonic())

@@ -1,12 +1,6 @@
 """The heatmaps' words and which images get them (modellab.heatmaps), without running a network."""
-from modellab.heatmaps import (
-    COMPARE_IMAGES,
-    GALLERY_LIMIT,
-    alt_text,
-    compare_indices,
-    gallery_order,
-    heatmap_indices,
-)
+
+from modellab.heatmaps import COMPARE_IMAGES, GALLERY_LIMIT, alt_text, compare_indices, gallery_order, heatmap_indices
 
 
 def pred(true, predicted, p):

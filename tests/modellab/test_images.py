@@ -1,4 +1,5 @@
 """Gallery thumbnails: any readable image becomes a small RGB PNG; anything else is refused."""
+
 import io
 
 import pytest
@@ -14,8 +15,7 @@ def encoded(mode, size, fmt):
     return out
 
 
-@pytest.mark.parametrize("mode, size, fmt, expected", [("RGBA", (400, 200), "PNG", (160, 80)),
-                                                       ("L", (64, 48), "JPEG", (64, 48))])
+@pytest.mark.parametrize("mode, size, fmt, expected", [("RGBA", (400, 200), "PNG", (160, 80)), ("L", (64, 48), "JPEG", (64, 48))])
 def test_an_image_becomes_an_rgb_png_within_160_pixels(mode, size, fmt, expected):
     png = Image.open(io.BytesIO(thumbnail_png(encoded(mode, size, fmt))))
     assert (png.format, png.mode, png.size) == ("PNG", "RGB", expected)

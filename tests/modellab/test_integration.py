@@ -4,6 +4,7 @@ Two stacks: the laptop one (embedded filesystem:// broker, SQLite file) and the
 production one (Redis at 127.0.0.1:6379, PostgreSQL at 127.0.0.1:5432). One test
 kills the worker with SIGKILL during a run and checks the run never stays RUNNING.
 """
+
 import os
 
 import pytest
@@ -32,8 +33,22 @@ def stack_factory(tmp_path):
 
 def submit_and_watch(stack: LabStack) -> None:
     """Submit a comparison, watch epoch rows appear one by one, then check predictions."""
-    ids = stack.submit("--user", "it", "--create-user", "--dataset", "builtin:digits-3", "--backbone", "tiny",
-                       "--epochs", "4", "--batch-size", "8", "--lr", "0.01", "--compare")
+    ids = stack.submit(
+        "--user",
+        "it",
+        "--create-user",
+        "--dataset",
+        "builtin:digits-3",
+        "--backbone",
+        "tiny",
+        "--epochs",
+        "4",
+        "--batch-size",
+        "8",
+        "--lr",
+        "0.01",
+        "--compare",
+    )
     assert len(ids) == 2
     seen: dict[int, set[int]] = {pk: set() for pk in ids}
 
@@ -55,8 +70,10 @@ def submit_and_watch(stack: LabStack) -> None:
         assert predictions and {"path", "true", "predicted", "top_k"} <= set(predictions[0])
         assert len(predictions[0]["top_k"]) == 3
         # one row per epoch, each written when its epoch ended
-        stamps = [r[0] for r in stack.query(
-            "SELECT created_at FROM modellab_epochrecord WHERE experiment_id = %s ORDER BY epoch", (pk,))]
+        stamps = [
+            r[0]
+            for r in stack.query("SELECT created_at FROM modellab_epochrecord WHERE experiment_id = %s ORDER BY epoch", (pk,))
+        ]
         assert stamps == sorted(stamps) and len(set(stamps)) == 4
     assert all(0 in counts for counts in seen.values())  # watched from before the first epoch
 
@@ -92,8 +109,23 @@ def test_sigkilled_worker_leaves_no_run_running(stack_factory):
     stack = stack_factory(LAB_BUILTIN_PER_CLASS=60, LAB_MAX_ATTEMPTS=2)
     stack.migrate()
     worker = stack.start_worker("lab-it-kill@test")
-    (pk,) = stack.submit("--user", "it", "--create-user", "--dataset", "builtin:digits", "--backbone", "tiny",
-                         "--strategy", "scratch", "--epochs", "25", "--batch-size", "16", "--lr", "0.01")
+    (pk,) = stack.submit(
+        "--user",
+        "it",
+        "--create-user",
+        "--dataset",
+        "builtin:digits",
+        "--backbone",
+        "tiny",
+        "--strategy",
+        "scratch",
+        "--epochs",
+        "25",
+        "--batch-size",
+        "16",
+        "--lr",
+        "0.01",
+    )
     stack.wait_for(lambda: len(stack.epochs(pk)) >= 1, 180, "the first epoch")
     stack.kill(worker)  # SIGKILL to the whole process group: parent and child
     before = stack.experiment(pk)
@@ -117,12 +149,33 @@ def test_hard_time_limit_fails_the_run_at_once(stack_factory):
     long before the orphan sweep would notice, and the worker goes on to the next run."""
     # No soft limit (0), so the hard limit is what stops the run. 200 epochs take well over 4 s even on
     # a fast machine (30 once finished in 4.9 s, before the kill landed).
-    stack = stack_factory(LAB_BUILTIN_PER_CLASS=12, LAB_RUN_SOFT_LIMIT_S="0", LAB_RUN_HARD_LIMIT_S="4",
-                          LAB_HEARTBEAT_STALE_S="600", LAB_SWEEP_INTERVAL_S="0", LAB_MAX_EPOCHS="200")
+    stack = stack_factory(
+        LAB_BUILTIN_PER_CLASS=12,
+        LAB_RUN_SOFT_LIMIT_S="0",
+        LAB_RUN_HARD_LIMIT_S="4",
+        LAB_HEARTBEAT_STALE_S="600",
+        LAB_SWEEP_INTERVAL_S="0",
+        LAB_MAX_EPOCHS="200",
+    )
     stack.migrate()
     stack.start_worker("lab-it-limit@test")
-    (pk,) = stack.submit("--user", "it", "--create-user", "--dataset", "builtin:digits", "--backbone", "tiny",
-                         "--strategy", "scratch", "--epochs", "200", "--batch-size", "4", "--lr", "0.01")
+    (pk,) = stack.submit(
+        "--user",
+        "it",
+        "--create-user",
+        "--dataset",
+        "builtin:digits",
+        "--backbone",
+        "tiny",
+        "--strategy",
+        "scratch",
+        "--epochs",
+        "200",
+        "--batch-size",
+        "4",
+        "--lr",
+        "0.01",
+    )
     try:
         stack.wait_for(lambda: stack.experiment(pk)["status"] in TERMINAL, 120, "the run to end", interval=0.2)
     except (AssertionError, TimeoutError):

@@ -1,5 +1,6 @@
 """The lab in the lesson file: presets (content, not code), the measured reference, publishing one from real
 runs and the YAML round trip, and what the lesson page shows of them."""
+
 import re
 import textwrap
 
@@ -46,8 +47,13 @@ def test_the_bundled_lesson_names_its_presets_and_its_measured_reference():
     lesson = load_lesson_file(SEED_LESSON).lesson
     ready, sweep = LabPreset.objects.filter(lesson=lesson).order_by("position")
     assert (ready.key, ready.datasets, ready.backbone, ready.strategies, ready.epochs, ready.image_size) == (
-        "ready-made", ["builtin:cifar-cat-dog-bird", "builtin:digits-3"], "efficientnet_lite0",
-        ["finetune_all", "scratch", "features"], 5, 64)
+        "ready-made",
+        ["builtin:cifar-cat-dog-bird", "builtin:digits-3"],
+        "efficientnet_lite0",
+        ["finetune_all", "scratch", "features"],
+        5,
+        64,
+    )
     assert ready.is_comparison and not ready.is_sweep
     assert sweep.sweep_sizes == [5, 10, 25, 50, None] and sweep.is_sweep
     assert LessonLab.objects.get(lesson=lesson).shapes_from == "resnet18"
@@ -57,16 +63,19 @@ def test_the_bundled_lesson_names_its_presets_and_its_measured_reference():
     assert [r["strategy"] for r in ref.runs] == ["finetune_all", "scratch", "features"] and len(ref.sweep) == 10
 
 
-@pytest.mark.parametrize("field,value,code,where", [
-    ("datasets", "[builtin:nope]", "unknown_dataset", "lab.presets[1].datasets[1]"),
-    ("datasets", "[upload:3]", "unknown_dataset", "lab.presets[1].datasets[1]"),
-    ("datasets", "[digits]", "bad_dataset_ref", "lab.presets[1].datasets[1]"),
-    ("backbone", "resnet1", "unknown_backbone", "lab.presets[1].backbone"),
-    ("strategies", "[scratch, features]", "bad_strategies", "lab.presets[1].strategies"),
-    ("strategies", "[fast]", "unknown_strategy", "lab.presets[1].strategies[1]"),
-    ("image_size", "8", "below_minimum", "lab.presets[1].image_size"),
-    ("epochs", "0", "below_minimum", "lab.presets[1].epochs"),
-])
+@pytest.mark.parametrize(
+    "field,value,code,where",
+    [
+        ("datasets", "[builtin:nope]", "unknown_dataset", "lab.presets[1].datasets[1]"),
+        ("datasets", "[upload:3]", "unknown_dataset", "lab.presets[1].datasets[1]"),
+        ("datasets", "[digits]", "bad_dataset_ref", "lab.presets[1].datasets[1]"),
+        ("backbone", "resnet1", "unknown_backbone", "lab.presets[1].backbone"),
+        ("strategies", "[scratch, features]", "bad_strategies", "lab.presets[1].strategies"),
+        ("strategies", "[fast]", "unknown_strategy", "lab.presets[1].strategies[1]"),
+        ("image_size", "8", "below_minimum", "lab.presets[1].image_size"),
+        ("epochs", "0", "below_minimum", "lab.presets[1].epochs"),
+    ],
+)
 def test_a_bad_preset_is_refused_with_its_place(field, value, code, where):
     """`file:line: field: message`, the rule's code, and nothing written."""
     load(PRESET)
@@ -115,8 +124,18 @@ def test_reloading_replaces_the_presets():
 
 
 def real_comparison(user, dataset, lesson_slug="tiny"):
-    pair = experiment_submit(owner=user, dataset=dataset, backbone="tiny", strategy="features", epochs=2, lr=0.05,
-                             batch_size=4, compare=True, lesson_slug=lesson_slug, image_size=32)
+    pair = experiment_submit(
+        owner=user,
+        dataset=dataset,
+        backbone="tiny",
+        strategy="features",
+        epochs=2,
+        lr=0.05,
+        batch_size=4,
+        compare=True,
+        lesson_slug=lesson_slug,
+        image_size=32,
+    )
     for e in pair:
         assert experiment_run(experiment_id=e.pk) == S.SUCCEEDED
     return [Experiment.objects.get(pk=e.pk) for e in pair]
@@ -134,15 +153,15 @@ def test_publishing_a_comparison_writes_the_lessons_reference_and_it_round_trips
     assert ref.runs[0]["seconds"]["extraction"] == round(pre.results["extract_seconds"], 1)
     assert ref.measured_on == pre.finished_at.date()
     text = measured_to_yaml(ref)
-    before = {f: getattr(ref, f) for f in ("title", "note", "backbone", "dataset", "device", "measured_on", "versions",
-                                           "sweep")}
+    before = {f: getattr(ref, f) for f in ("title", "note", "backbone", "dataset", "device", "measured_on", "versions", "sweep")}
     runs_before = ref.runs
     MeasuredReference.objects.all().delete()
     load(PRESET + text)
     again = MeasuredReference.objects.get(lesson__slug="tiny")
     assert {f: getattr(again, f) for f in before} == before
-    assert [{**r, "epochs": [{k: v for k, v in e.items() if v is not None} for e in r["epochs"]]} for r in again.runs] == \
-        [{**r, "epochs": [{k: v for k, v in e.items() if v is not None} for e in r["epochs"]]} for r in runs_before]
+    assert [{**r, "epochs": [{k: v for k, v in e.items() if v is not None} for e in r["epochs"]]} for r in again.runs] == [
+        {**r, "epochs": [{k: v for k, v in e.items() if v is not None} for e in r["epochs"]]} for r in runs_before
+    ]
 
 
 def test_publishing_refuses_what_is_not_one_finished_group_from_a_lesson(user, tiny_dataset, delay):
@@ -151,8 +170,14 @@ def test_publishing_refuses_what_is_not_one_finished_group_from_a_lesson(user, t
     other = real_comparison(user, tiny_dataset)
     cases = [
         ([pre, other[0]], "publish_not_one_group"),
-        ([Experiment.objects.create(owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=1,
-                                    lr=0.1, batch_size=4)], "publish_not_one_group"),
+        (
+            [
+                Experiment.objects.create(
+                    owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=1, lr=0.1, batch_size=4
+                )
+            ],
+            "publish_not_one_group",
+        ),
     ]
     for experiments, code in cases:
         with pytest.raises(ValidationError) as err:
@@ -179,12 +204,16 @@ def test_the_admin_publishes_and_downloads_the_yaml(client, user, tiny_dataset, 
     pre, scratch = real_comparison(user, tiny_dataset)
     admin = django_user_model.objects.create_superuser("boss", "b@example.org", "pw-boss-12345")
     client.force_login(admin)
-    response = client.post(reverse("admin:modellab_experiment_changelist"),
-                           {"action": "publish_measured_reference", "_selected_action": [pre.pk, scratch.pk]}, follow=True)
+    response = client.post(
+        reverse("admin:modellab_experiment_changelist"),
+        {"action": "publish_measured_reference", "_selected_action": [pre.pk, scratch.pk]},
+        follow=True,
+    )
     assert "Published on the lesson &#x27;Tiny lesson&#x27;: 2 run(s), 0 sweep point(s)" in response.content.decode()
     ref = MeasuredReference.objects.get()
-    response = client.post(reverse("admin:modellab_measuredreference_changelist"),
-                           {"action": "download_yaml", "_selected_action": [ref.pk]})
+    response = client.post(
+        reverse("admin:modellab_measuredreference_changelist"), {"action": "download_yaml", "_selected_action": [ref.pk]}
+    )
     assert response["Content-Disposition"] == 'attachment; filename="tiny-measured.yaml"'
     assert response.content.decode() == measured_to_yaml(ref)
 
@@ -226,8 +255,22 @@ def test_one_click_runs_the_preset_as_it_is(client, user, delay):
     response = client.post(reverse("modellab:preset_run", args=[ready.pk]))
     pre, scratch, frozen = Experiment.objects.order_by("pk")
     assert response["Location"] == f"{reverse('modellab:compare')}?ids={pre.pk}&ids={scratch.pk}&ids={frozen.pk}"
-    fair = {(e.dataset.builtin_key, e.backbone, e.image_size, e.epochs, e.lr, e.batch_size, e.seed, e.train_per_class,
-             e.lesson_slug, e.optimizer, e.comparison_group) for e in (pre, scratch, frozen)}
+    fair = {
+        (
+            e.dataset.builtin_key,
+            e.backbone,
+            e.image_size,
+            e.epochs,
+            e.lr,
+            e.batch_size,
+            e.seed,
+            e.train_per_class,
+            e.lesson_slug,
+            e.optimizer,
+            e.comparison_group,
+        )
+        for e in (pre, scratch, frozen)
+    }
     assert fair == {("digits-3", "efficientnet_lite0", 64, 5, 0.001, 32, 0, None, lesson.slug, "adam", pre.comparison_group)}
     assert (pre.strategy, scratch.strategy, frozen.strategy) == ("finetune_all", "scratch", "features")
     sweep = LabPreset.objects.get(lesson=lesson, key="less-data")

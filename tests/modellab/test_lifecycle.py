@@ -1,4 +1,5 @@
 """The one function that moves an experiment's status: only the lifecycle's moves, and what each stamps."""
+
 import pytest
 
 from modellab.models import Experiment
@@ -11,12 +12,14 @@ S = Experiment.Status
 
 @pytest.fixture
 def exp(user, tiny_dataset):
-    return Experiment.objects.create(owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=2,
-                                     lr=0.01, batch_size=8, status=S.QUEUED)
+    return Experiment.objects.create(
+        owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=2, lr=0.01, batch_size=8, status=S.QUEUED
+    )
 
 
-@pytest.mark.parametrize("source, target", [(S.SUCCEEDED, S.RUNNING), (S.CANCELLED, S.QUEUED), (S.QUEUED, S.SUCCEEDED),
-                                            (S.FAILED, S.FAILED)])
+@pytest.mark.parametrize(
+    "source, target", [(S.SUCCEEDED, S.RUNNING), (S.CANCELLED, S.QUEUED), (S.QUEUED, S.SUCCEEDED), (S.FAILED, S.FAILED)]
+)
 def test_a_move_outside_the_lifecycle_is_a_programming_error(exp, source, target):
     Experiment.objects.filter(pk=exp.pk).update(status=source)
     with pytest.raises(ValueError, match=f"no transition {source} -> {target}"):

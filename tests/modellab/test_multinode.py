@@ -17,6 +17,7 @@ S3 server is moto's, spoken to over HTTP. The tiny backbone and a small uploaded
 The numbers here (LAB_HEARTBEAT_STALE_S=10, LAB_SWEEP_INTERVAL_S=2, the margins) are the
 ones the README's deployment section quotes.
 """
+
 import io
 import json
 import os
@@ -86,15 +87,24 @@ class Web:
 
     def upload(self, archive: bytes, name: str) -> int:
         token = csrf_token(self.tab.get("/lab/new/").body)
-        reply = self.tab.post("/lab/datasets/upload/", {"name": name}, csrf=token,
-                              files={"archive": (f"{name}.zip", archive, "application/zip")})
+        reply = self.tab.post(
+            "/lab/datasets/upload/", {"name": name}, csrf=token, files={"archive": (f"{name}.zip", archive, "application/zip")}
+        )
         assert reply.status == 302, reply.body[:3000]
         return int(re.search(r"upload(?::|%3A)(\d+)", reply.location).group(1))
 
     def submit(self, dataset_id: int, **fields) -> int:
         page = self.tab.get(f"/lab/new/?dataset=upload:{dataset_id}")
-        data = {"dataset": f"upload:{dataset_id}", "backbone": "tiny", "strategy": "features", "epochs": "3",
-                "lr": "0.05", "batch_size": "8", "action": "run", **{k: str(v) for k, v in fields.items()}}
+        data = {
+            "dataset": f"upload:{dataset_id}",
+            "backbone": "tiny",
+            "strategy": "features",
+            "epochs": "3",
+            "lr": "0.05",
+            "batch_size": "8",
+            "action": "run",
+            **{k: str(v) for k, v in fields.items()},
+        }
         reply = self.tab.post("/lab/new/", data, csrf=csrf_token(page.body))
         assert reply.status == 302 and "/lab/experiments/" in reply.location, reply.body[:3000]
         return int(re.search(r"/lab/experiments/(\d+)/", reply.location).group(1))
@@ -103,15 +113,33 @@ class Web:
 class Cluster:
     def __init__(self, tmp: Path, database_url: str, redis_url: str, s3_env: dict):
         self.tmp, self.database_url, self.redis_url = tmp, database_url, redis_url
-        common = {**s3_env, "CELERY_BROKER_URL": redis_url, "LAB_HEARTBEAT_STALE_S": STALE_S,
-                  "LAB_SWEEP_INTERVAL_S": SWEEP_S, "LAB_MAX_ATTEMPTS": 2, "LOG_LEVEL": "INFO"}
-        self.site = Site(tmp / "node-a", database_url=database_url, workers=1, threads=4,
-                         LAB_LOCAL_CACHE_DIR=tmp / "node-a" / "lab-local", LAB_CIFAR_ROOT=tmp / "no-cifar", **common)
+        common = {
+            **s3_env,
+            "CELERY_BROKER_URL": redis_url,
+            "LAB_HEARTBEAT_STALE_S": STALE_S,
+            "LAB_SWEEP_INTERVAL_S": SWEEP_S,
+            "LAB_MAX_ATTEMPTS": 2,
+            "LOG_LEVEL": "INFO",
+        }
+        self.site = Site(
+            tmp / "node-a",
+            database_url=database_url,
+            workers=1,
+            threads=4,
+            LAB_LOCAL_CACHE_DIR=tmp / "node-a" / "lab-local",
+            LAB_CIFAR_ROOT=tmp / "no-cifar",
+            **common,
+        )
         for name in ("b", "c"):
             (tmp / f"node-{name}").mkdir(parents=True, exist_ok=True)
         self.nodes = {
-            name: LabStack(tmp / f"node-{name}", database_url=database_url, broker_url=redis_url,
-                           LAB_LOCAL_CACHE_DIR=tmp / f"node-{name}" / "lab-local", **common)
+            name: LabStack(
+                tmp / f"node-{name}",
+                database_url=database_url,
+                broker_url=redis_url,
+                LAB_LOCAL_CACHE_DIR=tmp / f"node-{name}" / "lab-local",
+                **common,
+            )
             for name in ("b", "c")
         }
         self.workers = {}
@@ -129,14 +157,14 @@ class Cluster:
         return "\n".join([self.site.log()] + [stack.logs() for stack in self.nodes.values()])
 
     def row(self, pk: int) -> dict:
-        cols = ("status", "attempts", "worker_hostname", "device", "failure_reason", "failure_code", "results",
-                "finished_at")
+        cols = ("status", "attempts", "worker_hostname", "device", "failure_reason", "failure_code", "results", "finished_at")
         values = self.site.query(f"SELECT {', '.join(cols)} FROM modellab_experiment WHERE id = %s", (pk,))[0]
         return dict(zip(cols, values, strict=True))
 
     def epochs(self, pk: int) -> list[tuple]:
         return self.site.query(
-            "SELECT epoch, created_at FROM modellab_epochrecord WHERE experiment_id = %s ORDER BY epoch", (pk,))
+            "SELECT epoch, created_at FROM modellab_epochrecord WHERE experiment_id = %s ORDER BY epoch", (pk,)
+        )
 
     def wait_until_done(self, pk: int, timeout: float = 240) -> dict:
         wait_for(lambda: self.row(pk)["status"] in TERMINAL, timeout, f"experiment {pk} to end", interval=0.2)
@@ -161,10 +189,15 @@ def cluster(tmp_path, s3_server):
         cluster.redis, cluster.bucket, cluster.s3 = client, bucket, s3_server
         try:
             cluster.site.prepare(content=False)
-            cluster.site.manage("shell", "-c", (
-                "from django.contrib.auth.models import User; "
-                "User.objects.create_user('learner', password='pw-learner-123'); "
-                "User.objects.create_superuser('ops', 'ops@example.org', 'pw-ops-123')"))
+            cluster.site.manage(
+                "shell",
+                "-c",
+                (
+                    "from django.contrib.auth.models import User; "
+                    "User.objects.create_user('learner', password='pw-learner-123'); "
+                    "User.objects.create_superuser('ops', 'ops@example.org', 'pw-ops-123')"
+                ),
+            )
             cluster.site.start()
             yield cluster
         except Exception:
@@ -223,8 +256,11 @@ def test_web_and_two_worker_nodes_share_only_broker_database_and_storage(cluster
     assert page.status == 200 and 'data-status="succeeded"' in page.body
     image = learner.tab.get(f"/lab/experiments/{first}/images/0/")
     assert image.status == 200 and image.headers["content-type"] == "image/png"
-    predicted = learner.tab.post(f"/lab/experiments/{first}/predict/", csrf=csrf_token(page.body),
-                                 files={"image": ("mine.png", png((230, 5, 5)), "image/png")})
+    predicted = learner.tab.post(
+        f"/lab/experiments/{first}/predict/",
+        csrf=csrf_token(page.body),
+        files={"image": ("mine.png", png((230, 5, 5)), "image/png")},
+    )
     assert predicted.status == 200 and 'class="lab-prediction"' in predicted.body, predicted.body[:3000]
     assert "Grad-CAM heatmap for the predicted class" in predicted.body
     # the model taken home from A, though B trained it: ONNX Runtime agrees with A's prediction; B's heatmaps on A

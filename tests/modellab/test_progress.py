@@ -1,4 +1,5 @@
 """Progress of a running run: written through the lease at most once a second, shown as accessible bars."""
+
 from unittest import mock
 
 import pytest
@@ -29,8 +30,10 @@ def test_the_writer_writes_at_most_once_a_second(user, tiny_dataset, delay):
     held = experiment_claim(experiment_id=exp.pk, worker_hostname="w@h", worker_pid=1)
     clock = iter([100.0, 100.3, 100.6, 100.9, 101.2, 101.5])
     writes = []
-    with mock.patch.object(lease_module.time, "monotonic", lambda: next(clock)), \
-         mock.patch.object(RunLease, "record_progress", lambda self, data: writes.append(data["done"])):
+    with (
+        mock.patch.object(lease_module.time, "monotonic", lambda: next(clock)),
+        mock.patch.object(RunLease, "record_progress", lambda self, data: writes.append(data["done"])),
+    ):
         writer = ProgressWriter(held)
         for done in range(1, 7):
             writer(Progress(EXTRACT, done * 10, 60, done * 0.3))
@@ -61,8 +64,7 @@ def test_a_run_reports_extraction_and_epochs_and_a_retry_starts_afresh(user, tin
         real(self, data)
 
     # the writer's interval off (a default bound when it was defined), so every report is written
-    with mock.patch.object(ProgressWriter.__init__, "__defaults__", (0.0,)), \
-         mock.patch.object(RunLease, "record_progress", spy):
+    with mock.patch.object(ProgressWriter.__init__, "__defaults__", (0.0,)), mock.patch.object(RunLease, "record_progress", spy):
         assert experiment_run(experiment_id=exp.pk) == S.SUCCEEDED
     extract = [w for w in written if w[0] == "extract"]
     assert extract and extract[-1][2] == extract[-1][3] == 24  # every image of the dataset
@@ -89,8 +91,10 @@ def test_the_live_trace_shows_an_accessible_progress_bar(client, user, tiny_data
     Experiment.objects.filter(pk=exp.pk).update(status=S.RUNNING, progress=Progress(EXTRACT, 12, 24, 2.0).to_dict())
     client.force_login(user)
     html = client.get(reverse("modellab:experiment_trace", args=[exp.pk])).content.decode()
-    bar = f'<progress id="progress-{exp.pk}" max="24" value="12" aria-labelledby="progress-{exp.pk}-label" ' \
-          f'aria-describedby="progress-{exp.pk}-text">50%</progress>'
+    bar = (
+        f'<progress id="progress-{exp.pk}" max="24" value="12" aria-labelledby="progress-{exp.pk}-label" '
+        f'aria-describedby="progress-{exp.pk}-text">50%</progress>'
+    )
     assert bar in html
     assert f'id="progress-{exp.pk}-label">Extracting features<' in html
     assert "12 of 24 images · 6.0 images/s · about 2.0 s left" in html
@@ -99,8 +103,9 @@ def test_the_live_trace_shows_an_accessible_progress_bar(client, user, tiny_data
 
 
 def test_the_comparison_shows_each_running_runs_bar(client, user, tiny_dataset, delay):
-    a, b = experiment_submit(owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=3, lr=0.01,
-                             batch_size=4, compare=True)
+    a, b = experiment_submit(
+        owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=3, lr=0.01, batch_size=4, compare=True
+    )
     Experiment.objects.filter(pk=b.pk).update(status=S.RUNNING, progress=Progress(TRAIN, 3, 5, 1.0, 2, 3).to_dict())
     client.force_login(user)
     html = client.get(reverse("modellab:compare") + f"?ids={a.pk}&ids={b.pk}").content.decode()

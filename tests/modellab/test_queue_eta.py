@@ -1,4 +1,5 @@
 """Where each queued run stands and when it should start and finish, on the run, comparison, sweep and Lab status pages."""
+
 import re
 from datetime import timedelta
 
@@ -16,8 +17,15 @@ S = Experiment.Status
 
 def make_run(owner, dataset, *, ago=0, **fields):
     now = timezone.now()
-    defaults = dict(backbone="tiny", strategy="scratch", epochs=3, lr=0.01, batch_size=8, status=S.QUEUED,
-                    queued_at=now - timedelta(seconds=ago))
+    defaults = dict(
+        backbone="tiny",
+        strategy="scratch",
+        epochs=3,
+        lr=0.01,
+        batch_size=8,
+        status=S.QUEUED,
+        queued_at=now - timedelta(seconds=ago),
+    )
     return Experiment.objects.create(owner=owner, dataset=dataset, **{**defaults, **fields})
 
 

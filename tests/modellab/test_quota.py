@@ -1,4 +1,5 @@
 """A learner's uploads and models stay within LAB_STORAGE_QUOTA_MB: a new upload or run over it is refused, saying why."""
+
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -24,8 +25,17 @@ def media(request, settings):
 
 
 def a_model(owner, dataset, size: int, **fields) -> Experiment:
-    run = Experiment.objects.create(owner=owner, dataset=dataset, backbone="tiny", strategy="scratch", epochs=1,
-                                    lr=0.01, batch_size=8, status=Experiment.Status.SUCCEEDED, **fields)
+    run = Experiment.objects.create(
+        owner=owner,
+        dataset=dataset,
+        backbone="tiny",
+        strategy="scratch",
+        epochs=1,
+        lr=0.01,
+        batch_size=8,
+        status=Experiment.Status.SUCCEEDED,
+        **fields,
+    )
     default_storage.save(f"{storage.RUNS_ROOT}/{run.pk}/model.pt", ContentFile(b"m" * size))
     return run
 

@@ -1,4 +1,5 @@
 """Model files are kept for each learner's last K runs and any younger than D days; older ones go, and their pages say so."""
+
 from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
@@ -26,8 +27,13 @@ def days_ago(d: float) -> datetime:
 
 def test_the_rule_keeps_the_last_k_of_each_learner_and_anything_young():
     # alice: runs 1..4 finished 30, 20, 10 and 1 days ago; bob: run 5, 40 days ago
-    models = [StoredModel(1, 1, days_ago(30)), StoredModel(2, 1, days_ago(20)), StoredModel(3, 1, days_ago(10)),
-              StoredModel(4, 1, days_ago(1)), StoredModel(5, 2, days_ago(40))]
+    models = [
+        StoredModel(1, 1, days_ago(30)),
+        StoredModel(2, 1, days_ago(20)),
+        StoredModel(3, 1, days_ago(10)),
+        StoredModel(4, 1, days_ago(1)),
+        StoredModel(5, 2, days_ago(40)),
+    ]
     # keep the last 2 of each and anything younger than 15 days: alice's 1 and 2 go (3 is young), bob's only one stays
     assert models_to_remove(models, keep_last=2, keep_days=15, now=NOW) == [1, 2]
     assert models_to_remove(models, keep_last=1, keep_days=15, now=NOW) == [1, 2]
@@ -48,8 +54,15 @@ def three_runs(media, user, tiny_dataset, settings):
     runs = []
     for age in (30, 20, 1):
         run = Experiment.objects.create(
-            owner=user, dataset=tiny_dataset, backbone="tiny", strategy="scratch", epochs=1, lr=0.01, batch_size=8,
-            status=Experiment.Status.SUCCEEDED, finished_at=timezone.now() - timedelta(days=age),
+            owner=user,
+            dataset=tiny_dataset,
+            backbone="tiny",
+            strategy="scratch",
+            epochs=1,
+            lr=0.01,
+            batch_size=8,
+            status=Experiment.Status.SUCCEEDED,
+            finished_at=timezone.now() - timedelta(days=age),
             results={"model_path": f"{storage.RUNS_ROOT}/x/model.pt", "final": {"val_accuracy": 0.5}},
         )
         default_storage.save(f"{storage.RUNS_ROOT}/{run.pk}/model.pt", ContentFile(b"m" * 512))

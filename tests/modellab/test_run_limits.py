@@ -1,5 +1,6 @@
 """The lab's run limits are checked by the submit services, so every entry point refuses a value with the same
 code: the lab form, a lesson's preset, `manage.py lab_submit` and the data-size sweep."""
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
@@ -33,8 +34,7 @@ def limits(settings):
 @pytest.mark.parametrize("action", ["run", "compare", "sweep"])
 def test_the_form_refuses_it_beside_its_field(client, user, delay, field, value, code, action):
     client.force_login(user)
-    data = {"dataset": "builtin:digits-3", "backbone": "tiny", "strategy": "features", "action": action,
-            **SETTINGS, field: value}
+    data = {"dataset": "builtin:digits-3", "backbone": "tiny", "strategy": "features", "action": action, **SETTINGS, field: value}
     response = client.post(reverse("modellab:new"), data)
     assert response.status_code == 400
     assert response.context["form"].has_error(field, code=code), response.context["form"].errors.as_data()
@@ -48,8 +48,16 @@ def lesson():
 
 
 def preset(lesson, **overrides):
-    fields = dict(lesson=lesson, position=1, key="p", title="P", datasets=["builtin:digits-3"], backbone="tiny",
-                  strategies=["finetune_all", "scratch", "features"], **SETTINGS)
+    fields = dict(
+        lesson=lesson,
+        position=1,
+        key="p",
+        title="P",
+        datasets=["builtin:digits-3"],
+        backbone="tiny",
+        strategies=["finetune_all", "scratch", "features"],
+        **SETTINGS,
+    )
     fields.update(overrides)
     return LabPreset.objects.create(**fields)
 
@@ -77,8 +85,15 @@ def test_a_preset_over_the_limit_clicked_on_the_lesson_says_why(client, user, de
 def test_lab_submit_is_refused_with_the_same_code(user, delay, field, value, code):
     options = {**SETTINGS, field: value}
     with pytest.raises(CommandError) as err:
-        call_command("lab_submit", user=user.username, dataset="builtin:digits-3", backbone="tiny", strategy="features",
-                     compare=True, **options)
+        call_command(
+            "lab_submit",
+            user=user.username,
+            dataset="builtin:digits-3",
+            backbone="tiny",
+            strategy="features",
+            compare=True,
+            **options,
+        )
     assert str(err.value).startswith(f"{code}: ")
     assert not Experiment.objects.exists()
 
@@ -93,8 +108,14 @@ def test_the_sweep_service_refuses_it_with_the_same_code(user, delay, tiny_datas
 
 def test_sizes_of_a_sweep_are_refused_alike_from_the_form_and_the_service(client, user, delay, tiny_dataset):
     client.force_login(user)
-    data = {"dataset": "builtin:digits-3", "backbone": "tiny", "strategy": "features", "action": "sweep",
-            "sweep_sizes": "1, 2, 3, 4, 5, 6, 7", **SETTINGS}
+    data = {
+        "dataset": "builtin:digits-3",
+        "backbone": "tiny",
+        "strategy": "features",
+        "action": "sweep",
+        "sweep_sizes": "1, 2, 3, 4, 5, 6, 7",
+        **SETTINGS,
+    }
     response = client.post(reverse("modellab:new"), data)
     assert response.context["form"].has_error("sweep_sizes", code="bad_sweep_sizes")
     with pytest.raises(ValidationError) as err:
@@ -106,8 +127,10 @@ def test_within_the_limits_every_entry_point_queues(client, user, delay, lesson,
     """The same settings at the limits pass everywhere: the checks refuse only what is over them."""
     at_limit = dict(epochs=30, lr=1.0, batch_size=256, image_size=512)
     client.force_login(user)
-    response = client.post(reverse("modellab:new"), {"dataset": "builtin:digits-3", "backbone": "tiny",
-                                                      "strategy": "scratch", "action": "run", **at_limit})
+    response = client.post(
+        reverse("modellab:new"),
+        {"dataset": "builtin:digits-3", "backbone": "tiny", "strategy": "scratch", "action": "run", **at_limit},
+    )
     assert response.status_code == 302
     Experiment.objects.all().delete()
     assert len(preset_submit(owner=user, preset=preset(lesson, **at_limit))) == 3

@@ -7,6 +7,7 @@ sweep's arms, each on its own machine, share one extraction. Then the faults: a 
 from the bucket, the storage unreachable inside a worker, at submit (a run or a sweep) and at
 upload, and an upload interrupted half-way.
 """
+
 import io
 from pathlib import Path
 from unittest import mock
@@ -60,8 +61,9 @@ def run_on(settings, machine: Path, experiment: Experiment) -> Experiment:
 
 def submit(user, dataset, **kwargs) -> Experiment:
     with mock.patch("modellab.tasks.run_experiment.delay"):
-        (exp,) = experiment_submit(owner=user, dataset=dataset, backbone="tiny", strategy="features", epochs=2,
-                                   lr=0.05, batch_size=8, **kwargs)
+        (exp,) = experiment_submit(
+            owner=user, dataset=dataset, backbone="tiny", strategy="features", epochs=2, lr=0.05, batch_size=8, **kwargs
+        )
     return exp
 
 
@@ -86,8 +88,10 @@ def test_upload_train_and_serve_through_the_bucket(alice, user, s3_media, s3_ser
     # the web serves the gallery and a prediction from the bucket, through its access-checked views
     image = alice.get(reverse("modellab:experiment_image", args=[first.pk, 0]))
     assert image.status_code == 200 and Image.open(io.BytesIO(image.content)).format == "PNG"
-    predicted = alice.post(reverse("modellab:experiment_predict", args=[first.pk]),
-                           {"image": SimpleUploadedFile("mine.png", png_bytes((220, 5, 5)), content_type="image/png")})
+    predicted = alice.post(
+        reverse("modellab:experiment_predict", args=[first.pk]),
+        {"image": SimpleUploadedFile("mine.png", png_bytes((220, 5, 5)), content_type="image/png")},
+    )
     assert predicted.status_code == 200 and {c for c, _ in predicted.context["prediction"]} == {"blue", "red"}
     assert files_in(settings.MEDIA_ROOT) == []
 
@@ -124,8 +128,7 @@ def test_the_arms_of_a_sweep_on_separate_machines_share_one_extraction_through_t
     every arm's model is stored in the bucket."""
     dataset = upload(alice)
     with mock.patch("modellab.tasks.run_experiment.delay"):
-        runs = size_sweep_submit(owner=user, dataset=dataset, backbone="tiny", sizes=[2, None], epochs=2, lr=0.05,
-                                 batch_size=8)
+        runs = size_sweep_submit(owner=user, dataset=dataset, backbone="tiny", sizes=[2, None], epochs=2, lr=0.05, batch_size=8)
     done = [run_on(settings, tmp_path / f"node-{i}", e) for i, e in enumerate(runs)]
     assert [e.status for e in done] == [S.SUCCEEDED] * 4
     first, second = [e for e in done if e.strategy == "features"]
@@ -176,12 +179,17 @@ def test_the_storage_unreachable_at_submit_sweep_or_upload_is_a_503_page_and_not
 ):
     dataset = upload(alice)
     settings.STORAGES = {**settings.STORAGES, "default": s3_server.storages(s3_media, closed_endpoint())}
-    form = {"dataset": f"upload:{dataset.pk}", "backbone": "tiny", "strategy": "features", "epochs": "1",
-            "lr": "0.01", "batch_size": "8"}
+    form = {
+        "dataset": f"upload:{dataset.pk}",
+        "backbone": "tiny",
+        "strategy": "features",
+        "epochs": "1",
+        "lr": "0.01",
+        "batch_size": "8",
+    }
     with mock.patch("modellab.tasks.run_experiment.delay") as delay:
         assert_storage_unavailable_page(alice.post(reverse("modellab:new"), form))
-        assert_storage_unavailable_page(alice.post(reverse("modellab:new"), form | {"action": "sweep",
-                                                                                    "sweep_sizes": "2, all"}))
+        assert_storage_unavailable_page(alice.post(reverse("modellab:new"), form | {"action": "sweep", "sweep_sizes": "2, all"}))
     delay.assert_not_called()
     assert not Experiment.objects.exists()
     archive = SimpleUploadedFile("more.zip", colour_zip(), content_type="application/zip")
@@ -222,9 +230,7 @@ def test_health_names_the_storage_when_it_does_not_answer(client, s3_media, s3_s
     assert response.json()["database"] == "ok"
 
 
-def test_lab_submit_zip_puts_the_dataset_in_the_bucket_or_names_the_storage_fault(
-    user, s3_media, s3_server, settings, tmp_path
-):
+def test_lab_submit_zip_puts_the_dataset_in_the_bucket_or_names_the_storage_fault(user, s3_media, s3_server, settings, tmp_path):
     """The operator's way in (`lab_submit --zip`): the images go to the bucket; with the storage down, a clear error."""
     from django.core.management import CommandError, call_command
 

@@ -1,4 +1,5 @@
 """Services of the lab: submit and queue on commit, limits, cancel, the run and its failure paths, the sweep."""
+
 from datetime import timedelta
 from unittest import mock
 
@@ -119,6 +120,7 @@ def test_epoch_rows_appear_while_running(user, tiny_dataset, delay):
         def cb(stats):
             on_epoch_end(stats)
             seen.append(EpochRecord.objects.filter(experiment=exp).count())
+
         return real_run(config, on_epoch_end=cb, should_cancel=should_cancel, **more)
 
     with mock.patch.object(engine, "run", spy):
@@ -181,6 +183,7 @@ def test_cancel_running_run_stops_it_at_the_next_check(user, tiny_dataset, delay
                 real_clock = lease.time.monotonic
                 with mock.patch.object(lease.time, "monotonic", lambda: real_clock() + 60):
                     assert should_cancel() is True
+
         return real_run(config, on_epoch_end=cb, should_cancel=should_cancel, **more)
 
     with mock.patch.object(engine, "run", cancel_after_first_epoch):
@@ -237,8 +240,12 @@ def test_attempts_are_bounded(user, tiny_dataset, delay, settings):
 def running(exp, *, hostname="w1@host", attempts=1, heartbeat_age_s=0, started_age_s=0):
     now = timezone.now()
     Experiment.objects.filter(pk=exp.pk).update(
-        status=S.RUNNING, attempts=attempts, worker_hostname=hostname, worker_pid=42,
-        heartbeat_at=now - timedelta(seconds=heartbeat_age_s), started_at=now - timedelta(seconds=started_age_s),
+        status=S.RUNNING,
+        attempts=attempts,
+        worker_hostname=hostname,
+        worker_pid=42,
+        heartbeat_at=now - timedelta(seconds=heartbeat_age_s),
+        started_at=now - timedelta(seconds=started_age_s),
     )
 
 
@@ -294,6 +301,7 @@ def test_a_replaced_attempt_cannot_write(user, tiny_dataset, delay):
             if stats.epoch == 2:  # another worker took over attempt 2
                 Experiment.objects.filter(pk=exp.pk).update(attempts=2)
             on_epoch_end(stats)
+
         return real_run(config, on_epoch_end=cb, should_cancel=should_cancel, **more)
 
     with mock.patch.object(engine, "run", taken_over):

@@ -1,4 +1,5 @@
 """A run's real shapes on the lesson's four stages, and what differs from the lesson's, in words."""
+
 import pytest
 from django.urls import reverse
 
@@ -29,7 +30,11 @@ def test_shapes_are_read_as_the_lesson_writes_them():
 def test_the_run_is_laid_onto_the_four_stages_channels_last():
     stages = map_to_lesson(EFFNET_64, LESSON_STAGES)
     assert [(s.position, s.run) for s in stages] == [
-        (1, "32 x 64 x 64 x 3"), (2, "32 x 64 x 64 x 3"), (3, "32 x 2 x 2 x 1280"), (4, "32 x 3")]
+        (1, "32 x 64 x 64 x 3"),
+        (2, "32 x 64 x 64 x 3"),
+        (3, "32 x 2 x 2 x 1280"),
+        (4, "32 x 3"),
+    ]
     assert stages[2].lesson == "1000 x 7 x 7 x 512"
 
 
@@ -44,8 +49,14 @@ def test_what_differs_is_said_in_words():
 def test_different_normalisation_statistics_are_said_with_both_backbones_values():
     """The statistics belong to the weights: Lite0's mean = std = 0.5 against ResNet-18's ImageNet values."""
     lite0, imagenet = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)), ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
-    notes = differences(EFFNET_64, LESSON_STAGES, run_backbone="EfficientNet-Lite0", lesson_backbone="ResNet-18",
-                        run_stats=lite0, lesson_stats=imagenet)
+    notes = differences(
+        EFFNET_64,
+        LESSON_STAGES,
+        run_backbone="EfficientNet-Lite0",
+        lesson_backbone="ResNet-18",
+        run_stats=lite0,
+        lesson_stats=imagenet,
+    )
     assert notes[-1] == (
         "EfficientNet-Lite0: inputs normalised with mean (0.5, 0.5, 0.5) and std (0.5, 0.5, 0.5), where the lesson's "
         "ResNet-18 uses mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225): the statistics belong to the weights, "
@@ -56,8 +67,12 @@ def test_different_normalisation_statistics_are_said_with_both_backbones_values(
 
 
 def test_nothing_is_said_where_the_shapes_agree():
-    resnet_224 = [{"stage": "input", "shape": [1000, 3, 224, 224]}, {"stage": "backbone features", "shape": [1000, 512, 7, 7]},
-                  {"stage": "pooled", "shape": [1000, 512]}, {"stage": "head", "shape": [1000, 3]}]
+    resnet_224 = [
+        {"stage": "input", "shape": [1000, 3, 224, 224]},
+        {"stage": "backbone features", "shape": [1000, 512, 7, 7]},
+        {"stage": "pooled", "shape": [1000, 512]},
+        {"stage": "head", "shape": [1000, 3]},
+    ]
     assert differences(resnet_224, LESSON_STAGES, run_backbone="ResNet-18", lesson_backbone="ResNet-18") == []
 
 
@@ -72,15 +87,31 @@ def test_no_mapping_without_four_stages_or_a_full_trace():
 def test_the_experiment_page_maps_its_shapes_onto_the_lesson(client, user, tiny_dataset):
     lesson = load_lesson_file(SEED_LESSON).lesson
     exp = Experiment.objects.create(
-        owner=user, dataset=tiny_dataset, backbone="efficientnet_lite0", strategy="features", epochs=1, lr=0.001,
-        batch_size=32, image_size=64, status=Experiment.Status.SUCCEEDED, lesson_slug=lesson.slug,
-        results={"final": {"val_accuracy": 1.0, "val_loss": 0.1}, "shape_trace": EFFNET_64, "class_names": ["0", "1", "2"],
-                 "split_sizes": {"train": 3, "val": 3, "test": 0}, "predictions": []},
+        owner=user,
+        dataset=tiny_dataset,
+        backbone="efficientnet_lite0",
+        strategy="features",
+        epochs=1,
+        lr=0.001,
+        batch_size=32,
+        image_size=64,
+        status=Experiment.Status.SUCCEEDED,
+        lesson_slug=lesson.slug,
+        results={
+            "final": {"val_accuracy": 1.0, "val_loss": 0.1},
+            "shape_trace": EFFNET_64,
+            "class_names": ["0", "1", "2"],
+            "split_sizes": {"train": 3, "val": 3, "test": 0},
+            "predictions": [],
+        },
     )
     client.force_login(user)
     html = client.get(reverse("modellab:experiment", args=[exp.pk])).content.decode()
     assert "EfficientNet-Lite0: 1280 channels where the lesson&#x27;s ResNet-18 has 512." in html
-    assert "inputs normalised with mean (0.5, 0.5, 0.5) and std (0.5, 0.5, 0.5), where the lesson&#x27;s ResNet-18 uses mean (0.485" in html
+    assert (
+        "inputs normalised with mean (0.5, 0.5, 0.5) and std (0.5, 0.5, 0.5), where the lesson&#x27;s ResNet-18 uses mean (0.485"
+        in html
+    )
     table = html.split('class="lab-table lab-lesson-shapes"')[1].split("</table>")[0]
     assert "3. Feature Extraction with Pre-trained Model" in table and "32 x 2 x 2 x 1280" in table
     assert "1000 x 7 x 7 x 512" in table

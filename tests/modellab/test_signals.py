@@ -1,4 +1,5 @@
 """The worker-start sweep and the lab_sweep command."""
+
 from datetime import timedelta
 from types import SimpleNamespace
 from unittest import mock
@@ -16,13 +17,24 @@ S = Experiment.Status
 
 def running_on(user, dataset, hostname, *, heartbeat_age_s=0, attempts=1):
     return Experiment.objects.create(
-        owner=user, dataset=dataset, backbone="tiny", strategy="features", epochs=2, lr=0.01, batch_size=8,
-        status=S.RUNNING, attempts=attempts, worker_hostname=hostname, started_at=timezone.now(),
+        owner=user,
+        dataset=dataset,
+        backbone="tiny",
+        strategy="features",
+        epochs=2,
+        lr=0.01,
+        batch_size=8,
+        status=S.RUNNING,
+        attempts=attempts,
+        worker_hostname=hostname,
+        started_at=timezone.now(),
         heartbeat_at=timezone.now() - timedelta(seconds=heartbeat_age_s),
     )
 
 
-def test_worker_ready_requeues_the_runs_of_the_restarting_worker(user, tiny_dataset, settings, django_capture_on_commit_callbacks):
+def test_worker_ready_requeues_the_runs_of_the_restarting_worker(
+    user, tiny_dataset, settings, django_capture_on_commit_callbacks
+):
     settings.LAB_SWEEP_INTERVAL_S = 0
     mine = running_on(user, tiny_dataset, "gpu1@host")
     other = running_on(user, tiny_dataset, "gpu2@host")

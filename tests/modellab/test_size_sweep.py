@@ -1,5 +1,6 @@
 """Data-size sweeps: sizes, submit (one unit of the per-user limit), the real runs sharing one extraction,
 cancelling the whole sweep, and its page."""
+
 import uuid
 
 import pytest
@@ -16,36 +17,41 @@ S = Experiment.Status
 
 
 def sweep(user, dataset, sizes=(2, 4, None), **overrides):
-    kwargs = dict(owner=user, dataset=dataset, backbone="tiny", sizes=list(sizes), epochs=2, lr=0.01, batch_size=4,
-                  image_size=32)
+    kwargs = dict(owner=user, dataset=dataset, backbone="tiny", sizes=list(sizes), epochs=2, lr=0.01, batch_size=4, image_size=32)
     kwargs.update(overrides)
     return size_sweep_submit(**kwargs)
 
 
-@pytest.mark.parametrize("text,sizes", [
-    ("5, 10, 25, 50, all", [5, 10, 25, 50, None]),
-    ("all 10 5", [5, 10, None]),
-    ("3,7", [3, 7]),
-])
+@pytest.mark.parametrize(
+    "text,sizes", [("5, 10, 25, 50, all", [5, 10, 25, 50, None]), ("all 10 5", [5, 10, None]), ("3,7", [3, 7])]
+)
 def test_sizes_are_read_in_ascending_order_with_all_last(text, sizes):
     assert sweep_sizes_from_text(text) == sizes
 
 
-@pytest.mark.parametrize("tokens", [["5"], ["5", "5"], ["0", "5"], ["five", "10"], ["-1", "3"], [str(i) for i in range(1, 8)],
-                                     ["10001", "5"]])
+@pytest.mark.parametrize(
+    "tokens", [["5"], ["5", "5"], ["0", "5"], ["five", "10"], ["-1", "3"], [str(i) for i in range(1, 8)], ["10001", "5"]]
+)
 def test_bad_sizes_are_refused_with_their_code(tokens):
     with pytest.raises(ValidationError) as err:
         sweep_sizes_parse(tokens)
     assert err.value.code == "bad_sweep_sizes"
 
 
-def test_a_sweep_queues_both_arms_at_every_size_with_the_same_settings(user, tiny_dataset, delay,
-                                                                       django_capture_on_commit_callbacks):
+def test_a_sweep_queues_both_arms_at_every_size_with_the_same_settings(
+    user, tiny_dataset, delay, django_capture_on_commit_callbacks
+):
     """Pre-trained arms first (the largest first: it extracts), then from scratch; only the size and strategy differ."""
     with django_capture_on_commit_callbacks(execute=True):
         runs = sweep(user, tiny_dataset)
     assert [(e.strategy, e.train_per_class) for e in runs] == [
-        ("features", None), ("features", 4), ("features", 2), ("scratch", 2), ("scratch", 4), ("scratch", None)]
+        ("features", None),
+        ("features", 4),
+        ("features", 2),
+        ("scratch", 2),
+        ("scratch", 4),
+        ("scratch", None),
+    ]
     assert len({e.sweep_group for e in runs}) == 1 and runs[0].sweep_group is not None
     same = {(e.dataset_id, e.backbone, e.epochs, e.lr, e.batch_size, e.seed, e.image_size, e.comparison_group) for e in runs}
     assert same == {(tiny_dataset.pk, "tiny", 2, 0.01, 4, 0, 32, None)}
@@ -72,8 +78,12 @@ def test_a_finished_sweep_no_longer_counts(user, tiny_dataset, delay, settings):
 
 def test_a_sweep_refuses_what_a_run_refuses(user, tiny_dataset, delay, settings):
     settings.LAB_MAX_EPOCHS = 3
-    for overrides, code in (({"epochs": 4}, "too_many_epochs"), ({"image_size": 8}, "bad_image_size"),
-                            ({"backbone": "nope"}, "unknown_backbone"), ({"sizes": ["all"]}, "bad_sweep_sizes")):
+    for overrides, code in (
+        ({"epochs": 4}, "too_many_epochs"),
+        ({"image_size": 8}, "bad_image_size"),
+        ({"backbone": "nope"}, "unknown_backbone"),
+        ({"sizes": ["all"]}, "bad_sweep_sizes"),
+    ):
         with pytest.raises(ValidationError) as err:
             sweep(user, tiny_dataset, **overrides)
         assert err.value.code == code
@@ -116,8 +126,17 @@ def test_cancelling_a_sweep_stops_every_active_run(user, tiny_dataset, delay):
 
 
 def test_the_lab_form_submits_a_sweep_and_opens_its_page(alice, tiny_dataset, delay):
-    data = {"dataset": f"upload:{tiny_dataset.pk}", "backbone": "tiny", "strategy": "features", "epochs": 2, "lr": 0.01,
-            "batch_size": 4, "image_size": 32, "sweep_sizes": "2, 4, all", "action": "sweep"}
+    data = {
+        "dataset": f"upload:{tiny_dataset.pk}",
+        "backbone": "tiny",
+        "strategy": "features",
+        "epochs": 2,
+        "lr": 0.01,
+        "batch_size": 4,
+        "image_size": 32,
+        "sweep_sizes": "2, 4, all",
+        "action": "sweep",
+    }
     response = alice.post(reverse("modellab:new"), data)
     group = Experiment.objects.first().sweep_group
     assert response.status_code == 302 and response["Location"] == reverse("modellab:size_sweep", args=[group])
@@ -127,8 +146,16 @@ def test_the_lab_form_submits_a_sweep_and_opens_its_page(alice, tiny_dataset, de
 
 
 def test_bad_sweep_sizes_come_back_on_the_form(alice, tiny_dataset, delay):
-    data = {"dataset": f"upload:{tiny_dataset.pk}", "backbone": "tiny", "strategy": "features", "epochs": 2, "lr": 0.01,
-            "batch_size": 4, "sweep_sizes": "5, lots", "action": "sweep"}
+    data = {
+        "dataset": f"upload:{tiny_dataset.pk}",
+        "backbone": "tiny",
+        "strategy": "features",
+        "epochs": 2,
+        "lr": 0.01,
+        "batch_size": 4,
+        "sweep_sizes": "5, lots",
+        "action": "sweep",
+    }
     response = alice.post(reverse("modellab:new"), data)
     assert response.status_code == 400
     assert response.context["form"].errors.as_data()["sweep_sizes"][0].code == "bad_sweep_sizes"

@@ -3,6 +3,7 @@
 Django's in-memory storage stands in for S3 here (fast, in process); tests/modellab/test_s3.py
 runs the same paths over HTTP against an S3 server.
 """
+
 import io
 import os
 from unittest import mock

@@ -1,4 +1,5 @@
 """A deleted account takes its datasets and run files out of the storage, local or bucket; Lab status sums the storage by kind."""
+
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -23,8 +24,16 @@ def learner_with_files(owner, name: str) -> tuple[Dataset, Experiment]:
     for rel in ("red/a.png", "blue/b.png"):
         default_storage.save(f"{folder}/{rel}", ContentFile(b"x" * 100))
     dataset = Dataset.objects.create(owner=owner, name=name, kind=Dataset.Kind.UPLOAD, folder=folder, report={})
-    run = Experiment.objects.create(owner=owner, dataset=dataset, backbone="tiny", strategy="scratch", epochs=1,
-                                    lr=0.01, batch_size=8, status=Experiment.Status.SUCCEEDED)
+    run = Experiment.objects.create(
+        owner=owner,
+        dataset=dataset,
+        backbone="tiny",
+        strategy="scratch",
+        epochs=1,
+        lr=0.01,
+        batch_size=8,
+        status=Experiment.Status.SUCCEEDED,
+    )
     default_storage.save(f"{storage.RUNS_ROOT}/{run.pk}/model.pt", ContentFile(b"m" * 1024))
     default_storage.save(f"{storage.RUNS_ROOT}/{run.pk}/results.json", ContentFile(b"{}"))
     return dataset, run

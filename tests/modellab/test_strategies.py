@@ -1,4 +1,5 @@
 """The strategies a learner can pick are exactly the ones the engine trains, finetune_all among them everywhere."""
+
 import json
 
 import pytest
@@ -25,14 +26,25 @@ def test_lab_submit_offers_the_engines_strategies():
 
 # ----------------------------------------------------------------------------- finetune_all, offered like the others
 
+
 @pytest.mark.django_db
 @pytest.mark.usefixtures("lab_media")
 def test_the_form_offers_finetune_all_and_compares_it_with_scratch_and_frozen_features(client, user, delay):
     client.force_login(user)
     assert 'value="finetune_all"' in client.get(reverse("modellab:new")).content.decode()
-    response = client.post(reverse("modellab:new"), {
-        "dataset": "builtin:digits-3", "backbone": "tiny", "strategy": "finetune_all", "epochs": 2, "lr": 0.01,
-        "batch_size": 8, "frozen_arm": "on", "action": "compare"})
+    response = client.post(
+        reverse("modellab:new"),
+        {
+            "dataset": "builtin:digits-3",
+            "backbone": "tiny",
+            "strategy": "finetune_all",
+            "epochs": 2,
+            "lr": 0.01,
+            "batch_size": 8,
+            "frozen_arm": "on",
+            "action": "compare",
+        },
+    )
     runs = list(Experiment.objects.order_by("pk"))
     assert response.status_code == 302 and [e.strategy for e in runs] == ["finetune_all", "scratch", "features"]
     assert len({(e.comparison_group, e.epochs, e.lr, e.batch_size, e.seed, e.dataset_id, e.backbone) for e in runs}) == 1
@@ -41,8 +53,16 @@ def test_the_form_offers_finetune_all_and_compares_it_with_scratch_and_frozen_fe
 @pytest.mark.django_db
 @pytest.mark.usefixtures("lab_media")
 def test_lab_submit_queues_finetune_all_with_its_twins(user, delay, capsys):
-    call_command("lab_submit", user=user.username, dataset="builtin:digits-3", backbone="tiny", strategy="finetune_all",
-                 epochs=2, compare=True, frozen_arm=True)
+    call_command(
+        "lab_submit",
+        user=user.username,
+        dataset="builtin:digits-3",
+        backbone="tiny",
+        strategy="finetune_all",
+        epochs=2,
+        compare=True,
+        frozen_arm=True,
+    )
     ids = json.loads(capsys.readouterr().out)["experiments"]
     assert [Experiment.objects.get(pk=i).strategy for i in ids] == ["finetune_all", "scratch", "features"]
 

@@ -1,4 +1,5 @@
 """A finished run's take-aways through the site: the ONNX download with its tested snippet, and the Grad-CAM heatmaps on the run and comparison pages."""
+
 import contextlib
 import hashlib
 import html
@@ -31,8 +32,16 @@ def comparison(user, tiny_dataset, settings, django_capture_on_commit_callbacks)
     app.conf.task_always_eager = True
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            runs = experiment_submit(owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=2,
-                                     lr=0.01, batch_size=8, compare=True)
+            runs = experiment_submit(
+                owner=user,
+                dataset=tiny_dataset,
+                backbone="tiny",
+                strategy="features",
+                epochs=2,
+                lr=0.01,
+                batch_size=8,
+                compare=True,
+            )
     finally:
         app.conf.task_always_eager = False
     for e in runs:
@@ -117,8 +126,10 @@ def test_the_downloaded_model_and_the_page_snippet_classify_as_the_site_does(ali
     # the prediction form's answer carries the heatmap of the uploaded image, stored beside the run's outputs
     e = comparison[0]
     page = alice.get(reverse("modellab:experiment", args=[e.pk])).content.decode()
-    response = alice.post(reverse("modellab:experiment_predict", args=[e.pk]),
-                          {"image": SimpleUploadedFile("mine.png", odd_image(), content_type="image/png")})
+    response = alice.post(
+        reverse("modellab:experiment_predict", args=[e.pk]),
+        {"image": SimpleUploadedFile("mine.png", odd_image(), content_type="image/png")},
+    )
     answer = response.content.decode()
     assert response.status_code == 200 and 'class="lab-prediction"' in answer
     digest = hashlib.sha256(odd_image()).hexdigest()
@@ -141,7 +152,7 @@ def test_the_downloaded_model_and_the_page_snippet_classify_as_the_site_does(ali
 def test_comparison_shows_both_arms_on_the_same_images(alice, comparison):
     query = "&".join(f"ids={e.pk}" for e in comparison)
     page = alice.get(reverse("modellab:compare") + "?" + query).content.decode()
-    section = page[page.index('id="heatmaps"'):]
+    section = page[page.index('id="heatmaps"') :]
     rows = re.findall(r'<tr data-image="(\d+)">(.*?)</tr>', section, re.DOTALL)
     assert [int(i) for i, _ in rows] == compare_indices(comparison[0].results["predictions"])
     assert len({comparison[0].results["predictions"][int(i)]["true"] for i, _ in rows}) == 3  # every class shown
@@ -159,14 +170,27 @@ def test_the_lessons_run_it_for_real_links_to_the_comparisons_heatmaps(rf, user,
     from django.utils import timezone
 
     group = uuid.uuid4()
-    runs = [Experiment.objects.create(owner=user, dataset=tiny_dataset, backbone="tiny", strategy=strategy, epochs=1,
-                                      lr=0.01, batch_size=8, status=S.SUCCEEDED, comparison_group=group,
-                                      lesson_slug="why-pretrained", finished_at=timezone.now())
-            for strategy in ("features", "scratch")]
+    runs = [
+        Experiment.objects.create(
+            owner=user,
+            dataset=tiny_dataset,
+            backbone="tiny",
+            strategy=strategy,
+            epochs=1,
+            lr=0.01,
+            batch_size=8,
+            status=S.SUCCEEDED,
+            comparison_group=group,
+            lesson_slug="why-pretrained",
+            finished_at=timezone.now(),
+        )
+        for strategy in ("features", "scratch")
+    ]
     request = rf.get("/")
     request.user = user
-    html = render_to_string("courses/_lesson_lab_trace.html", {"lesson": type("L", (), {"slug": "why-pretrained"})},
-                            request=request)
+    html = render_to_string(
+        "courses/_lesson_lab_trace.html", {"lesson": type("L", (), {"slug": "why-pretrained"})}, request=request
+    )
     link = escape(f"{reverse('modellab:compare')}?ids={runs[0].pk}&ids={runs[1].pk}#heatmaps")
     assert f'<a href="{link}">where each network looks</a>' in html
 
@@ -187,8 +211,10 @@ def test_on_a_bucket_the_web_hands_out_what_another_machine_made(alice, user, s3
 
     download = alice.get(reverse("modellab:experiment_model", args=[run.pk]))
     assert download.status_code == 200
-    predicted = alice.post(reverse("modellab:experiment_predict", args=[run.pk]),
-                           {"image": SimpleUploadedFile("mine.png", png_bytes((220, 5, 5)), content_type="image/png")})
+    predicted = alice.post(
+        reverse("modellab:experiment_predict", args=[run.pk]),
+        {"image": SimpleUploadedFile("mine.png", png_bytes((220, 5, 5)), content_type="image/png")},
+    )
     assert predicted.status_code == 200
     assert top1_of_uniform_image(b"".join(download.streaming_content), (220, 5, 5)) == predicted.context["prediction"][0][0]
     assert alice.get(reverse("modellab:experiment_heatmap", args=[run.pk, 0, "predicted"])).status_code == 200

@@ -1,4 +1,5 @@
 """Time on a comparison: the headline, time to accuracy, the phases of the wall clock, the elapsed-time chart."""
+
 import pytest
 from django.urls import reverse
 
@@ -12,12 +13,30 @@ S = Experiment.Status
 
 
 def timing(pretrained, points, finished=True, epochs=5, **kw):
-    return RunTiming("Pre-trained" if pretrained else "From scratch", pretrained, epochs,
-                     tuple(EpochPoint(i + 1, acc, t) for i, (acc, t) in enumerate(points)), finished, **kw)
+    return RunTiming(
+        "Pre-trained" if pretrained else "From scratch",
+        pretrained,
+        epochs,
+        tuple(EpochPoint(i + 1, acc, t) for i, (acc, t) in enumerate(points)),
+        finished,
+        **kw,
+    )
 
 
-@pytest.mark.parametrize("seconds,text", [(None, "—"), (0.0004, "under 1 ms"), (0.0123, "12 ms"), (0.9996, "1.0 s"), (4.24, "4.2 s"), (21.4, "21 s"), (59.6, "60 s"), (550, "9 min 10 s"),
-                                          (600, "10 min")])
+@pytest.mark.parametrize(
+    "seconds,text",
+    [
+        (None, "—"),
+        (0.0004, "under 1 ms"),
+        (0.0123, "12 ms"),
+        (0.9996, "1.0 s"),
+        (4.24, "4.2 s"),
+        (21.4, "21 s"),
+        (59.6, "60 s"),
+        (550, "9 min 10 s"),
+        (600, "10 min"),
+    ],
+)
 def test_durations_read_plainly(seconds, text):
     assert duration(seconds) == text
 
@@ -54,8 +73,7 @@ def test_total_adds_the_phases_once_finished():
 
 
 def test_the_elapsed_chart_starts_at_zero_with_round_ticks():
-    svg = elapsed_chart([timing(True, [(0.9, 4.2), (0.95, 4.9)]), timing(False, [(0.3, 20.0), (0.8, 41.0)])],
-                        chart_id="e")
+    svg = elapsed_chart([timing(True, [(0.9, 4.2), (0.95, 4.9)]), timing(False, [(0.3, 20.0), (0.8, 41.0)])], chart_id="e")
     assert "Seconds since the run started" in svg and "Pre-trained, Seconds since the run started 4.2: 0.9" in svg
     for tick in ("0<", "10<", "20<", "30<", "40<", "50<"):
         assert f'text-anchor="middle">{tick}' in svg
@@ -75,8 +93,17 @@ def test_linear_ticks_keep_the_default_for_epochs():
 def test_the_comparison_states_the_time_headline_and_each_runs_phases(client, user, tiny_dataset, delay):
     """Two real runs (tiny backbone): the page gives the headline, the definition, and start-up,
     extraction, training and total per run; from scratch extracts nothing."""
-    a, b = experiment_submit(owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=3,
-                             lr=0.05, batch_size=4, compare=True, image_size=32)
+    a, b = experiment_submit(
+        owner=user,
+        dataset=tiny_dataset,
+        backbone="tiny",
+        strategy="features",
+        epochs=3,
+        lr=0.05,
+        batch_size=4,
+        compare=True,
+        image_size=32,
+    )
     for e in (a, b):
         assert experiment_run(experiment_id=e.pk) == S.SUCCEEDED
     records = list(EpochRecord.objects.filter(experiment=a).order_by("epoch"))
@@ -101,8 +128,9 @@ def test_the_comparison_states_the_time_headline_and_each_runs_phases(client, us
 def test_a_cache_hit_says_so_in_the_time_table(client, user, tiny_dataset, delay):
     runs = []
     for _ in range(2):
-        pair = experiment_submit(owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=1,
-                                 lr=0.05, batch_size=4, compare=True)
+        pair = experiment_submit(
+            owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=1, lr=0.05, batch_size=4, compare=True
+        )
         Experiment.objects.filter(pk=pair[1].pk).update(status=S.CANCELLED)
         experiment_run(experiment_id=pair[0].pk)
         runs.append(pair)

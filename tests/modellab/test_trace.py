@@ -1,4 +1,5 @@
 """The learner-facing reading of each epoch in the trace table (trace.observe): one test per branch."""
+
 from dataclasses import dataclass
 
 import pytest
@@ -57,5 +58,7 @@ def test_a_change_within_half_a_point_up_or_two_down_says_plateau(accuracy):
 def test_trace_rows_read_each_epoch_against_the_one_before():
     rows = trace_rows([Epoch(1, 1.0, 1.0, 0.40), Epoch(2, 0.8, 0.8, 0.60), Epoch(3, 0.7, 0.7, 0.61)])
     assert [r.observation for r in rows] == [
-        "First pass: the head starts to fit.", "Validation accuracy climbs quickly.", "Still improving, more slowly.",
+        "First pass: the head starts to fit.",
+        "Validation accuracy climbs quickly.",
+        "Still improving, more slowly.",
     ]

@@ -3,6 +3,7 @@
 Before issue 15 each of these archives raised zipfile's, zlib's or the file system's own
 exception in the web process: a 500 page.
 """
+
 import tempfile
 from pathlib import Path
 

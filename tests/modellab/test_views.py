@@ -1,4 +1,5 @@
 """Views of the lab: sign-in, ownership, the submit and upload forms, the live trace, results, images, predictions."""
+
 import io
 import re
 from unittest import mock
@@ -52,7 +53,9 @@ def test_staff_see_everyones_experiments(client, staff_user, user, tiny_dataset)
 def test_new_form_lists_unavailable_backbones_disabled_with_reason(alice):
     fake = [
         engine.BackboneInfo("tiny", "Tiny", 32, (0.5,) * 3, (0.5,) * 3, 64, "none", True, ""),
-        engine.BackboneInfo("resnet18", "ResNet-18", 224, (0.5,) * 3, (0.5,) * 3, 512, "hub", False, "Weights missing: fetch them."),
+        engine.BackboneInfo(
+            "resnet18", "ResNet-18", 224, (0.5,) * 3, (0.5,) * 3, 512, "hub", False, "Weights missing: fetch them."
+        ),
     ]
     with mock.patch.object(engine, "list_backbones", return_value=fake):
         html = alice.get(reverse("modellab:new") + "?lesson=why-pretrained").content.decode()
@@ -77,7 +80,15 @@ def test_the_form_opens_on_the_lessons_quick_settings(alice):
 
 
 def post_new(client, dataset_value, **overrides):
-    data = {"dataset": dataset_value, "backbone": "tiny", "strategy": "features", "epochs": 2, "lr": 0.01, "batch_size": 8, "action": "run"}
+    data = {
+        "dataset": dataset_value,
+        "backbone": "tiny",
+        "strategy": "features",
+        "epochs": 2,
+        "lr": 0.01,
+        "batch_size": 8,
+        "action": "run",
+    }
     data.update(overrides)
     return client.post(reverse("modellab:new"), data)
 
@@ -182,10 +193,14 @@ def test_queued_page_shows_position_and_polls(alice, user, tiny_dataset):
 def test_trace_partial_grows_and_stops_polling_when_done(alice, user, tiny_dataset):
     exp = make_experiment(user, tiny_dataset, status=S.RUNNING, attempts=1)
     url = reverse("modellab:experiment_trace", args=[exp.pk])
-    EpochRecord.objects.create(experiment=exp, epoch=1, train_loss=1.0, train_accuracy=0.4, val_loss=1.1, val_accuracy=0.35, seconds=1)
+    EpochRecord.objects.create(
+        experiment=exp, epoch=1, train_loss=1.0, train_accuracy=0.4, val_loss=1.1, val_accuracy=0.35, seconds=1
+    )
     html = alice.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert html.count('class="lab-epoch-row"') == 1 and "hx-trigger" in html and "<svg" in html
-    EpochRecord.objects.create(experiment=exp, epoch=2, train_loss=0.5, train_accuracy=0.8, val_loss=0.6, val_accuracy=0.75, seconds=1)
+    EpochRecord.objects.create(
+        experiment=exp, epoch=2, train_loss=0.5, train_accuracy=0.8, val_loss=0.6, val_accuracy=0.75, seconds=1
+    )
     Experiment.objects.filter(pk=exp.pk).update(status=S.SUCCEEDED)
     response = alice.get(url, HTTP_HX_REQUEST="true")
     html = response.content.decode()
@@ -247,10 +262,15 @@ def test_results_page_says_why_features_were_not_extracted_with_onnx_runtime(ali
         raise RuntimeError("operator not supported")
 
     monkeypatch.setattr(runtime_onnx, "_export", unsupported)
-    (exp,) = experiment_submit(owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=1, lr=0.01, batch_size=8)
+    (exp,) = experiment_submit(
+        owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=1, lr=0.01, batch_size=8
+    )
     assert experiment_run(experiment_id=exp.pk, worker_hostname="w1@test", worker_pid=1) == S.SUCCEEDED
     html = alice.get(exp.get_absolute_url()).content.decode()
-    assert "Features were extracted with PyTorch, not ONNX Runtime: the export of tiny to ONNX is not supported (RuntimeError)." in html
+    assert (
+        "Features were extracted with PyTorch, not ONNX Runtime: the export of tiny to ONNX is not supported (RuntimeError)."
+        in html
+    )
 
 
 def test_gallery_image_is_a_png_with_nosniff(alice, finished, client, other_user):
@@ -302,8 +322,9 @@ def test_epochs_on_cached_features_show_their_milliseconds(alice, user, tiny_dat
     """A head trained on cached features takes milliseconds an epoch: the table says so, not "0.0"."""
     exp = make_experiment(user, tiny_dataset, status=S.SUCCEEDED)
     for epoch, seconds in ((1, 0.0123), (2, 0.0004), (3, 2.5)):
-        EpochRecord.objects.create(experiment=exp, epoch=epoch, train_loss=1, train_accuracy=0.5, val_loss=1,
-                                   val_accuracy=0.5, seconds=seconds)
+        EpochRecord.objects.create(
+            experiment=exp, epoch=epoch, train_loss=1, train_accuracy=0.5, val_loss=1, val_accuracy=0.5, seconds=seconds
+        )
     html = alice.get(reverse("modellab:experiment", args=[exp.pk])).content.decode()
     times = re.findall(r'<td class="lab-epoch-time">([^<]*)</td>', html)
     assert times == ["12 ms", "under 1 ms", "2.5 s"]
@@ -314,7 +335,9 @@ def test_overlay_of_two_experiments(alice, user, tiny_dataset):
     b = make_experiment(user, tiny_dataset, status=S.SUCCEEDED, strategy="scratch")
     for exp, acc in ((a, 0.9), (b, 0.4)):
         for epoch in (1, 2):
-            EpochRecord.objects.create(experiment=exp, epoch=epoch, train_loss=1, train_accuracy=acc, val_loss=1, val_accuracy=acc * epoch / 2, seconds=1)
+            EpochRecord.objects.create(
+                experiment=exp, epoch=epoch, train_loss=1, train_accuracy=acc, val_loss=1, val_accuracy=acc * epoch / 2, seconds=1
+            )
     html = alice.get(f"{reverse('modellab:compare')}?ids={a.pk}&ids={b.pk}").content.decode()
     assert html.count('class="chart"') == 2 and f'data-label="{a.label}"' in html and f'data-label="{b.label}"' in html
     assert "hx-trigger" not in html
@@ -346,9 +369,18 @@ def test_lesson_partial_links_to_the_comparison_and_shows_the_real_trace(rf, use
     assert f"{reverse('modellab:new')}?lesson=why-pretrained" in html and "<svg" not in html
     group = uuid.uuid4()
     for strategy, acc in (("features", 0.9), ("scratch", 0.3)):
-        exp = make_experiment(user, tiny_dataset, status=S.SUCCEEDED, strategy=strategy, comparison_group=group,
-                              lesson_slug="why-pretrained", finished_at=timezone.now())
-        EpochRecord.objects.create(experiment=exp, epoch=1, train_loss=1, train_accuracy=acc, val_loss=1, val_accuracy=acc, seconds=1)
+        exp = make_experiment(
+            user,
+            tiny_dataset,
+            status=S.SUCCEEDED,
+            strategy=strategy,
+            comparison_group=group,
+            lesson_slug="why-pretrained",
+            finished_at=timezone.now(),
+        )
+        EpochRecord.objects.create(
+            experiment=exp, epoch=1, train_loss=1, train_accuracy=acc, val_loss=1, val_accuracy=acc, seconds=1
+        )
     html = render(user)
     assert "<svg" in html and "0.900" in html and "0.300" in html
     assert "<svg" not in render(other_user)

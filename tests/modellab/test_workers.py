@@ -1,4 +1,5 @@
 """Who runs what: worker records, where a run ran, the admin's Lab status page and the queue depths it reads from the broker."""
+
 import os
 import uuid
 from datetime import timedelta
@@ -21,15 +22,17 @@ S = Experiment.Status
 
 
 def make_experiment(owner, dataset, **fields):
-    defaults = dict(backbone="tiny", strategy="features", epochs=1, lr=0.01, batch_size=8, status=S.QUEUED,
-                    queued_at=timezone.now())
+    defaults = dict(
+        backbone="tiny", strategy="features", epochs=1, lr=0.01, batch_size=8, status=S.QUEUED, queued_at=timezone.now()
+    )
     return Experiment.objects.create(owner=owner, dataset=dataset, **{**defaults, **fields})
 
 
 def test_a_starting_worker_records_itself(settings):
     settings.LAB_SWEEP_INTERVAL_S = 0
-    consumer = SimpleNamespace(hostname="gpu1@host", task_consumer=SimpleNamespace(
-        queues=[SimpleNamespace(name="gpu"), SimpleNamespace(name="default")]))
+    consumer = SimpleNamespace(
+        hostname="gpu1@host", task_consumer=SimpleNamespace(queues=[SimpleNamespace(name="gpu"), SimpleNamespace(name="default")])
+    )
     signals.sweep_on_worker_ready(sender=consumer)
     worker = Worker.objects.get(hostname="gpu1@host")
     assert worker.queues == "default,gpu" and worker.device == CPU and worker.pid == os.getpid()
@@ -81,10 +84,12 @@ def test_lab_status_page_shows_workers_queues_and_runs(client, admin_user, user,
     from modellab.tasks import run_experiment
 
     now = timezone.now()
-    Worker.objects.create(hostname="gpu1@host", queues="gpu", device="NVIDIA A100", torch_version="2.14.1",
-                          started_at=now, heartbeat_at=now)
-    Worker.objects.create(hostname="gone@host", queues="gpu", device=CPU, started_at=now - timedelta(days=1),
-                          heartbeat_at=now - timedelta(hours=2))
+    Worker.objects.create(
+        hostname="gpu1@host", queues="gpu", device="NVIDIA A100", torch_version="2.14.1", started_at=now, heartbeat_at=now
+    )
+    Worker.objects.create(
+        hostname="gone@host", queues="gpu", device=CPU, started_at=now - timedelta(days=1), heartbeat_at=now - timedelta(hours=2)
+    )
     running = make_experiment(user, tiny_dataset, status=S.RUNNING, worker_hostname="gpu1@host", attempts=1)
     queued = make_experiment(user, tiny_dataset, queued_at=now - timedelta(seconds=90))
     make_experiment(user, tiny_dataset, status=S.FAILED)

@@ -1,4 +1,5 @@
 """Sign up, log in, log out and password reset; anonymous work carried over to the account."""
+
 from datetime import timedelta
 
 import pytest
@@ -97,6 +98,11 @@ def test_signup_rejects_a_weak_password(client):
 def test_signup_ignores_an_offsite_next(client):
     response = client.post(
         reverse("quizzes:signup"),
-        {"username": "n", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42", "next": "https://evil.example/"},
+        {
+            "username": "n",
+            "password1": "a-long-passphrase-42",
+            "password2": "a-long-passphrase-42",
+            "next": "https://evil.example/",
+        },
     )
     assert response.url == reverse("quizzes:progress")

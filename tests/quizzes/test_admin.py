@@ -1,4 +1,5 @@
 """Authoring in the admin: inline validation with the loader's rules, filters, preview."""
+
 import pytest
 from django.urls import reverse
 
@@ -13,8 +14,12 @@ def staff(client, django_user_model):
 
 
 def _formset(prefix, rows):
-    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
     for i, row in enumerate(rows):
         for key, value in row.items():
             data[f"{prefix}-{i}-{key}"] = value
@@ -23,11 +28,22 @@ def _formset(prefix, rows):
 
 def _post(staff, lesson, kind, choices, quick_check="Checks out.", texts=None):
     """The add form's POST; `choices` are weights in percent, as the form takes them."""
-    data = {"lesson": lesson.pk, "key": "new-q", "role": "practice", "position": 1, "difficulty": "easy",
-            "kind": kind, "stem": "Which?", "quick_check": quick_check, "active": "on"}
+    data = {
+        "lesson": lesson.pk,
+        "key": "new-q",
+        "role": "practice",
+        "position": 1,
+        "difficulty": "easy",
+        "kind": kind,
+        "stem": "Which?",
+        "quick_check": quick_check,
+        "active": "on",
+    }
     data |= _formset("mistakes", [])
-    data |= _formset("choices", [{"position": i, "text": texts[i] if texts else f"c{i}", "fraction": f, "feedback": ""}
-                                         for i, f in enumerate(choices)])
+    data |= _formset(
+        "choices",
+        [{"position": i, "text": texts[i] if texts else f"c{i}", "fraction": f, "feedback": ""} for i, f in enumerate(choices)],
+    )
     data |= _formset("steps", [])
     data |= _formset("hints", [])
     return staff.post(reverse("admin:quizzes_question_add"), data)
@@ -50,11 +66,14 @@ def test_admin_refuses_bad_choices_and_saves_nothing(staff, lesson, kind, fracti
     assert not Question.objects.exists()
 
 
-@pytest.mark.parametrize("kind, fractions, texts, code", [
-    ("numeric", ["50"], ["1539"], "no_full_credit"),
-    ("numeric", ["100", "0"], ["1539", "about 1536"], "not_a_number"),
-    ("short", ["0", "0"], ["1000 x 512", "512"], "no_full_credit"),
-])
+@pytest.mark.parametrize(
+    "kind, fractions, texts, code",
+    [
+        ("numeric", ["50"], ["1539"], "no_full_credit"),
+        ("numeric", ["100", "0"], ["1539", "about 1536"], "not_a_number"),
+        ("short", ["0", "0"], ["1000 x 512", "512"], "no_full_credit"),
+    ],
+)
 def test_admin_checks_a_typed_questions_answers_with_the_loaders_rules(staff, lesson, kind, fractions, texts, code):
     """A typed question's rows are answers: one at full credit, numeric ones numbers; nothing is saved otherwise."""
     response = _post(staff, lesson, kind, fractions, texts=texts)

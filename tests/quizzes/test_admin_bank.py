@@ -1,4 +1,5 @@
 """The question bank in the admin: duplicate, bulk edit, the list's columns, positions, mistakes in one save, weights in percent."""
+
 from decimal import Decimal
 
 import pytest
@@ -29,13 +30,24 @@ def staff(client, django_user_model):
 
 def _save(lesson, key="k", stem="Which layer trains?", position=1, difficulty="easy", fractions=(1, 0, 0)):
     content = QuestionContent(
-        kind="single", stem=stem, quick_check="Only the head.",
-        choices=tuple(ChoiceContent(text=f"Choice {i}", fraction=Decimal(f), feedback=f"Why {i}", mistake=1 if f <= 0 else None)
-                      for i, f in enumerate(fractions)),
-        steps=(("Look", "At the head."),), hints=("Think of the frozen part.",), mistakes=("Training everything",),
+        kind="single",
+        stem=stem,
+        quick_check="Only the head.",
+        choices=tuple(
+            ChoiceContent(text=f"Choice {i}", fraction=Decimal(f), feedback=f"Why {i}", mistake=1 if f <= 0 else None)
+            for i, f in enumerate(fractions)
+        ),
+        steps=(("Look", "At the head."),),
+        hints=("Think of the frozen part.",),
+        mistakes=("Training everything",),
     )
-    return question_save(lesson=lesson, key=key, content=content, source=Source.ADMIN,
-                         place=QuestionPlace(position=position, difficulty=difficulty)).question
+    return question_save(
+        lesson=lesson,
+        key=key,
+        content=content,
+        source=Source.ADMIN,
+        place=QuestionPlace(position=position, difficulty=difficulty),
+    ).question
 
 
 def _answer(lesson, question, anon="a1"):
@@ -44,7 +56,8 @@ def _answer(lesson, question, anon="a1"):
 
 
 def _file_question():
-    load_lesson_text("""\
+    load_lesson_text(
+        """\
 course: {slug: c, title: Course, track: ml}
 lesson: {slug: l, title: Lesson}
 questions:
@@ -55,19 +68,34 @@ questions:
       choices:
         - {text: Right, correct: true}
         - {text: Wrong}
-""", source="content/lessons/l.yaml")
+""",
+        source="content/lessons/l.yaml",
+    )
     return Question.objects.get(key="from-file")
 
 
 def _formset(prefix, rows):
-    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
     return data | {f"{prefix}-{i}-{k}": v for i, row in enumerate(rows) for k, v in row.items()}
 
 
 def _add(staff, lesson, choices, mistakes=(), position=""):
-    data = {"lesson": lesson.pk, "key": "new-q", "role": "practice", "position": position, "difficulty": "easy",
-            "kind": "single", "stem": "Which?", "quick_check": "", "active": "on"}
+    data = {
+        "lesson": lesson.pk,
+        "key": "new-q",
+        "role": "practice",
+        "position": position,
+        "difficulty": "easy",
+        "kind": "single",
+        "stem": "Which?",
+        "quick_check": "",
+        "active": "on",
+    }
     data |= _formset("mistakes", [{"position": i, "text": t} for i, t in enumerate(mistakes, start=1)])
     data |= _formset("choices", [{"position": i, "text": f"c{i}", "feedback": "", **row} for i, row in enumerate(choices)])
     data |= _formset("steps", []) | _formset("hints", [])
@@ -84,7 +112,8 @@ def test_duplicate_copies_every_part_under_a_fresh_key(staff, lesson):
     assert response.status_code == 302 and response["Location"] == reverse("admin:quizzes_question_change", args=[copy.pk])
     assert (copy.source, copy.version, copy.active, copy.position, copy.stem) == (Source.ADMIN, 1, False, 8, original.stem)
     assert [(c.text, c.fraction, c.feedback, c.mistake.text if c.mistake else None) for c in copy.choices.all()] == [
-        (c.text, c.fraction, c.feedback, c.mistake.text if c.mistake else None) for c in original.choices.all()]
+        (c.text, c.fraction, c.feedback, c.mistake.text if c.mistake else None) for c in original.choices.all()
+    ]
     assert [s.title for s in copy.steps.all()] == ["Look"] and [h.text for h in copy.hints.all()] == ["Think of the frozen part."]
     staff.post(reverse(CHANGELIST), {"action": "duplicate_action", "_selected_action": [original.pk]})
     assert Question.objects.filter(key="k-copy-2").exists()
@@ -104,17 +133,37 @@ def test_bulk_edit_shows_a_form_then_changes_difficulty_and_active_in_place(staf
     page = staff.post(url, {"action": "bulk_edit_action", "_selected_action": [a.pk, b.pk]})
     assert page.status_code == 200 and 'id="bulk-edit-apply"' in page.content.decode()
     assert Question.objects.get(pk=b.pk).difficulty == "medium"  # the form changed nothing
-    response = staff.post(url, {"action": "bulk_edit_action", "_selected_action": [a.pk, b.pk], "apply": "yes",
-                                "difficulty": "hard", "active": "no", "lesson": ""})
+    response = staff.post(
+        url,
+        {
+            "action": "bulk_edit_action",
+            "_selected_action": [a.pk, b.pk],
+            "apply": "yes",
+            "difficulty": "hard",
+            "active": "no",
+            "lesson": "",
+        },
+    )
     assert response.status_code == 302
     assert list(Question.objects.order_by("key").values_list("key", "version", "difficulty", "active")) == [
-        ("a", 1, "hard", False), ("b", 1, "hard", False)]
+        ("a", 1, "hard", False),
+        ("b", 1, "hard", False),
+    ]
 
 
 def test_bulk_edit_refuses_a_lesson_files_question_naming_the_file(staff, lesson):
     question, authored = _file_question(), _save(lesson, key="mine")
-    response = staff.post(reverse(CHANGELIST), {"action": "bulk_edit_action", "_selected_action": [question.pk, authored.pk],
-                                                "apply": "yes", "difficulty": "hard", "active": "", "lesson": ""})
+    response = staff.post(
+        reverse(CHANGELIST),
+        {
+            "action": "bulk_edit_action",
+            "_selected_action": [question.pk, authored.pk],
+            "apply": "yes",
+            "difficulty": "hard",
+            "active": "",
+            "lesson": "",
+        },
+    )
     notes = [str(m) for m in get_messages(response.wsgi_request)]
     assert notes == ["from-file comes from the lesson file content/lessons/l.yaml: edit it there.", "Changed 1 of 2 question(s)."]
     assert Question.objects.get(pk=question.pk).difficulty == "easy" and Question.objects.get(pk=authored.pk).difficulty == "hard"
@@ -128,8 +177,17 @@ def test_moving_a_question_moves_every_version_and_only_while_unanswered(staff, 
     _save(other, key="there", position=4)
     _save(lesson, key="k")
     v2 = _save(lesson, key="k", stem="Which layer trains now?")
-    staff.post(reverse(CHANGELIST), {"action": "bulk_edit_action", "_selected_action": [v2.pk], "apply": "yes",
-                                     "difficulty": "", "active": "", "lesson": other.pk})
+    staff.post(
+        reverse(CHANGELIST),
+        {
+            "action": "bulk_edit_action",
+            "_selected_action": [v2.pk],
+            "apply": "yes",
+            "difficulty": "",
+            "active": "",
+            "lesson": other.pk,
+        },
+    )
     assert list(Question.objects.filter(key="k").values_list("lesson_id", flat=True)) == [other.pk, other.pk]
     assert Question.objects.get(key="k", current=True).position == 5
     with pytest.raises(ValidationError) as old:
@@ -154,9 +212,9 @@ def test_the_list_shows_stem_kind_difficulty_usage_and_lint_count_in_a_constant_
     with CaptureQueriesContext(connection) as few:
         page = staff.get(reverse(CHANGELIST)).content.decode()
     assert "Which layer trains, version two?" in page and "Single answer" in page and "Easy" in page
-    row = page[page.index('class="field-used_in"'):]
+    row = page[page.index('class="field-used_in"') :]
     assert row.startswith('class="field-used_in">2 attempts<')
-    lint = page[page.index('class="field-lint_count"'):]
+    lint = page[page.index('class="field-lint_count"') :]
     assert lint.startswith('class="field-lint_count">0<')
     long_stem = _save(lesson, key="long", stem="Which **layer** trains\nwhen the backbone is frozen? " + "Long words. " * 20)
     listed = staff.get(reverse(CHANGELIST)).content.decode()
@@ -170,12 +228,23 @@ def test_the_list_shows_stem_kind_difficulty_usage_and_lint_count_in_a_constant_
 
 def test_the_lint_count_counts_the_linters_findings(staff, lesson):
     """A hint that repeats the correct choice is a finding on the list as on the change page."""
-    question_save(lesson=lesson, key="giveaway", source=Source.ADMIN, place=QuestionPlace(), content=QuestionContent(
-        kind="single", stem="Which layer trains?", hints=("The answer is: Only the new head",),
-        choices=(ChoiceContent(text="Only the new head", fraction=Decimal(1), feedback="Yes."),
-                 ChoiceContent(text="Every layer", fraction=Decimal(0), feedback="No."))))
+    question_save(
+        lesson=lesson,
+        key="giveaway",
+        source=Source.ADMIN,
+        place=QuestionPlace(),
+        content=QuestionContent(
+            kind="single",
+            stem="Which layer trains?",
+            hints=("The answer is: Only the new head",),
+            choices=(
+                ChoiceContent(text="Only the new head", fraction=Decimal(1), feedback="Yes."),
+                ChoiceContent(text="Every layer", fraction=Decimal(0), feedback="No."),
+            ),
+        ),
+    )
     page = staff.get(reverse(CHANGELIST)).content.decode()
-    count = int(page[page.index('class="field-lint_count">') + len('class="field-lint_count">'):].split("<")[0])
+    count = int(page[page.index('class="field-lint_count">') + len('class="field-lint_count">') :].split("<")[0])
     assert count >= 1
 
 
@@ -187,8 +256,12 @@ def test_a_new_question_goes_after_the_lessons_last_question(staff, lesson):
 
 
 def test_a_choice_links_a_mistake_added_in_the_same_save(staff, lesson):
-    response = _add(staff, lesson, [{"fraction": "100"}, {"fraction": "0", "mistake_number": "2"}],
-                    mistakes=["Training everything", "Freezing the head"])
+    response = _add(
+        staff,
+        lesson,
+        [{"fraction": "100"}, {"fraction": "0", "mistake_number": "2"}],
+        mistakes=["Training everything", "Freezing the head"],
+    )
     assert response.status_code == 302
     question = Question.objects.get(key="new-q")
     assert [c.mistake.text if c.mistake else None for c in question.choices.all()] == [None, "Freezing the head"]
@@ -204,10 +277,22 @@ def test_a_mistake_number_with_no_such_mistake_is_refused(staff, lesson):
 
 
 def test_weights_are_percent_in_the_admin_and_fractions_in_the_database(staff, lesson):
-    question_save(lesson=lesson, key="m", source=Source.ADMIN, place=QuestionPlace(), content=QuestionContent(
-        kind="multiple", stem="Which two?",
-        choices=(ChoiceContent(text="A", fraction=Decimal("0.5")), ChoiceContent(text="B", fraction=Decimal("0.5")),
-                 ChoiceContent(text="C", fraction=Decimal("-0.5")), ChoiceContent(text="D", fraction=Decimal(0)))))
+    question_save(
+        lesson=lesson,
+        key="m",
+        source=Source.ADMIN,
+        place=QuestionPlace(),
+        content=QuestionContent(
+            kind="multiple",
+            stem="Which two?",
+            choices=(
+                ChoiceContent(text="A", fraction=Decimal("0.5")),
+                ChoiceContent(text="B", fraction=Decimal("0.5")),
+                ChoiceContent(text="C", fraction=Decimal("-0.5")),
+                ChoiceContent(text="D", fraction=Decimal(0)),
+            ),
+        ),
+    )
     page = staff.get(reverse("admin:quizzes_question_change", args=[Question.objects.get().pk])).content.decode()
     values = [page.split(f'name="choices-{i}-fraction" value="')[1].split('"')[0] for i in range(4)]
     assert values == ["50", "50", "-50", "0"] and "E-7" not in page
@@ -215,7 +300,9 @@ def test_weights_are_percent_in_the_admin_and_fractions_in_the_database(staff, l
     assert response.status_code == 302
     assert [c.fraction for c in Question.objects.get(key="new-q").choices.all()] == [Decimal(1), Decimal("-0.3333333")]
     refused = _add(staff, lesson, [{"fraction": "1.5"}, {"fraction": "150"}])
-    assert [e.code for e in refused.context["inline_admin_formsets"][1].formset.forms[1].errors.as_data()["fraction"]] == ["max_value"]
+    assert [e.code for e in refused.context["inline_admin_formsets"][1].formset.forms[1].errors.as_data()["fraction"]] == [
+        "max_value"
+    ]
 
 
 @pytest.mark.django_db

@@ -1,6 +1,7 @@
 """An answer, once saved, is final, and the pages say so (issue 22, finding 7): an answered test
 question shows the answer recorded (nothing about correctness), and a second, different answer
 is named as not saved instead of being dropped in silence."""
+
 import re
 
 import pytest

@@ -1,4 +1,5 @@
 """The test draw and the choice shuffle: pure functions."""
+
 from collections import Counter
 
 from hypothesis import given, settings
@@ -67,13 +68,17 @@ def test_shuffle_is_stable_per_secret_and_question():
     assert len(orders) > 5
 
 
-@given(st.lists(st.sampled_from(["easy", "medium", "hard"]), max_size=20),
-       st.fixed_dictionaries({d: st.integers(0, 6) for d in ("easy", "medium", "hard")}))
+@given(
+    st.lists(st.sampled_from(["easy", "medium", "hard"]), max_size=20),
+    st.fixed_dictionaries({d: st.integers(0, 6) for d in ("easy", "medium", "hard")}),
+)
 @settings(max_examples=60, deadline=None)
 def test_the_plan_is_what_a_new_student_draws(difficulties, blueprint):
     """draw_plan gives exactly the per-difficulty counts draw gives a student who has seen nothing."""
     bank = [Candidate(i, d) for i, d in enumerate(difficulties, start=1)]
-    drawn = Counter(d for d in (dict((c.id, c.difficulty) for c in bank)[i] for i in draw(bank, blueprint=blueprint, seen=[], seed=3)))
+    drawn = Counter(
+        d for d in (dict((c.id, c.difficulty) for c in bank)[i] for i in draw(bank, blueprint=blueprint, seen=[], seed=3))
+    )
     assert draw_plan(blueprint, Counter(difficulties)) == {d: drawn.get(d, 0) for d in ("easy", "medium", "hard")}
 
 

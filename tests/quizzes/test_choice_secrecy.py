@@ -3,6 +3,7 @@
 The prober's attack: the order was random.Random(f"{attempt id}:{question id}"), both visible,
 and practice reveals each question's authored order, so every test's shuffle could be undone.
 """
+
 import random
 
 import pytest
@@ -86,8 +87,11 @@ def test_the_secret_seed_never_reaches_a_page(seed_lesson, alice, django_user_mo
     attempt = alice.quiz_attempts.get(mode=Mode.TEST)
     assert attempt.seed == KNOWN_SEED
     pages = [reverse("quizzes:question", args=[attempt.pk, n]) for n in range(1, len(attempt.question_ids) + 1)]
-    pages += [reverse("courses:lesson", args=[seed_lesson.slug]), reverse("quizzes:progress"),
-              reverse("quizzes:test_start", args=[seed_lesson.slug])]
+    pages += [
+        reverse("courses:lesson", args=[seed_lesson.slug]),
+        reverse("quizzes:progress"),
+        reverse("quizzes:test_start", args=[seed_lesson.slug]),
+    ]
     seen = [client.get(url) for url in pages]
     finish = client.post(reverse("quizzes:finish", args=[attempt.pk]), follow=True)
     seen.append(finish)

@@ -5,6 +5,7 @@ HTTP clients with the same session cookie on separate connections are released t
 by a threading.Barrier for every question of a test, each sending a different choice (or,
 for a typed question, a different number).
 """
+
 import json
 import threading
 import time
@@ -25,7 +26,6 @@ def site(request, tmp_path_factory):
         pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
     with running_site(request.param, tmp, prefix="learn_race", DEBUG="1", workers=2, threads=4) as site:
         yield site
-
 
 
 def _json(value):
@@ -84,10 +84,12 @@ def test_two_tabs_answering_the_same_question_at_once_record_one_response(site):
     assert len(rows) == 10 and all(count == 1 for _, count in rows), rows
     assert site.query("SELECT COUNT(*) FROM quizzes_response WHERE answered_at IS NULL")[0][0] == 0
     # each recorded answer is the whole answer of one of the two tabs, never a mix
-    question_ids, orders = (_json(v) for v in site.query(
-        "SELECT question_ids, choice_orders FROM quizzes_attempt WHERE id = %s", (attempt_id,))[0])
+    question_ids, orders = (
+        _json(v) for v in site.query("SELECT question_ids, choice_orders FROM quizzes_attempt WHERE id = %s", (attempt_id,))[0]
+    )
     for qid, chosen, typed in site.query(
-            "SELECT question_id, chosen_choice_ids, typed_answer FROM quizzes_response WHERE attempt_id = %s", (attempt_id,)):
+        "SELECT question_id, chosen_choice_ids, typed_answer FROM quizzes_response WHERE attempt_id = %s", (attempt_id,)
+    ):
         expected = sent[question_ids.index(qid) + 1]
         if expected[0] == "typed":
             assert typed in expected[1], (typed, sent)

@@ -1,4 +1,5 @@
 """The lesson file's `questions:` section: validation with file:line: field, idempotent saves."""
+
 from collections import Counter
 from decimal import Decimal
 
@@ -18,7 +19,9 @@ lesson: {slug: l, title: Lesson}
 questions:
 """
 
-GOOD = HEAD + """\
+GOOD = (
+    HEAD
+    + """\
   blueprint: {easy: 1, medium: 1}
   quiz:
     - key: q1
@@ -49,6 +52,7 @@ GOOD = HEAD + """\
         - {text: A little, weight: 25}
         - {text: Wrong, weight: -100}
 """
+)
 
 
 def load(text):
@@ -59,7 +63,9 @@ def load(text):
 def test_section_loads_questions_choices_and_blueprint():
     lesson = load(GOOD)
     assert sorted(Question.objects.filter(lesson=lesson).values_list("key", "role", "position")) == [
-        ("p1", "practice", 1), ("p2", "practice", 2), ("q1", "quiz", 1)
+        ("p1", "practice", 1),
+        ("p2", "practice", 2),
+        ("q1", "quiz", 1),
     ]
     p1 = Question.objects.get(key="p1")
     # correct: true shares 100%; each wrong choice of a multiple takes one share away
@@ -116,23 +122,58 @@ def _replace_line(text, old, new):
 @pytest.mark.parametrize(
     "old, new, line, field, words, code",
     [
-        ("quick_check: One and two.", "quick_check: Pre-trained models reuse features = B", 22, "quick_check", "by letter",
-         grading.LETTER_REFERENCE),
-        ("- {title: Think, body: Carefully.}", "- {title: Think, body: Options C and D are wrong.}", 20, "body", "by letter",
-         grading.LETTER_REFERENCE),
-        ("- {text: Wrong}\n", "- {text: Wrong, correct: true}\n", 8, "quiz[1].choices", "exactly one correct",
-         grading.SINGLE_NEEDS_ONE_CORRECT),
+        (
+            "quick_check: One and two.",
+            "quick_check: Pre-trained models reuse features = B",
+            22,
+            "quick_check",
+            "by letter",
+            grading.LETTER_REFERENCE,
+        ),
+        (
+            "- {title: Think, body: Carefully.}",
+            "- {title: Think, body: Options C and D are wrong.}",
+            20,
+            "body",
+            "by letter",
+            grading.LETTER_REFERENCE,
+        ),
+        (
+            "- {text: Wrong}\n",
+            "- {text: Wrong, correct: true}\n",
+            8,
+            "quiz[1].choices",
+            "exactly one correct",
+            grading.SINGLE_NEEDS_ONE_CORRECT,
+        ),
         ("- {text: Three, mistake: 1}", "- {text: Three, mistake: 2}", 17, "mistake", "no mistake 2", content.NO_SUCH_MISTAKE),
         ("- key: p2", "- key: p1", 23, "practice[2]", "already used", content.DUPLICATE_KEY),
         ("difficulty: medium", "difficulty: tricky", 25, "difficulty", "not one of", content.UNKNOWN_DIFFICULTY),
-        ("- {text: A little, weight: 25}", "- {text: A little, weight: 20}", 28, "choices", "add up to 95%",
-         grading.WEIGHTS_NOT_100),
-        ("- {text: A little, weight: 25}", "- {text: A little, weight: 25, correct: false}", 30, "choices[2]", "disagree",
-         content.CORRECT_WEIGHT_DISAGREE),
-        ("blueprint: {easy: 1, medium: 1}", "blueprint: {easy: 1, medium: 1, hard: 5}", 4, "blueprint",
-         "practice bank has 2", content.BLUEPRINT_OVER_BANK),
-        ("      stem: First?\n", "      stem: First?\n      answer: B\n", 7, "answer", "unknown field",
-         yamlnodes.UNKNOWN_FIELD),
+        (
+            "- {text: A little, weight: 25}",
+            "- {text: A little, weight: 20}",
+            28,
+            "choices",
+            "add up to 95%",
+            grading.WEIGHTS_NOT_100,
+        ),
+        (
+            "- {text: A little, weight: 25}",
+            "- {text: A little, weight: 25, correct: false}",
+            30,
+            "choices[2]",
+            "disagree",
+            content.CORRECT_WEIGHT_DISAGREE,
+        ),
+        (
+            "blueprint: {easy: 1, medium: 1}",
+            "blueprint: {easy: 1, medium: 1, hard: 5}",
+            4,
+            "blueprint",
+            "practice bank has 2",
+            content.BLUEPRINT_OVER_BANK,
+        ),
+        ("      stem: First?\n", "      stem: First?\n      answer: B\n", 7, "answer", "unknown field", yamlnodes.UNKNOWN_FIELD),
         ("        - {text: Wrong}\n", "", 8, "choices", "at least two", grading.TOO_FEW_CHOICES),
         ("    - key: q1\n", "    - key: q 1\n", 6, "key", "use only letters", content.BAD_KEY),
         ("      stem: First?\n", "      stem: First?\n      kind: essay\n", 8, "kind", "not one of", grading.UNKNOWN_KIND),
@@ -204,8 +245,9 @@ def test_loader_section_is_registered():
     assert "questions" in _SECTIONS
 
 
-
-EXAM = GOOD.replace("  blueprint: {easy: 1, medium: 1}\n", "  blueprint: {easy: 1, medium: 1}\n  exam: {minutes: 20, blueprint: {medium: 1}}\n")
+EXAM = GOOD.replace(
+    "  blueprint: {easy: 1, medium: 1}\n", "  blueprint: {easy: 1, medium: 1}\n  exam: {minutes: 20, blueprint: {medium: 1}}\n"
+)
 
 
 @pytest.mark.django_db

@@ -1,5 +1,6 @@
 """The mistake drill: the two-in-a-row rule, which mistakes a student has shown, the rounds over
 HTTP until every mistake is fixed, anonymous progress carried over on log-in, the picker's line."""
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -24,6 +25,7 @@ def elsewhere(correct, mistakes=()):
 
 # --- the rule (pure) ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "answers, expected",
     [
@@ -47,12 +49,20 @@ def test_streak(answers, expected):
 
 # --- over HTTP -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def bank(make_question):
     """Three practice questions, each with one common mistake linked from every wrong choice."""
     questions = [make_question(difficulty=d) for d in ("easy", "medium", "hard")]
-    for q, text in zip(questions, ("Thinking requires_grad controls everything a layer stores",
-                                   "Confusing input shape with output shape", "Forgetting the bias terms"), strict=True):
+    for q, text in zip(
+        questions,
+        (
+            "Thinking requires_grad controls everything a layer stores",
+            "Confusing input shape with output shape",
+            "Forgetting the bias terms",
+        ),
+        strict=True,
+    ):
         q.mistakes.update(text=text)
     return questions
 
@@ -63,8 +73,9 @@ def practise(client, lesson, answers: dict) -> Attempt:
     attempt = Attempt.objects.filter(mode="practice").latest("id")
     for number, qid in enumerate(attempt.question_ids, start=1):
         if number in answers:
-            client.post(reverse("quizzes:answer", args=[attempt.pk, number]),
-                        {"answer": letters_for(attempt, qid, answers[number])})
+            client.post(
+                reverse("quizzes:answer", args=[attempt.pk, number]), {"answer": letters_for(attempt, qid, answers[number])}
+            )
     return attempt
 
 
@@ -161,7 +172,7 @@ def test_an_anonymous_students_drill_progress_follows_them_to_their_account(clie
 def test_the_picker_says_how_many_mistakes_are_left(client, lesson, bank):
     def picker():
         page = client.get(lesson.get_absolute_url()).content.decode()
-        return page[page.index('class="mode mode-drill'):][:600]
+        return page[page.index('class="mode mode-drill') :][:600]
 
     assert "mode-state" not in picker()
     practise(client, lesson, {1: False, 2: False})
@@ -203,7 +214,7 @@ def test_a_running_test_reveals_no_mistake_until_it_is_finished(client, lesson, 
             assert not test.finished
             assert "you have not shown any" in drill_page(client, lesson)
             picker = client.get(lesson.get_absolute_url()).content.decode()
-            assert "mistake left" not in picker[picker.index('class="mode mode-drill'):][:600]
+            assert "mistake left" not in picker[picker.index('class="mode mode-drill') :][:600]
     test.refresh_from_db()
     assert test.finished
     assert "0 of 2 in a row" in drill_page(client, lesson)

@@ -1,5 +1,6 @@
 """The timed exam: the deadline fixed at the start, extensions, the grace period, closing by the
 task and by every read, and the pages (countdown, start page, result)."""
+
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -17,7 +18,13 @@ from quizzes.services.responses import EXAM_TIME_UP, NO_HINTS_IN_TEST, response_
 from quizzes.services.scores import attempt_finish
 from quizzes.identity import Student
 from quizzes.models import (
-    EMPTY_EXTENSION, PARTIAL_EXAM_BLUEPRINT, Attempt, ExamExtension, LessonExamSettings, LessonQuizSettings, Response,
+    EMPTY_EXTENSION,
+    PARTIAL_EXAM_BLUEPRINT,
+    Attempt,
+    ExamExtension,
+    LessonExamSettings,
+    LessonQuizSettings,
+    Response,
 )
 from quizzes.tasks import close_exam
 from tests.quizzes.test_views import letters_for
@@ -55,6 +62,7 @@ def post_answer(client, attempt, number=1, correct=True):
 
 
 # --- the deadline and who gets how long ----------------------------------------------------
+
 
 def test_an_exam_stores_its_deadline_at_the_start(lesson, bank, clock):
     """Start + 15 minutes by default, or the lesson's own limit; drawn by the test's blueprint."""
@@ -106,6 +114,7 @@ def test_the_admin_sets_an_extension_for_a_student(client, lesson, bank, student
 
 
 # --- answers against the clock ---------------------------------------------------------------
+
 
 def test_answers_after_the_grace_period_are_refused_with_a_code(lesson, bank, clock, settings):
     settings.EXAM_GRACE_SECONDS = 30
@@ -162,6 +171,7 @@ def test_an_answer_that_arrives_within_the_grace_period_counts(signed_in, lesson
 
 # --- closing by itself -----------------------------------------------------------------------
 
+
 def test_the_task_finishes_an_exam_nobody_came_back_to(lesson, bank, clock):
     attempt = attempt_start(student=ANON, lesson=lesson, mode="exam")
     response_submit(attempt=attempt, question_id=attempt.question_ids[0], letters=letters_for(attempt, attempt.question_ids[0]))
@@ -187,8 +197,9 @@ def test_a_task_that_runs_early_tries_again_and_changes_nothing(lesson, bank, cl
     assert not attempt.finished
 
 
-def test_the_close_is_queued_on_commit_for_the_end_of_the_grace_period(lesson, bank, clock, settings,
-                                                                        django_capture_on_commit_callbacks):
+def test_the_close_is_queued_on_commit_for_the_end_of_the_grace_period(
+    lesson, bank, clock, settings, django_capture_on_commit_callbacks
+):
     settings.EXAM_GRACE_SECONDS = 30
     with mock.patch("quizzes.tasks.close_exam.apply_async") as send:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -259,6 +270,7 @@ def test_a_read_leaves_an_overdue_exam_as_stored_and_its_result_page_closes_it_o
 
 
 # --- pages -----------------------------------------------------------------------------------
+
 
 def test_the_countdown_is_rendered_from_the_servers_deadline(client, lesson, bank, clock):
     """Without JavaScript the minutes left show; a reload counts from the same deadline; the live

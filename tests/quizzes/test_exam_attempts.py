@@ -1,5 +1,6 @@
 """The exam's attempts allowed (issue 22, finding 14) and one open exam per student and lesson held by
 the database (finding 13; the concurrent starts on PostgreSQL are in test_exam_concurrency.py)."""
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction

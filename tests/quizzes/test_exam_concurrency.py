@@ -5,6 +5,7 @@ clients with the same session cookie, each on its own connection, are released t
 threading.Barrier and POST the exam's start form. The service's check alone let 5 to 11 through;
 the partial unique constraint on open exams lets one, and every request lands on it.
 """
+
 import re
 import threading
 
@@ -23,8 +24,9 @@ _ATTEMPT_RE = re.compile(r"/attempts/(\d+)/")
 def site(tmp_path_factory):
     if not postgres_available():
         pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
-    with running_site("postgres", tmp_path_factory.mktemp("exam-race"), prefix="learn_exam_race",
-                      DEBUG="1", workers=2, threads=4) as site:
+    with running_site(
+        "postgres", tmp_path_factory.mktemp("exam-race"), prefix="learn_exam_race", DEBUG="1", workers=2, threads=4
+    ) as site:
         yield site
 
 
@@ -50,8 +52,7 @@ def _race_starts(site, cookies: dict, token: str) -> list:
 
 
 def _open_exams(site) -> list[int]:
-    return [row[0] for row in site.query(
-        "SELECT id FROM quizzes_attempt WHERE mode = 'exam' AND finished_at IS NULL")]
+    return [row[0] for row in site.query("SELECT id FROM quizzes_attempt WHERE mode = 'exam' AND finished_at IS NULL")]
 
 
 def test_twenty_simultaneous_starts_open_one_exam(site):
@@ -63,7 +64,9 @@ def test_twenty_simultaneous_starts_open_one_exam(site):
     for round_ in (1, 2):  # and again once the first is finished
         replies = _race_starts(site, student.cookies, csrf_token(page.body))
         assert all(r is not None and r.status == 302 for r in replies), (
-            [(r.status, r.body[:300]) for r in replies if r is not None and r.status != 302], site.log())
+            [(r.status, r.body[:300]) for r in replies if r is not None and r.status != 302],
+            site.log(),
+        )
         opened = _open_exams(site)
         assert len(opened) == 1, f"round {round_}: {len(opened)} exams open: {opened}"
         landed = {int(_ATTEMPT_RE.search(r.location).group(1)) for r in replies}

@@ -1,5 +1,6 @@
 """A real `celery worker` closes a timed exam that nobody came back to, at its deadline plus
 the grace period (the laptop stack: embedded filesystem:// broker, SQLite file)."""
+
 import json
 from datetime import datetime, timedelta
 

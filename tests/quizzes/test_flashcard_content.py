@@ -1,5 +1,6 @@
 """The lesson file's `flashcards:` section: errors with file:line: field, idempotent reloads
 that keep students' schedules."""
+
 import pytest
 from django.utils import timezone
 
@@ -26,7 +27,8 @@ flashcards:
 def test_cards_load_in_order_with_markdown_faces():
     lesson = load(GOOD)
     assert [(c.key, c.position, c.front) for c in lesson.flashcards.all()] == [
-        ("backbone", 1, "What is a *backbone*?"), ("head", 2, "What is the *head*?"),
+        ("backbone", 1, "What is a *backbone*?"),
+        ("head", 2, "What is the *head*?"),
     ]
     assert "`nn.Linear(512, 3)`" in Flashcard.objects.get(key="head").back
 
@@ -47,7 +49,7 @@ def test_a_dropped_card_someone_rated_becomes_inactive_and_returns():
     load(GOOD)
     now = timezone.now()
     FlashcardSchedule.objects.create(card=Flashcard.objects.get(key="backbone"), anon_id="a1", due_at=now, introduced_at=now)
-    only_head = GOOD.replace(GOOD[GOOD.index("  - key: backbone"):GOOD.index("  - key: head")], "")
+    only_head = GOOD.replace(GOOD[GOOD.index("  - key: backbone") : GOOD.index("  - key: head")], "")
     load(only_head)
     assert Flashcard.objects.get(key="backbone").active is False and FlashcardSchedule.objects.count() == 1
     load(GOOD)
@@ -67,12 +69,27 @@ def test_sheet_true_lists_a_card_on_the_summary_sheet_and_a_reload_can_take_it_o
         ("  - key: head\n", "  - key: backbone\n", 7, "flashcards[2].key", "already used by the card on line 4"),
         ("  - key: head\n", "  - key: the head\n", 7, "flashcards[2].key", "only letters, digits"),
         ("    front: What is a *backbone*?\n", "", 4, "flashcards[1]", "missing required field 'front'"),
-        ("    back: The pre-trained layers that turn an image into features.\n",
-         "    back: ''\n", 6, "flashcards[1].back", "must not be empty"),
-        ("    front: What is the *head*?\n", "    front: What is the *head*?\n    hint: no\n", 9, "flashcards[2].hint",
-         "unknown field 'hint'"),
-        ("    front: What is the *head*?\n", "    front: What is the *head*?\n    sheet: maybe\n", 9,
-         "flashcards[2].sheet", "'maybe' is not true or false"),
+        (
+            "    back: The pre-trained layers that turn an image into features.\n",
+            "    back: ''\n",
+            6,
+            "flashcards[1].back",
+            "must not be empty",
+        ),
+        (
+            "    front: What is the *head*?\n",
+            "    front: What is the *head*?\n    hint: no\n",
+            9,
+            "flashcards[2].hint",
+            "unknown field 'hint'",
+        ),
+        (
+            "    front: What is the *head*?\n",
+            "    front: What is the *head*?\n    sheet: maybe\n",
+            9,
+            "flashcards[2].sheet",
+            "'maybe' is not true or false",
+        ),
     ],
 )
 def test_errors_name_file_line_and_field_and_save_nothing(old, new, line, field, words):
@@ -84,7 +101,7 @@ def test_errors_name_file_line_and_field_and_save_nothing(old, new, line, field,
 
 
 def test_the_section_must_be_a_list():
-    error = error_for(GOOD[:GOOD.index("flashcards:")] + "flashcards: {key: backbone}\n")
+    error = error_for(GOOD[: GOOD.index("flashcards:")] + "flashcards: {key: backbone}\n")
     assert (error.params["line"], error.params["field"]) == (3, "flashcards") and "must be a list" in error.params["problem"]
 
 
@@ -110,7 +127,10 @@ def test_seed_cards_state_torchvisions_own_numbers(seed_lesson):
     assert f"{sum(p.numel() for p in model.parameters()):,}" == "11,689,512" and "11,689,512" in back["resnet18-size"]
     features = torch.nn.Sequential(*list(model.children())[:-2])(torch.zeros(1, 3, 224, 224))
     assert tuple(features.shape[1:]) == (512, 7, 7) and "512 x 7 x 7" in back["resnet18-feature-map"]
-    assert repr(model.avgpool) == "AdaptiveAvgPool2d(output_size=(1, 1))" and "nn.AdaptiveAvgPool2d((1, 1))" in back["global-average-pooling"]
+    assert (
+        repr(model.avgpool) == "AdaptiveAvgPool2d(output_size=(1, 1))"
+        and "nn.AdaptiveAvgPool2d((1, 1))" in back["global-average-pooling"]
+    )
     model.fc = torch.nn.Linear(512, 3)
     assert sum(p.numel() for p in model.fc.parameters()) == 1539 and "1,539" in back["head-parameter-count"]
     weights = ResNet18_Weights.IMAGENET1K_V1

@@ -1,5 +1,6 @@
 """The Flashcards page through HTTP, anonymous and signed in: the front without its answer,
 turning a card over, rating it, the done state, bad input, the lesson's mode picker."""
+
 import re
 from datetime import timedelta
 
@@ -13,12 +14,16 @@ from quizzes.models import Flashcard, FlashcardSchedule
 
 @pytest.fixture
 def cards(lesson):
-    return [Flashcard.objects.create(lesson=lesson, key=f"c{i}", position=i, front=f"Front {i}?",
-                                     back=f"Back {i}, with `code`.") for i in range(1, 4)]
+    return [
+        Flashcard.objects.create(lesson=lesson, key=f"c{i}", position=i, front=f"Front {i}?", back=f"Back {i}, with `code`.")
+        for i in range(1, 4)
+    ]
 
 
 def url(lesson, **query):
-    return reverse("quizzes:flashcards", args=[lesson.slug]) + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+    return reverse("quizzes:flashcards", args=[lesson.slug]) + (
+        "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
+    )
 
 
 def rate(client, lesson, card, rating, reviews=0):
@@ -33,9 +38,15 @@ def test_the_front_shows_no_answer_until_the_card_is_turned(client_as, lesson, c
     assert "0 cards due now, 3 new cards left today." in page
     turned = client_as.get(url(lesson, card=cards[0].pk)).content.decode()
     assert "Front 1?" in turned and "Back 1, with <code>code</code>." in turned and 'id="answer"' in turned
-    buttons = re.findall(r'<button type="submit" name="rating" value="(\w+)"[^>]*>(\w+) <span class="rating-when">\(again in ([^)]+)\)', turned)
-    assert buttons == [("again", "Again", "1\xa0minute"), ("hard", "Hard", "5\xa0minutes"),
-                       ("good", "Good", "10\xa0minutes"), ("easy", "Easy", "1\xa0week, 1\xa0day")]
+    buttons = re.findall(
+        r'<button type="submit" name="rating" value="(\w+)"[^>]*>(\w+) <span class="rating-when">\(again in ([^)]+)\)', turned
+    )
+    assert buttons == [
+        ("again", "Again", "1\xa0minute"),
+        ("hard", "Hard", "5\xa0minutes"),
+        ("good", "Good", "10\xa0minutes"),
+        ("easy", "Easy", "1\xa0week, 1\xa0day"),
+    ]
     assert 'name="reviews" value="0"' in turned and "csrfmiddlewaretoken" in turned
 
 
@@ -56,19 +67,24 @@ def test_all_rated_the_page_says_when_the_next_card_is_due(client_as, lesson, ca
     for card in cards:
         rate(client_as, lesson, card, "easy")
     page = client_as.get(url(lesson)).content.decode()
-    assert "Nothing is due right now." in page and "The next card is due" in page and "(in 1\xa0week" in page  # Easy on a new card: 8 days
+    assert (
+        "Nothing is due right now." in page and "The next card is due" in page and "(in 1\xa0week" in page
+    )  # Easy on a new card: 8 days
     assert "Show answer" not in page and "Front" not in page
     clock.advance(timedelta(days=8, minutes=1))
     assert "Front 1?" in client_as.get(url(lesson)).content.decode()
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"rating": "maybe"}, "Rate the card: Again, Hard, Good or Easy."),
-    ({"rating": ""}, "Rate the card: Again, Hard, Good or Easy."),
-    ({"reviews": "x"}, "This card&#x27;s form is incomplete: turn the card over again."),
-    ({"card": ""}, "This card&#x27;s form is incomplete: turn the card over again."),
-    ({"card": "999999"}, "That card is not one of this lesson&#x27;s flashcards."),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"rating": "maybe"}, "Rate the card: Again, Hard, Good or Easy."),
+        ({"rating": ""}, "Rate the card: Again, Hard, Good or Easy."),
+        ({"reviews": "x"}, "This card&#x27;s form is incomplete: turn the card over again."),
+        ({"card": ""}, "This card&#x27;s form is incomplete: turn the card over again."),
+        ({"card": "999999"}, "That card is not one of this lesson&#x27;s flashcards."),
+    ],
+)
 def test_a_bad_rating_form_says_what_is_wrong_and_saves_nothing(client_as, lesson, cards, data, message):
     form = {"card": cards[0].pk, "reviews": 0, "rating": "good"} | data
     response = client_as.post(url(lesson), form, follow=True)
@@ -103,8 +119,10 @@ def test_the_lesson_pages_mode_picker_shows_the_students_cards(client_as, lesson
 def test_signing_up_keeps_the_cards_rated_anonymously(client, lesson, cards):
     rate(client, lesson, cards[0], "easy")
     assert FlashcardSchedule.objects.get().anon_id
-    client.post(reverse("quizzes:signup"), {"username": "newbie", "email": "", "password1": "a-long-passphrase-42",
-                                            "password2": "a-long-passphrase-42"})
+    client.post(
+        reverse("quizzes:signup"),
+        {"username": "newbie", "email": "", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42"},
+    )
     schedule = FlashcardSchedule.objects.get()
     assert schedule.user.username == "newbie" and schedule.anon_id == ""
     assert "Front 2?" in client.get(url(lesson)).content.decode()

@@ -1,5 +1,6 @@
 """Flashcard writes and reads: rating a card, which card comes next, the daily new-card limit,
 double submits, and anonymous schedules carried over to an account."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,16 +19,19 @@ NOW = datetime(2026, 5, 4, 10, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def cards(lesson):
-    return [Flashcard.objects.create(lesson=lesson, key=f"c{i}", position=i, front=f"Front {i}", back=f"Back {i}")
-            for i in range(1, 4)]
+    return [
+        Flashcard.objects.create(lesson=lesson, key=f"c{i}", position=i, front=f"Front {i}", back=f"Back {i}")
+        for i in range(1, 4)
+    ]
 
 
 def rate(lesson, card, rating, now, student=ANON, seen=None):
     if seen is None:
         existing = FlashcardSchedule.objects.filter(card=card, **student.owner_filter()).first()
         seen = existing.reviews if existing else 0
-    return flashcard_rate(student=student, lesson=lesson, card_id=card.pk,
-                                             rating=scheduler.RATINGS[rating], seen_reviews=seen, now=now)
+    return flashcard_rate(
+        student=student, lesson=lesson, card_id=card.pk, rating=scheduler.RATINGS[rating], seen_reviews=seen, now=now
+    )
 
 
 def deck(lesson, now, student=ANON):

@@ -1,4 +1,5 @@
 """Grading and choice rules: pure functions."""
+
 from decimal import Decimal as D
 
 import pytest
@@ -108,7 +109,8 @@ def test_letter_references_are_found(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["Output shape = (batch, 1000 classes)", "A model with 7 x 7 x 512 features", "x = torch.zeros(1)", "Option to freeze"]
+    "text",
+    ["Output shape = (batch, 1000 classes)", "A model with 7 x 7 x 512 features", "x = torch.zeros(1)", "Option to freeze"],
 )
 def test_ordinary_text_has_no_letter_reference(text):
     assert grading.find_letter_reference(text) is None

@@ -1,4 +1,5 @@
 """Question import/export: the service, the two commands, round trips and bad input."""
+
 from decimal import Decimal
 from io import StringIO
 
@@ -15,8 +16,46 @@ from quizzes.vocabulary import TYPED_KINDS
 from tests.conftest import MOODLE_GIFT_EXAMPLES as EXAMPLES
 
 MOODLE_SAVED = [
-    8, 10, 12, 14, 16, 25, 27, 29, 35, 43, 45, 49, 51, 70, 72, 74, 76, 85, 90, 93, 98, 103, 108, 113, 115, 117,
-    123, 130, 136, 143, 148, 167, 169, 171, 173, 175, 184, 190, 195, 202,
+    8,
+    10,
+    12,
+    14,
+    16,
+    25,
+    27,
+    29,
+    35,
+    43,
+    45,
+    49,
+    51,
+    70,
+    72,
+    74,
+    76,
+    85,
+    90,
+    93,
+    98,
+    103,
+    108,
+    113,
+    115,
+    117,
+    123,
+    130,
+    136,
+    143,
+    148,
+    167,
+    169,
+    171,
+    173,
+    175,
+    184,
+    190,
+    195,
+    202,
 ]
 MOODLE_NUMERIC = [16, 70, 72, 74, 76, 85, 175, 202]
 MOODLE_SHORT = [14, 43, 45, 90, 103, 108, 123, 173, 195]
@@ -73,7 +112,11 @@ def _snapshot(question: Question, *, aiken: bool = False):
     if aiken:  # Aiken trims every line and keeps no blank lines inside a stem
         return (question.kind, "\n".join(line.strip() for line in question.stem.splitlines() if line.strip()), choices)
     return (
-        question.kind, question.stem, question.difficulty, question.quick_check, choices,
+        question.kind,
+        question.stem,
+        question.difficulty,
+        question.quick_check,
+        choices,
         [(s.title, s.body) for s in question.steps.all()],
         [h.text for h in question.hints.all()],
         [m.text for m in question.mistakes.all()],
@@ -93,7 +136,9 @@ def test_gift_import_maps_every_field(lesson):
     report = _import(lesson, GIFT)
     assert report.format == "gift"
     assert [(s.line, s.key, s.kind) for s in report.saved] == [
-        (6, "frozen", "single"), (13, "pick-two", "multiple"), (19, "the-sun-rises-in-the-east", "truefalse"),
+        (6, "frozen", "single"),
+        (13, "pick-two", "multiple"),
+        (19, "the-sun-rises-in-the-east", "truefalse"),
     ]
     assert report.rejected == [] and report.unsupported == []
     q = Question.objects.get(lesson=lesson, key="frozen")
@@ -131,7 +176,9 @@ def test_aiken_import_guessed(lesson):
     assert [(s.line, s.kind) for s in report.saved] == [(1, "single"), (7, "truefalse")]
     q = Question.objects.get(lesson=lesson, position=1)
     assert [(c.text, c.fraction) for c in q.choices.all()] == [
-        ("Every layer", 0), ("Only the new classifier head", 1), ("None at all", 0),
+        ("Every layer", 0),
+        ("Only the new classifier head", 1),
+        ("None at all", 0),
     ]
     assert q.difficulty == "medium"
 

@@ -1,4 +1,5 @@
 """Numeric and short-answer questions through the import service: GIFT into a lesson, back out, and the admin page."""
+
 from decimal import Decimal
 
 import pytest
@@ -40,7 +41,9 @@ def test_gift_numeric_and_short_import_into_a_lesson(lesson):
     """Numerical and short-answer questions are saved with their kind, answers, tolerances, credits and feedback."""
     report = _import(lesson, TYPED_GIFT)
     assert [(s.line, s.key, s.kind) for s in report.saved] == [
-        (4, "linear-params", "numeric"), (10, "resnet18-millions", "numeric"), (12, "pooled-shape", "short"),
+        (4, "linear-params", "numeric"),
+        (10, "resnet18-millions", "numeric"),
+        (12, "pooled-shape", "short"),
     ]
     assert report.rejected == [] and report.unsupported == []
     assert "(3 typed: 2 numeric, 1 short answer)" in report.lines()[0]
@@ -101,14 +104,17 @@ def test_moodles_unit_test_cases_import_and_export_as_moodles_do(lesson):
     assert [s.key for s in report.saved] == ["q5", "shortanswer"] and report.ok
     assert _answers(lesson, "q5") == [("3", Decimal(1), "", 2.0), ("*", Decimal(0), "Completely wrong", 0.0)]
     assert _answers(lesson, "shortanswer") == [
-        ("Frog", Decimal(1), "Good!", 0.0), ("Cat", Decimal("0.5"), "What is it with Moodlers and cats?", 0.0),
+        ("Frog", Decimal(1), "Good!", 0.0),
+        ("Cat", Decimal("0.5"), "What is it with Moodlers and cats?", 0.0),
         ("*", Decimal(0), "Completely wrong", 0.0),
     ]
     text = questions_export(lesson=lesson, fmt="gift").text
     assert "::q5::[markdown]What is a number from 1 to 5?{#\n\t=%100%3:2#\n\t~#Completely wrong\n}\n" in text
-    assert ("::shortanswer::[markdown]Which is the best animal?{\n\t=%100%Frog#Good!\n"
-            "\t=%50%Cat#What is it with Moodlers and cats?\n\t=%0%*#Completely wrong\n"
-            "\t####Here is some general feedback!\n}\n") in text
+    assert (
+        "::shortanswer::[markdown]Which is the best animal?{\n\t=%100%Frog#Good!\n"
+        "\t=%50%Cat#What is it with Moodlers and cats?\n\t=%0%*#Completely wrong\n"
+        "\t####Here is some general feedback!\n}\n"
+    ) in text
 
 
 @pytest.mark.parametrize(

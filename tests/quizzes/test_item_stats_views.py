@@ -15,6 +15,7 @@ Test: totals 3,2,1,0: mean = median = 1.5 (50%), SD sqrt(5/3); CIC = 3/2 * (1 - 
 error ratio sqrt(0.4) = 63.25%, standard error 0.6325 * sqrt(5/3) = 0.8165 (27.22% of 3).
 Repeating the four rows three times (12 students) leaves every one of those numbers unchanged.
 """
+
 import csv
 import io
 import re
@@ -130,13 +131,21 @@ def test_attempts_with_different_questions(lesson):
         attempt = Attempt.objects.create(mode=Mode.TEST, lesson=lesson, user=user, question_ids=[q.id for q in ids])
         for q, mark in zip(ids, marks, strict=True):
             right, wrong = q.choices.get(text="right"), q.choices.get(text="wrong one")
-            Response.objects.create(attempt=attempt, question=q, chosen_choice_ids=[(right if mark else wrong).id],
-                                    correct=bool(mark), marks=mark, answered_at=attempt.started_at)
+            Response.objects.create(
+                attempt=attempt,
+                question=q,
+                chosen_choice_ids=[(right if mark else wrong).id],
+                correct=bool(mark),
+                marks=mark,
+                answered_at=attempt.started_at,
+            )
         Attempt.objects.filter(pk=attempt.pk).update(finished_at=attempt.started_at)
     stats = lesson_item_statistics(lesson=lesson, min_attempts=2)
     assert not stats.common_questions
     assert [(r.question.key, r.stats.n, r.stats.facility) for r in stats.rows] == [
-        ("q1", 2, 50.0), ("q2", 2, 50.0), ("q3", 2, 100.0),
+        ("q1", 2, 50.0),
+        ("q2", 2, 50.0),
+        ("q3", 2, 100.0),
     ]
     assert _row(stats, "q1").stats.effective_weight is None
     assert stats.test.n == 3 and stats.test.mean_percent == pytest.approx(100 * (1 + 1 + 2) / 3 / 2)
@@ -199,15 +208,27 @@ def test_page_and_csv_show_the_same_statistics_in_the_same_order(lesson, staff_c
     _students(lesson, copies=3)
     url = reverse("admin:quizzes_lesson_statistics", args=[lesson.pk])
     page = staff_client.get(url).content.decode()
-    table = page[page.index('id="question-statistics"'):page.index("</thead>", page.index('id="question-statistics"'))]
+    table = page[page.index('id="question-statistics"') : page.index("</thead>", page.index('id="question-statistics"'))]
     headings = re.findall(r'<a href="\?o=(-?\w+)[^"]*">([^<]+)</a>', table)
     assert [h for _, h in headings] == [
-        "#", "Question", "Difficulty", "Attempts", "Facility index", "Standard deviation", "Discrimination index",
-        "Discriminative efficiency", "Effective weight", "Flags",
+        "#",
+        "Question",
+        "Difficulty",
+        "Attempts",
+        "Facility index",
+        "Standard deviation",
+        "Discrimination index",
+        "Discriminative efficiency",
+        "Effective weight",
+        "Flags",
     ]
     header = next(csv.reader(io.StringIO(statistics_csv(lesson_item_statistics(lesson=lesson)))))
     assert [name for name in header if name.endswith("_pct") and name != "choice_pct"] == [
-        "facility_pct", "sd_pct", "discrimination_index_pct", "discriminative_efficiency_pct", "effective_weight_pct",
+        "facility_pct",
+        "sd_pct",
+        "discrimination_index_pct",
+        "discriminative_efficiency_pct",
+        "effective_weight_pct",
     ]
     for key, _ in headings:  # every heading's link sorts by its column
         sorted_page = staff_client.get(url, {"o": key.lstrip("-")}).content.decode()
@@ -281,9 +302,14 @@ def test_lesson_changelist_links(lesson, staff_client):
 def test_the_export_section_names_what_aiken_skips_and_loses(seed_lesson, staff_client):
     """Beside each download link the page lists the questions the format skips and the stems whose layout it loses."""
     page = staff_client.get(reverse("admin:quizzes_lesson_import", args=[seed_lesson.pk])).content.decode()
-    section = page[page.index('id="export-report"'):]
-    assert "skipped &#x27;benefits-multiple&#x27;: Aiken holds one correct choice, not multiple answers [aiken_multiple_answers]" in section
-    assert "&#x27;which-params-train&#x27;: the indentation and blank lines of its text are lost [aiken_stem_layout_lost]" in section
+    section = page[page.index('id="export-report"') :]
+    assert (
+        "skipped &#x27;benefits-multiple&#x27;: Aiken holds one correct choice, not multiple answers [aiken_multiple_answers]"
+        in section
+    )
+    assert (
+        "&#x27;which-params-train&#x27;: the indentation and blank lines of its text are lost [aiken_stem_layout_lost]" in section
+    )
     assert "skipped &#x27;resnet18-head-outputs&#x27;" in section and "[aiken_typed_kind]" in section
 
 

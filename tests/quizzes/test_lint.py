@@ -1,5 +1,6 @@
 """The question linter: each rule of quizzes.lint on small questions, `lint_questions` on lesson files
 (the key and the line of a finding, the exit status), and the same findings for a stored question in the admin."""
+
 from dataclasses import replace
 from decimal import Decimal
 
@@ -21,7 +22,9 @@ D = Decimal
 def question(**changes) -> LintQuestion:
     """A clean single-answer question: every wrong choice explained and linked, hints that point nowhere."""
     base = LintQuestion(
-        key="head", kind="single", difficulty="easy",
+        key="head",
+        kind="single",
+        difficulty="easy",
         stem="You adapt an ImageNet network to 3 animal classes. Which part do you usually replace?",
         choices=(
             LintChoice("The final fully connected layer", D(1), "It maps features to the classes."),
@@ -91,25 +94,36 @@ def test_choice_checks():
     assert codes(check_question(question(choices=(long, first, every)))) == ["correct_choice_longest"]
     above = replace(every, text="All of the above")
     assert [(f.code, f.severity) for f in check_question(question(choices=(right, first, above)))] == [
-        ("all_or_none_of_the_above", "error")]
+        ("all_or_none_of_the_above", "error")
+    ]
     twice = replace(every, text="the FIRST convolutional layer")
     assert [(f.code, f.severity) for f in check_question(question(choices=(right, first, twice)))] == [
-        ("duplicate_choices", "error")]
+        ("duplicate_choices", "error")
+    ]
 
 
 def test_numeric_answers_with_one_value_but_different_tolerances_are_not_duplicates():
     """Moodle's {# =1822:0 =%50%1822:2}: the same number twice, exact and within 2, is one question's design."""
-    q = LintQuestion(key="year", kind="numeric", difficulty="easy", stem="In which year? Type the year.", choices=(
-        LintChoice("1822", D(1)), LintChoice("1822", D("0.5"), "Close.", tolerance=D(2)),
-    ))
+    q = LintQuestion(
+        key="year",
+        kind="numeric",
+        difficulty="easy",
+        stem="In which year? Type the year.",
+        choices=(LintChoice("1822", D(1)), LintChoice("1822", D("0.5"), "Close.", tolerance=D(2))),
+    )
     assert check_question(q) == []
     assert codes(check_question(replace(q, choices=q.choices + (LintChoice("1822", D(0), "No."),)))) == ["duplicate_choices"]
 
 
 def test_a_typed_stem_must_say_what_form_the_answer_takes():
     """'What comes out?' says nothing of the form; 'What shape comes out?' or 'How many ...' does."""
-    q = LintQuestion(key="out", kind="short", difficulty="easy", stem="What comes out of the backbone?",
-                     choices=(LintChoice("8 x 512 x 7 x 7", D(1)),))
+    q = LintQuestion(
+        key="out",
+        kind="short",
+        difficulty="easy",
+        stem="What comes out of the backbone?",
+        choices=(LintChoice("8 x 512 x 7 x 7", D(1)),),
+    )
     assert codes(check_question(q)) == ["typed_form_unstated"]
     assert check_question(replace(q, stem="What shape comes out of the backbone?")) == []
     numeric = replace(q, kind="numeric", stem="ResNet-18's parameters?", choices=(LintChoice("11.7", D(1)),))
@@ -128,7 +142,8 @@ def test_statistics_count_from_thirty_responses():
 def test_a_blueprint_the_bank_cannot_fill():
     """More questions than the bank: an error; a difficulty short (filled from the others): a warning."""
     assert [(f.code, f.severity) for f in check_blueprint("exam", {"easy": 3, "medium": 4, "hard": 3}, {"easy": 9})] == [
-        ("blueprint_unfillable", "error")]
+        ("blueprint_unfillable", "error")
+    ]
     short = check_blueprint("blueprint", {"easy": 3, "medium": 4, "hard": 3}, {"easy": 5, "medium": 4, "hard": 1}, line=4)
     assert [(f.code, f.severity, f.key, f.line) for f in short] == [("blueprint_short_of_difficulty", "warning", "blueprint", 4)]
 
@@ -177,7 +192,9 @@ def test_warnings_alone_exit_zero(tmp_path, capsys):
     """A lesson whose only finding is a warning passes, the warning printed with its line."""
     text = SEED_LESSON.read_text(encoding="utf-8")
     start = text.index("questions:")
-    head = text[:start] + """questions:
+    head = (
+        text[:start]
+        + """questions:
   blueprint: {easy: 1, medium: 0, hard: 0}
   practice:
     - key: pick
@@ -188,6 +205,7 @@ def test_warnings_alone_exit_zero(tmp_path, capsys):
         - {text: Rails, feedback: Ruby.}
         - {text: Laravel}
 """
+    )
     path = tmp_path / "warn.yaml"
     path.write_text(head, encoding="utf-8")
     call_command("lint_questions", str(path))

@@ -1,5 +1,6 @@
 """Stems and choice texts listed in one line (the review list, the progress page, the item statistics
 table) are rendered as inline Markdown, as everywhere else on the site, never shown as raw Markdown."""
+
 from datetime import timedelta
 
 from django.urls import reverse

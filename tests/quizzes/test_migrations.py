@@ -1,4 +1,5 @@
 """The move of Review mode from SM-2 to FSRS: existing review items keep their schedule."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -31,10 +32,24 @@ def test_sm2_review_items_become_fsrs_memories_due_when_they_were(django_user_mo
         Question = old.get_model("quizzes", "Question")
         known, missed = (Question.objects.create(lesson=lesson, key=k, stem="?") for k in ("known", "missed"))
         OldItem = old.get_model("quizzes", "ReviewItem")
-        OldItem.objects.create(question=known, user_id=user.pk, easiness=2.36, repetitions=3, interval_days=14,
-                               due_at=DUE, last_reviewed_at=DUE - timedelta(days=14))
-        OldItem.objects.create(question=missed, anon_id="anon-9", easiness=1.96, repetitions=0, interval_days=0,
-                               due_at=DUE - timedelta(days=2), last_reviewed_at=DUE - timedelta(days=2))
+        OldItem.objects.create(
+            question=known,
+            user_id=user.pk,
+            easiness=2.36,
+            repetitions=3,
+            interval_days=14,
+            due_at=DUE,
+            last_reviewed_at=DUE - timedelta(days=14),
+        )
+        OldItem.objects.create(
+            question=missed,
+            anon_id="anon-9",
+            easiness=1.96,
+            repetitions=0,
+            interval_days=0,
+            due_at=DUE - timedelta(days=2),
+            last_reviewed_at=DUE - timedelta(days=2),
+        )
     finally:
         _migrate(leaves)
 
@@ -59,7 +74,9 @@ def test_existing_questions_become_version_1_with_their_source():
     old = _migrate([("quizzes", "0008_typed_answers")])
     try:
         course = old.get_model("courses", "Course").objects.create(slug="c", title="C", track="ml")
-        lesson = old.get_model("courses", "Lesson").objects.create(course=course, slug="why-pretrained-models-save-time", title="L")
+        lesson = old.get_model("courses", "Lesson").objects.create(
+            course=course, slug="why-pretrained-models-save-time", title="L"
+        )
         OldQuestion = old.get_model("quizzes", "Question")
         for key in ("reuse-learned-features", "authored-in-the-admin"):
             OldQuestion.objects.create(lesson=lesson, key=key, stem="?")
@@ -96,6 +113,9 @@ def test_a_students_second_open_exam_is_finished_before_the_one_open_exam_constr
         )
     finally:
         _migrate(leaves)
-    assert list(Attempt.objects.filter(finished_at__isnull=True).order_by("id").values_list("id", flat=True)) == [newer.pk, other.pk]
+    assert list(Attempt.objects.filter(finished_at__isnull=True).order_by("id").values_list("id", flat=True)) == [
+        newer.pk,
+        other.pk,
+    ]
     finished = Attempt.objects.get(pk=older.pk)
     assert finished.score == Decimal("0.5") and finished.finished_at <= deadline

@@ -1,5 +1,6 @@
 """The mode picker's line about the student under Practice, Test this pattern, Review and Lab
 (Flashcards, Timed exam, Mistake drill and Numbers & shapes have theirs tested with their modes)."""
+
 import re
 import uuid
 from datetime import timedelta
@@ -73,8 +74,7 @@ def test_lab_says_what_the_students_runs_from_this_lesson_are_doing(client, less
     assert state(client, lesson, "lab") is None  # a visitor has no runs
     client.force_login(user)
     assert state(client, lesson, "lab") is None  # the running one was not started from this lesson
-    run = Experiment.objects.create(**fields, dataset=dataset, lesson_slug=lesson.slug,
-                                    status=Experiment.Status.QUEUED)
+    run = Experiment.objects.create(**fields, dataset=dataset, lesson_slug=lesson.slug, status=Experiment.Status.QUEUED)
     assert state(client, lesson, "lab") == "1 run in progress"
     run.status, run.finished_at = Experiment.Status.SUCCEEDED, timezone.now()
     run.results = {"final": {"val_accuracy": 0.914, "val_loss": 0.3}}
@@ -89,10 +89,20 @@ def test_lab_names_each_arm_of_the_last_comparison(client, lesson, django_user_m
     dataset = Dataset.objects.create(owner=user, name="d", kind=Dataset.Kind.UPLOAD, folder="x")
     group = uuid.uuid4()
     for strategy, accuracy in (("features", 0.981), ("scratch", 0.94)):
-        Experiment.objects.create(owner=user, backbone="tiny", strategy=strategy, epochs=1, lr=0.01, batch_size=8,
-                                  dataset=dataset, lesson_slug=lesson.slug, comparison_group=group,
-                                  status=Experiment.Status.SUCCEEDED, finished_at=timezone.now(),
-                                  results={"final": {"val_accuracy": accuracy}})
+        Experiment.objects.create(
+            owner=user,
+            backbone="tiny",
+            strategy=strategy,
+            epochs=1,
+            lr=0.01,
+            batch_size=8,
+            dataset=dataset,
+            lesson_slug=lesson.slug,
+            comparison_group=group,
+            status=Experiment.Status.SUCCEEDED,
+            finished_at=timezone.now(),
+            results={"final": {"val_accuracy": accuracy}},
+        )
     client.force_login(user)
     assert state(client, lesson, "lab") == "Last comparison: frozen features 98%, from scratch 94% validation accuracy"
 

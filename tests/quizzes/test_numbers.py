@@ -1,5 +1,6 @@
 """Numbers & shapes: a practice round of the lesson's typed-answer questions (vocabulary.TYPED_KINDS),
 offered by the picker only where the lesson has such questions, and its line in the picker."""
+
 import re
 from datetime import timedelta
 

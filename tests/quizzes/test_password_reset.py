@@ -1,5 +1,6 @@
 """Password reset takes the same work for an address with an account and one without: the
 request only queues a task, and the task sends the mail (issue 15, finding 4)."""
+
 from pathlib import Path
 from unittest import mock
 
@@ -70,8 +71,12 @@ def test_a_real_worker_on_the_default_queue_sends_the_mail(tmp_path):
     stack = LabStack(tmp_path)
     try:
         stack.migrate()
-        stack.manage("shell", "-c", "from django.contrib.auth import get_user_model; get_user_model().objects"
-                     f".create_user('forgetful', email='{KNOWN}', password='pw-123456789')")
+        stack.manage(
+            "shell",
+            "-c",
+            "from django.contrib.auth import get_user_model; get_user_model().objects"
+            f".create_user('forgetful', email='{KNOWN}', password='pw-123456789')",
+        )
         client = HarnessClient(port=int(stack.start_web().rsplit(":", 1)[1]))
         worker = stack.start_worker("mail@test", queues="default")
         form = client.get("/accounts/password_reset/")

@@ -1,4 +1,5 @@
 """The staff's interactive question preview: any answer graded as a student's would be, nothing saved."""
+
 from decimal import Decimal
 
 import pytest
@@ -23,13 +24,24 @@ def _preview(client, question, **answer):
 @pytest.fixture
 def typed_question(lesson):
     """A numeric question with a listed wrong answer (linked to a mistake) and Moodle's catch-all."""
-    q = Question.objects.create(lesson=lesson, key="head-params", role="practice", kind="numeric", difficulty="hard",
-                                position=1, stem="How many parameters does `nn.Linear(512, 3)` have? Give a number.")
+    q = Question.objects.create(
+        lesson=lesson,
+        key="head-params",
+        role="practice",
+        kind="numeric",
+        difficulty="hard",
+        position=1,
+        stem="How many parameters does `nn.Linear(512, 3)` have? Give a number.",
+    )
     bias = Mistake.objects.create(question=q, position=1, text="Forgetting the bias terms")
-    for i, (text, fraction, feedback, mistake) in enumerate([
-        ("1539", 1, "512 x 3 weights plus 3 biases.", None), ("1536", 0, "That forgets the biases.", bias),
-        ("*", 0, "CATCH-ALL: count weights, then biases.", None),
-    ], start=1):
+    for i, (text, fraction, feedback, mistake) in enumerate(
+        [
+            ("1539", 1, "512 x 3 weights plus 3 biases.", None),
+            ("1536", 0, "That forgets the biases.", bias),
+            ("*", 0, "CATCH-ALL: count weights, then biases.", None),
+        ],
+        start=1,
+    ):
         Choice.objects.create(question=q, position=i, text=text, fraction=fraction, feedback=feedback, mistake=mistake)
     SolutionStep.objects.create(question=q, position=1, title="Count the weights", body="512 x 3 = 1,536.")
     Hint.objects.create(question=q, position=1, text="Each output has a bias.")

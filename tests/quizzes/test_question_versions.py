@@ -1,4 +1,5 @@
 """Question versions and ownership: one service saves every question; the loader owns only its file's; import can update."""
+
 from decimal import Decimal
 from io import StringIO
 
@@ -9,7 +10,14 @@ from django.urls import reverse
 from courses.content import load_lesson_text
 from quizzes.authoring.importing import NEW, SKIP, UPDATE, questions_import
 from quizzes.authoring.questions import (
-    CREATED, NEW_VERSION, UNCHANGED, ChoiceContent, QuestionContent, QuestionPlace, question_content, question_save,
+    CREATED,
+    NEW_VERSION,
+    UNCHANGED,
+    ChoiceContent,
+    QuestionContent,
+    QuestionPlace,
+    question_content,
+    question_save,
 )
 from quizzes.identity import Student
 from quizzes.models import Question, Response, ReviewItem, Source
@@ -38,9 +46,15 @@ GIFT = """\
 
 
 def _content(stem="Which?", right=0, texts=("Alpha", "Beta", "Gamma")):
-    return QuestionContent(kind="single", stem=stem, choices=tuple(
-        ChoiceContent(text=t, fraction=Decimal(1 if i == right else 0), feedback=f"About {t}.") for i, t in enumerate(texts)
-    ), steps=(("Think", "Carefully."),), hints=("Look again.",))
+    return QuestionContent(
+        kind="single",
+        stem=stem,
+        choices=tuple(
+            ChoiceContent(text=t, fraction=Decimal(1 if i == right else 0), feedback=f"About {t}.") for i, t in enumerate(texts)
+        ),
+        steps=(("Think", "Carefully."),),
+        hints=("Look again.",),
+    )
 
 
 def _save(lesson, content, **place):
@@ -110,7 +124,9 @@ def test_a_reload_leaves_admin_and_imported_questions_alone():
     _load()
     _load(FILE.replace("From the file?", "From the file, edited?"))
     assert sorted(Question.objects.filter(current=True, active=True).values_list("key", "source")) == [
-        ("from-file", "file"), ("imported-q", "import"), ("k", "admin")
+        ("from-file", "file"),
+        ("imported-q", "import"),
+        ("k", "admin"),
     ]
     assert Question.objects.get(key="from-file", current=True).version == 2
 
@@ -121,8 +137,10 @@ def test_a_file_key_held_by_an_authors_question_is_not_loaded_and_said():
     lesson = _load(FILE.replace("from-file", "other")).lesson
     question_save(lesson=lesson, key="from-file", content=_content(), place=QuestionPlace(), source=Source.ADMIN)
     result = _load()
-    assert result.notes == ["question 'from-file' not loaded: the lesson already has a question with that key from admin; "
-                            "rename it in the file or in the admin"]
+    assert result.notes == [
+        "question 'from-file' not loaded: the lesson already has a question with that key from admin; "
+        "rename it in the file or in the admin"
+    ]
     assert Question.objects.get(key="from-file").stem == "Which?"
 
 
@@ -139,16 +157,20 @@ def test_loadcontent_prints_the_clash(tmp_path):
     assert lesson.questions.count() == 1
 
 
-@pytest.mark.parametrize("existing, outcome, versions, keys", [
-    (UPDATE, "updated (version 2)", 2, ["imported-q"]),
-    (SKIP, "skipped, as asked", 1, ["imported-q"]),
-    (NEW, None, 1, ["imported-q", "imported-q-2"]),
-])
+@pytest.mark.parametrize(
+    "existing, outcome, versions, keys",
+    [
+        (UPDATE, "updated (version 2)", 2, ["imported-q"]),
+        (SKIP, "skipped, as asked", 1, ["imported-q"]),
+        (NEW, None, 1, ["imported-q", "imported-q-2"]),
+    ],
+)
 def test_importing_a_name_the_lesson_has_updates_skips_or_adds(lesson, existing, outcome, versions, keys):
     """Re-importing a fixed GIFT file updates the question it made (a new version), skips it, or adds a copy."""
     questions_import(lesson=lesson, data=GIFT)
-    report = questions_import(lesson=lesson, data=GIFT.replace("=The new head#Right.", "=The new head#Right: only it trains."),
-                              existing=existing)
+    report = questions_import(
+        lesson=lesson, data=GIFT.replace("=The new head#Right.", "=The new head#Right: only it trains."), existing=existing
+    )
     assert sorted(Question.objects.filter(current=True).values_list("key", flat=True)) == keys
     assert Question.objects.filter(key="imported-q").count() == versions
     if outcome:
@@ -173,12 +195,24 @@ def test_an_import_never_updates_a_file_question():
 
 def test_the_lesson_page_quiz_shows_the_version_the_learner_answered(lesson, client):
     """A model-quiz answer stays shown with the question it answered; the open attempt keeps taking answers to it."""
-    first = question_save(lesson=lesson, key="q1", content=_content(), source=Source.ADMIN,
-                          place=QuestionPlace(role="quiz", position=1)).question
-    question_save(lesson=lesson, key="q2", content=_content(stem="Second?"), source=Source.ADMIN, place=QuestionPlace(role="quiz", position=2))
+    first = question_save(
+        lesson=lesson, key="q1", content=_content(), source=Source.ADMIN, place=QuestionPlace(role="quiz", position=1)
+    ).question
+    question_save(
+        lesson=lesson,
+        key="q2",
+        content=_content(stem="Second?"),
+        source=Source.ADMIN,
+        place=QuestionPlace(role="quiz", position=2),
+    )
     client.post(reverse("quizzes:quiz_answer", args=[lesson.slug]), {"question": first.pk, "answer": "A"})
-    question_save(lesson=lesson, key="q1", content=_content(stem="Which, reworded?"), source=Source.ADMIN,
-                  place=QuestionPlace(role="quiz", position=1))
+    question_save(
+        lesson=lesson,
+        key="q1",
+        content=_content(stem="Which, reworded?"),
+        source=Source.ADMIN,
+        place=QuestionPlace(role="quiz", position=1),
+    )
     page = client.get(lesson.get_absolute_url()).content.decode()
     assert "Which?" in page and "Which, reworded?" not in page
     second = Question.objects.get(key="q2")

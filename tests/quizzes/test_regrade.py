@@ -1,4 +1,5 @@
 """Regrade: finished answers re-marked against the latest version, by what they said; a dry run changes nothing."""
+
 from decimal import Decimal
 from io import StringIO
 
@@ -18,8 +19,11 @@ STUDENT = Student(user_id=None, anon_id="learner1")
 
 
 def _single(lesson, texts, right, key="k"):
-    content = QuestionContent(kind="single", stem="Which?", choices=tuple(
-        ChoiceContent(text=t, fraction=Decimal(1 if t == right else 0)) for t in texts))
+    content = QuestionContent(
+        kind="single",
+        stem="Which?",
+        choices=tuple(ChoiceContent(text=t, fraction=Decimal(1 if t == right else 0)) for t in texts),
+    )
     return question_save(lesson=lesson, key=key, content=content, place=QuestionPlace(), source=Source.ADMIN).question
 
 

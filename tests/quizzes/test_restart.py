@@ -1,4 +1,5 @@
 """A restart (`make run` runs `loadcontent`) after an author's work in the admin changes none of it."""
+
 from io import StringIO
 
 import pytest
@@ -26,10 +27,21 @@ def test_a_restart_keeps_what_the_author_did(client, django_user_model):
     lesson = Lesson.objects.get(slug="why-pretrained-models-save-time")  # the bundled lessons are several
     bank = practice_bank(lesson=lesson).count()
     client.force_login(django_user_model.objects.create_superuser("admin", "a@example.com", "pw-123456789"))
-    data = {"lesson": lesson.pk, "key": "authored-q", "role": "practice", "position": 99, "difficulty": "easy",
-            "kind": "single", "stem": "Authored?", "quick_check": "", "active": "on"}
+    data = {
+        "lesson": lesson.pk,
+        "key": "authored-q",
+        "role": "practice",
+        "position": 99,
+        "difficulty": "easy",
+        "kind": "single",
+        "stem": "Authored?",
+        "quick_check": "",
+        "active": "on",
+    }
     data |= _formset("mistakes", []) | _formset("steps", []) | _formset("hints", [])
-    data |= _formset("choices", [{"position": 1, "text": "Yes", "fraction": "100"}, {"position": 2, "text": "No", "fraction": "0"}])
+    data |= _formset(
+        "choices", [{"position": 1, "text": "Yes", "fraction": "100"}, {"position": 2, "text": "No", "fraction": "0"}]
+    )
     assert client.post(reverse("admin:quizzes_question_add"), data).status_code == 302
     upload = SimpleUploadedFile("q.gift", GIFT)
     client.post(reverse("admin:quizzes_lesson_import", args=[lesson.pk]), {"file": upload, "format": "", "existing": "update"})
@@ -42,6 +54,8 @@ def test_a_restart_keeps_what_the_author_did(client, django_user_model):
     _restart()
 
     assert practice_bank(lesson=lesson).count() == bank + 2
-    assert {q.key: (q.pk, question_content(q)) for q in Question.objects.filter(key__in=authored, current=True, active=True)} == authored
+    assert {
+        q.key: (q.pk, question_content(q)) for q in Question.objects.filter(key__in=authored, current=True, active=True)
+    } == authored
     assert Question.objects.get(key="reuse-learned-features").pk == file_question.pk
     assert Question.objects.count() == Question.objects.filter(current=True).count()

@@ -1,12 +1,24 @@
 """FSRS scheduling through our wrapper: the fsrs package's own documented expectations
 (tests/test_basic.py of fsrs 6.3.2), the answer-to-rating mapping, and the SM-2 conversion."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from quizzes.scheduler import (
-    AGAIN, EASY, GOOD, HARD, LEARNING, RELEARNING, REVIEW, Memory, memory_from_sm2, needs_review, preview,
-    rating_for_answer, review,
+    AGAIN,
+    EASY,
+    GOOD,
+    HARD,
+    LEARNING,
+    RELEARNING,
+    REVIEW,
+    Memory,
+    memory_from_sm2,
+    needs_review,
+    preview,
+    rating_for_answer,
+    review,
 )
 
 START = datetime(2022, 11, 29, 12, 30, tzinfo=timezone.utc)
@@ -69,8 +81,12 @@ def test_always_easy_reaches_the_lowest_difficulty():
 
 def test_preview_says_when_each_rating_makes_the_card_due():
     due = preview(Memory(), START)
-    assert due == {AGAIN: START + timedelta(minutes=1), HARD: START + timedelta(minutes=5.5),
-                   GOOD: START + timedelta(minutes=10), EASY: review(Memory(), EASY, START).due}
+    assert due == {
+        AGAIN: START + timedelta(minutes=1),
+        HARD: START + timedelta(minutes=5.5),
+        GOOD: START + timedelta(minutes=10),
+        EASY: review(Memory(), EASY, START).due,
+    }
 
 
 def test_datetimes_must_be_aware_and_come_back_in_utc():

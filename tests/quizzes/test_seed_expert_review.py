@@ -1,6 +1,7 @@
 """The seed lesson after the expert read of issue 21: each wrong choice links the belief it reveals, no
 mistake is left unlinked, hints point without answering, one meaning of "backbone" and of "fine-tuning",
 and every new number recomputed from torch, torchvision, timm and the lab's engine."""
+
 import itertools
 import math
 import re
@@ -39,7 +40,9 @@ def test_which_params_train_links_each_wrong_answer_to_its_own_belief(seed_lesso
 
     links = _links(seed_lesson, "which-params-train")
     assert links["Nothing, because every parameter was frozen"] == "Thinking the freeze loop also freezes layers created after it"
-    assert links["Every layer, because the optimizer is given the model"].startswith("Thinking the optimizer trains the whole model")
+    assert links["Every layer, because the optimizer is given the model"].startswith(
+        "Thinking the optimizer trains the whole model"
+    )
     assert "'train this' instead of 'freeze this'" in links["Every layer except the new final layer"]
     model = torchvision.models.resnet18()
     for p in model.parameters():
@@ -50,11 +53,32 @@ def test_which_params_train_links_each_wrong_answer_to_its_own_belief(seed_lesso
 
 
 # Content words a hint shares with the right choice and with no wrong one give the answer away.
-GIVEAWAY_HINTS = ["reuse-learned-features", "small-dataset-strategy", "mobilenet-output-shape", "missing-fc-attribute",
-                  "load-pretrained-pytorch", "benefits-multiple"]
+GIVEAWAY_HINTS = [
+    "reuse-learned-features",
+    "small-dataset-strategy",
+    "mobilenet-output-shape",
+    "missing-fc-attribute",
+    "load-pretrained-pytorch",
+    "benefits-multiple",
+]
 
 
-FUNCTION_WORDS = {"that", "which", "what", "this", "with", "your", "have", "does", "from", "they", "them", "there", "when", "then"}
+FUNCTION_WORDS = {
+    "that",
+    "which",
+    "what",
+    "this",
+    "with",
+    "your",
+    "have",
+    "does",
+    "from",
+    "they",
+    "them",
+    "there",
+    "when",
+    "then",
+}
 
 
 def _words(text: str) -> set[str]:
@@ -175,7 +199,10 @@ def test_two_layer_head_count_is_a_different_calculation_from_the_resnet18_head(
     question = _question(seed_lesson, "head-parameter-count")
     assert "nn.Sequential(nn.Linear(512, 256), nn.ReLU(), nn.Dropout(0.2), nn.Linear(256, 3))" in question.stem
     assert "channels-first" in question.stem
-    numbers = {parse_number(c.text): (c.fraction, c.mistake.text if c.mistake else "") for c in question.choices.select_related("mistake")}
+    numbers = {
+        parse_number(c.text): (c.fraction, c.mistake.text if c.mistake else "")
+        for c in question.choices.select_related("mistake")
+    }
     assert numbers[count(head)][0] == 1
     assert numbers[count(head) - 256 - 3][1] == "Forgetting the bias terms"
     flattened = count(nn.Linear(512 * 7 * 7, 256)) + count(head[3])

@@ -1,4 +1,5 @@
 """The seed lesson after an ML reviewer's read: each wrong choice links the belief it reveals, facts hold."""
+
 from decimal import Decimal
 
 import pytest
@@ -70,6 +71,7 @@ def test_pipeline_says_its_layout_backbone_and_real_normalization(seed_lesson):
 
 
 # --- Numbers & shapes: every number and shape of the seed's typed questions, recomputed from torch ---
+
 
 def _typed(lesson, key: str) -> tuple[tuple, list]:
     """(the full-credit answer as a number or shape, [every other answer, parsed]) of a typed question."""
@@ -159,4 +161,8 @@ def test_seed_replaced_head_and_convolution_counts(seed_lesson):
     conv = nn.Conv2d(64, 128, kernel_size=3)
     right, wrong = _typed(seed_lesson, "conv3x3-parameters")
     assert right == _count(conv)
-    assert set(wrong) == {conv.weight.numel(), _count(nn.Conv2d(1, 128, kernel_size=3)), _count(nn.Conv2d(64, 128, kernel_size=1))}
+    assert set(wrong) == {
+        conv.weight.numel(),
+        _count(nn.Conv2d(1, 128, kernel_size=3)),
+        _count(nn.Conv2d(64, 128, kernel_size=1)),
+    }

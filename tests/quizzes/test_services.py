@@ -1,4 +1,5 @@
 """Writes: attempts, answers, hints, finishing, the review deck, carrying anonymous work over."""
+
 from collections import Counter
 from datetime import timedelta
 
@@ -9,7 +10,15 @@ from django.utils import timezone
 from quizzes.selectors.reviews import review_due
 from quizzes.services.accounts import attempts_claim_anonymous
 from quizzes.services.attempts import NOTHING_TO_ASK, attempt_start
-from quizzes.services.responses import ATTEMPT_FINISHED, NOT_IN_ATTEMPT, NO_CHOICE, NO_HINTS_IN_TEST, UNKNOWN_CHOICE, response_submit, response_use_hint
+from quizzes.services.responses import (
+    ATTEMPT_FINISHED,
+    NOT_IN_ATTEMPT,
+    NO_CHOICE,
+    NO_HINTS_IN_TEST,
+    UNKNOWN_CHOICE,
+    response_submit,
+    response_use_hint,
+)
 from quizzes.services.scores import attempt_finish
 from quizzes.grading import letter
 from quizzes.identity import Student
@@ -68,9 +77,7 @@ def test_test_attempt_draws_blueprint_and_stores_choice_orders(lesson, bank):
     assert difficulties == {"easy": 3, "medium": 4, "hard": 3}
     stored = Attempt.objects.get(pk=attempt.pk)
     for qid in stored.question_ids:
-        assert sorted(stored.choice_orders[str(qid)]) == sorted(
-            c.id for q in bank if q.id == qid for c in q.choices.all()
-        )
+        assert sorted(stored.choice_orders[str(qid)]) == sorted(c.id for q in bank if q.id == qid for c in q.choices.all())
 
 
 def test_second_test_prefers_unseen_questions(lesson, bank):

@@ -1,5 +1,6 @@
 """The summary sheet: generated from the lesson's content (pipeline, key insight, the cards marked
 for it, every common mistake with the correction its question teaches), at a fixed query cost."""
+
 import re
 from html import unescape
 
@@ -53,7 +54,8 @@ def test_a_mistake_no_choice_shows_is_corrected_by_the_quick_check(make_question
     """The seed links every mistake to a choice; a question that does not falls back on its quick check."""
     make_question(choices=2, mistakes=2)  # the factory links only the first mistake to a choice
     assert [(m.text, m.correction) for m in lesson_sheet(lesson=lesson).mistakes] == [
-        ("Mistake 0", "Feedback 1: wrong-explained"), ("Mistake 1", "Check it."),
+        ("Mistake 0", "Feedback 1: wrong-explained"),
+        ("Mistake 1", "Check it."),
     ]
 
 
@@ -69,7 +71,8 @@ def test_a_mistake_with_no_choice_and_no_quick_check_is_listed_without_a_correct
     question = make_question(choices=2, mistakes=2)  # the factory links only the first mistake to a choice
     Question.objects.filter(pk=question.pk).update(quick_check="")
     assert [(m.text, m.correction) for m in lesson_sheet(lesson=lesson).mistakes] == [
-        ("Mistake 0", "Feedback 1: wrong-explained"), ("Mistake 1", ""),
+        ("Mistake 0", "Feedback 1: wrong-explained"),
+        ("Mistake 1", ""),
     ]
     page = client.get(sheet_url(lesson)).content.decode()
     assert "Mistake 1</dt></div>" in page and page.count("<dd>") == 1
@@ -111,13 +114,15 @@ def test_the_sheet_prints_the_trace_as_illustrative_with_the_measured_run_beside
     from modellab.models import MeasuredReference
 
     text = text_of(client.get(sheet_url(seed_lesson)).content.decode())
-    trace = text[text.index("Training trace, epoch 1 to 5: illustrative numbers, not a measurement"):]
+    trace = text[text.index("Training trace, epoch 1 to 5: illustrative numbers, not a measurement") :]
     reference = MeasuredReference.objects.get(lesson=seed_lesson)
     assert trace.index("Loss 0.95 → 0.33") < trace.index("Measured on this platform (")
     for run in reference.runs:
         first, last = run["epochs"][0], run["epochs"][-1]
-        line = (f"{run['label']} {round(first['val_accuracy'] * 100)}% → {round(last['val_accuracy'] * 100)}%, "
-                f"epoch {last['epoch']} done at {last['elapsed']:.1f} s")
+        line = (
+            f"{run['label']} {round(first['val_accuracy'] * 100)}% → {round(last['val_accuracy'] * 100)}%, "
+            f"epoch {last['epoch']} done at {last['elapsed']:.1f} s"
+        )
         assert line in trace, line
     assert "Measured on this platform" not in text_of(client.get(sheet_url(lesson)).content.decode())
 
@@ -126,7 +131,8 @@ def test_the_sheet_follows_the_content_when_it_changes(client, seed_lesson):
     """Nothing is copied into the page: an edited stage, feedback or card shows at once."""
     PipelineStage.objects.filter(lesson=seed_lesson, position=3).update(output_shape="1000 x 7 x 7 x 1280")
     Choice.objects.filter(feedback="That forgets the biases, 256 + 3 of them.").update(
-        feedback="Each of the 3 outputs has a bias too.")
+        feedback="Each of the 3 outputs has a bias too."
+    )
     Flashcard.objects.filter(lesson=seed_lesson, key="fine-tuning").update(on_sheet=True)
     page = client.get(sheet_url(seed_lesson)).content.decode()
     text = text_of(page)

@@ -1,5 +1,6 @@
 """A question skipped in a finished test counts as wrong and as seen, and its solution stays
 hidden (issue 15, finding 3): finishing a test at once reveals no solutions."""
+
 import pytest
 from django.test import Client
 from django.urls import reverse

@@ -1,4 +1,5 @@
 """Item statistics against hand-computed values (Moodle's definitions)."""
+
 import math
 from decimal import Decimal
 
@@ -12,12 +13,7 @@ from quizzes import statistics as stats
 #   attempt2  1   0   1 |   2
 #   attempt3  0   1   0 |   1
 #   attempt4  0   0   0 |   0
-ATTEMPTS = [
-    {"q1": 1, "q2": 1, "q3": 1},
-    {"q1": 1, "q2": 0, "q3": 1},
-    {"q1": 0, "q2": 1, "q3": 0},
-    {"q1": 0, "q2": 0, "q3": 0},
-]
+ATTEMPTS = [{"q1": 1, "q2": 1, "q3": 1}, {"q1": 1, "q2": 0, "q3": 1}, {"q1": 0, "q2": 1, "q3": 0}, {"q1": 0, "q2": 0, "q3": 0}]
 MAX = {"q1": 1, "q2": 1, "q3": 1}
 approx = pytest.approx
 
@@ -91,12 +87,7 @@ def test_too_few_attempts_shows_none_and_flags():
     result = stats.question_statistics(ATTEMPTS, MAX, difficulties={"q1": "hard"})
     q1 = result["q1"]
     assert q1.facility == approx(50.0)
-    assert (q1.sd, q1.discrimination_index, q1.discriminative_efficiency, q1.effective_weight) == (
-        None,
-        None,
-        None,
-        None,
-    )
+    assert (q1.sd, q1.discrimination_index, q1.discriminative_efficiency, q1.effective_weight) == (None, None, None, None)
     assert q1.flag_codes == ["too_few_attempts"]
     t = stats.test_statistics(ATTEMPTS, MAX)
     assert t.cic is None and t.error_ratio is None and t.standard_error is None
@@ -130,9 +121,7 @@ def test_degenerate_zero_variance_and_no_attempts():
 def test_flags_difficulty_mismatch_and_negative_discrimination():
     # q2 is answered right exactly by the weaker students: negative discrimination.
     attempts = [{"q1": 1, "q2": 0, "q3": 1}] * 6 + [{"q1": 0, "q2": 1, "q3": 0}] * 4
-    result = stats.question_statistics(
-        attempts, difficulties={"q1": "easy", "q2": "hard", "q3": "hard"}
-    )
+    result = stats.question_statistics(attempts, difficulties={"q1": "easy", "q2": "hard", "q3": "hard"})
     # q1 facility 60%, labelled easy: fine; q3 facility 60%, labelled hard: fine.
     assert result["q1"].flag_codes == [] and result["q3"].flag_codes == []
     assert result["q2"].facility == approx(40.0)
@@ -173,10 +162,7 @@ def test_item_analysis_combines():
     attempts = [{"q1": 1, "q2": 1}] * 8 + [{"q1": 0, "q2": 0}] * 4
     responses = {"q1": ["right"] * 8 + ["wrong"] * 4 + [], "q2": ["x"] * 12}
     analysis = stats.item_analysis(
-        attempts,
-        {"q1": 1, "q2": 1},
-        responses=responses,
-        choices={"q1": {"right": 1, "wrong": 0, "silly": 0}},
+        attempts, {"q1": 1, "q2": 1}, responses=responses, choices={"q1": {"right": 1, "wrong": 0, "silly": 0}}
     )
     assert analysis.test.n == 12
     assert analysis.questions["q1"].flag_codes == ["weak_distractor"]

@@ -1,5 +1,6 @@
 """The item statistics CSV opens safely in a spreadsheet (OWASP CSV injection): text cells that a
 spreadsheet would read as a formula are neutralised with a leading quote; our numbers stay numbers."""
+
 import csv
 import io
 from decimal import Decimal

@@ -1,5 +1,6 @@
 """Item statistics of typed-answer questions: facility and discrimination from their marks, each
 answer's count, and the most common typed answers that no answer foresees (page and CSV)."""
+
 import csv
 import io
 
@@ -79,8 +80,9 @@ def test_the_most_common_unmatched_typed_answers_are_listed(lesson, client, djan
     client.force_login(django_user_model.objects.create_superuser("admin", "a@example.com", "pw-123456789"))
     page = client.get(reverse("admin:quizzes_lesson_statistics", args=[lesson.pk])).content.decode()
     assert "Most common typed answers that match no answer" in page and "<td>2048</td><td>3</td>" in page
-    rows = list(csv.DictReader(io.StringIO(
-        client.get(reverse("admin:quizzes_lesson_statistics_csv", args=[lesson.pk])).content.decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(client.get(reverse("admin:quizzes_lesson_statistics_csv", args=[lesson.pk])).content.decode()))
+    )
     unmatched = [(r["choice"], r["choice_count"]) for r in rows if r["row"] == "unmatched"]
     assert unmatched[:2] == [("2048", "3"), ("512", "2")] and len(unmatched) == TOP_UNMATCHED
     assert all(r["question"] == "typed" for r in rows if r["row"] == "unmatched")

@@ -1,5 +1,6 @@
 """Typed-answer questions as students meet them: a labelled text box instead of choices in practice,
 tests, exams, the mistake drill, review and the model quiz; grading, feedback, and refused answers."""
+
 from decimal import Decimal
 
 import pytest
@@ -88,26 +89,43 @@ def test_an_unknown_number_is_wrong_and_shows_the_accepted_answer(client, make_t
 def test_an_answer_only_the_catch_all_matches_shows_its_feedback_and_mistake(client, make_typed, lesson):
     """With Moodle's '*' answer, a number nobody foresaw is wrong and shows the catch-all's feedback and mistake."""
     question = make_typed()
-    Choice.objects.create(question=question, position=4, text="*", fraction=0, feedback="Count weights, then biases.",
-                          mistake=question.mistakes.get())
+    Choice.objects.create(
+        question=question,
+        position=4,
+        text="*",
+        fraction=0,
+        feedback="Count weights, then biases.",
+        mistake=question.mistakes.get(),
+    )
     page = submit(client, practise(client, lesson), "2048").content.decode()
     response = Response.objects.get()
     assert (response.correct, response.marks, response.chosen_choice_ids) == (False, 0, [Choice.objects.get(text="*").id])
-    assert "Count weights, then biases." in page and '<span class="label">Common mistake:</span> Forgetting the bias terms' in page
-    assert '<strong class="typed-accepted">1,539</strong>' in page and "typed-accepted\">*" not in page
+    assert (
+        "Count weights, then biases." in page and '<span class="label">Common mistake:</span> Forgetting the bias terms' in page
+    )
+    assert '<strong class="typed-accepted">1,539</strong>' in page and 'typed-accepted">*' not in page
 
 
-@pytest.mark.parametrize("text, code", [("", typed.EMPTY_ANSWER), ("   ", typed.EMPTY_ANSWER),
-                                        ("1" * (typed.MAX_TYPED_LENGTH + 1), typed.ANSWER_TOO_LONG),
-                                        ("about 1500", typed.NOT_A_NUMBER)])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("", typed.EMPTY_ANSWER),
+        ("   ", typed.EMPTY_ANSWER),
+        ("1" * (typed.MAX_TYPED_LENGTH + 1), typed.ANSWER_TOO_LONG),
+        ("about 1500", typed.NOT_A_NUMBER),
+    ],
+)
 def test_an_empty_overlong_or_non_numeric_answer_gets_a_message_and_saves_nothing(client, make_typed, lesson, text, code):
     """The student is asked again with a clear message; no response is recorded."""
     make_typed()
     attempt = practise(client, lesson)
     response = submit(client, attempt, text)
     assert response.redirect_chain[-1][0].startswith(question_url(attempt))
-    expected = {typed.EMPTY_ANSWER: "Type your answer first.", typed.ANSWER_TOO_LONG: "answers are at most 200",
-                typed.NOT_A_NUMBER: "is not a number"}[code]
+    expected = {
+        typed.EMPTY_ANSWER: "Type your answer first.",
+        typed.ANSWER_TOO_LONG: "answers are at most 200",
+        typed.NOT_A_NUMBER: "is not a number",
+    }[code]
     assert expected in response.content.decode()
     assert not Response.objects.filter(answered_at__isnull=False).exists()
     with pytest.raises(ValidationError) as error:

@@ -1,5 +1,6 @@
 """Every mode through HTTP, anonymous and signed in; the answer-leak rule; double submits,
 finished attempts, per-student isolation and fixed query counts."""
+
 import re
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -50,9 +51,7 @@ def letters_for(attempt, question_id, correct=True):
 
 def answer(client, attempt, number, correct=True):
     qid = attempt.question_ids[number - 1]
-    return client.post(
-        reverse("quizzes:answer", args=[attempt.pk, number]), {"answer": letters_for(attempt, qid, correct)}
-    )
+    return client.post(reverse("quizzes:answer", args=[attempt.pk, number]), {"answer": letters_for(attempt, qid, correct)})
 
 
 def assert_no_answer_marker(html, correct_texts=("RIGHT-EXPLAINED",)):
@@ -63,6 +62,7 @@ def assert_no_answer_marker(html, correct_texts=("RIGHT-EXPLAINED",)):
     inputs = [a for t, a in page.tags if t == "input" and a.get("name") == "answer"]
     labels = [a for t, a in page.tags if t == "label" and a.get("for", "").startswith(("answer-", "quiz-"))]
     assert inputs and labels
+
     # the choices' inputs and labels differ only by their letter
     def strip(attrs, keys):
         return {k: re.sub(r"[A-Z]+$", "", v or "") for k, v in attrs.items() if k not in keys}
@@ -76,6 +76,7 @@ def assert_no_answer_marker(html, correct_texts=("RIGHT-EXPLAINED",)):
 
 
 # --- the model quiz on the lesson page --------------------------------------------------
+
 
 def test_model_quiz_answer_shows_feedback(client_as, lesson, make_question):
     q1, q2 = make_question(role="quiz"), make_question(role="quiz")
@@ -107,6 +108,7 @@ def test_refused_model_quiz_answer_saves_nothing(client_as, lesson, make_questio
 
 # --- practice -----------------------------------------------------------------------
 
+
 def test_practice_hint_then_solution(client_as, lesson, bank):
     assert client_as.get(reverse("quizzes:practice", args=[lesson.slug])).status_code == 200
     attempt = start(client_as, lesson, "practice")
@@ -121,7 +123,16 @@ def test_practice_hint_then_solution(client_as, lesson, bank):
     response = answer(client_as, attempt, 1, correct=False)
     assert response.url.endswith("#feedback")
     page = client_as.get(url).content.decode()
-    for text in ["Incorrect", "Step title 0", "Step body 1", "Final Answer", "Quick Check", "Common Mistakes", "Mistake 0", "RIGHT-EXPLAINED"]:
+    for text in [
+        "Incorrect",
+        "Step title 0",
+        "Step body 1",
+        "Final Answer",
+        "Quick Check",
+        "Common Mistakes",
+        "Mistake 0",
+        "RIGHT-EXPLAINED",
+    ]:
         assert text in page, text
     assert Response.objects.get(attempt=attempt, question_id=attempt.question_ids[0]).hints_used == 1
     # the final answer prints the letter this student saw for the correct choice
@@ -156,6 +167,7 @@ def test_practice_page_and_lesson_page_count_the_same_bank(client, lesson, make_
 
 # --- test this pattern -------------------------------------------------------------
 
+
 def test_test_mode_hides_feedback_until_finished(client_as, lesson, bank):
     assert "3 easy, 4 medium, 3 hard" in client_as.get(reverse("quizzes:test_start", args=[lesson.slug])).content.decode()
     attempt = start(client_as, lesson, "test")
@@ -187,6 +199,7 @@ def test_abandoned_test_resumes_where_it_stopped(client_as, lesson, bank):
     assert "Resume where you left off" in page
     response = client_as.get(reverse("quizzes:attempt", args=[attempt.pk]))
     assert response.url == reverse("quizzes:question", args=[attempt.pk, 3]) + "#question"
+
     # choices keep their order on reload
     def choice_labels():
         return re.findall(r'<label for="answer-[A-Z]+">(.*?)</label>', client_as.get(response.url).content.decode())
@@ -209,7 +222,7 @@ def _due_shown(client, lesson) -> tuple[list[str], list[str]]:
     """The stems the review page lists as due, and the progress page's due column for the lesson."""
     review = client.get(reverse("quizzes:review", args=[lesson.slug])).content.decode()
     progress = client.get(reverse("quizzes:progress")).content.decode()
-    row = progress[progress.index(lesson.title):] if lesson.title in progress else ""
+    row = progress[progress.index(lesson.title) :] if lesson.title in progress else ""
     due_cell = re.search(r"<td>(?:<a [^>]*>)?(\d+ due|0)(?:</a>)?</td>\s*</tr>", row)
     return re.findall(r"<li>(Stem \d+\?)</li>", review), [due_cell.group(1)] if due_cell else []
 
@@ -241,6 +254,7 @@ def test_a_test_in_progress_tells_nothing_about_its_answers(client_as, lesson, m
 
 # --- review and progress ----------------------------------------------------------
 
+
 def test_review_asks_the_missed_questions(client_as, lesson, bank, clock):
     page = client_as.get(reverse("quizzes:review", args=[lesson.slug])).content.decode()
     assert "Nothing is due" in page
@@ -264,12 +278,13 @@ def test_progress_shows_best_and_last_test_and_due(client_as, lesson, bank, cloc
             answer(client_as, attempt, n, correct=n <= correct_until)
     clock.advance(timedelta(minutes=1))  # the missed questions' first learning step
     page = client_as.get(reverse("quizzes:progress")).content.decode()
-    row = page[page.index(lesson.title):]
+    row = page[page.index(lesson.title) :]
     assert re.search(r"<td>80%</td>\s*<td>50%</td>\s*<td>2</td>", row), row[:400]
     assert "due" in row
 
 
 # --- the rules ----------------------------------------------------------------------
+
 
 def test_double_submit_through_the_form(client, lesson, bank):
     attempt = start(client, lesson, "practice")
@@ -323,6 +338,7 @@ def test_anonymous_sessions_are_separate(client, lesson, bank):
 
 # --- fixed query counts -------------------------------------------------------------
 
+
 def _queries(client, url):
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
@@ -337,9 +353,11 @@ def test_question_pages_use_a_fixed_number_of_queries(client, lesson, make_quest
     large = make_question(choices=8, correct=(1,), steps=6, hints=5, mistakes=4, difficulty="easy")
     if mode == "test":
         from quizzes.models import LessonQuizSettings
+
         LessonQuizSettings.objects.create(lesson=lesson, easy=2, medium=0, hard=0)
     attempt = start(client, lesson, mode)
     number = {qid: n for n, qid in enumerate(attempt.question_ids, start=1)}
+
     def url(q):
         return reverse("quizzes:question", args=[attempt.pk, number[q.id]])
 
@@ -373,6 +391,7 @@ def test_result_page_query_count_does_not_grow_with_questions(client, lesson, ma
 
 
 # --- the seed lesson end to end over HTTP -----------------------------------------------
+
 
 def test_seed_lesson_page_lists_modes_and_quiz(client, seed_lesson):
     page = client.get(seed_lesson.get_absolute_url()).content.decode()

@@ -1,5 +1,6 @@
 """A small world for the security tests: two students with their own quiz attempts and lab
 objects, an admin, and one object of every model the admin shows."""
+
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -24,7 +25,16 @@ from quizzes.identity import Student
 from quizzes.grading import letter
 from quizzes.models import (
     Source,
-    Attempt, Choice, ExamExtension, Flashcard, LessonExamSettings, LessonQuizSettings, Mode, Question, ReviewItem, Role,
+    Attempt,
+    Choice,
+    ExamExtension,
+    Flashcard,
+    LessonExamSettings,
+    LessonQuizSettings,
+    Mode,
+    Question,
+    ReviewItem,
+    Role,
 )
 from tests.conftest import SEED_LESSON
 from tests.modellab.conftest import png_bytes
@@ -98,8 +108,11 @@ def write_takeaways(experiment: Experiment) -> None:
     (folder / "uploads").mkdir()
     (folder / "uploads" / f"{UPLOAD_DIGEST}.png").write_bytes(png_bytes((10, 10, 200)))
     name = f"{storage.RUNS_ROOT}/{experiment.pk}"
-    experiment.results |= {"model_path": f"{name}/model.pt", "onnx_path": f"{name}/model.onnx",
-                           "heatmaps": {"0": {"predicted": {"class": "red", "hottest": "centre", "hot_percent": 10}}}}
+    experiment.results |= {
+        "model_path": f"{name}/model.pt",
+        "onnx_path": f"{name}/model.onnx",
+        "heatmaps": {"0": {"predicted": {"class": "red", "hottest": "centre", "hot_percent": 10}}},
+    }
     experiment.save(update_fields=["results"])
 
 
@@ -150,44 +163,102 @@ def world(db, django_user_model, lab_media, settings) -> World:
     flashcard_rate(student=student, lesson=lesson, card_id=card.pk, rating=scheduler.GOOD, seen_reviews=0)
 
     folder = f"{storage.UPLOAD_ROOT}/u{alice.pk}/fixture"
-    dataset = Dataset.objects.create(owner=alice, name="alice colours", kind=Dataset.Kind.UPLOAD, folder=folder,
-                                     report=write_upload_folder(folder))
+    dataset = Dataset.objects.create(
+        owner=alice, name="alice colours", kind=Dataset.Kind.UPLOAD, folder=folder, report=write_upload_folder(folder)
+    )
     now = timezone.now()
     common = dict(owner=alice, dataset=dataset, backbone="tiny", epochs=2, lr=0.01, batch_size=8)
     experiment = Experiment.objects.create(
-        **common, strategy="scratch", status=Experiment.Status.SUCCEEDED, queued_at=now, started_at=now,
-        finished_at=now, results=finished_results(["red/red0.png", "blue/blue0.png"]),
+        **common,
+        strategy="scratch",
+        status=Experiment.Status.SUCCEEDED,
+        queued_at=now,
+        started_at=now,
+        finished_at=now,
+        results=finished_results(["red/red0.png", "blue/blue0.png"]),
     )
     write_takeaways(experiment)
     for epoch in (1, 2):
-        EpochRecord.objects.create(experiment=experiment, epoch=epoch, train_loss=1.0 / epoch, train_accuracy=0.5,
-                                   val_loss=1.0 / epoch, val_accuracy=0.5, seconds=0.1)
+        EpochRecord.objects.create(
+            experiment=experiment,
+            epoch=epoch,
+            train_loss=1.0 / epoch,
+            train_accuracy=0.5,
+            val_loss=1.0 / epoch,
+            val_accuracy=0.5,
+            seconds=0.1,
+        )
     experiment2 = Experiment.objects.create(**common, strategy="features", status=Experiment.Status.QUEUED, queued_at=now)
     sweep_group = uuid.uuid4()
     # A's queued run and queued sweep count 2 toward the limit; leave room for the submit the matrix tries.
     settings.LAB_MAX_CONCURRENT_RUNS_PER_USER = 3
     for strategy in ("features", "scratch"):
-        Experiment.objects.create(**common, strategy=strategy, status=Experiment.Status.QUEUED, queued_at=now,
-                                  sweep_group=sweep_group, train_per_class=2)
+        Experiment.objects.create(
+            **common,
+            strategy=strategy,
+            status=Experiment.Status.QUEUED,
+            queued_at=now,
+            sweep_group=sweep_group,
+            train_per_class=2,
+        )
     preset = LabPreset.objects.get(lesson=lesson, key="ready-made")
     exam_settings = LessonExamSettings.objects.get(lesson=lesson)
     extension = ExamExtension.objects.create(lesson=lesson, user=bob, extra_minutes=10, reason="accommodation")
     worker = Worker.objects.create(hostname="gpu1@host", queues="gpu", device="CPU", started_at=now, heartbeat_at=now)
     # The admin's question pages act on an author's question: a lesson file's is read-only there (its file owns it).
     authored = question_save(
-        lesson=lesson, key="authored-in-admin", source=Source.ADMIN, place=QuestionPlace(),
-        content=QuestionContent(kind="single", stem="Which layer trains?", choices=(
-            ChoiceContent(text="The new head", fraction=Decimal(1)), ChoiceContent(text="The frozen backbone", fraction=Decimal(0)),
-        )),
+        lesson=lesson,
+        key="authored-in-admin",
+        source=Source.ADMIN,
+        place=QuestionPlace(),
+        content=QuestionContent(
+            kind="single",
+            stem="Which layer trains?",
+            choices=(
+                ChoiceContent(text="The new head", fraction=Decimal(1)),
+                ChoiceContent(text="The frozen backbone", fraction=Decimal(0)),
+            ),
+        ),
     ).question
     objects = {
         type(o): o
-        for o in (alice, group, course, lesson, authored, quiz_settings, test_done, review_item, dataset, experiment,
-                  exam_settings, extension, worker, preset, MeasuredReference.objects.get(lesson=lesson),
-                  ClassCode.objects.create(course=course, name="a class", seats=30, expires_at=now + timedelta(days=7)))
+        for o in (
+            alice,
+            group,
+            course,
+            lesson,
+            authored,
+            quiz_settings,
+            test_done,
+            review_item,
+            dataset,
+            experiment,
+            exam_settings,
+            extension,
+            worker,
+            preset,
+            MeasuredReference.objects.get(lesson=lesson),
+            ClassCode.objects.create(course=course, name="a class", seats=30, expires_at=now + timedelta(days=7)),
+        )
     }
-    return World(lesson=lesson, draft=draft, course=course, question=question, card=card, practice=practice,
-                 test_done=test_done, exam=exam, drill=drill,
-                 dataset=dataset, experiment=experiment, experiment2=experiment2, sweep_group=sweep_group, preset=preset,
-                 alice=alice, bob=bob, admin=admin,
-                 group=group, objects=objects)
+    return World(
+        lesson=lesson,
+        draft=draft,
+        course=course,
+        question=question,
+        card=card,
+        practice=practice,
+        test_done=test_done,
+        exam=exam,
+        drill=drill,
+        dataset=dataset,
+        experiment=experiment,
+        experiment2=experiment2,
+        sweep_group=sweep_group,
+        preset=preset,
+        alice=alice,
+        bob=bob,
+        admin=admin,
+        group=group,
+        objects=objects,
+    )

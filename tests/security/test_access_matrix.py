@@ -10,6 +10,7 @@ Outcomes: 200/400/403/404/405 are exact status codes; LOGIN is a redirect to a l
 (the site's or the admin's); REDIRECT is any other redirect. Each GET and POST of an anonymous
 visitor or of B must leave A's objects exactly as they were.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,6 +35,7 @@ LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
 
 
 # ----------------------------------------------------------------------------- enumeration
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -89,6 +91,7 @@ def admin_generic(entry: Entry) -> tuple[type, str] | None:
 
 # ----------------------------------------------------------------------------- the rules
 
+
 @dataclass
 class Rule:
     url: Callable  # world -> URL
@@ -122,34 +125,54 @@ RULES: dict[str, Rule] = {
     "courses:lesson": Rule(r("courses:lesson", LESSON), everyone(200)),
     "courses:lesson_preview": Rule(r("courses:lesson_preview", lambda w: w.draft.slug), STAFF_ONLY),
     # quizzes: lesson-level forms (anyone, anonymous included, may practise)
-    "quizzes:quiz_answer": Rule(r("quizzes:quiz_answer", LESSON), everyone(405), everyone(REDIRECT),
-                                data=lambda w: {"question": w.lesson.questions.filter(role="quiz").first().pk, "answer": "A"}),
+    "quizzes:quiz_answer": Rule(
+        r("quizzes:quiz_answer", LESSON),
+        everyone(405),
+        everyone(REDIRECT),
+        data=lambda w: {"question": w.lesson.questions.filter(role="quiz").first().pk, "answer": "A"},
+    ),
     "quizzes:quiz_restart": Rule(r("quizzes:quiz_restart", LESSON), everyone(405), everyone(REDIRECT)),
     "quizzes:practice": Rule(r("quizzes:practice", LESSON), everyone(200), everyone(REDIRECT)),
     "quizzes:test_start": Rule(r("quizzes:test_start", LESSON), everyone(200), everyone(REDIRECT)),
     "quizzes:review": Rule(r("quizzes:review", LESSON), everyone(200), everyone(REDIRECT)),
-    "quizzes:exam": Rule(r("quizzes:exam", LESSON), everyone(200), everyone(REDIRECT),
-                         notes="A resumes her running exam; the others start one"),
-    "quizzes:drill": Rule(r("quizzes:drill", LESSON), everyone(200), everyone(REDIRECT),
-                          notes="A resumes her drill round; the others have no mistakes and are sent back"),
-    "quizzes:flashcards": Rule(r("quizzes:flashcards", LESSON), everyone(200), everyone(REDIRECT),
-                               data=lambda w: {"card": w.card.pk, "reviews": 0, "rating": "good"},
-                               notes="each visitor rates the card in their own schedule; A's is not touched"),
-    "quizzes:numbers": Rule(r("quizzes:numbers", LESSON), everyone(200), everyone(REDIRECT),
-                            notes="the seed has no typed-answer question yet: each visitor is sent back with a message"),
+    "quizzes:exam": Rule(
+        r("quizzes:exam", LESSON), everyone(200), everyone(REDIRECT), notes="A resumes her running exam; the others start one"
+    ),
+    "quizzes:drill": Rule(
+        r("quizzes:drill", LESSON),
+        everyone(200),
+        everyone(REDIRECT),
+        notes="A resumes her drill round; the others have no mistakes and are sent back",
+    ),
+    "quizzes:flashcards": Rule(
+        r("quizzes:flashcards", LESSON),
+        everyone(200),
+        everyone(REDIRECT),
+        data=lambda w: {"card": w.card.pk, "reviews": 0, "rating": "good"},
+        notes="each visitor rates the card in their own schedule; A's is not touched",
+    ),
+    "quizzes:numbers": Rule(
+        r("quizzes:numbers", LESSON),
+        everyone(200),
+        everyone(REDIRECT),
+        notes="the seed has no typed-answer question yet: each visitor is sent back with a message",
+    ),
     "quizzes:sheet": Rule(r("quizzes:sheet", LESSON), everyone(200)),
     # quizzes: course-wide review and flashcards (anyone, as the lesson's)
-    "quizzes:course_review": Rule(r("quizzes:course_review", lambda w: w.course.slug), everyone(200),
-                                  everyone(REDIRECT)),
-    "quizzes:course_flashcards": Rule(r("quizzes:course_flashcards", lambda w: w.course.slug), everyone(200),
-                                      everyone(REDIRECT),
-                                      data=lambda w: {"card": w.card.pk, "reviews": 0, "rating": "good"},
-                                      notes="each visitor rates the card in their own schedule; A's is not touched"),
+    "quizzes:course_review": Rule(r("quizzes:course_review", lambda w: w.course.slug), everyone(200), everyone(REDIRECT)),
+    "quizzes:course_flashcards": Rule(
+        r("quizzes:course_flashcards", lambda w: w.course.slug),
+        everyone(200),
+        everyone(REDIRECT),
+        data=lambda w: {"card": w.card.pk, "reviews": 0, "rating": "good"},
+        notes="each visitor rates the card in their own schedule; A's is not touched",
+    ),
     # quizzes: one attempt of A
     "quizzes:attempt": Rule(r("quizzes:attempt", PRACTICE), (404, REDIRECT, 404, 404)),
     "quizzes:question": Rule(r("quizzes:question", PRACTICE, 1), OWNER_ONLY),
-    "quizzes:answer": Rule(r("quizzes:answer", PRACTICE, 1), everyone(405), (404, REDIRECT, 404, 404),
-                           data=lambda w: {"answer": "A"}),
+    "quizzes:answer": Rule(
+        r("quizzes:answer", PRACTICE, 1), everyone(405), (404, REDIRECT, 404, 404), data=lambda w: {"answer": "A"}
+    ),
     "quizzes:hint": Rule(r("quizzes:hint", PRACTICE, 1), everyone(405), (404, REDIRECT, 404, 404)),
     "quizzes:finish": Rule(r("quizzes:finish", PRACTICE), everyone(405), (404, REDIRECT, 404, 404)),
     "quizzes:result": Rule(r("quizzes:result", TEST_DONE), OWNER_ONLY),
@@ -163,22 +186,34 @@ RULES: dict[str, Rule] = {
     "password_change_done": Rule(r("password_change_done"), (LOGIN, 200, 200, 200)),
     "password_reset": Rule(r("password_reset"), everyone(200), everyone(200), data=lambda w: {"email": "not-an-email"}),
     "password_reset_done": Rule(r("password_reset_done"), everyone(200)),
-    "password_reset_confirm": Rule(r("password_reset_confirm", "MQ", "bad-token"), everyone(200),
-                                   notes="an invalid link shows the 'link is invalid' page"),
+    "password_reset_confirm": Rule(
+        r("password_reset_confirm", "MQ", "bad-token"), everyone(200), notes="an invalid link shows the 'link is invalid' page"
+    ),
     "password_reset_complete": Rule(r("password_reset_complete"), everyone(200)),
     # the lab: everything needs a sign-in; objects are the owner's (and staff's)
     "modellab:home": Rule(r("modellab:home"), (LOGIN, 200, 200, 200)),
-    "modellab:new": Rule(r("modellab:new"), (LOGIN, 200, 200, 200), (LOGIN, REDIRECT, 400, REDIRECT),
-                         data=lambda w: {"dataset": f"upload:{w.dataset.pk}", "backbone": "tiny", "strategy": "scratch",
-                                         "epochs": "1", "lr": "0.01", "batch_size": "8", "action": "run"}),
+    "modellab:new": Rule(
+        r("modellab:new"),
+        (LOGIN, 200, 200, 200),
+        (LOGIN, REDIRECT, 400, REDIRECT),
+        data=lambda w: {
+            "dataset": f"upload:{w.dataset.pk}",
+            "backbone": "tiny",
+            "strategy": "scratch",
+            "epochs": "1",
+            "lr": "0.01",
+            "batch_size": "8",
+            "action": "run",
+        },
+    ),
     "modellab:dataset_upload": Rule(r("modellab:dataset_upload"), (LOGIN, 405, 405, 405), (LOGIN, 400, 400, 400)),
     "modellab:dataset": Rule(r("modellab:dataset", lambda w: w.dataset.pk), LAB_OWNER),
     "modellab:experiment": Rule(r("modellab:experiment", EXP), LAB_OWNER),
     "modellab:experiment_trace": Rule(r("modellab:experiment_trace", EXP), LAB_OWNER),
-    "modellab:experiment_cancel": Rule(r("modellab:experiment_cancel", lambda w: w.experiment2.pk),
-                                       (LOGIN, 405, 405, 405), (LOGIN, REDIRECT, 404, REDIRECT)),
-    "modellab:experiment_predict": Rule(r("modellab:experiment_predict", EXP), (LOGIN, 405, 405, 405),
-                                        (LOGIN, 400, 404, 400)),
+    "modellab:experiment_cancel": Rule(
+        r("modellab:experiment_cancel", lambda w: w.experiment2.pk), (LOGIN, 405, 405, 405), (LOGIN, REDIRECT, 404, REDIRECT)
+    ),
+    "modellab:experiment_predict": Rule(r("modellab:experiment_predict", EXP), (LOGIN, 405, 405, 405), (LOGIN, 400, 404, 400)),
     "modellab:experiment_image": Rule(r("modellab:experiment_image", EXP, 0), LAB_OWNER),
     "modellab:experiment_model": Rule(r("modellab:experiment_model", EXP), LAB_OWNER),
     "modellab:experiment_heatmap": Rule(r("modellab:experiment_heatmap", EXP, 0, "predicted"), LAB_OWNER),
@@ -189,37 +224,48 @@ RULES: dict[str, Rule] = {
     "health": Rule(r("health"), everyone(200)),
     "modellab:size_sweep": Rule(r("modellab:size_sweep", lambda w: w.sweep_group), LAB_OWNER),
     "modellab:size_sweep_trace": Rule(r("modellab:size_sweep_trace", lambda w: w.sweep_group), LAB_OWNER),
-    "modellab:size_sweep_cancel": Rule(r("modellab:size_sweep_cancel", lambda w: w.sweep_group), (LOGIN, 405, 405, 405),
-                                       (LOGIN, REDIRECT, 404, REDIRECT)),
+    "modellab:size_sweep_cancel": Rule(
+        r("modellab:size_sweep_cancel", lambda w: w.sweep_group), (LOGIN, 405, 405, 405), (LOGIN, REDIRECT, 404, REDIRECT)
+    ),
     # a lesson's preset: anyone signed in may run it, as their own runs
-    "modellab:preset_run": Rule(r("modellab:preset_run", lambda w: w.preset.pk), (LOGIN, 405, 405, 405),
-                                (LOGIN, REDIRECT, REDIRECT, REDIRECT)),
+    "modellab:preset_run": Rule(
+        r("modellab:preset_run", lambda w: w.preset.pk), (LOGIN, 405, 405, 405), (LOGIN, REDIRECT, REDIRECT, REDIRECT)
+    ),
     # the admin's own views
     "admin:index": Rule(r("admin:index"), STAFF_ONLY),
     "admin:modellab_lab_status": Rule(r("admin:modellab_lab_status"), STAFF_ONLY),
-    "admin:login": Rule(r("admin:login"), (200, 200, 200, REDIRECT), everyone(200),
-                        data=lambda w: {"username": "x", "password": "y"}),
+    "admin:login": Rule(
+        r("admin:login"), (200, 200, 200, REDIRECT), everyone(200), data=lambda w: {"username": "x", "password": "y"}
+    ),
     # config/urls.py puts the admin's log-in behind the log-in rate limit, ahead of the admin's own route
-    "route:admin/login/": Rule(lambda w: "/admin/login/", (200, 200, 200, REDIRECT), everyone(200),
-                               data=lambda w: {"username": "x", "password": "y"}),
-    "admin:logout": Rule(r("admin:logout"), (REDIRECT, REDIRECT, REDIRECT, 405), everyone(REDIRECT),
-                         notes="non-staff are sent to the admin index (which asks them to log in)"),
+    "route:admin/login/": Rule(
+        lambda w: "/admin/login/", (200, 200, 200, REDIRECT), everyone(200), data=lambda w: {"username": "x", "password": "y"}
+    ),
+    "admin:logout": Rule(
+        r("admin:logout"),
+        (REDIRECT, REDIRECT, REDIRECT, 405),
+        everyone(REDIRECT),
+        notes="non-staff are sent to the admin index (which asks them to log in)",
+    ),
     "admin:password_change": Rule(r("admin:password_change"), STAFF_ONLY, (LOGIN, LOGIN, LOGIN, 200)),
     "admin:password_change_done": Rule(r("admin:password_change_done"), STAFF_ONLY),
-    "admin:autocomplete": Rule(r("admin:autocomplete"), (LOGIN, LOGIN, LOGIN, 403),
-                               notes="without a source field the autocomplete refuses"),
+    "admin:autocomplete": Rule(
+        r("admin:autocomplete"), (LOGIN, LOGIN, LOGIN, 403), notes="without a source field the autocomplete refuses"
+    ),
     "admin:jsi18n": Rule(r("admin:jsi18n"), STAFF_ONLY),
     "admin:view_on_site": Rule(
         lambda w: reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(w.lesson).pk, w.lesson.pk]),
-        (LOGIN, LOGIN, LOGIN, REDIRECT)),
+        (LOGIN, LOGIN, LOGIN, REDIRECT),
+    ),
     "admin:app_list": Rule(lambda w: reverse("admin:app_list", kwargs={"app_label": "quizzes"}), STAFF_ONLY),
     "admin:auth_user_password_change": Rule(r("admin:auth_user_password_change", lambda w: w.alice.pk), STAFF_ONLY),
     "route:admin/(?P<url>.*)$": Rule(lambda w: "/admin/no-such-page/", (LOGIN, LOGIN, LOGIN, 404)),
     # the admin's question pages (quizzes/admin_views.py)
     "admin:quizzes_lesson_statistics": Rule(r("admin:quizzes_lesson_statistics", lambda w: w.lesson.pk), STAFF_ONLY),
     "admin:quizzes_lesson_statistics_csv": Rule(r("admin:quizzes_lesson_statistics_csv", lambda w: w.lesson.pk), STAFF_ONLY),
-    "admin:quizzes_lesson_import": Rule(r("admin:quizzes_lesson_import", lambda w: w.lesson.pk), STAFF_ONLY,
-                                        (LOGIN, LOGIN, LOGIN, 200)),
+    "admin:quizzes_lesson_import": Rule(
+        r("admin:quizzes_lesson_import", lambda w: w.lesson.pk), STAFF_ONLY, (LOGIN, LOGIN, LOGIN, 200)
+    ),
     "admin:quizzes_lesson_export": Rule(r("admin:quizzes_lesson_export", lambda w: w.lesson.pk), STAFF_ONLY),
 }
 
@@ -268,6 +314,7 @@ def test_admin_pages_of_every_registered_model_are_enumerated():
 
 
 # ----------------------------------------------------------------------------- checking
+
 
 def snapshot(w) -> dict:
     """Everything of student A that another visitor must not change."""
@@ -339,6 +386,7 @@ def test_post_only_endpoints_have_post_rules():
 
 # ----------------------------------------------------------------------------- changing ids
 
+
 def test_ids_of_another_student_lead_nowhere(world):
     """B trying A's objects through query strings and form fields instead of the URL path."""
     bob = client_for("other", world)
@@ -351,8 +399,16 @@ def test_ids_of_another_student_lead_nowhere(world):
     response = bob.post(reverse("modellab:new"), RULES["modellab:new"].data(world) | {"epochs": "2", "strategy": "scratch"})
     assert response.status_code == 400 and not Experiment.objects.filter(owner=world.bob).exists()
     # a comparison that mixes B's own run with A's
-    mine = Experiment.objects.create(owner=world.bob, dataset=world.dataset, backbone="tiny", strategy="scratch",
-                                     epochs=1, lr=0.01, batch_size=8, status=Experiment.Status.QUEUED)
+    mine = Experiment.objects.create(
+        owner=world.bob,
+        dataset=world.dataset,
+        backbone="tiny",
+        strategy="scratch",
+        epochs=1,
+        lr=0.01,
+        batch_size=8,
+        status=Experiment.Status.QUEUED,
+    )
     assert bob.get(reverse("modellab:compare") + f"?ids={mine.pk}&ids={world.experiment.pk}").status_code == 404
     # an admin page's lesson id that does not exist
     admin_client = client_for("admin", world)
@@ -363,9 +419,14 @@ def test_ids_of_another_student_lead_nowhere(world):
 def test_huge_ids_are_404_not_500(world):
     owner = client_for("owner", world)
     huge = "9" * 30
-    for path in (f"/attempts/{huge}/", f"/attempts/{huge}/questions/1/", f"/lab/experiments/{huge}/",
-                 f"/lab/datasets/{huge}/", f"/lab/experiments/{world.experiment.pk}/images/{huge}/",
-                 f"/lab/compare/?ids={huge}&ids=1"):
+    for path in (
+        f"/attempts/{huge}/",
+        f"/attempts/{huge}/questions/1/",
+        f"/lab/experiments/{huge}/",
+        f"/lab/datasets/{huge}/",
+        f"/lab/experiments/{world.experiment.pk}/images/{huge}/",
+        f"/lab/compare/?ids={huge}&ids=1",
+    ):
         assert owner.get(path).status_code == 404, path
     assert client_for("admin", world).get(f"/questions/{huge}/preview/").status_code == 404
     assert owner.post(f"/attempts/{world.practice.pk}/questions/{huge}/answer/", {"answer": "A"}).status_code in (302, 404)
@@ -380,8 +441,10 @@ def test_staff_without_permissions_cannot_use_the_question_pages(world, django_u
         assert client.get(reverse(f"admin:quizzes_lesson_{name}", args=[world.lesson.pk])).status_code == 403, name
     assert client.post(reverse("admin:quizzes_lesson_import", args=[world.lesson.pk]), {}).status_code == 403
     assert client.get(reverse("admin:quizzes_attempt_changelist")).status_code == 403
-    previews = (reverse("quizzes:question_preview", args=[world.question.pk]),
-                reverse("courses:lesson_preview", args=[world.draft.slug]))
+    previews = (
+        reverse("quizzes:question_preview", args=[world.question.pk]),
+        reverse("courses:lesson_preview", args=[world.draft.slug]),
+    )
     for url in previews:
         assert client.get(url).status_code == 403, url
 
@@ -404,8 +467,17 @@ def test_the_previews_open_with_the_view_permission_alone(world, django_user_mod
 def test_an_unpublished_lesson_is_404_except_in_the_staff_preview(world):
     for role in ("anon", "owner", "admin"):
         client = client_for(role, world)
-        for name in ("courses:lesson", "quizzes:practice", "quizzes:test_start", "quizzes:review", "quizzes:exam",
-                     "quizzes:drill", "quizzes:flashcards", "quizzes:numbers", "quizzes:sheet"):
+        for name in (
+            "courses:lesson",
+            "quizzes:practice",
+            "quizzes:test_start",
+            "quizzes:review",
+            "quizzes:exam",
+            "quizzes:drill",
+            "quizzes:flashcards",
+            "quizzes:numbers",
+            "quizzes:sheet",
+        ):
             assert client.get(reverse(name, args=[world.draft.slug])).status_code == 404, (role, name)
         assert client.post(reverse("quizzes:test_start", args=[world.draft.slug])).status_code == 404, role
     assert client_for("admin", world).get(reverse("courses:lesson_preview", args=[world.draft.slug])).status_code == 200

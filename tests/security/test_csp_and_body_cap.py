@@ -1,5 +1,6 @@
 """The Content-Security-Policy on every HTML page, nothing inline for it to block, and the
 request body cap (issue 15, finding 4). The browser's view of the policy: tests/e2e/test_csp.py."""
+
 import json
 import re
 from html.parser import HTMLParser
@@ -79,6 +80,7 @@ def test_no_template_holds_inline_code(path):
 
 # ----------------------------------------------------------------------------- body cap
 
+
 class Unreadable:
     """A request body that fails the test if anything reads it."""
 
@@ -92,8 +94,12 @@ def test_an_oversized_post_is_refused_with_413_before_its_body_is_read(world):
     limit = settings.MAX_REQUEST_BODY_BYTES
     for client in (Client(), client_for("owner", world)):
         before = Dataset.objects.count()
-        response = client.post(reverse("modellab:dataset_upload"), CONTENT_TYPE="multipart/form-data; boundary=x",
-                               CONTENT_LENGTH=str(limit + 1), **{"wsgi.input": Unreadable()})
+        response = client.post(
+            reverse("modellab:dataset_upload"),
+            CONTENT_TYPE="multipart/form-data; boundary=x",
+            CONTENT_LENGTH=str(limit + 1),
+            **{"wsgi.input": Unreadable()},
+        )
         assert response.status_code == 413
         page = response.content.decode()
         assert 'data-code="request_too_large"' in page and "Nothing was saved" in page
@@ -114,10 +120,14 @@ def test_a_body_at_the_cap_goes_through_and_one_byte_more_does_not(world):
 
 def test_the_cap_follows_the_upload_limit(tmp_path):
     """LAB_MAX_UPLOAD_MB plus room for the form's other fields (Django's field limit)."""
-    result = _production_settings(tmp_path, (
-        "import django, json; django.setup(); from django.conf import settings as s; "
-        "print(json.dumps([s.MAX_REQUEST_BODY_BYTES, s.DATA_UPLOAD_MAX_MEMORY_SIZE]))"
-    ), LAB_MAX_UPLOAD_MB="7")
+    result = _production_settings(
+        tmp_path,
+        (
+            "import django, json; django.setup(); from django.conf import settings as s; "
+            "print(json.dumps([s.MAX_REQUEST_BODY_BYTES, s.DATA_UPLOAD_MAX_MEMORY_SIZE]))"
+        ),
+        LAB_MAX_UPLOAD_MB="7",
+    )
     assert result.returncode == 0, result.stderr
     cap, fields = json.loads(result.stdout.strip().splitlines()[-1])
     assert cap == 7 * 2**20 + fields and fields == 2_621_440

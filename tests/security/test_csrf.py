@@ -1,5 +1,6 @@
 """CSRF on every form: every POST form of every page carries the token, and every POST endpoint
 refuses a POST without it (403), whoever sends it."""
+
 from html.parser import HTMLParser
 
 import pytest
@@ -96,8 +97,9 @@ def test_forms_of_pages_in_other_states_carry_the_csrf_token(world):
 
 def test_the_numbers_and_shapes_start_form_carries_the_csrf_token(world):
     """The form shows only for a lesson with a typed-answer question, which the seed has not yet."""
-    Question.objects.create(lesson=world.lesson, key="typed", role="practice", kind="numeric", difficulty="easy",
-                            stem="How many parameters?")
+    Question.objects.create(
+        lesson=world.lesson, key="typed", role="practice", kind="numeric", difficulty="easy", stem="How many parameters?"
+    )
     html = client_for("owner", world).get(reverse("quizzes:numbers", args=[world.lesson.slug])).content.decode()
     starts = [f for f in post_forms(html) if f["action"] == ""]
     assert len(starts) == 1 and "csrfmiddlewaretoken" in starts[0]["inputs"]

@@ -4,6 +4,7 @@ Invariants: never a 500 (the test client re-raises a view's exception), never st
 (every row a request leaves passes the model's own validation, and refused input leaves no
 row behind), and Markdown never lets a script through.
 """
+
 import io
 import re
 import shutil
@@ -38,14 +39,18 @@ from quizzes.models import Attempt, Question, Response
 from tests.modellab import hostile
 from tests.modellab.conftest import make_zip, png_bytes
 
-FUZZ = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 FEW = settings(FUZZ, max_examples=30)
 
 text = st.text(max_size=200)
 ids = st.one_of(st.integers(min_value=-(2**70), max_value=2**70).map(str), st.text(max_size=30))
-letters = st.lists(st.one_of(st.sampled_from(list("ABCDEFGHZ") + ["a", " b ", "AA", "", "\x00"]), st.text(max_size=5)),
-                   max_size=6)
+letters = st.lists(
+    st.one_of(st.sampled_from(list("ABCDEFGHZ") + ["a", " b ", "AA", "", "\x00"]), st.text(max_size=5)), max_size=6
+)
 
 
 @pytest.fixture(autouse=True)
@@ -87,13 +92,23 @@ def assert_local_redirect(response):
 
 # ----------------------------------------------------------------------------- accounts
 
+
 @FUZZ
-@given(username=text, email=text, password1=text, password2=text, next_url=st.one_of(text, st.sampled_from(
-    ["//evil.example", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/progress/"])))
+@given(
+    username=text,
+    email=text,
+    password1=text,
+    password2=text,
+    next_url=st.one_of(
+        text, st.sampled_from(["//evil.example", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/progress/"])
+    ),
+)
 def test_signup_fuzz(world, username, email, password1, password2, next_url):
     before = set(type(world.alice).objects.values_list("pk", flat=True))
-    response = Client().post(reverse("quizzes:signup"), {"username": username, "email": email, "password1": password1,
-                                                         "password2": password2, "next": next_url})
+    response = Client().post(
+        reverse("quizzes:signup"),
+        {"username": username, "email": email, "password1": password1, "password2": password2, "next": next_url},
+    )
     assert response.status_code in (200, 302)
     created = type(world.alice).objects.exclude(pk__in=before)
     if response.status_code == 302:
@@ -108,7 +123,9 @@ def test_signup_fuzz(world, username, email, password1, password2, next_url):
 @FUZZ
 @given(username=text, password=text, next_url=text)
 def test_login_fuzz(world, username, password, next_url):
-    response = Client().post(reverse("login") + "?next=" + next_url.replace("&", ""), {"username": username, "password": password})
+    response = Client().post(
+        reverse("login") + "?next=" + next_url.replace("&", ""), {"username": username, "password": password}
+    )
     assert response.status_code == 200  # no guessed password works
     assert Client().get(reverse("login"), {"next": next_url}).status_code == 200
 
@@ -123,6 +140,7 @@ def test_password_reset_fuzz(world, email):
 
 
 # ----------------------------------------------------------------------------- quizzes
+
 
 def responses_consistent():
     for response in Response.objects.select_related("attempt"):
@@ -147,8 +165,7 @@ def test_model_quiz_answer_fuzz(world, question, answer):
 
 
 @FUZZ
-@given(number=st.integers(min_value=0, max_value=2**64), answer=letters, action=st.sampled_from(["answer", "hint"]),
-       retry=ids)
+@given(number=st.integers(min_value=0, max_value=2**64), answer=letters, action=st.sampled_from(["answer", "hint"]), retry=ids)
 def test_attempt_answer_and_hint_fuzz(world, number, answer, action, retry):
     client = signed_in(world.alice)
     url = reverse(f"quizzes:{action}", args=[world.practice.pk, number])
@@ -185,6 +202,7 @@ def test_finish_and_test_start_fuzz(world, pk, new):
 
 # ----------------------------------------------------------------------------- the lab
 
+
 def _maybe(valid, other=text):
     return st.one_of(st.sampled_from(valid), other)
 
@@ -203,8 +221,16 @@ def _maybe(valid, other=text):
 def test_lab_submit_fuzz(world, dataset, backbone, strategy, epochs, lr, batch_size, lesson, action):
     client = signed_in(world.bob)
     before = Experiment.objects.count()
-    data = {"dataset": dataset, "backbone": backbone, "strategy": strategy, "epochs": epochs, "lr": lr,
-            "batch_size": batch_size, "lesson": lesson, "action": action}
+    data = {
+        "dataset": dataset,
+        "backbone": backbone,
+        "strategy": strategy,
+        "epochs": epochs,
+        "lr": lr,
+        "batch_size": batch_size,
+        "lesson": lesson,
+        "action": action,
+    }
     response = client.post(reverse("modellab:new"), data)
     assert response.status_code in (302, 400)
     if response.status_code == 400:
@@ -218,29 +244,46 @@ def test_lab_submit_fuzz(world, dataset, backbone, strategy, epochs, lr, batch_s
 
 
 @FEW
-@given(payload=st.binary(max_size=4096), name=st.one_of(st.just("data.zip"), st.text(min_size=1, max_size=40)),
-       label=text)
+@given(payload=st.binary(max_size=4096), name=st.one_of(st.just("data.zip"), st.text(min_size=1, max_size=40)), label=text)
 def test_dataset_upload_random_bytes_fuzz(world, lab_media, payload, name, label):
     assume(name.strip() and "\x00" not in name)
     client = signed_in(world.bob)
-    response = client.post(reverse("modellab:dataset_upload"),
-                           {"archive": upload(name, payload, "application/zip"), "name": label})
+    response = client.post(
+        reverse("modellab:dataset_upload"), {"archive": upload(name, payload, "application/zip"), "name": label}
+    )
     assert response.status_code == 400
     assert not Dataset.objects.filter(owner=world.bob).exists()
     assert not (lab_media / "lab" / "datasets" / "upload" / f"u{world.bob.pk}").exists() or not any(
-        p.is_file() for p in (lab_media / "lab" / "datasets" / "upload" / f"u{world.bob.pk}").rglob("*"))
+        p.is_file() for p in (lab_media / "lab" / "datasets" / "upload" / f"u{world.bob.pk}").rglob("*")
+    )
 
 
 member_names = st.one_of(
-    st.sampled_from(["a/1.png", "b/2.png", "../../evil.png", "/abs/x.png", "a/../../x.png", "a/b/c.png", "x.png",
-                     "a\\..\\..\\x.png", "__MACOSX/a/._1.png", "a/.hidden.png", "a/evil.html", "b/x.svg", "a/"]),
+    st.sampled_from(
+        [
+            "a/1.png",
+            "b/2.png",
+            "../../evil.png",
+            "/abs/x.png",
+            "a/../../x.png",
+            "a/b/c.png",
+            "x.png",
+            "a\\..\\..\\x.png",
+            "__MACOSX/a/._1.png",
+            "a/.hidden.png",
+            "a/evil.html",
+            "b/x.svg",
+            "a/",
+        ]
+    ),
     st.text(min_size=1, max_size=30),
 )
 
 
 @FEW
-@given(members=st.lists(st.tuples(member_names, st.one_of(st.binary(max_size=64), st.just(png_bytes((9, 9, 9), 8)))),
-                        max_size=20))
+@given(
+    members=st.lists(st.tuples(member_names, st.one_of(st.binary(max_size=64), st.just(png_bytes((9, 9, 9), 8)))), max_size=20)
+)
 def test_dataset_upload_hostile_zip_fuzz(world, lab_media, members):
     """Zips with traversal names, odd names and junk: refused, or only images inside the dataset folder."""
     client = signed_in(world.bob)
@@ -249,8 +292,9 @@ def test_dataset_upload_hostile_zip_fuzz(world, lab_media, members):
     except (ValueError, UnicodeEncodeError, IndexError):  # names zipfile itself cannot write (a NUL, empty)
         assume(False)
     before = Dataset.objects.filter(owner=world.bob).count()
-    response = client.post(reverse("modellab:dataset_upload"),
-                           {"archive": SimpleUploadedFile("d.zip", payload, content_type="application/zip")})
+    response = client.post(
+        reverse("modellab:dataset_upload"), {"archive": SimpleUploadedFile("d.zip", payload, content_type="application/zip")}
+    )
     assert response.status_code in (302, 400)
     datasets = Dataset.objects.filter(owner=world.bob)
     assert datasets.count() == before + (response.status_code == 302)
@@ -277,8 +321,11 @@ def _header_bytes(archive: bytes) -> list[int]:
 GOOD_ZIP = bytes(hostile.build(hostile.good_entries()))
 mutated_zips = st.builds(
     lambda edits, cut: _mutate(GOOD_ZIP, edits, cut),
-    st.lists(st.tuples(st.one_of(st.sampled_from(_header_bytes(GOOD_ZIP)), st.integers(0, len(GOOD_ZIP) - 1)),
-                       st.integers(0, 255)), min_size=1, max_size=6),
+    st.lists(
+        st.tuples(st.one_of(st.sampled_from(_header_bytes(GOOD_ZIP)), st.integers(0, len(GOOD_ZIP) - 1)), st.integers(0, 255)),
+        min_size=1,
+        max_size=6,
+    ),
     st.one_of(st.none(), st.integers(0, len(GOOD_ZIP))),
 )
 
@@ -317,8 +364,9 @@ def test_dataset_upload_mutated_zip_fuzz(world, lab_media, tmp_path_factory, arc
     scratch = tmp_path_factory.mktemp("scratch")
     client = signed_in(world.bob)
     with mock.patch.object(tempfile, "tempdir", str(scratch)):
-        response = client.post(reverse("modellab:dataset_upload"),
-                               {"archive": SimpleUploadedFile("d.zip", archive, content_type="application/zip")})
+        response = client.post(
+            reverse("modellab:dataset_upload"), {"archive": SimpleUploadedFile("d.zip", archive, content_type="application/zip")}
+        )
     assert response.status_code in (302, 400)
     assert list(scratch.iterdir()) == []
     bob_uploads = lab_media / "lab" / "datasets" / "upload" / f"u{world.bob.pk}"
@@ -339,17 +387,33 @@ def test_predict_random_bytes_fuzz(world, payload, name):
         results=world.experiment.results | {"model_path": "lab/runs/none/model.pt"}
     )
     client = signed_in(world.alice)
-    response = client.post(reverse("modellab:experiment_predict", args=[world.experiment.pk]),
-                           {"image": upload(name, payload)})
+    response = client.post(reverse("modellab:experiment_predict", args=[world.experiment.pk]), {"image": upload(name, payload)})
     assert response.status_code == 400
 
 
 # ----------------------------------------------------------------------------- importers
 
 GIFT_PIECES = st.sampled_from(
-    list("{}~=#%:\\/[]$-> \t\nabTF0123456789.") + ["::Title::", "{=right ~wrong}", "{T}", "{FALSE}", "~%50%", "~%-100%",
-                                                  "ANSWER: A", "A) one\n", "B. two\n", "// c\n", "$CATEGORY: x\n",
-                                                  "\n\n", "<script>alert(1)</script>", "\ufeff", "é", "[html]", "####"]
+    list("{}~=#%:\\/[]$-> \t\nabTF0123456789.")
+    + [
+        "::Title::",
+        "{=right ~wrong}",
+        "{T}",
+        "{FALSE}",
+        "~%50%",
+        "~%-100%",
+        "ANSWER: A",
+        "A) one\n",
+        "B. two\n",
+        "// c\n",
+        "$CATEGORY: x\n",
+        "\n\n",
+        "<script>alert(1)</script>",
+        "\ufeff",
+        "é",
+        "[html]",
+        "####",
+    ]
 )
 question_text = st.one_of(st.text(max_size=300), st.lists(GIFT_PIECES, max_size=80).map("".join))
 
@@ -377,28 +441,66 @@ def test_import_service_fuzz(world, data, fmt):
 
 
 @FEW
-@given(data=st.one_of(question_text.map(str.encode), st.binary(max_size=512)), fmt=st.one_of(st.sampled_from(["", "gift", "aiken"]), text),
-       name=st.text(min_size=1, max_size=30))
+@given(
+    data=st.one_of(question_text.map(str.encode), st.binary(max_size=512)),
+    fmt=st.one_of(st.sampled_from(["", "gift", "aiken"]), text),
+    name=st.text(min_size=1, max_size=30),
+)
 def test_admin_import_page_fuzz(world, data, fmt, name):
     assume(name.strip() and "\x00" not in name)
     client = signed_in(world.admin)
-    response = client.post(reverse("admin:quizzes_lesson_import", args=[world.draft.pk]),
-                           {"file": upload(name, data, "text/plain"), "format": fmt})
+    response = client.post(
+        reverse("admin:quizzes_lesson_import", args=[world.draft.pk]), {"file": upload(name, data, "text/plain"), "format": fmt}
+    )
     assert response.status_code == 200
     questions_valid(world.draft)
 
 
 # ----------------------------------------------------------------------------- Markdown
 
-HOSTILE = st.sampled_from([
-    "<script>alert(1)</script>", "<SCRIPT SRC=//x.js></SCRIPT>", "<scr<script>ipt>", "<img src=x onerror=alert(1)>",
-    " onerror=alert(1)", " onload=", "onmouseover=\"x\"", "<svg/onload=alert(1)>", "<a href=\"javascript:alert(1)\">x</a>",
-    "[x](javascript:alert(1))", "[x](JaVaScRiPt:alert(1))", "[x]( javascript:alert(1) )", "[x](java\tscript:alert(1))",
-    "[x](&#106;avascript:alert(1))", "![i](javascript:alert(1))", "<a href='jav&#x09;ascript:alert(1)'>y</a>",
-    "<iframe src=javascript:alert(1)>", "<div style=\"background:url(javascript:alert(1))\">", "javascript:",
-    "<math><mi xlink:href=\"javascript:alert(1)\">", "<form action=javascript:alert(1)><button>", "[ref]: javascript:alert(1)\n[ref]",
-    "<", ">", "\"", "'", "`", "```\n", "\n", "(", ")", "[", "]", "<a ", "<p ", "=", "&", "#", "*",
-])
+HOSTILE = st.sampled_from(
+    [
+        "<script>alert(1)</script>",
+        "<SCRIPT SRC=//x.js></SCRIPT>",
+        "<scr<script>ipt>",
+        "<img src=x onerror=alert(1)>",
+        " onerror=alert(1)",
+        " onload=",
+        'onmouseover="x"',
+        "<svg/onload=alert(1)>",
+        '<a href="javascript:alert(1)">x</a>',
+        "[x](javascript:alert(1))",
+        "[x](JaVaScRiPt:alert(1))",
+        "[x]( javascript:alert(1) )",
+        "[x](java\tscript:alert(1))",
+        "[x](&#106;avascript:alert(1))",
+        "![i](javascript:alert(1))",
+        "<a href='jav&#x09;ascript:alert(1)'>y</a>",
+        "<iframe src=javascript:alert(1)>",
+        '<div style="background:url(javascript:alert(1))">',
+        "javascript:",
+        '<math><mi xlink:href="javascript:alert(1)">',
+        "<form action=javascript:alert(1)><button>",
+        "[ref]: javascript:alert(1)\n[ref]",
+        "<",
+        ">",
+        '"',
+        "'",
+        "`",
+        "```\n",
+        "\n",
+        "(",
+        ")",
+        "[",
+        "]",
+        "<a ",
+        "<p ",
+        "=",
+        "&",
+        "#",
+        "*",
+    ]
+)
 markdown_input = st.lists(st.one_of(HOSTILE, st.text(max_size=15)), max_size=25).map("".join)
 
 
@@ -416,9 +518,15 @@ class _Tags(HTMLParser):
 def _is_javascript_url(value: str) -> bool:
     """As a browser's URL parser reads it: leading/trailing C0 controls and spaces stripped, tabs
     and newlines removed anywhere (WHATWG URL), then the scheme compared case-insensitively."""
-    value = re.sub(r"[\t\n\r]", "", unescape(value or "").strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r"
-                                                            "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19"
-                                                            "\x1a\x1b\x1c\x1d\x1e\x1f ")).lower()
+    value = re.sub(
+        r"[\t\n\r]",
+        "",
+        unescape(value or "").strip(
+            "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r"
+            "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19"
+            "\x1a\x1b\x1c\x1d\x1e\x1f "
+        ),
+    ).lower()
     return value.startswith(("javascript:", "vbscript:", "data:"))
 
 
@@ -462,14 +570,23 @@ def test_a_lesson_slug_longer_than_the_column_is_refused(world):
     """Found by the fuzz's alphabet: the hidden lesson field had no length limit, so PostgreSQL
     would raise (a 500) and SQLite would store a 300-character slug."""
     client = signed_in(world.alice)
-    data = {"dataset": "builtin:digits", "backbone": "tiny", "strategy": "scratch", "epochs": "1", "lr": "0.01",
-            "batch_size": "8", "lesson": "a" * 300, "action": "run"}
+    data = {
+        "dataset": "builtin:digits",
+        "backbone": "tiny",
+        "strategy": "scratch",
+        "epochs": "1",
+        "lr": "0.01",
+        "batch_size": "8",
+        "lesson": "a" * 300,
+        "action": "run",
+    }
     before = Experiment.objects.count()
     assert client.post(reverse("modellab:new"), data).status_code == 400
     assert Experiment.objects.count() == before
 
 
 # ----------------------------------------------------------------------------- request size
+
 
 @FUZZ
 @given(length=st.one_of(st.integers(min_value=-(2**70), max_value=2**70).map(str), st.text(max_size=20)))

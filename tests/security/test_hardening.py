@@ -1,4 +1,5 @@
 """Rate limits on the lab, production cookies and headers, and how uploads are (never) served."""
+
 import io
 import os
 import subprocess
@@ -17,15 +18,29 @@ from tests.modellab.hostile import EPS, record_ghostscript
 from tests.security.conftest import finished_results
 
 ROOT = Path(__file__).resolve().parents[2]
-LIMITS = {"login": (10, 300), "login_account": (10, 300), "signup": (5, 3600), "password_reset": (5, 3600), "lab_submit": (3, 3600),
-          "lab_predict": (2, 3600)}
+LIMITS = {
+    "login": (10, 300),
+    "login_account": (10, 300),
+    "signup": (5, 3600),
+    "password_reset": (5, 3600),
+    "lab_submit": (3, 3600),
+    "lab_predict": (2, 3600),
+}
 
 
 # ----------------------------------------------------------------------------- rate limits
 
+
 def _submit_data(world, dataset="builtin:digits"):
-    return {"dataset": dataset, "backbone": "tiny", "strategy": "scratch", "epochs": "1", "lr": "0.01",
-            "batch_size": "8", "action": "run"}
+    return {
+        "dataset": dataset,
+        "backbone": "tiny",
+        "strategy": "scratch",
+        "epochs": "1",
+        "lr": "0.01",
+        "batch_size": "8",
+        "action": "run",
+    }
 
 
 @override_settings(RATE_LIMITS=LIMITS)
@@ -83,13 +98,20 @@ def test_anonymous_lab_posts_go_to_log_in_and_are_not_counted(world):
 
 # ----------------------------------------------------------------------------- production settings
 
+
 def _production_settings(tmp_path, code: str, **more_env: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
-    env.update({
-        "DEBUG": "0", "SECRET_KEY": "p" * 20 + "-a-long-random-production-key-0123456789",
-        "ALLOWED_HOSTS": "learn.example.org", "DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", "DJANGO_SETTINGS_MODULE": "config.settings",
-    }, **more_env)
+    env.update(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "p" * 20 + "-a-long-random-production-key-0123456789",
+            "ALLOWED_HOSTS": "learn.example.org",
+            "DATA_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        },
+        **more_env,
+    )
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -139,6 +161,7 @@ def test_production_responses_carry_the_security_headers_and_secure_cookies(tmp_
 
 # ----------------------------------------------------------------------------- uploads
 
+
 def test_validation_images_are_png_with_nosniff(world):
     client = Client()
     client.force_login(world.alice)
@@ -159,8 +182,12 @@ def test_html_and_svg_inside_an_uploaded_zip_are_never_served(world, lab_media):
     report shows their names escaped."""
     files = {f"red/r{i}.png": png_bytes((200, 10 + i, 10)) for i in range(6)}
     files |= {f"blue/b{i}.png": png_bytes((10, 10 + i, 200)) for i in range(6)}
-    files |= {"red/evil.html": HOSTILE_HTML, "blue/x.svg": HOSTILE_SVG, "red/fake.png": HOSTILE_HTML,
-              "blue/<script>alert(3)</script>.svg": HOSTILE_SVG}
+    files |= {
+        "red/evil.html": HOSTILE_HTML,
+        "blue/x.svg": HOSTILE_SVG,
+        "red/fake.png": HOSTILE_HTML,
+        "blue/<script>alert(3)</script>.svg": HOSTILE_SVG,
+    }
     client = Client()
     client.force_login(world.alice)
     archive = SimpleUploadedFile("evil.zip", make_zip(files), content_type="application/zip")
@@ -192,8 +219,14 @@ def test_media_root_is_not_served_by_any_url(world, lab_media):
     (lab_media / "probe.html").write_bytes(HOSTILE_HTML)
     client = Client()
     client.force_login(world.admin)
-    paths = ["/media/probe.html", f"/media/{world.dataset.folder}/red/red0.png", f"/{world.dataset.folder}/red/red0.png",
-             "/static/../media/probe.html", "/lab/datasets/../../media/probe.html", "/probe.html"]
+    paths = [
+        "/media/probe.html",
+        f"/media/{world.dataset.folder}/red/red0.png",
+        f"/{world.dataset.folder}/red/red0.png",
+        "/static/../media/probe.html",
+        "/lab/datasets/../../media/probe.html",
+        "/probe.html",
+    ]
     for path in paths:
         response = client.get(path)
         assert response.status_code == 404, path
@@ -241,11 +274,16 @@ def test_a_forged_x_forwarded_for_does_not_reset_the_log_in_limit(world):
     saw. Keying on the first entry let every guess come from a 'new' client."""
     client = Client()
     codes = [
-        client.post(reverse("login"), {"username": "alice", "password": f"guess-{i}"},
-                    HTTP_X_FORWARDED_FOR=f"198.51.100.{i}, 203.0.113.7", REMOTE_ADDR="10.0.0.2").status_code
+        client.post(
+            reverse("login"),
+            {"username": "alice", "password": f"guess-{i}"},
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{i}, 203.0.113.7",
+            REMOTE_ADDR="10.0.0.2",
+        ).status_code
         for i in range(5)
     ]
     assert codes == [200, 200, 200, 429, 429]
-    other = client.post(reverse("login"), {"username": "alice", "password": "x"},
-                        HTTP_X_FORWARDED_FOR="203.0.113.8", REMOTE_ADDR="10.0.0.2")
+    other = client.post(
+        reverse("login"), {"username": "alice", "password": "x"}, HTTP_X_FORWARDED_FOR="203.0.113.8", REMOTE_ADDR="10.0.0.2"
+    )
     assert other.status_code == 200, "another client behind the same proxy is counted apart"

@@ -5,6 +5,7 @@ static files, a secret key kept in DATA_DIR, and a refused 400 MB body that neve
 The site is `make serve` (the same server and settings `make run` uses, without the worker) in a
 fresh DATA_DIR; its gunicorn workers' memory is read from /proc.
 """
+
 import os
 import re
 import signal
@@ -31,12 +32,23 @@ def site(tmp_path_factory):
     """(port, DATA_DIR, make's process) of `make serve` on a free port."""
     tmp = tmp_path_factory.mktemp("make-run")
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
+    }
     env.update(DATA_DIR=str(tmp / "data"), STATIC_ROOT=str(tmp / "static"), LOG_LEVEL="WARNING", MAKEFLAGS="")
     venv = Path(sys.prefix)  # the virtualenv running the tests; make must not install anything
-    command = ["make", "--no-print-directory", "-o", f"{venv}/.installed", f"VENV={venv}", f"PORT={port}",
-               f"DATA_DIR={tmp / 'data'}", "serve"]
+    command = [
+        "make",
+        "--no-print-directory",
+        "-o",
+        f"{venv}/.installed",
+        f"VENV={venv}",
+        f"PORT={port}",
+        f"DATA_DIR={tmp / 'data'}",
+        "serve",
+    ]
     log = open(tmp / "make.log", "w")
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -131,8 +143,10 @@ def test_a_refused_400_mb_body_does_not_grow_the_server(site):
     port, _, proc = site
     for _ in range(4):  # every worker has served pages and a refused body before the measure
         Client(port).get("/lab/datasets/upload/")
-        _raw(port, b"POST /lab/datasets/upload/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999999999\r\n"
-                   b"Connection: close\r\n\r\n")
+        _raw(
+            port,
+            b"POST /lab/datasets/upload/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999999999\r\nConnection: close\r\n\r\n",
+        )
     workers = _gunicorn_workers(proc.pid)
     assert workers
     before = {pid: _memory(pid, "VmRSS") for pid in workers}
@@ -140,8 +154,10 @@ def test_a_refused_400_mb_body_does_not_grow_the_server(site):
         Path(f"/proc/{pid}/clear_refs").write_text("5")
 
     sock = socket.create_connection(("127.0.0.1", port), timeout=60)
-    sock.sendall(f"POST /lab/datasets/upload/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                 f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {BODY}\r\n\r\n".encode())
+    sock.sendall(
+        f"POST /lab/datasets/upload/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {BODY}\r\n\r\n".encode()
+    )
     answer = []
     reader = threading.Thread(target=lambda: answer.append(sock.recv(65536)), daemon=True)
     reader.start()

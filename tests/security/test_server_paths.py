@@ -5,6 +5,7 @@ repr among the skipped files, and a raw exception with a path as a run's failure
 every lab page is rendered with each of those sources in the worst state it can be in: rows
 stored before the fix, a worker's reason with a traceback's paths, backbones and CIFAR missing.
 """
+
 import re
 
 import pytest
@@ -25,15 +26,22 @@ OLD_DETAIL = "cannot identify image file <_io.BytesIO object at 0x7f3ac1d2e4b0>"
 def learner_pages(world, tmp_path, monkeypatch):
     """(learner's client, the URLs of every lab page a learner opens), with paths in every source."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))  # torchvision backbones: weights missing
-    report = world.dataset.report | {"skipped": [
-        {"path": "red/old.png", "reason": "corrupt_image", "detail": OLD_DETAIL},
-        {"path": "red/long.png", "reason": "corrupt_image",
-         "detail": f"[Errno 36] File name too long: '{settings.MEDIA_ROOT}/x'"},
-    ]}
+    report = world.dataset.report | {
+        "skipped": [
+            {"path": "red/old.png", "reason": "corrupt_image", "detail": OLD_DETAIL},
+            {
+                "path": "red/long.png",
+                "reason": "corrupt_image",
+                "detail": f"[Errno 36] File name too long: '{settings.MEDIA_ROOT}/x'",
+            },
+        ]
+    }
     Dataset.objects.filter(pk=world.dataset.pk).update(report=report)
-    reason = (f"[Errno 2] No such file or directory: '{settings.MEDIA_ROOT}/lab/runs/7/model.pt' "
-              f'(File "{settings.BASE_DIR}/.venv/lib/python3.11/site-packages/torch/serialization.py", line 771) '
-              "from <function load at 0x7f00deadbeef>")
+    reason = (
+        f"[Errno 2] No such file or directory: '{settings.MEDIA_ROOT}/lab/runs/7/model.pt' "
+        f'(File "{settings.BASE_DIR}/.venv/lib/python3.11/site-packages/torch/serialization.py", line 771) '
+        "from <function load at 0x7f00deadbeef>"
+    )
     Experiment.objects.filter(pk=world.experiment2.pk).update(status=Experiment.Status.FAILED, failure_reason=reason)
     sweep_run = Experiment.objects.filter(sweep_group=world.sweep_group).first()
     Experiment.objects.filter(pk=sweep_run.pk).update(status=Experiment.Status.FAILED, failure_reason=reason)
@@ -58,8 +66,18 @@ def learner_pages(world, tmp_path, monkeypatch):
 
 
 def assert_no_server_detail(html: str, where: str):
-    needles = ["/work", "/tmp", str(settings.DATA_DIR), str(settings.MEDIA_ROOT), str(settings.LAB_CIFAR_ROOT),
-               str(settings.BASE_DIR), "torch-home", "site-packages", "SkippedFile(", "ZipInfo"]
+    needles = [
+        "/work",
+        "/tmp",
+        str(settings.DATA_DIR),
+        str(settings.MEDIA_ROOT),
+        str(settings.LAB_CIFAR_ROOT),
+        str(settings.BASE_DIR),
+        "torch-home",
+        "site-packages",
+        "SkippedFile(",
+        "ZipInfo",
+    ]
     for needle in needles:
         assert needle not in html, f"{where} shows {needle!r}"
     assert not re.search(r"at 0x[0-9a-f]+", html), f"{where} shows an object repr"
@@ -99,9 +117,11 @@ def test_refusals_on_submit_and_upload_show_no_server_path(world, learner_pages)
         assert_no_server_detail(response.content.decode(), f"the refused submit {choice}")
     junk = make_zip(good_entries() | {"red/junk.png": b"junk", "red/cut.png": good_entries()["red/red1.png"][:60]})
     for name, archive in [(m[0], m[1]) for m in MALFORMED] + [("junk", junk)]:
-        response = client.post(reverse("modellab:dataset_upload"),
-                               {"archive": SimpleUploadedFile("d.zip", archive, content_type="application/zip")},
-                               follow=True)
+        response = client.post(
+            reverse("modellab:dataset_upload"),
+            {"archive": SimpleUploadedFile("d.zip", archive, content_type="application/zip")},
+            follow=True,
+        )
         assert_no_server_detail(response.content.decode(), f"the upload {name}")
 
 
@@ -125,13 +145,16 @@ def test_staff_who_may_view_workers_read_what_to_do_on_the_lab_status_page(world
     assert client.get(status_url).status_code == 403, "staff with no permissions do not read the Lab status"
 
 
-@pytest.mark.parametrize("text, shown", [
-    ("extract it into /srv/data/cifar (LAB_CIFAR_ROOT).", "extract it into [server path] (LAB_CIFAR_ROOT)."),
-    ("see https://download.pytorch.org/models/x.pth and ~kriz/", "see https://download.pytorch.org/models/x.pth and ~kriz/"),
-    ("missing (~/.cache/torch/hub/x.pth); 3/4 img/s", "missing ([server path]); 3/4 img/s"),
-    ("C:\\Users\\ada\\x.zip is gone", "[server path] is gone"),
-    ("file <_io.BytesIO object at 0x7f3a> and <function f at 0xABC>", "file [object] and [object]"),
-    ("Stopped at the time limit: 60 s.", "Stopped at the time limit: 60 s."),
-])
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("extract it into /srv/data/cifar (LAB_CIFAR_ROOT).", "extract it into [server path] (LAB_CIFAR_ROOT)."),
+        ("see https://download.pytorch.org/models/x.pth and ~kriz/", "see https://download.pytorch.org/models/x.pth and ~kriz/"),
+        ("missing (~/.cache/torch/hub/x.pth); 3/4 img/s", "missing ([server path]); 3/4 img/s"),
+        ("C:\\Users\\ada\\x.zip is gone", "[server path] is gone"),
+        ("file <_io.BytesIO object at 0x7f3a> and <function f at 0xABC>", "file [object] and [object]"),
+        ("Stopped at the time limit: 60 s.", "Stopped at the time limit: 60 s."),
+    ],
+)
 def test_public_text(text, shown):
     assert public_text(text) == shown

@@ -1,4 +1,5 @@
 """`manage.py loadcontent [PATH ...]`: load lesson files, each on its own; report the malformed ones."""
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 

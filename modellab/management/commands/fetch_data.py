@@ -1,4 +1,5 @@
 """`manage.py fetch_data cifar10`: download CIFAR-10 (md5-checked by torchvision) where the lab reads it."""
+
 from pathlib import Path
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """`manage.py fetch_weights [NAME ...]`: download torchvision backbones' ImageNet weights into the torch hub cache."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from modellab.engine import BackboneUnavailable, WeightsMismatch, fetch_weights, list_backbones

@@ -1,12 +1,15 @@
 """`python manage.py lab_prune [--dry-run]`: remove the model files the retention settings let go."""
+
 from django.core.management.base import BaseCommand
 
 from modellab.services.retention import models_prune
 
 
 class Command(BaseCommand):
-    help = ("Remove the model files of succeeded runs beyond each learner's last LAB_KEEP_MODELS_PER_LEARNER "
-            "and older than LAB_KEEP_MODELS_DAYS days (traces and results stay); --dry-run lists them only.")
+    help = (
+        "Remove the model files of succeeded runs beyond each learner's last LAB_KEEP_MODELS_PER_LEARNER "
+        "and older than LAB_KEEP_MODELS_DAYS days (traces and results stay); --dry-run lists them only."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")

@@ -1,4 +1,5 @@
 """Submit a lab run from the command line (demos, smoke tests); prints the experiment ids as JSON."""
+
 import json
 
 from django.contrib.auth import get_user_model
@@ -28,8 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=32)
         parser.add_argument("--image-size", type=int, help="square input side in pixels (default: the backbone's own)")
         parser.add_argument("--compare", action="store_true", help="also queue the same network from scratch")
-        parser.add_argument("--frozen-arm", action="store_true",
-                            help="with --compare: a third run of frozen features from the same weights")
+        parser.add_argument(
+            "--frozen-arm", action="store_true", help="with --compare: a third run of frozen features from the same weights"
+        )
         parser.add_argument("--lesson", default="")
 
     def handle(self, *args, **o):
@@ -47,9 +49,17 @@ class Command(BaseCommand):
             else:
                 dataset = DatasetRef.parse(o["dataset"])
             created = experiment_submit(
-                owner=user, dataset=dataset, backbone=o["backbone"], strategy=o["strategy"], epochs=o["epochs"],
-                lr=o["lr"], batch_size=o["batch_size"], compare=o["compare"], frozen_arm=o["frozen_arm"],
-                lesson_slug=o["lesson"], image_size=o["image_size"],
+                owner=user,
+                dataset=dataset,
+                backbone=o["backbone"],
+                strategy=o["strategy"],
+                epochs=o["epochs"],
+                lr=o["lr"],
+                batch_size=o["batch_size"],
+                compare=o["compare"],
+                frozen_arm=o["frozen_arm"],
+                lesson_slug=o["lesson"],
+                image_size=o["image_size"],
             )
         except ValidationError as exc:
             raise CommandError(f"{exc.code}: {' '.join(exc.messages)}") from exc

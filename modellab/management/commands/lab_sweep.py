@@ -1,4 +1,5 @@
 """Requeue or fail runs whose worker is gone (for cron, or after a crash with no worker restart)."""
+
 from django.core.management.base import BaseCommand
 
 from modellab.services.sweep import experiments_sweep_orphans
@@ -9,7 +10,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--dead-worker", default="",
+            "--dead-worker",
+            default="",
             help="Also treat every run recorded on this worker hostname (e.g. celery@gpu1) as orphaned.",
         )
 

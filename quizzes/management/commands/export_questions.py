@@ -1,4 +1,5 @@
 """`manage.py export_questions --lesson SLUG --format gift|aiken [-o FILE]`."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError

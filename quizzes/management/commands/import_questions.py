@@ -1,4 +1,5 @@
 """`manage.py import_questions FILE --lesson SLUG [--format gift|aiken] [--existing update|skip|new]`."""
+
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -17,9 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--lesson", required=True, help="slug of the lesson that receives the questions")
         parser.add_argument("--format", choices=FORMATS, default=None, help="default: guessed from the content")
         parser.add_argument(
-            "--existing", choices=[value for value, _ in EXISTING_CHOICES], default=NEW,
+            "--existing",
+            choices=[value for value, _ in EXISTING_CHOICES],
+            default=NEW,
             help="a question whose GIFT title the lesson already has as a key: update it (a new version), skip it, "
-                 "or add it as new under a fresh key (default)",
+            "or add it as new under a fresh key (default)",
         )
 
     def handle(self, *args, file, lesson, format, existing, **options):

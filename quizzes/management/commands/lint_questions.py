@@ -1,4 +1,5 @@
 """`manage.py lint_questions [PATH ...]`: the question linter over lesson files (default: every bundled lesson)."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.content import content_files

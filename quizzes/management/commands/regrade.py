@@ -1,4 +1,5 @@
 """`manage.py regrade --lesson SLUG [--question KEY ...] [--dry-run]`: re-mark finished answers against the latest versions."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from quizzes.authoring.regrade import regrade

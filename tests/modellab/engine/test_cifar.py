@@ -1,4 +1,5 @@
 """CIFAR-10 read from its own on-disk format (a small archive the test writes), and fetching it."""
+
 import os
 import pickle
 

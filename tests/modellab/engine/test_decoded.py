@@ -29,8 +29,16 @@ def decode_calls(monkeypatch):
 
 
 def finetune(tmp_path, dataset, **kw):
-    base = dict(dataset_dir=str(dataset), cache_dir=str(tmp_path / "cache"), output_dir=str(tmp_path / "out"),
-                backbone="tiny", strategy="finetune", epochs=2, batch_size=8, device="cpu")
+    base = dict(
+        dataset_dir=str(dataset),
+        cache_dir=str(tmp_path / "cache"),
+        output_dir=str(tmp_path / "out"),
+        backbone="tiny",
+        strategy="finetune",
+        epochs=2,
+        batch_size=8,
+        device="cpu",
+    )
     return RunConfig(**{**base, **kw})
 
 
@@ -105,8 +113,10 @@ def test_augmentation_draws_new_views_every_epoch(tmp_path, toy_dataset):
     first, second = epoch(augmented), epoch(augmented)
     assert all(not torch.equal(first[i], second[i]) for i in range(45))
     twins = ImageBatches(pixels, labels, [7] * 8, 8, Preprocess(MEAN, STD, augment=True), torch.device("cpu"))
-    (x, _, _), = list(twins)
+    ((x, _, _),) = list(twins)
     assert len({tuple(v.flatten()[:64].tolist()) for v in x}) > 1
-    plain = ImageBatches(pixels, labels, range(45), 16, Preprocess(MEAN, STD), torch.device("cpu"), torch.Generator().manual_seed(0))
+    plain = ImageBatches(
+        pixels, labels, range(45), 16, Preprocess(MEAN, STD), torch.device("cpu"), torch.Generator().manual_seed(0)
+    )
     a, b = epoch(plain), epoch(plain)
     assert all(torch.equal(a[i], b[i]) for i in range(45))

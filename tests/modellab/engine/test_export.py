@@ -14,8 +14,18 @@ from modellab.engine.export import export_onnx
 
 @pytest.mark.parametrize("strategy", ["features", "scratch"])
 def test_export_carries_its_metadata_and_matches_pytorch(tmp_path, toy_dataset, strategy):
-    cfg = RunConfig(dataset_dir=str(toy_dataset), cache_dir=str(tmp_path / "cache"), output_dir=str(tmp_path / "out"),
-                    backbone="tiny", strategy=strategy, epochs=2, lr=1e-2, batch_size=8, device="cpu", image_size=40)
+    cfg = RunConfig(
+        dataset_dir=str(toy_dataset),
+        cache_dir=str(tmp_path / "cache"),
+        output_dir=str(tmp_path / "out"),
+        backbone="tiny",
+        strategy=strategy,
+        epochs=2,
+        lr=1e-2,
+        batch_size=8,
+        device="cpu",
+        image_size=40,
+    )
     result = run(cfg)
     path = export_onnx(result.model_path)
     assert path == tmp_path / "out" / "model.onnx"

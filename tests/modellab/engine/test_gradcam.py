@@ -9,15 +9,7 @@ from PIL import Image
 from torch import nn
 
 from modellab.engine import RunConfig, run
-from modellab.engine.gradcam import (
-    DISPLAY,
-    explain_image,
-    explain_predictions,
-    grad_cam,
-    heatmap_png,
-    hottest_region,
-    upscale,
-)
+from modellab.engine.gradcam import DISPLAY, explain_image, explain_predictions, grad_cam, heatmap_png, hottest_region, upscale
 
 
 class HandNet(nn.Module):
@@ -54,7 +46,8 @@ def test_a_map_with_no_positive_evidence_stays_zero():
 
 
 @pytest.mark.parametrize(
-    "cell,words", [((0, 0), "upper left"), ((4, 4), "centre"), ((0, 8), "upper right"), ((8, 4), "lower centre"), ((4, 0), "centre left")]
+    "cell,words",
+    [((0, 0), "upper left"), ((4, 4), "centre"), ((0, 8), "upper right"), ((8, 4), "lower centre"), ((4, 0), "centre left")],
 )
 def test_hottest_region_names_the_third_of_the_peak(cell, words):
     heat = np.zeros((9, 9), dtype=np.float32)
@@ -77,8 +70,17 @@ def test_the_hot_region_is_outlined_so_colour_is_not_the_only_carrier():
 
 def test_heatmaps_of_a_trained_tiny_run(tmp_path, toy_dataset):
     """explain_predictions writes the predicted class's heatmap of each image and the true class's where they differ."""
-    cfg = RunConfig(dataset_dir=str(toy_dataset), cache_dir=str(tmp_path / "cache"), output_dir=str(tmp_path / "out"),
-                    backbone="tiny", strategy="scratch", epochs=1, lr=1e-2, batch_size=8, device="cpu")
+    cfg = RunConfig(
+        dataset_dir=str(toy_dataset),
+        cache_dir=str(tmp_path / "cache"),
+        output_dir=str(tmp_path / "out"),
+        backbone="tiny",
+        strategy="scratch",
+        epochs=1,
+        lr=1e-2,
+        batch_size=8,
+        device="cpu",
+    )
     result = run(cfg)
     items = [(i, p["path"], p["true"], p["predicted"]) for i, p in enumerate(result.predictions[:4])]
     items.append((4, items[0][1], "green" if items[0][2] != "green" else "red", items[0][2]))  # one that "differs"

@@ -25,8 +25,13 @@ FALLBACK = "Features were extracted with PyTorch, not ONNX Runtime: "
 
 def cfg(tmp_path, dataset, **kw):
     base = dict(
-        dataset_dir=str(dataset), cache_dir=str(tmp_path / "cache"), output_dir=str(tmp_path / "out"),
-        backbone="tiny", epochs=1, batch_size=16, device="cpu",
+        dataset_dir=str(dataset),
+        cache_dir=str(tmp_path / "cache"),
+        output_dir=str(tmp_path / "out"),
+        backbone="tiny",
+        epochs=1,
+        batch_size=16,
+        device="cpu",
     )
     return RunConfig(**{**base, **kw})
 
@@ -188,4 +193,3 @@ def test_unknown_runtime_is_refused():
     """RunConfig.runtime accepts auto or torch and names itself otherwise."""
     with pytest.raises(ValueError, match="runtime must be one of"):
         replace(RunConfig("d", "c", "o"), runtime="tensorrt").validate()
-

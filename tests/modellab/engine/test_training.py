@@ -38,10 +38,7 @@ def config(tmp_path, dataset, **kw):
     return RunConfig(**base)
 
 
-@pytest.mark.parametrize(
-    "strategy,epochs,lr",
-    [("features", 15, 3e-2), ("finetune", 5, 1e-2), ("scratch", 5, 1e-2)],
-)
+@pytest.mark.parametrize("strategy,epochs,lr", [("features", 15, 3e-2), ("finetune", 5, 1e-2), ("scratch", 5, 1e-2)])
 def test_each_strategy_learns_a_separable_toy_set(tmp_path, toy_dataset, strategy, epochs, lr):
     seen = []
     result = run(config(tmp_path, toy_dataset, strategy=strategy, epochs=epochs, lr=lr), on_epoch_end=seen.append)

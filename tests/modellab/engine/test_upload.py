@@ -105,7 +105,7 @@ def test_absolute_path_rejected(work):
 def test_symlink_entry_rejected(work):
     zip_path, dest = work
     link = zipfile.ZipInfo("cat/link.png")
-    link.external_attr = (0o120777 << 16)  # S_IFLNK
+    link.external_attr = 0o120777 << 16  # S_IFLNK
     link.create_system = 3
     make_zip(zip_path, {**good_entries(), "cat/link.png": link})
     expect_error(zip_path, dest, "symlink")
@@ -258,6 +258,7 @@ def test_dest_must_be_empty(work):
 
 
 # ----------------------------------------------------------------------------- malformed archives
+
 
 @pytest.mark.parametrize("archive, code, entry", [c[1:] for c in hostile.MALFORMED], ids=[c[0] for c in hostile.MALFORMED])
 def test_a_malformed_archive_is_refused_with_its_code_and_entry(work, archive, code, entry):

@@ -7,6 +7,7 @@ resident set after its imports (Linux: ``/proc/self/clear_refs``) and reports ho
 peak (``VmHWM``) rose above the resident set of that moment. (``ru_maxrss`` cannot be reset,
 and the peak of importing torch hides growth below it.)
 """
+
 import json
 import subprocess
 import sys
@@ -78,8 +79,9 @@ def big_entry_zip(path: Path, size: int) -> Path:
 
 
 def peak_growth(zip_path: Path, dest: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHECK, str(zip_path), str(dest)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK, str(zip_path), str(dest)], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -1,4 +1,5 @@
 """Aiken read as Moodle reads it, errors with their line, and what export skips."""
+
 from decimal import Decimal
 
 import pytest
@@ -70,7 +71,9 @@ def test_dump_skips_what_aiken_cannot_hold():
     assert text == "Q?\nA) a b\nB) c\nANSWER: B\n\nSky blue?\nA) True\nB) False\nANSWER: A\n"
     assert skipped == [multi, two_right, bad_stem]
     assert [aiken_problem(q).code for q in skipped] == [
-        "aiken_multiple_answers", "aiken_not_one_correct", "aiken_unreadable_stem",
+        "aiken_multiple_answers",
+        "aiken_not_one_correct",
+        "aiken_unreadable_stem",
     ]
     assert aiken_problem(single) is None and aiken_problem(tf) is None
 

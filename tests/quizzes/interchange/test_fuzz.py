@@ -1,4 +1,5 @@
 """Property tests: the parsers never crash, and GIFT export reads back unchanged."""
+
 from dataclasses import replace
 from decimal import Decimal
 
@@ -21,7 +22,9 @@ from quizzes.interchange import (
 from quizzes.interchange.types import number_text
 from quizzes.vocabulary import KINDS
 
-GIFT_ALPHABET = st.sampled_from(list("{}~=#%:\\/[]$-> \t\n\rabTF0123456789.ANSWER)") + ["////", "::", "####", "\ufeff", "\x00", "é"])
+GIFT_ALPHABET = st.sampled_from(
+    list("{}~=#%:\\/[]$-> \t\n\rabTF0123456789.ANSWER)") + ["////", "::", "####", "\ufeff", "\x00", "é"]
+)
 gifty = st.lists(GIFT_ALPHABET, max_size=80).map("".join)
 anything = st.one_of(st.text(max_size=200), gifty)
 
@@ -54,11 +57,7 @@ def test_parse_aiken_never_crashes(text):
 
 
 # Texts are what the parser normalises to: no surrounding whitespace, no CR, printable characters.
-text_chars = st.characters(
-    codec="utf-8",
-    categories=("L", "N", "P", "S", "Zs"),
-    exclude_characters="\r\x0b\x85\u2028\u2029",
-)
+text_chars = st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs"), exclude_characters="\r\x0b\x85\u2028\u2029")
 texts = st.text(text_chars, max_size=30).map(str.strip)
 multiline = st.lists(texts, min_size=1, max_size=3).map("\n".join).map(str.strip)
 nonempty = texts.filter(bool)
@@ -66,7 +65,7 @@ percents = st.integers(-100, 100).map(lambda n: Decimal(n) / 100)
 
 
 credits = st.integers(0, 100).map(lambda n: Decimal(n) / 100)
-numbers = st.decimals(min_value=-10**6, max_value=10**6, places=4).map(number_text)
+numbers = st.decimals(min_value=-(10**6), max_value=10**6, places=4).map(number_text)
 tolerances = st.decimals(min_value=0, max_value=1000, places=4).map(Decimal.normalize)
 
 

@@ -1,18 +1,12 @@
 """GIFT read as Moodle reads it and written back unchanged; decoding an upload and guessing its format."""
+
 from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from quizzes.interchange import (
-    ChoiceData,
-    QuestionData,
-    decode_upload,
-    dump_gift,
-    guess_format,
-    parse_gift,
-)
+from quizzes.interchange import ChoiceData, QuestionData, decode_upload, dump_gift, guess_format, parse_gift
 
 D = Decimal
 
@@ -227,9 +221,5 @@ def test_dump_format_readable_by_moodle():
 
 
 def test_dump_truefalse_like_moodle():
-    q = QuestionData(
-        kind="truefalse",
-        stem="S",
-        choices=[ChoiceData("True", D(0), "bad"), ChoiceData("False", D(1), "good")],
-    )
+    q = QuestionData(kind="truefalse", stem="S", choices=[ChoiceData("True", D(0), "bad"), ChoiceData("False", D(1), "good")])
     assert dump_gift([q]) == "[markdown]S{FALSE#bad#good}\n"

@@ -1,5 +1,6 @@
 """Moodle's own GIFT examples (question/format/gift/examples.txt) import question by question: kind, answers,
 credits, feedback and, for numerical questions, tolerances."""
+
 from decimal import Decimal
 
 import pytest
@@ -32,12 +33,7 @@ SUPPORTED = {
     16: ("numeric", "", GRANT_BORN, [("1822", 1, "", 1)]),
     25: ("single", "", "Who's buried in Grant's tomb?", GRANT),
     27: ("single", "", "Grant is _____ in Grant's tomb.", BURIED),
-    29: (
-        "single",
-        "",
-        "The American holiday of Thanksgiving is celebrated on the _____ Thursday of November.",
-        THANKSGIVING,
-    ),
+    29: ("single", "", "The American holiday of Thanksgiving is celebrated on the _____ Thursday of November.", THANKSGIVING),
     35: (
         "single",
         "",
@@ -108,12 +104,7 @@ SUPPORTED = {
         "multiple",
         "",
         "What two people are entombed in Grant's tomb?",
-        [
-            ("No one", D("-0.5"), ""),
-            ("Grant", D("0.5"), ""),
-            ("Grant's wife", D("0.5"), ""),
-            ("Grant's father", D("-0.5"), ""),
-        ],
+        [("No one", D("-0.5"), ""), ("Grant", D("0.5"), ""), ("Grant's wife", D("0.5"), ""), ("Grant's father", D("-0.5"), "")],
     ),
     143: ("single", "", "Which answer equals 5?", [("= 2 + 2", 0, ""), ("= 2 + 3", 1, ""), ("= 2 + 4", 0, "")]),
     148: (
@@ -170,11 +161,7 @@ SUPPORTED = {
     ),
 }
 
-UNSUPPORTED = {
-    55: "matching",
-    61: "matching",
-    177: "matching",
-}
+UNSUPPORTED = {55: "matching", 61: "matching", 177: "matching"}
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ gift.py's docstring says: Moodle's answer ``*`` has tolerance '' (here 0); expor
 ``// question: 666  name: ...`` line and writes ``[markdown]`` before the stem; every text here is
 Markdown, so the general feedback carries no ``[html]``.
 """
+
 from dataclasses import replace
 from decimal import Decimal
 
