@@ -1,4 +1,4 @@
-"""Admin of questions (choices, steps, hints and mistakes inline, checked like the loader), attempts and reviews.
+"""Admin of questions (choices, steps, hints and mistakes inline, checked like the loader); attempts and reviews are in admin_students.py.
 
 The question list is the bank (quizzes/admin_bank.py: stem, usage and lint columns, duplicate
 and bulk edit); the question form's weights are in percent and its choices name mistakes by
@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from quizzes import admin_students  # noqa: F401  (registers the admin of attempts, reviews and exam settings)
 from quizzes.admin_bank import bulk_edit_action, duplicate_action, short_stem, with_usage
 from quizzes.admin_forms import ChoiceForm, ChoiceFormSet, HintForm, QuestionForm, StepForm, admin_content, percent_text
 from quizzes.admin_views import admin_urls, export_as_aiken, export_as_gift, regrade_action
@@ -22,21 +23,7 @@ from quizzes.authoring.bank import position_after_last
 from quizzes.authoring.questions import QuestionPlace, question_retire, question_save
 from quizzes.authoring.versions import question_versions, responses_to_any_version
 from quizzes.lint_sources import lint_question
-from quizzes.models import (
-    Attempt,
-    Choice,
-    ExamExtension,
-    Flashcard,
-    Hint,
-    LessonExamSettings,
-    LessonQuizSettings,
-    Mistake,
-    Question,
-    Response,
-    ReviewItem,
-    SolutionStep,
-    Source,
-)
+from quizzes.models import Choice, Flashcard, Hint, Mistake, Question, SolutionStep, Source
 
 
 class FollowsQuestion:
@@ -318,70 +305,3 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def view_on_site(self, obj):
         return reverse("quizzes:question_preview", args=[obj.pk])
-
-
-@admin.register(LessonQuizSettings)
-class LessonQuizSettingsAdmin(admin.ModelAdmin):
-    list_display = ["lesson", "easy", "medium", "hard"]
-
-
-@admin.register(LessonExamSettings)
-class LessonExamSettingsAdmin(admin.ModelAdmin):
-    list_display = ["lesson", "minutes", "attempts", "easy", "medium", "hard"]
-
-
-@admin.register(ExamExtension)
-class ExamExtensionAdmin(admin.ModelAdmin):
-    """Per-student time limits (accommodations); they apply to exams started after they are saved."""
-
-    list_display = ["user", "lesson", "minutes", "extra_minutes", "reason"]
-    list_filter = ["lesson"]
-    search_fields = ["user__username", "reason"]
-    autocomplete_fields = ["user", "lesson"]
-    list_select_related = ["user", "lesson"]
-
-
-class ResponseInline(admin.TabularInline):
-    model = Response
-    extra = 0
-    can_delete = False
-    readonly_fields = [
-        "question",
-        "shown_choice_ids",
-        "chosen_choice_ids",
-        "correct",
-        "marks",
-        "hints_used",
-        "time_taken",
-        "answered_at",
-    ]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
-    """Attempts are records of what students did: read-only here."""
-
-    list_display = ["id", "mode", "lesson", "user", "anon_id", "started_at", "finished_at", "score"]
-    list_filter = ["mode", "lesson"]
-    # Not the seed: it keys the attempt's choice shuffle, and no page shows it (a staff member
-    # taking a test is a student too).
-    readonly_fields = [f.name for f in Attempt._meta.fields if f.name != "seed"]
-    exclude = ["seed"]
-    inlines = [ResponseInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ReviewItem)
-class ReviewItemAdmin(admin.ModelAdmin):
-    list_display = ["question", "user", "anon_id", "due_at", "state", "stability", "difficulty"]
-    list_filter = ["question__lesson"]
-    list_select_related = ["question", "user"]
