@@ -11,9 +11,11 @@ CONNECT_TIMEOUT_S = 3
 
 
 def _connection():
-    from config.celery import app
+    # The project's Celery app (config/celery.py, made current when Django loads config), read
+    # without importing config: the app stays below the project's settings.
+    from celery import current_app
 
-    return app.connection_for_read(connect_timeout=CONNECT_TIMEOUT_S)
+    return current_app.connection_for_read(connect_timeout=CONNECT_TIMEOUT_S)
 
 
 def broker_answers() -> bool:
