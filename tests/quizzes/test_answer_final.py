@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from quizzes.models import Attempt, Choice, Mode, Response
-from tests.quizzes.test_typed_views import make_typed, practise, submit  # noqa: F401 - fixture
+from tests.quizzes.test_typed_views import practise, submit
 
 STANDS = "That first answer stands: an answer, once saved, is final, so this one was not saved."
 
