@@ -49,7 +49,7 @@ def queue_eta(*, now: datetime | None = None) -> dict[int, Slot]:
         running=left, queued=[estimate_duration(_settings(e), history) for e in queued], workers=workers
     )
     out = {e.pk: Slot(None, 0.0, finish, est) for e, finish, est in zip(running, finishes, running_estimates, strict=True)}
-    out.update({e.pk: slot for e, slot in zip(queued, slots, strict=True)})
+    out |= {e.pk: slot for e, slot in zip(queued, slots, strict=True)}
     return out
 
 
