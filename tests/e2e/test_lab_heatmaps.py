@@ -16,7 +16,7 @@ def test_comparison_page_shows_heatmaps_of_both_arms_on_the_same_images(lab_site
     page.get_by_label("Epochs").fill(str(EPOCHS))
     page.get_by_label("Learning rate").fill("0.01")
     page.get_by_label("Batch size").fill("16")
-    page.get_by_role("button", name="Compare: pre-trained vs from scratch").click()
+    page.get_by_role("button", name="Compare with the same network from scratch").click()
     page.wait_for_url("**/lab/compare/?ids=*")
 
     # when: both runs have finished (the page reloads itself once the last one ends)

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.modellab.lab_stack import LabStack
 
@@ -73,7 +74,7 @@ def test_a_queued_comparison_shows_its_place_and_eta_as_the_queue_moves(queued_s
     stack.manage(
         "shell", "-c", f"from modellab.models import Experiment; Experiment.objects.filter(pk={ahead}).update(status='cancelled')"
     )
-    page.wait_for_function("document.querySelector('.lab-overlay-runs').innerText.includes('1st in the queue')", timeout=20_000)
+    expect(page.locator(".lab-overlay-runs")).to_contain_text("1st in the queue", timeout=20_000)
     runs = text(page, ".lab-overlay-runs")
     assert "1st in the queue · starts any moment now, done in about 20 s" in runs
     assert "2nd in the queue · starts in about 20 s, done in about 80 s" in runs
