@@ -25,7 +25,7 @@ from quizzes import scheduler
 from quizzes.grading import grade
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, Question, Response, ReviewItem
-from quizzes.typed import TypedAnswer, grade_typed, tolerance_decimal
+from quizzes.selectors.shown import answer_grade
 from quizzes.vocabulary import TYPED_KINDS
 
 _SCORE_PLACES = Decimal("0.00001")  # Attempt.score has 5 decimal places
@@ -77,10 +77,8 @@ def _carry(old: Choice, latest: list[Choice]) -> Choice | None:
 def _remark(response: Response, latest: Question, old_choices: dict[int, Choice]) -> list[int]:
     """Re-mark the response against `latest` (in memory); return the choice order it was shown, carried over."""
     choices = list(latest.choices.all())
-    if latest.kind in TYPED_KINDS:
-        answers = [TypedAnswer(c.id, c.text, c.fraction, tolerance_decimal(c.tolerance)) for c in choices]
-        result = grade_typed(latest.kind, answers, response.typed_answer)
-        response.chosen_choice_ids = [result.answer_id] if result.answer_id is not None else []
+    if latest.kind in TYPED_KINDS:  # graded again from what was typed, as a student's answer is
+        response.chosen_choice_ids, result = answer_grade(question=latest, order=[], typed=response.typed_answer)
         response.correct, response.marks = result.correct, result.marks
         return []
     chosen = [_carry(old_choices[i], choices) for i in response.chosen_choice_ids if i in old_choices]
