@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from courses.content import load_lesson_file
+from harness.processes import postgres_available
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_LESSON = ROOT / "content" / "lessons" / "why-pretrained-models-save-time.yaml"
@@ -48,3 +49,9 @@ def s3_media(settings, s3_server, tmp_path):
     settings.LAB_CIFAR_ROOT = tmp_path / "no-cifar"
     settings.LAB_DEVICE = "cpu"
     return bucket
+
+
+def require_postgres() -> None:
+    """Skip the calling test or fixture where PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)."""
+    if not postgres_available():
+        pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")

@@ -9,8 +9,9 @@ import threading
 
 import pytest
 
+from tests.conftest import require_postgres
 from harness.http_client import Client, csrf_token
-from harness.processes import postgres_available, running_site
+from harness.processes import running_site
 
 pytestmark = pytest.mark.integration
 
@@ -27,8 +28,7 @@ ClassCode.objects.create(code="{CODE}", course=Course.objects.first(), name="Rac
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if not postgres_available():
-        pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
+    require_postgres()
     with running_site(
         "postgres", tmp_path_factory.mktemp("class-race"), prefix="learn_class", DEBUG="1", workers=2, threads=4
     ) as site:

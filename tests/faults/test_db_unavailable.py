@@ -20,7 +20,8 @@ import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
-from harness.processes import Site, free_port, postgres_available, postgres_database
+from tests.conftest import require_postgres
+from harness.processes import Site, free_port, postgres_database
 from harness.http_client import Client, csrf_token
 
 FORM = {"dataset": "builtin:digits-3", "backbone": "tiny", "strategy": "scratch", "epochs": "1", "lr": "0.01", "batch_size": "8"}
@@ -91,8 +92,7 @@ class TcpProxy:
 
 @pytest.mark.integration
 def test_submit_while_postgres_is_unreachable(tmp_path):
-    if not postgres_available():
-        pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
+    require_postgres()
     import psycopg
 
     with postgres_database("learn_dbdown") as direct_url:

@@ -16,7 +16,8 @@ import pytest
 from quizzes.grading import grade
 from quizzes.typed import TypedAnswer, grade_typed, tolerance_decimal
 from quizzes.vocabulary import TYPED_KINDS
-from harness.processes import postgres_available, running_site, wait_for
+from tests.conftest import require_postgres
+from harness.processes import running_site, wait_for
 from harness.http_client import Client, csrf_token, first_answer, is_result_location, question_location, start_test
 
 pytestmark = pytest.mark.integration
@@ -28,8 +29,8 @@ def site(request, tmp_path_factory):
     options = dict(
         settings_module="tests.faults.fault_settings", DEBUG="1", workers=1, threads=2, FAULT_KILL_ARM_FILE=str(tmp / "arm")
     )
-    if request.param == "postgres" and not postgres_available():
-        pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
+    if request.param == "postgres":
+        require_postgres()
     with running_site(request.param, tmp, prefix="learn_kill", **options) as site:
         yield site
 

@@ -9,7 +9,8 @@ import os
 
 import pytest
 
-from harness.processes import postgres_available, postgres_database
+from tests.conftest import require_postgres
+from harness.processes import postgres_database
 from tests.modellab.lab_stack import LabStack, port_open
 
 pytestmark = pytest.mark.integration
@@ -87,8 +88,7 @@ def test_filesystem_broker_and_sqlite(stack_factory):
 
 @pytest.fixture
 def postgres_url():
-    if not postgres_available():
-        pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
+    require_postgres()
     with postgres_database("lab_it") as url:
         yield url
 

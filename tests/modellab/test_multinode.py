@@ -31,7 +31,8 @@ import pytest
 from kombu import Connection
 from PIL import Image
 
-from harness.processes import Site, port_open, postgres_available, postgres_database, wait_for
+from tests.conftest import require_postgres
+from harness.processes import Site, port_open, postgres_database, wait_for
 from harness.http_client import Client, csrf_token
 from tests.modellab.lab_stack import LabStack
 
@@ -173,8 +174,7 @@ class Cluster:
 
 @pytest.fixture
 def cluster(tmp_path, s3_server):
-    if not postgres_available():
-        pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
+    require_postgres()
     if not port_open("127.0.0.1", 6379):
         pytest.skip("Redis does not answer at 127.0.0.1:6379 (.ci/run starts it)")
     import redis

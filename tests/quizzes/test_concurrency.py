@@ -13,7 +13,8 @@ import time
 import pytest
 
 from quizzes.grading import letter
-from harness.processes import postgres_available, running_site
+from tests.conftest import require_postgres
+from harness.processes import running_site
 from harness.http_client import Client, answer_options, csrf_token, is_result_location, question_location, start_test
 
 pytestmark = pytest.mark.integration
@@ -22,8 +23,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def site(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"race-{request.param}")
-    if request.param == "postgres" and not postgres_available():
-        pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
+    if request.param == "postgres":
+        require_postgres()
     with running_site(request.param, tmp, prefix="learn_race", DEBUG="1", workers=2, threads=4) as site:
         yield site
 

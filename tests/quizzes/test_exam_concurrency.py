@@ -11,8 +11,9 @@ import threading
 
 import pytest
 
+from tests.conftest import require_postgres
 from harness.http_client import LESSON_SLUG, Client, csrf_token, start_test
-from harness.processes import postgres_available, running_site
+from harness.processes import running_site
 
 pytestmark = pytest.mark.integration
 
@@ -22,8 +23,7 @@ _ATTEMPT_RE = re.compile(r"/attempts/(\d+)/")
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if not postgres_available():
-        pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (.ci/run starts it)")
+    require_postgres()
     with running_site(
         "postgres", tmp_path_factory.mktemp("exam-race"), prefix="learn_exam_race", DEBUG="1", workers=2, threads=4
     ) as site:
