@@ -308,5 +308,6 @@ LAB_BUILTIN_PER_CLASS = env_int("LAB_BUILTIN_PER_CLASS", 0)  # images per class 
 LAB_CIFAR_ROOT = Path(os.environ.get("LAB_CIFAR_ROOT", DATA_DIR / "cifar"))  # holds cifar-10-batches-py/
 LAB_DEVICE = os.environ.get("LAB_DEVICE", "auto")  # auto | cpu | cuda
 LAB_EXTRACT_RUNTIME = os.environ.get("LAB_EXTRACT_RUNTIME", "auto")  # CPU feature extraction: auto (ONNX Runtime) | torch
+LAB_CPU_PRECISION = os.environ.get("LAB_CPU_PRECISION", "auto")  # CPU training: auto (bfloat16 where native) | float32 | bfloat16
 LAB_LOCAL_CACHE_DIR = Path(os.environ.get("LAB_LOCAL_CACHE_DIR", DATA_DIR / "lab-local"))  # worker copy when storage is remote
 # torchvision backbones are offered when their weights are in $TORCH_HOME/hub/checkpoints (set TORCH_HOME on workers).

@@ -21,7 +21,7 @@ Modules, one job each:
 * ``cache`` - the feature cache;
 * ``extractor`` - which runtime extracts features (ONNX Runtime on the CPU, PyTorch on CUDA or as the fallback);
 * ``runtime_onnx`` - a backbone exported to ONNX once, checked against PyTorch, run by ONNX Runtime;
-* ``loop`` - ``train_one_epoch`` and ``evaluate``, shared by every strategy;
+* ``loop`` - ``train_one_epoch`` and ``evaluate``, shared by every strategy, and the precision they run in;
 * ``progress`` - what ``on_progress`` hears while features are extracted or an epoch trains;
 * ``strategy`` - what a strategy gets (RunData) and hands the loop (Setup);
 * ``features`` / ``network`` - the strategies (cached features + head; finetune, finetune_all and scratch);

@@ -9,6 +9,7 @@ STRATEGIES = ("features", "finetune", "finetune_all", "scratch")
 OPTIMIZERS = ("adam", "sgd", "adamw")
 DEVICES = ("auto", "cpu", "cuda")
 RUNTIMES = ("auto", "torch")  # feature extraction on the CPU: auto = ONNX Runtime when it matches PyTorch
+CPU_PRECISIONS = ("auto", "float32", "bfloat16")  # training on the CPU: auto = bfloat16 where the CPU has it natively
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class RunConfig:
     runtime: str = (
         "auto"  # strategy=features on the CPU: auto (ONNX Runtime, PyTorch when it cannot match) | torch (always PyTorch)
     )
+    cpu_precision: str = (
+        "auto"  # training on the CPU: auto (bfloat16 autocast where the CPU has native bfloat16) | float32 | bfloat16
+    )
 
     def validate(self) -> None:
         """Raise ValueError naming the first invalid field."""
@@ -45,6 +49,8 @@ class RunConfig:
             raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
         if self.runtime not in RUNTIMES:
             raise ValueError(f"runtime must be one of {RUNTIMES}, got {self.runtime!r}")
+        if self.cpu_precision not in CPU_PRECISIONS:
+            raise ValueError(f"cpu_precision must be one of {CPU_PRECISIONS}, got {self.cpu_precision!r}")
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch_size must be >= 1")
         if not self.lr > 0:

@@ -10,15 +10,20 @@ The features strategy passes its linear head and cached feature vectors
 Every batch first asks ``should_cancel`` (cooperative cancellation); a training batch
 done is reported through the epoch's :class:`.progress.Meter` when one is given. Loss and
 accuracy are summed on the device and read once at the end of the pass: no batch waits for
-the device to hand a number back. On CUDA the
-forward pass runs under float16 autocast with gradient scaling and 4-D inputs go
-channels_last; on the CPU everything is float32.
+the device to hand a number back.
+
+Precision (:class:`Runtime`, decided once per run by :func:`cpu_train_precision`): on CUDA the
+forward pass runs under float16 autocast with gradient scaling and 4-D inputs go channels_last.
+On the CPU a run trains in float32, or, where the CPU computes bfloat16 natively (AVX-512 BF16
+or AMX) and the strategy trains on images, under bfloat16 autocast with channels_last (no
+gradient scaling: bfloat16 has float32's range). Weights, losses and accuracies stay float32.
 """
 
 from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import torch
@@ -27,6 +32,9 @@ from torch import nn
 from .progress import Meter, ProgressCallback
 
 CancelCheck = Callable[[], bool]
+
+CPUINFO = Path("/proc/cpuinfo")  # read for the flags below when torch cannot say
+BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # either means native bfloat16 arithmetic
 
 
 @contextlib.contextmanager
@@ -52,13 +60,53 @@ class RunCancelled(Exception):
     """``should_cancel`` returned True; the run stopped at the next batch."""
 
 
+def native_cpu_bf16() -> bool:
+    """True when this CPU computes bfloat16 natively (AVX-512 BF16 or AMX): torch's own check where it
+    has one, else the kernel's flags in /proc/cpuinfo (``avx512_bf16``, ``amx_bf16``)."""
+    checks = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    if all(callable(check) for check in checks):
+        return any(check() for check in checks)
+    try:
+        text = CPUINFO.read_text()
+    except OSError:
+        return False
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    return any(flag in flags for flag in BF16_FLAGS)
+
+
+def cpu_train_precision(strategy: str, setting: str, native_bf16: bool) -> str:
+    """The precision a CPU run of ``strategy`` trains in: "bfloat16" or "float32".
+
+    ``setting`` is ``RunConfig.cpu_precision``: "float32" or "bfloat16" forces it (bfloat16 on a
+    CPU without ``native_bf16`` is emulated, correct but slow); "auto" picks bfloat16 where the CPU
+    has it natively. The ``features`` strategy always trains in float32: its linear head on cached
+    float32 vectors is too small an op for bfloat16 to pay.
+    """
+    if strategy == "features":
+        return "float32"
+    if setting == "auto":
+        return "bfloat16" if native_bf16 else "float32"
+    return setting
+
+
 @dataclass(frozen=True)
 class Runtime:
-    """Where batches run and how a run is stopped: what the two loops share besides the model."""
+    """Where batches run, in which precision, and how a run is stopped: what the two loops share besides the model."""
 
     device: torch.device
     should_cancel: CancelCheck | None = None  # polled before every batch
     on_progress: ProgressCallback | None = None  # told after every batch of extraction and training
+    cpu_precision: str = "float32"  # on the CPU: "float32" or "bfloat16" (cpu_train_precision); CUDA uses float16
+
+    @property
+    def precision(self) -> str:
+        """The autocast dtype's name ("float16" on CUDA, "bfloat16" on a bfloat16 CPU run), or "float32" (no autocast)."""
+        return "float16" if self.device.type == "cuda" else self.cpu_precision
+
+    @property
+    def channels_last(self) -> bool:
+        """Image batches and the model go channels_last: what cuDNN's and oneDNN's fast kernels want."""
+        return self.precision != "float32"
 
     def meter(self, phase: str, total: int, *, epoch: int = 0, epochs: int = 0) -> Meter:
         """A counter for one phase that reports to ``on_progress``."""
@@ -70,19 +118,19 @@ class Runtime:
             raise RunCancelled("the run was cancelled")
 
     def autocast(self):
-        """float16 autocast on CUDA, nothing elsewhere."""
-        if self.device.type == "cuda":
-            return torch.autocast("cuda", dtype=torch.float16)
-        return contextlib.nullcontext()
+        """Autocast to :attr:`precision` on the run's device; nothing in float32."""
+        if self.precision == "float32":
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=getattr(torch, self.precision))
 
     def to_device(self, x: torch.Tensor) -> torch.Tensor:
-        """``x`` on the device; image batches channels_last on CUDA (what cuDNN's fast kernels want)."""
-        if self.device.type == "cuda" and x.dim() == 4:
+        """``x`` on the device; image batches channels_last when :attr:`channels_last`."""
+        if self.channels_last and x.dim() == 4:
             return x.to(self.device, non_blocking=True, memory_format=torch.channels_last)
         return x.to(self.device, non_blocking=True)
 
     def grad_scaler(self) -> torch.amp.GradScaler:
-        """A gradient scaler for float16 on CUDA; a pass-through elsewhere."""
+        """A gradient scaler for float16 on CUDA; a pass-through elsewhere (bfloat16 needs none)."""
         return torch.amp.GradScaler("cuda", enabled=self.device.type == "cuda")
 
 

@@ -41,9 +41,8 @@ def prepare_network(config: RunConfig, spec: BackboneSpec, data: RunData, runtim
         notes = [f"Fine-tuning every layer: all {total:,} parameters trained, starting from the backbone's {start}."]
     else:
         notes = [f"From scratch: random initial weights, all {total:,} parameters trained."]
-    dev = runtime.device
-    model = model.to(dev)
-    if dev.type == "cuda":
+    model = model.to(runtime.device)
+    if runtime.channels_last:
         model = model.to(memory_format=torch.channels_last)
 
     split = data.split

@@ -4,7 +4,9 @@
 * ``finetune`` / ``finetune_all`` / ``scratch`` (:mod:`.network`) - the whole Classifier on images.
 
 Device: CUDA when available (autocast float16 with gradient scaling, channels_last,
-pinned memory), else CPU. On CPU a run is deterministic for a given seed: the seed
+pinned memory), else CPU: float32, or bfloat16 autocast with channels_last where the CPU has
+native bfloat16 (:func:`.loop.cpu_train_precision`; the run's notes and ``environment`` say
+which). On CPU a run is deterministic for a given seed: the seed
 fixes split, initialisation, shuffling and augmentation, and deterministic algorithms
 are switched on for the duration of the run (then restored).
 """
@@ -28,7 +30,17 @@ from .config import EpochStats, RunConfig, RunResult
 from .data import limit_train_per_class, scan_image_folder, stratified_split
 from .environment import describe
 from .features import prepare_features
-from .loop import CancelCheck, Evaluation, RunCancelled, Runtime, evaluate, one_cpu_thread, train_one_epoch
+from .loop import (
+    CancelCheck,
+    Evaluation,
+    RunCancelled,
+    Runtime,
+    cpu_train_precision,
+    evaluate,
+    native_cpu_bf16,
+    one_cpu_thread,
+    train_one_epoch,
+)
 from .network import prepare_network
 from .progress import TRAIN, ProgressCallback
 from .report import summarize
@@ -61,8 +73,10 @@ def run(
     config.validate()
     started = time.perf_counter()
     device = resolve_device(config.device)
-    runtime = Runtime(device, should_cancel, on_progress)
-    log.info("run %s/%s on %s (%s)", config.backbone, config.strategy, device, config.dataset_dir)
+    native_bf16 = device.type == "cpu" and native_cpu_bf16()
+    precision = cpu_train_precision(config.strategy, config.cpu_precision, native_bf16)
+    runtime = Runtime(device, should_cancel, on_progress, cpu_precision=precision)
+    log.info("run %s/%s on %s in %s (%s)", config.backbone, config.strategy, device, runtime.precision, config.dataset_dir)
     spec = get_spec(config.backbone) if config.strategy == "scratch" else require_available(config.backbone)
     with _seeded(config.seed, device):
         class_names, samples = scan_image_folder(config.dataset_dir)
@@ -118,12 +132,12 @@ def run(
         shape_trace=trace,
         cache_hit=setup.cache_hit,
         device=str(device),
-        notes=_general_notes(config, spec, data) + setup.notes,
+        notes=_general_notes(config, spec, data) + setup.notes + [_precision_note(config, runtime, native_bf16)],
         model_path=str(model_path),
         split_sizes={"train": len(split.train), "val": len(split.val), "test": len(split.test)},
         seconds=time.perf_counter() - started,
         extract_seconds=setup.extract_seconds,
-        environment=describe(device),
+        environment={**describe(device), "precision": runtime.precision},
     )
 
 
@@ -174,6 +188,26 @@ def _general_notes(config: RunConfig, spec: BackboneSpec, data: RunData) -> list
             "validated on the same images as with all the data."
         )
     return notes
+
+
+def _precision_note(config: RunConfig, runtime: Runtime, native_bf16: bool) -> str:
+    """What the run computed in, and why: the run page shows it beside its times."""
+    if runtime.device.type == "cuda":
+        return "Trained in float16 autocast with gradient scaling and channels_last on the GPU; the saved weights are float32."
+    if runtime.precision == "bfloat16":
+        why = (
+            "on this CPU's native bfloat16 (AVX-512 BF16 or AMX)"
+            if native_bf16
+            else "as cpu_precision asks; this CPU has no native bfloat16, so it was emulated, slower than float32"
+        )
+        return f"Trained in bfloat16 autocast with channels_last {why}. Losses, accuracies and the saved weights are float32."
+    if config.strategy == "features":
+        why = "the linear head on cached float32 features is too small an op for bfloat16 to pay"
+    elif config.cpu_precision == "float32":
+        why = "cpu_precision asks for it"
+    else:
+        why = "this CPU has no native bfloat16 (AVX-512 BF16 or AMX)"
+    return f"Trained in float32 on the CPU: {why}."
 
 
 def resolve_device(name: str) -> torch.device:

@@ -143,6 +143,7 @@ def _train(lease: RunLease, *, claimed_at: float) -> dict:
         image_size=exp.image_size,
         train_per_class=exp.train_per_class,
         runtime=settings.LAB_EXTRACT_RUNTIME,
+        cpu_precision=settings.LAB_CPU_PRECISION,
     )
     startup = time.monotonic() - claimed_at
     try:

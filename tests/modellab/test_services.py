@@ -110,6 +110,16 @@ def test_lab_extract_runtime_torch_keeps_cpu_extraction_in_pytorch(user, tiny_da
     assert list(cache.glob("features-*.pt")) and not (cache / "onnx").exists()
 
 
+def test_lab_cpu_precision_reaches_the_run_and_its_notes(user, tiny_dataset, delay, settings):
+    """LAB_CPU_PRECISION=bfloat16: the run trains under bfloat16 autocast (emulated on a CPU without it) and says so."""
+    settings.LAB_CPU_PRECISION = "bfloat16"
+    (exp,) = submit(user, tiny_dataset, strategy="scratch", epochs=1)
+    assert experiment_run(experiment_id=exp.pk, worker_hostname="w1@test", worker_pid=1) == S.SUCCEEDED
+    exp.refresh_from_db()
+    assert exp.results["environment"]["precision"] == "bfloat16"
+    assert any(n.startswith("Trained in bfloat16 autocast with channels_last") for n in exp.results["notes"])
+
+
 def test_epoch_rows_appear_while_running(user, tiny_dataset, delay):
     """Each epoch's row is committed when that epoch ends, before the run finishes."""
     (exp,) = submit(user, tiny_dataset, epochs=3)
