@@ -1,19 +1,21 @@
 """The data-size lesson's measured reference: its sweep preset and an augmentation comparison, run on the engine and timed.
 
-Reads the preset ``data-size-sweep`` from ``content/lessons/how-much-data-do-you-need.yaml`` (dataset,
-backbone, epochs, input size, learning rate, batch size, sizes), writes the digits 0, 1, 2, then runs,
-one after the other in one process on a cold feature cache:
+Reads the presets ``data-size-sweep`` and ``augmentation`` from ``content/lessons/how-much-data-do-you-need.yaml``
+(dataset, backbone, epochs, input size, learning rate, batch size, sizes; the augmentation preset's strategy and
+images per class), writes the digits 0, 1, 2, then runs, one after the other in one process on a cold feature cache:
 
 * the sweep: frozen features (``features``) and from scratch (``scratch``) at each size, as
   ``train_per_class`` (a seeded, nested draw of each class's training images; the same validation images);
-* the augmentation comparison: the same two strategies with ``augment=True`` (random resized crop of
+* the augmentation comparison: frozen features and from scratch with ``augment=True`` (random resized crop of
   70-100% of the area and a flip; ``features`` caches ``augment_views`` fixed views per image, default 2)
-  at the sweep's second-smallest size and with all the data, against the sweep's runs without it.
+  at the augmentation preset's images per class and with all the data, against the sweep's runs without it.
+
+``--only augmentation`` runs the augmentation preset's arms alone, as the lab runs it (without, then with).
 
 Prints a table, the sweep as the lesson file's ``measured.sweep`` and its runs with all the data as
 ``measured.runs`` (YAML), then one JSON line with every run (train and validation accuracy and loss by
 epoch, seconds), the processor (/proc/cpuinfo), torch's threads and the load average before and after.
-Usage: python benchmarks/lab_data_size.py [--threads 1] [--device cpu]
+Usage: python benchmarks/lab_data_size.py [--threads 1] [--device cpu] [--only augmentation]
 """
 
 from __future__ import annotations
@@ -32,10 +34,17 @@ ROOT = Path(__file__).resolve().parent.parent
 LESSON = ROOT / "content" / "lessons" / "how-much-data-do-you-need.yaml"
 
 
-def sweep_preset(path: Path = LESSON) -> dict:
-    """The lesson's ``lab.presets`` entry with key ``data-size-sweep``, as the YAML writes it."""
+def lesson_preset(path: Path = LESSON, key: str = "data-size-sweep") -> dict:
+    """The lesson's ``lab.presets`` entry with ``key``, as the YAML writes it."""
     presets = yaml.safe_load(path.read_text())["lab"]["presets"]
-    return next(p for p in presets if p["key"] == "data-size-sweep")
+    return next(p for p in presets if p["key"] == key)
+
+
+def preset_arms(preset: dict) -> list[tuple[str, bool]]:
+    """(strategy, augment) of each arm of a preset, as the lab queues them (``augment``: one value or one per arm)."""
+    augment = preset.get("augment", False)
+    flags = augment if isinstance(augment, list) else [augment] * len(preset["strategies"])
+    return list(zip(preset["strategies"], flags, strict=True))
 
 
 def measured_section(runs: list[dict], classes: int) -> dict:
@@ -74,6 +83,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's own choice)")
     parser.add_argument("--lesson", default=str(LESSON))
+    parser.add_argument("--only", choices=["augmentation"], help="run only this preset's arms")
     args = parser.parse_args(argv)
     load_avg = [round(x, 2) for x in os.getloadavg()]
     sys.path.insert(0, str(ROOT))
@@ -84,7 +94,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    preset = sweep_preset(Path(args.lesson))
+    preset = lesson_preset(Path(args.lesson))
+    augmentation = lesson_preset(Path(args.lesson), "augmentation")
     sizes = [None if s == "all" else int(s) for s in preset["sweep"]]
     started = time.perf_counter()
     runs = []
@@ -132,16 +143,19 @@ def main(argv: list[str] | None = None) -> dict:
             )
             return entry
 
-        for strategy in ("features", "scratch"):
-            for size in sorted(sizes, key=lambda s: 10**9 if s is None else s, reverse=strategy == "features"):
-                one(strategy, size, False)
-        few = sorted(s for s in sizes if s is not None)[1]
-        for strategy in ("features", "scratch"):
-            for size in (few, None):
-                one(strategy, size, True)
+        if args.only == "augmentation":
+            for strategy, augment in preset_arms(augmentation):
+                one(strategy, augmentation.get("train_per_class"), augment)
+        else:
+            for strategy in ("features", "scratch"):
+                for size in sorted(sizes, key=lambda s: 10**9 if s is None else s, reverse=strategy == "features"):
+                    one(strategy, size, False)
+            for strategy in ("features", "scratch"):
+                for size in (augmentation.get("train_per_class"), None):
+                    one(strategy, size, True)
     wall = time.perf_counter() - started
     out = {
-        "preset": preset["key"],
+        "preset": augmentation["key"] if args.only else preset["key"],
         "backbone": preset["backbone"],
         "image_size": preset.get("image_size"),
         "epochs": preset["epochs"],

@@ -12,6 +12,9 @@ The two effects, each read from the pair of arms that differ in it alone:
   with every other setting equal; it bought the accuracy after epoch 1, and the epochs and seconds to a target;
 * freezing: ``features`` against ``finetune_all`` from the same weights with every other setting equal; it bought
   seconds per epoch (after a one-off feature extraction).
+
+A third pair, augmentation: the same arm without and with it (every other setting equal); what it did is read from
+the runs' final validation accuracy and, for frozen features, the longer extraction of the cached views.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from modellab.timing import RunTiming, duration
 
 SCRATCH, FEATURES, FINETUNE_ALL = "scratch", "features", "finetune_all"
+AUGMENTATION = "augmentation"  # the fact an augmentation comparison differs in (selectors.experiment_arm)
 
 LAYERS_TRAINED = {  # what each strategy trains, as the pages say it
     "features": "only a new head, on the frozen backbone's features computed once",
@@ -46,15 +50,29 @@ def starts_pretrained(strategy: str, backbone: str) -> bool:
     return strategy != SCRATCH and backbone_has_pretrained_weights(backbone)
 
 
-def arm_label(strategy: str, pretrained: bool) -> str:
+def arm_label(strategy: str, pretrained: bool, *, augment: bool = False) -> str:
     """``Pre-trained (every layer fine-tuned)``, ``Random init (frozen features)`` (a backbone without
-    pre-trained weights), ``From scratch``."""
+    pre-trained weights), ``From scratch``; ``..., augmented`` when the arm augments its training images."""
+    augmented = ", augmented" if augment else ""
     if strategy == SCRATCH:
-        return "From scratch"
+        return f"From scratch{augmented}"
     what = _IN_LABEL.get(strategy, strategy)
     if not pretrained:
         what = what.replace("fine-tuned", "trained")
-    return f"{'Pre-trained' if pretrained else 'Random init'} ({what})"
+    return f"{'Pre-trained' if pretrained else 'Random init'} ({what}){augmented}"
+
+
+def augmentation_words(augment: bool, strategy: str) -> str:
+    """A run's augmentation in words: ``none``; a random crop and flip of the training images, which with frozen
+    features are the engine's fixed views, extracted once and cached (``RunConfig.augment_views``, default 2)."""
+    if not augment:
+        return "none"
+    if strategy != FEATURES:
+        return "a new random crop and flip of each training image every epoch"
+    from modellab.engine.config import RunConfig
+
+    views = RunConfig.__dataclass_fields__["augment_views"].default
+    return f"random crop and flip, {views} fixed views of each image extracted once and cached beside the original"
 
 
 def starting_weights(strategy: str, pretrained: bool) -> str:
@@ -72,10 +90,11 @@ class Arm:
     strategy: str
     pretrained: bool  # starts from pre-trained weights (starts_pretrained)
     settings: tuple[tuple[str, str], ...]  # (setting, its value in words), the same settings in the same order for every arm
+    augment: bool = False  # augments its training images (its words are the setting AUGMENTATION)
 
     @property
     def label(self) -> str:
-        return arm_label(self.strategy, self.pretrained)
+        return arm_label(self.strategy, self.pretrained, augment=self.augment)
 
     def facts(self) -> tuple[tuple[str, str], ...]:
         """Every setting, then where its weights start and which layers train."""
@@ -102,6 +121,9 @@ def shared_sentence(arms: list[Arm]) -> str:
     return f"Same in every run: {', '.join(same)}." if same else ""
 
 
+_SINGULAR = ("network", "learning rate", "batch size", "optimizer", "input size", AUGMENTATION)
+
+
 def difference_sentences(arms: list[Arm]) -> list[str]:
     """One sentence per fact the arms do not share: ``Starting weights differ: pre-trained in #1 and #3; ... in #2.``"""
     sentences = []
@@ -111,7 +133,8 @@ def difference_sentences(arms: list[Arm]) -> list[str]:
             groups.setdefault(dict(a.facts())[key], []).append(a)
         if len(groups) > 1:
             parts = "; ".join(f"{value} in {_names(group)}" for value, group in groups.items())
-            sentences.append(f"{key[0].upper()}{key[1:]} differ: {parts}.")
+            verb = "differs" if key in _SINGULAR else "differ"
+            sentences.append(f"{key[0].upper()}{key[1:]} {verb}: {parts}.")
     return sentences
 
 
@@ -130,6 +153,15 @@ def freezing_pair(arms: list[Arm]) -> tuple[int, int] | None:
     for i, a in enumerate(arms):
         for j, b in enumerate(arms):
             if a.strategy == FEATURES and b.strategy == FINETUNE_ALL and a.equal_but(b, "layers trained"):
+                return i, j
+    return None
+
+
+def augmentation_pair(arms: list[Arm]) -> tuple[int, int] | None:
+    """Indexes of an arm without augmentation and the same arm with it, equal in every other fact."""
+    for i, a in enumerate(arms):
+        for j, b in enumerate(arms):
+            if not a.augment and b.augment and a.equal_but(b, AUGMENTATION):
                 return i, j
     return None
 
@@ -159,9 +191,12 @@ def _reach(name: str, t: RunTiming, target: float) -> str:
 
 
 def pretraining_effect(arms: list[Arm], timings: list[RunTiming]) -> str:
-    """What pre-training bought, from the pre-training pair's runs; or why this comparison cannot say."""
+    """What pre-training bought, from the pre-training pair's runs; or why this comparison cannot say ("" for a
+    comparison of augmentation alone)."""
     pair = pretraining_pair(arms)
     if pair is None:
+        if augmentation_pair(arms) is not None and not any(a.strategy == SCRATCH for a in arms):
+            return ""  # a comparison of augmentation, not of starting weights: augmentation_effect says what it shows
         if not any(a.pretrained for a in arms):
             return "No run here starts from pre-trained weights, so this comparison cannot show what pre-training buys."
         return (
@@ -207,3 +242,26 @@ def freezing_effect(arms: list[Arm], timings: list[RunTiming]) -> str:
         f"What freezing bought ({a.name} against {b.name}, which start from the same weights and differ only in the "
         f"layers trained): {_per_epoch(sa)} per epoch against {_per_epoch(sb)}{extraction}."
     )
+
+
+def augmentation_effect(arms: list[Arm], timings: list[RunTiming]) -> str:
+    """What augmentation did to the final validation accuracy, from the augmentation pair's runs; "" when the
+    comparison has no such pair. Extraction times are not compared: the first run to extract also pays one-off
+    costs (decoding the images, preparing the backbone) that the other reuses."""
+    pair = augmentation_pair(arms)
+    if pair is None:
+        return ""
+    (a, b), (ta, tb) = (arms[i] for i in pair), (timings[i] for i in pair)
+    if not (ta.finished and tb.finished and ta.points and tb.points):
+        return f"What augmentation did ({b.name} against {a.name}) is stated once both have finished."
+    return (
+        f"What augmentation did ({b.name} against {a.name}, which differ only in augmentation): validation accuracy "
+        f"after epoch {tb.points[-1].epoch} of {tb.points[-1].val_accuracy:.2f} against "
+        f"{ta.points[-1].val_accuracy:.2f} after epoch {ta.points[-1].epoch}."
+    )
+
+
+def effect_sentences(arms: list[Arm], timings: list[RunTiming]) -> list[str]:
+    """What pre-training, freezing and augmentation did in this comparison, each stated when it can be."""
+    sentences = (effect(arms, timings) for effect in (pretraining_effect, freezing_effect, augmentation_effect))
+    return [text for text in sentences if text]

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import median
 
-EXACT = "exact"  # same backbone, strategy, dataset, input size and epochs: the median of their durations
-SIMILAR = "similar"  # same backbone, strategy and input size, any dataset or epochs: median seconds an epoch x epochs
+EXACT = "exact"  # same backbone, strategy, dataset, input size, augmentation and epochs: the median of their durations
+SIMILAR = "similar"  # same backbone, strategy, input size and augmentation, any dataset or epochs: median s an epoch x epochs
 
 LAST_N = 5  # the most recent runs of a match that count: the site's speed drifts (load, caches, a new worker)
 
@@ -23,6 +23,7 @@ class RunSettings:
     dataset: int  # the dataset's id
     image_size: int | None  # None: the backbone's default
     epochs: int
+    augment: bool = False  # with frozen features, augmentation extracts the cached views too: a longer run
 
 
 @dataclass(frozen=True)
@@ -52,15 +53,15 @@ class Slot:
 def estimate_duration(settings: RunSettings, history: list[PastRun], *, last_n: int = LAST_N) -> Estimate | None:
     """How long a run with ``settings`` should take, from ``history`` (succeeded runs, newest first):
     the median of the last ``last_n`` with the same settings; else the median seconds an epoch of the
-    last ``last_n`` with the same backbone, strategy and input size, times the epochs; else None."""
+    last ``last_n`` with the same backbone, strategy, input size and augmentation, times the epochs; else None."""
     exact = [p.seconds for p in history if p.settings == settings][:last_n]
     if exact:
         return Estimate(median(exact), EXACT, len(exact))
     similar = [
         p.seconds / max(p.settings.epochs, 1)
         for p in history
-        if (p.settings.backbone, p.settings.strategy, p.settings.image_size)
-        == (settings.backbone, settings.strategy, settings.image_size)
+        if (p.settings.backbone, p.settings.strategy, p.settings.image_size, p.settings.augment)
+        == (settings.backbone, settings.strategy, settings.image_size, settings.augment)
     ][:last_n]
     if similar:
         return Estimate(median(similar) * settings.epochs, SIMILAR, len(similar))
@@ -110,4 +111,4 @@ def basis_text(estimate: Estimate) -> str:
     runs = f"{estimate.runs} earlier run{'s' if estimate.runs != 1 else ''}"
     if estimate.basis == EXACT:
         return f"from {runs} with these settings"
-    return f"from {runs} of the same network, strategy and input size"
+    return f"from {runs} of the same network, strategy, input size and augmentation"

@@ -17,14 +17,14 @@ HISTORY = 500  # the most recent succeeded runs read: enough for every match's l
 
 
 def _settings(e: Experiment) -> RunSettings:
-    return RunSettings(e.backbone, e.strategy, e.dataset_id, e.image_size, e.epochs)
+    return RunSettings(e.backbone, e.strategy, e.dataset_id, e.image_size, e.epochs, e.augment)
 
 
 def queue_eta(*, now: datetime | None = None) -> dict[int, Slot]:
     """A Slot for every queued run (its position, seconds until it starts and finishes) and every
     running run (seconds until it finishes), by experiment id; estimated from this site's recent runs."""
     now = now or timezone.now()
-    fields = ("pk", "backbone", "strategy", "dataset_id", "image_size", "epochs", "started_at", "finished_at")
+    fields = ("pk", "backbone", "strategy", "dataset_id", "image_size", "epochs", "augment", "started_at", "finished_at")
     past = (
         Experiment.objects.filter(status=S.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False)
         .order_by("-finished_at", "-pk")

@@ -91,6 +91,12 @@ class ExperimentForm(forms.Form):
         required=False,
         help_text="A third run that shows what freezing the backbone saves.",
     )
+    augment = forms.BooleanField(
+        label="Augment training images (random crop and flip)",
+        required=False,
+        help_text="Training images only, in every run of a comparison or sweep. With frozen features, a few fixed "
+        "views of each image are extracted once and cached beside the original.",
+    )
     train_per_class = forms.IntegerField(
         label="Training images per class",
         required=False,

@@ -9,7 +9,11 @@
           datasets: [builtin:cifar-cat-dog-bird, builtin:digits-3]   # preferred first: the first here is used
           backbone: efficientnet_lite0
           strategies: [finetune_all, scratch, features]  # one: a run; [strategy, scratch]: a comparison;
-                                         # [strategy, scratch, features]: a comparison with a frozen-features arm
+                                         # [strategy, scratch, features]: a comparison with a frozen-features arm;
+                                         # [strategy, strategy] with augment [false, true]: augmentation compared
+          augment: false                 # optional, false: random crop and flip of the training images; one value
+                                         # for every arm, or a list with one per strategy
+          train_per_class: 10            # optional: at most this many training images of each class (not with sweep)
           epochs: 5
           image_size: 64                 # optional: the backbone's own input size
           lr: 0.001                      # optional, 0.001
@@ -38,6 +42,8 @@ from __future__ import annotations
 
 import datetime
 
+import yaml
+
 from django.core.exceptions import ValidationError
 
 from courses.content import epoch_number
@@ -48,12 +54,13 @@ from modellab.dataset_ref import BUILTIN, DatasetRef
 from modellab.limits import IMAGE_SIZE_MAX, IMAGE_SIZE_MIN, LR_MAX, LR_MIN
 from modellab.models import Experiment, LabPreset, LessonLab, MeasuredReference
 from modellab.services.experiments import comparison_strategies
-from modellab.services.size_sweep import sweep_sizes_parse
+from modellab.services.size_sweep import MAX_PER_CLASS, sweep_sizes_parse
 
 UNKNOWN_DATASET = "unknown_dataset"
 UNKNOWN_BACKBONE = "unknown_backbone"
 UNKNOWN_STRATEGY = "unknown_strategy"
 BAD_STRATEGIES = "bad_strategies"
+BAD_AUGMENT = "bad_augment"
 DUPLICATE_KEY = "duplicate_key"
 BAD_DATE = "bad_date"
 TOO_MANY_RUNS = "too_many_runs"
@@ -106,23 +113,35 @@ def _preset(node: Node) -> dict:
             "lr",
             "batch_size",
             "sweep",
+            "augment",
+            "train_per_class",
         },
         {"key", "title", "datasets", "backbone", "strategies", "epochs"},
     )
     strategies = [_strategy(n) for n in f["strategies"].items(min_items=1)]
+    augment = _augment(f["augment"], len(strategies)) if "augment" in f else [False] * len(strategies)
     comparison = strategies[0] != "scratch" and strategies == comparison_strategies(
         strategies[0], frozen_arm=len(strategies) == 3
     )
-    if len(strategies) > 1 and not comparison:
+    augment_comparison = len(strategies) == 2 and strategies[0] == strategies[1]
+    if len(strategies) > 1 and not (comparison or augment_comparison):
         raise f["strategies"].error(
             "name one strategy, or a strategy and then scratch (a comparison), optionally then features "
-            "(a third arm of frozen features)",
+            "(a third arm of frozen features), or one strategy twice (without and with augmentation)",
             BAD_STRATEGIES,
+        )
+    if augment_comparison != (augment == [False, True]) or (not augment_comparison and len(set(augment)) > 1):
+        raise f["augment" if "augment" in f else "strategies"].error(
+            "a comparison changes one thing: one strategy twice takes augment [false, true]; "
+            "any other preset one value for every arm",
+            BAD_AUGMENT,
         )
     sweep: list = []
     if "sweep" in f:
         if strategies != ["features", "scratch"]:
             raise f["strategies"].error("a sweep compares [features, scratch]", BAD_STRATEGIES)
+        if "train_per_class" in f:
+            raise f["train_per_class"].error("a sweep sets the images per class itself", BAD_STRATEGIES)
         try:
             sweep = sweep_sizes_parse(n.text() for n in f["sweep"].items())
         except ValidationError as exc:
@@ -139,7 +158,19 @@ def _preset(node: Node) -> dict:
         "lr": f["lr"].number(low=LR_MIN, high=LR_MAX) if "lr" in f else 1e-3,
         "batch_size": f["batch_size"].integer(low=1, high=MAX_PRESET_BATCH) if "batch_size" in f else 32,
         "sweep_sizes": sweep,
+        "augment": augment,
+        "train_per_class": f["train_per_class"].integer(low=1, high=MAX_PER_CLASS) if "train_per_class" in f else None,
     }
+
+
+def _augment(node: Node, arms: int) -> list[bool]:
+    """``augment``: one value for every arm, or a list of one per strategy."""
+    if not isinstance(node.node, yaml.SequenceNode):
+        return [node.boolean()] * arms
+    values = [n.boolean() for n in node.items()]
+    if len(values) != arms:
+        raise node.error(f"lists {len(values)} values for {arms} strategies; give one per strategy", BAD_AUGMENT)
+    return values
 
 
 def validate_lab(node: Node) -> dict:

@@ -85,6 +85,9 @@ class Experiment(models.Model):
     train_per_class = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Train on at most this many images of each class; empty: all."
     )
+    augment = models.BooleanField(
+        default=False, help_text="Random crop and flip of the training images (strategy features: fixed views, cached)."
+    )
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
     failure_reason = models.TextField(blank=True, help_text="What a learner reads: a message we wrote, never a raw error.")
@@ -138,7 +141,14 @@ class Experiment(models.Model):
         """``#12 Pre-trained (every layer fine-tuned)``, ``#13 From scratch``: worded from the facts (modellab.arms)."""
         from modellab.arms import arm_label
 
-        return f"#{self.pk} {arm_label(self.strategy, self.starts_pretrained)}"
+        return f"#{self.pk} {arm_label(self.strategy, self.starts_pretrained, augment=self.augment)}"
+
+    @property
+    def augmentation(self) -> str:
+        """The run's augmentation in words, as its settings and a comparison's sentences say it (modellab.arms)."""
+        from modellab.arms import augmentation_words
+
+        return augmentation_words(self.augment, self.strategy)
 
 
 def new_group() -> uuid.UUID:
@@ -206,7 +216,16 @@ class LabPreset(models.Model):
     description = models.TextField(blank=True)
     datasets = models.JSONField(default=list, help_text="Dataset references, preferred first: the first this server has is used.")
     backbone = models.CharField(max_length=60)
-    strategies = models.JSONField(default=list, help_text="One strategy: a run; a strategy and scratch: a comparison.")
+    strategies = models.JSONField(
+        default=list,
+        help_text="One strategy: a run; a strategy and scratch: a comparison; one strategy twice: without and with augmentation.",
+    )
+    augment = models.JSONField(
+        default=list, blank=True, help_text="Whether each arm (as strategies) augments its training images; empty: none does."
+    )
+    train_per_class = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Train on at most this many images of each class; empty: all (not with a sweep)."
+    )
     epochs = models.PositiveSmallIntegerField()
     lr = models.FloatField()
     batch_size = models.PositiveSmallIntegerField()
@@ -232,6 +251,16 @@ class LabPreset(models.Model):
     @property
     def is_comparison(self) -> bool:
         return len(self.strategies) > 1
+
+    @property
+    def arms_augment(self) -> list[bool]:
+        """Whether each arm augments, one per strategy (a preset saved without ``augment``: none does)."""
+        return list(self.augment) if len(self.augment) == len(self.strategies) else [False] * len(self.strategies)
+
+    @property
+    def is_augment_comparison(self) -> bool:
+        """The same strategy without and with augmentation, equal in every other setting."""
+        return len(set(self.arms_augment)) > 1
 
 
 class MeasuredReference(models.Model):

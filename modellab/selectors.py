@@ -11,7 +11,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from modellab.arms import Arm
+from modellab.arms import AUGMENTATION, Arm
 from modellab.datasize import SweepPoint
 from modellab.heatmaps import gallery_order
 from modellab.models import Dataset, EpochRecord, Experiment, LabPreset, Worker
@@ -236,7 +236,9 @@ def experiment_arm(*, experiment: Experiment) -> Arm:
             ("batch size", str(e.batch_size)),
             ("optimizer", e.optimizer),
             ("input size", size),
+            (AUGMENTATION, e.augmentation),
         ),
+        augment=e.augment,
     )
 
 

@@ -29,7 +29,7 @@ from modellab.services.experiments import experiment_submit
 from modellab.services.explain import experiment_predict_explained
 from modellab.services.presets import preset_form_initial
 from modellab.services.size_sweep import size_sweep_submit
-from modellab.arms import difference_sentences, freezing_effect, headline_pair, pretraining_effect, shared_sentence
+from modellab.arms import difference_sentences, effect_sentences, headline_pair, shared_sentence
 from modellab.timing import definition, elapsed_chart, headline
 from modellab.trace import experiment_chart, overlay_chart, trace_rows
 
@@ -107,7 +107,8 @@ def _report_dataset(request) -> Dataset | None:
 @rate_limit("lab_submit")
 def new(request):
     """The submit form; "Compare" submits pre-trained and from-scratch runs with the same settings,
-    "Data-size sweep" both at each of several training-set sizes."""
+    "Compare without and with augmentation" the chosen strategy twice, "Data-size sweep" both strategies at each
+    of several training-set sizes."""
     if request.method != "POST":
         preset = _preset(request)
         form = ExperimentForm(user=request.user, initial=_initial(request, preset))
@@ -125,18 +126,21 @@ def new(request):
             lr=data["lr"],
             batch_size=data["batch_size"],
             image_size=data.get("image_size"),
+            augment=data["augment"],
             lesson_slug=data.get("lesson") or "",
         )
+        action = request.POST.get("action")
         try:
-            if request.POST.get("action") == "sweep":
+            if action == "sweep":
                 created = size_sweep_submit(**common, sizes=data["sweep_sizes"])
             else:
                 created = experiment_submit(
                     **common,
                     strategy=data["strategy"],
                     train_per_class=data.get("train_per_class"),
-                    compare=request.POST.get("action") == "compare",
+                    compare=action == "compare",
                     frozen_arm=data["frozen_arm"],
+                    augment_compare=action == "compare_augment",
                 )
         except ValidationError as exc:
             field = (getattr(exc, "params", None) or {}).get("field")
@@ -309,7 +313,7 @@ def _compare_context(request) -> dict:
         "title": " vs ".join(dict.fromkeys(a.label for a in arms)),
         "shared": shared_sentence(arms),
         "differences": difference_sentences(arms),
-        "effects": [text for text in (pretraining_effect(arms, timings), freezing_effect(arms, timings)) if text],
+        "effects": effect_sentences(arms, timings),
         "timings": [(e, t, t.time_to(line.target) if line else None) for e, t in zip(experiments, timings, strict=True)],
         "headline": line,
         "time_definition": definition(arms[pair[0]].name) if pair else "",

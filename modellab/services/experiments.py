@@ -115,19 +115,27 @@ def experiment_submit(
     lesson_slug: str = "",
     image_size: int | None = None,
     train_per_class: int | None = None,
+    augment: bool = False,
+    augment_compare: bool = False,
 ) -> list[Experiment]:
-    """Create one experiment (or, with ``compare``, a comparison: :func:`comparison_strategies`, in one group)
-    and queue each on commit. ``dataset`` is a row or a reference, resolved for ``owner``.
+    """Create one experiment (or, with ``compare``, a comparison: :func:`comparison_strategies`, in one group;
+    with ``augment_compare``, ``strategy`` without and with augmentation, in one group) and queue each on commit.
+    ``augment``: every run augments its training images. ``dataset`` is a row or a reference, resolved for ``owner``.
     Raises ValidationError (with a code) when the reference, a limit (``limits.check_run_settings``) or a
     permission says no; StorageUnavailable (nothing created, nothing queued) when the storage does not answer.
     """
+    if compare and augment_compare:
+        raise ValidationError("A comparison changes one thing: the strategy or the augmentation, not both.", code=BAD_COMPARISON)
     storage.check_available()  # a run queued while the storage is down would only fail on the worker
     check_run_settings(epochs=epochs, lr=lr, batch_size=batch_size, image_size=image_size)
     dataset = check_dataset_use(owner=owner, dataset=dataset)
-    strategies = comparison_strategies(strategy, frozen_arm=frozen_arm) if compare else [strategy]
-    for s in strategies:
+    if augment_compare:
+        arms = [(strategy, False), (strategy, True)]
+    else:
+        arms = [(s, augment) for s in (comparison_strategies(strategy, frozen_arm=frozen_arm) if compare else [strategy])]
+    for s, _ in arms:
         check_backbone(backbone, s)
-    group = uuid.uuid4() if compare else None
+    group = uuid.uuid4() if len(arms) > 1 else None
     common = dict(
         dataset=dataset,
         backbone=backbone,
@@ -140,7 +148,7 @@ def experiment_submit(
         image_size=image_size,
         train_per_class=train_per_class,
     )
-    return queue_runs(owner=owner, units=len(strategies), runs=[{**common, "strategy": s} for s in strategies])
+    return queue_runs(owner=owner, units=len(arms), runs=[{**common, "strategy": s, "augment": a} for s, a in arms])
 
 
 def experiment_cancel(*, experiment: Experiment) -> Experiment:

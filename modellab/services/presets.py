@@ -41,6 +41,9 @@ def preset_form_initial(preset: LabPreset) -> dict:
         "image_size": preset.image_size,
         "lesson": preset.lesson.slug,
         "frozen_arm": preset_frozen_arm(preset),
+        "train_per_class": preset.train_per_class,
+        # ticked when every arm augments; an augmentation comparison runs both (its button says so)
+        "augment": all(preset.arms_augment),
     }
     if preset.is_sweep:
         initial["sweep_sizes"] = ", ".join("all" if n is None else str(n) for n in preset.sweep_sizes)
@@ -53,8 +56,8 @@ def preset_frozen_arm(preset: LabPreset) -> bool:
 
 
 def preset_submit(*, owner, preset: LabPreset) -> list[Experiment]:
-    """Queue what the preset describes (a run, a comparison or a data-size sweep) for ``owner``,
-    on the first of its datasets this server has. Raises ValidationError like the submits it calls."""
+    """Queue what the preset describes (a run, a comparison of strategies or of augmentation, or a data-size sweep)
+    for ``owner``, on the first of its datasets this server has. Raises ValidationError like the submits it calls."""
     dataset = preset_dataset(preset)
     common = dict(
         owner=owner,
@@ -66,8 +69,15 @@ def preset_submit(*, owner, preset: LabPreset) -> list[Experiment]:
         image_size=preset.image_size,
         lesson_slug=preset.lesson.slug,
     )
+    augment_compare = preset.is_augment_comparison
+    common["augment"] = all(preset.arms_augment)  # every arm; an augmentation comparison sets each arm's itself
     if preset.is_sweep:
         return size_sweep_submit(**common, sizes=list(preset.sweep_sizes))
     return experiment_submit(
-        **common, strategy=preset.strategies[0], compare=preset.is_comparison, frozen_arm=preset_frozen_arm(preset)
+        **common,
+        strategy=preset.strategies[0],
+        train_per_class=preset.train_per_class,
+        compare=preset.is_comparison and not augment_compare,
+        frozen_arm=preset_frozen_arm(preset),
+        augment_compare=augment_compare,
     )

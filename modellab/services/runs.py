@@ -142,6 +142,7 @@ def _train(lease: RunLease, *, claimed_at: float) -> dict:
         device=settings.LAB_DEVICE,
         image_size=exp.image_size,
         train_per_class=exp.train_per_class,
+        augment=exp.augment,
         runtime=settings.LAB_EXTRACT_RUNTIME,
         cpu_precision=settings.LAB_CPU_PRECISION,
     )

@@ -2,7 +2,7 @@
 
 A sweep is a group of ordinary experiments that share a ``sweep_group``: for each size, one
 pre-trained (``features``) run and one from-scratch run, all with the same dataset, validation
-split, seed, epochs, learning rate, batch size and input size; only ``train_per_class`` differs.
+split, seed, epochs, learning rate, batch size, input size and augmentation; only ``train_per_class`` differs.
 The pre-trained arms share one feature extraction: the engine's cache is keyed by the whole
 dataset, and ``train_per_class`` only picks which cached vectors the head trains on.
 
@@ -85,13 +85,14 @@ def size_sweep_submit(
     lr: float,
     batch_size: int,
     image_size: int | None = None,
+    augment: bool = False,
     lesson_slug: str = "",
 ) -> list[Experiment]:
     """Queue a sweep: every pre-trained arm (largest size first), then every from-scratch arm (smallest first).
 
     The pre-trained arm with the most data goes first: it extracts the features (its times
     are those of a comparison's pre-trained run) and the other pre-trained arms reuse them at
-    once. Raises ValidationError (a code) like ``experiment_submit``; StorageUnavailable (nothing created,
+    once. ``augment``: every arm augments its training images. Raises ValidationError (a code) like ``experiment_submit``; StorageUnavailable (nothing created,
     nothing queued) when the storage does not answer.
     """
     storage.check_available()  # as experiment_submit: runs queued while the storage is down would only fail
@@ -108,6 +109,7 @@ def size_sweep_submit(
         lr=lr,
         batch_size=batch_size,
         image_size=image_size,
+        augment=augment,
         sweep_group=uuid.uuid4(),
         lesson_slug=lesson_slug,
     )

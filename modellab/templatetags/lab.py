@@ -10,9 +10,8 @@ from modellab.arms import (
     Arm,
     arm_label,
     difference_sentences,
-    freezing_effect,
+    effect_sentences,
     headline_pair,
-    pretraining_effect,
     shared_sentence,
     starts_pretrained,
 )
@@ -76,7 +75,10 @@ def lab_lesson_presets(lesson):
     from modellab.models import LabPreset
 
     for preset in LabPreset.objects.filter(lesson__slug=lesson.slug).select_related("lesson"):
-        arms = [arm_label(s, starts_pretrained(s, preset.backbone)) for s in preset.strategies]
+        arms = [
+            arm_label(s, starts_pretrained(s, preset.backbone), augment=a)
+            for s, a in zip(preset.strategies, preset.arms_augment, strict=True)
+        ]
         try:
             ref = preset_dataset(preset)
         except ValidationError as exc:
@@ -137,7 +139,7 @@ def measured_view(reference) -> dict:
         "labels": ", ".join(a.label for a in arms),
         "shared": shared_sentence(arms),
         "differences": difference_sentences(arms),
-        "effects": [text for text in (pretraining_effect(arms, timings), freezing_effect(arms, timings)) if text],
+        "effects": effect_sentences(arms, timings),
         "headline": line,
         "definition": definition(arms[pair[0]].name) if pair else "",
         "sweep_label": sweep_label,

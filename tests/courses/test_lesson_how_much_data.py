@@ -82,6 +82,7 @@ def test_lints_without_errors_and_loads(db):
     assert lesson.course_id == first.course_id and (lesson.position, lesson.published) == (3, True)
     assert Question.objects.filter(lesson=lesson).count() == len(DOC["questions"]["quiz"]) + len(PRACTICE)
     assert lesson.lab_presets.get(key="data-size-sweep").sweep_sizes == [5, 10, 25, 50, None]
+    assert lesson.lab_presets.get(key="augmentation").is_augment_comparison
 
 
 def test_lesson_page_shows_the_pipeline_trace_and_measured_sweep(db, client):
@@ -95,6 +96,7 @@ def test_lesson_page_shows_the_pipeline_trace_and_measured_sweep(db, client):
         "Illustrative numbers, not a measurement",
         "Measured on this platform",
         "How much data? The data-size sweep",
+        "Augmentation and the feature cache",
     ):
         assert text in html, text
 
@@ -178,6 +180,23 @@ def test_augmentation_settings_are_the_labs():
     assert crop.ratio == pytest.approx((3 / 4, 4 / 3)) and v2.RandomHorizontalFlip().p == 0.5
 
 
+def test_the_augmentation_preset_is_the_sweeps_settings_without_and_with_augmentation():
+    """Frozen features at one of the sweep's sizes, equal to the sweep in every setting but augmentation; its
+    description and the measured note say what the lab's engine does and what it measured."""
+    sweep, aug = (next(p for p in DOC["lab"]["presets"] if p["key"] == k) for k in ("data-size-sweep", "augmentation"))
+    assert (aug["strategies"], aug["augment"]) == (["features", "features"], [False, True])
+    assert aug["train_per_class"] in sweep["sweep"] and aug["train_per_class"] == 10
+    for field in ("datasets", "backbone", "epochs", "image_size"):
+        assert aug[field] == sweep[field], field
+    views = RunConfig("d", "c", "o").augment_views
+    assert f"{views} fixed augmented views" in aug["description"] and f"one of the {views + 1} versions" in aug["description"]
+    at = {p["per_class"]: p["val_accuracy"] for p in DOC["measured"]["sweep"] if p["strategy"] == "features"}
+    note = " ".join(DOC["measured"]["note"].split())
+    assert f"frozen features at 10 per class {at[10]:.2f} and 0.96, 2 of the 107 images apart" in note
+    assert round(at[10] * 107) - 2 == round(0.9626 * 107)  # 105 and 103 of the 107 validation images
+    assert "the preset augmentation" in note and "--only augmentation" in note
+
+
 def test_cache_sizes():
     versions = 1 + RunConfig("d", "c", "o").augment_views
     bank = torch.zeros(versions, 537, 1280)
@@ -224,9 +243,9 @@ def test_measured_reference_comes_from_the_sweep_preset():
 
 
 def test_the_benchmark_reads_the_preset_and_writes_the_measured_section():
-    from benchmarks.lab_data_size import measured_section, sweep_preset
+    from benchmarks.lab_data_size import lesson_preset, measured_section
 
-    assert sweep_preset() == DOC["lab"]["presets"][0]
+    assert lesson_preset() == DOC["lab"]["presets"][0]
     run = {
         "augment": False,
         "split_sizes": {"train": 323},

@@ -9,6 +9,7 @@ from django.urls import reverse
 from modellab.arms import (
     Arm,
     arm_label,
+    augmentation_effect,
     difference_sentences,
     freezing_effect,
     freezing_pair,
@@ -141,3 +142,21 @@ def test_a_tiny_comparison_is_never_called_pre_trained(client, user, tiny_datase
     for html in [page] + [client.get(e.get_absolute_url()).content.decode() for e in runs]:  # each run's page too
         said = NEGATION.sub("", html)  # saying it has none is the one way "pre-trained" may appear
         assert "pre-trained" not in said.lower(), re.findall(r".{60}pre-trained.{60}", said, flags=re.I)
+
+
+def test_an_augmentation_comparison_is_said_as_one_and_credits_no_pre_training():
+    plain = Arm("#1", "features", True, BASE + (("augmentation", "none"),))
+    augmented = Arm("#2", "features", True, BASE + (("augmentation", "random crop and flip"),), augment=True)
+    arms = [plain, augmented]
+    assert augmented.label == "Pre-trained (frozen features), augmented" and arm_label("scratch", False, augment=True) == (
+        "From scratch, augmented"
+    )
+    assert difference_sentences(arms) == ["Augmentation differs: none in #1; random crop and flip in #2."]
+    timings = [timing([(0.8, 2.0), (0.98, 3.0)], "features"), timing([(0.78, 2.0), (0.96, 3.0)], "features")]
+    assert pretraining_effect(arms, timings) == "" and freezing_pair(arms) is None
+    assert augmentation_effect(arms, timings) == (
+        "What augmentation did (#2 against #1, which differ only in augmentation): validation accuracy after epoch 2 "
+        "of 0.96 against 0.98 after epoch 2."
+    )
+    other = Arm("#3", "features", True, BASE[:-1] + (("learning rate", "0.01"), ("augmentation", "random crop and flip")), True)
+    assert augmentation_effect([plain, other], timings) == ""  # two things differ: not augmentation's alone

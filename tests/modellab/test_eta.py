@@ -108,4 +108,14 @@ def test_waits_read_as_roughly_as_they_are_known():
         "in about 10 min",
     ]
     assert basis_text(Estimate(30, EXACT, 3)) == "from 3 earlier runs with these settings"
-    assert basis_text(Estimate(30, SIMILAR, 1)) == "from 1 earlier run of the same network, strategy and input size"
+    assert basis_text(Estimate(30, SIMILAR, 1)) == "from 1 earlier run of the same network, strategy, input size and augmentation"
+
+
+def test_the_eta_tells_augmented_runs_apart():
+    plain = RunSettings("efficientnet_lite0", "features", dataset=1, image_size=64, epochs=5)
+    augmented = RunSettings("efficientnet_lite0", "features", dataset=1, image_size=64, epochs=5, augment=True)
+    history = [PastRun(plain, 20.0), PastRun(augmented, 50.0)]
+    assert estimate_duration(augmented, history).seconds == 50.0 and estimate_duration(augmented, history).basis == EXACT
+    longer = RunSettings("efficientnet_lite0", "features", dataset=2, image_size=64, epochs=10, augment=True)
+    assert estimate_duration(longer, history[:1]) is None  # no augmented run yet: the plain one's time is no guide
+    assert estimate_duration(longer, history).seconds == 100.0 and estimate_duration(longer, history).basis == SIMILAR

@@ -334,3 +334,40 @@ def test_a_tiny_lessons_card_reference_and_latest_comparison_never_call_it_pre_t
     assert f"#{pre.pk} Random init (frozen features)" in html.split('class="chart-figure lab-lesson-real"')[1]
     said = re.sub(r"(has no|No run here starts from) pre-trained weights", "", html)
     assert "pre-trained" not in said.lower(), re.findall(r".{60}pre-trained.{60}", said, flags=re.I)
+
+
+AUGMENT = (
+    PRESET.replace("[features, scratch]", "[features, features]") + "      augment: [false, true]\n      train_per_class: 10\n"
+)
+
+
+def test_an_augmentation_preset_is_one_strategy_without_and_with_it():
+    load(AUGMENT)
+    preset = LabPreset.objects.get()
+    assert (preset.strategies, preset.augment, preset.train_per_class) == (["features", "features"], [False, True], 10)
+    assert preset.is_augment_comparison
+    load(PRESET + "      augment: true\n")  # one value: every arm
+    assert LabPreset.objects.get().augment == [True, True] and not LabPreset.objects.get().is_augment_comparison
+
+
+@pytest.mark.parametrize(
+    "text,code,where",
+    [
+        (AUGMENT.replace("[false, true]", "[true, false]"), "bad_augment", "lab.presets[1].augment"),
+        (AUGMENT.replace("      augment: [false, true]\n", ""), "bad_augment", "lab.presets[1].strategies"),
+        (PRESET + "      augment: [false, true]\n", "bad_augment", "lab.presets[1].augment"),
+        (PRESET + "      augment: [true]\n", "bad_augment", "lab.presets[1].augment"),
+        (PRESET + "      augment: maybe\n", "not_boolean", "lab.presets[1].augment"),
+        (
+            AUGMENT.replace("[features, features]", "[features, features, features]").replace("true]", "true, true]"),
+            "bad_strategies",
+            "lab.presets[1].strategies",
+        ),
+        (PRESET + "      train_per_class: 5\n      sweep: [5, all]\n", "bad_strategies", "lab.presets[1].train_per_class"),
+    ],
+)
+def test_a_preset_compares_one_thing_at_a_time(text, code, where):
+    with pytest.raises(ValidationError) as err:
+        load(text)
+    assert err.value.code == code and f": {where}: " in err.value.messages[0], err.value.messages
+    assert not LabPreset.objects.exists()

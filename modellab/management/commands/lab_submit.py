@@ -32,6 +32,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--frozen-arm", action="store_true", help="with --compare: a third run of frozen features from the same weights"
         )
+        parser.add_argument("--augment", action="store_true", help="random crop and flip of the training images")
+        parser.add_argument(
+            "--compare-augment", action="store_true", help="queue the strategy twice: without and with augmentation"
+        )
         parser.add_argument("--lesson", default="")
 
     def handle(self, *args, **o):
@@ -60,6 +64,8 @@ class Command(BaseCommand):
                 frozen_arm=o["frozen_arm"],
                 lesson_slug=o["lesson"],
                 image_size=o["image_size"],
+                augment=o["augment"],
+                augment_compare=o["compare_augment"],
             )
         except ValidationError as exc:
             raise CommandError(f"{exc.code}: {' '.join(exc.messages)}") from exc
