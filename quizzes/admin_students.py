@@ -50,7 +50,7 @@ class ResponseInline(admin.TabularInline):
 class AttemptAdmin(admin.ModelAdmin):
     """Attempts are records of what students did: read-only here."""
 
-    list_display = ["id", "mode", "lesson", "user", "anon_id", "started_at", "finished_at", "score"]
+    list_display = ["id", "mode", "lesson", "course", "user", "anon_id", "started_at", "finished_at", "score"]
     list_filter = ["mode", "lesson"]
     # Not the seed: it keys the attempt's choice shuffle, and no page shows it (a staff member
     # taking a test is a student too).

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from courses.models import Lesson
+from courses.models import Course, Lesson
 from quizzes.models.bank import Question
 from quizzes.models.owner import OWNER
 from quizzes.typed import MAX_TYPED_LENGTH
@@ -30,7 +30,17 @@ class Attempt(models.Model):
     the start, so a reload shows the same page; a finished attempt never changes."""
 
     mode = models.CharField(max_length=10, choices=Mode.choices)
-    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="quiz_attempts")
+    # Where its questions come from: one lesson, or for a course-wide review the course and no
+    # lesson (its questions span lessons; each answer counts in its question's own lesson).
+    lesson = models.ForeignKey(Lesson, null=True, blank=True, on_delete=models.CASCADE, related_name="quiz_attempts")
+    course = models.ForeignKey(
+        Course,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="quiz_attempts",
+        help_text="A course-wide review: the course whose due questions it asks (no lesson).",
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="quiz_attempts"
     )
@@ -51,6 +61,11 @@ class Attempt(models.Model):
         ordering = ["-started_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=OWNER, name="attempt_has_owner"),
+            models.CheckConstraint(
+                condition=Q(lesson__isnull=False, course__isnull=True)
+                | Q(lesson__isnull=True, course__isnull=False, mode="review"),
+                name="attempt_of_a_lesson_or_a_course_review",
+            ),
             # One open exam per student and lesson (the start service catches the violation and
             # returns the open one): concurrent starts cannot open a second.
             models.UniqueConstraint(
@@ -68,6 +83,11 @@ class Attempt(models.Model):
 
     def __str__(self):
         return f"{self.get_mode_display()} #{self.pk}"
+
+    @property
+    def scope(self):
+        """The lesson it asks from, or the course of a course-wide review: what its pages link back to."""
+        return self.lesson or self.course
 
     @property
     def finished(self) -> bool:

@@ -14,7 +14,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from courses.models import Lesson
+from courses.models import Course, Lesson
 from quizzes.identity import Student
 from quizzes.models import Attempt, Choice, Mode, Question, Response, Role
 from quizzes.selectors.shown import ShownQuestion, full_questions, shown_question
@@ -40,7 +40,9 @@ def attempt_get(*, pk: int, student: Student) -> Attempt:
     time is returned as it is stored: the views close it first (services.exams.exam_close)."""
     if not student.known:
         raise Http404("No such attempt.")
-    return get_object_or_404(Attempt.objects.select_related("lesson", "lesson__course"), pk=pk, **student.owner_filter())
+    return get_object_or_404(
+        Attempt.objects.select_related("lesson", "lesson__course", "course"), pk=pk, **student.owner_filter()
+    )
 
 
 def attempt_question(*, attempt: Attempt, number: int) -> ShownQuestion:
@@ -114,10 +116,15 @@ def missed_question_ids(*, attempt: Attempt) -> list[int]:
     return [q for q in attempt.question_ids if q not in right]
 
 
-def attempt_unfinished(*, student: Student, lesson: Lesson, mode: str) -> Attempt | None:
+def attempt_unfinished(
+    *, student: Student, mode: str, lesson: Lesson | None = None, course: Course | None = None
+) -> Attempt | None:
+    """The student's open attempt of `mode` in the lesson, or (a course-wide review) in the course."""
     if not student.known:
         return None
-    return Attempt.objects.filter(lesson=lesson, mode=mode, finished_at__isnull=True, **student.owner_filter()).first()
+    return Attempt.objects.filter(
+        lesson=lesson, course=course, mode=mode, finished_at__isnull=True, **student.owner_filter()
+    ).first()
 
 
 def attempt_latest(*, student: Student, lesson: Lesson, mode: str) -> Attempt | None:

@@ -14,8 +14,10 @@ from quizzes.models import Attempt, Mode, Question, Response, Role
 
 
 def _answered(*, student: Student, lessons: list):
+    """The student's answers to the lessons' questions, by their question's lesson: a course-wide
+    review's answers count in the lesson each question is from."""
     return Response.objects.filter(
-        attempt__lesson__in=lessons, answered_at__isnull=False, **{f"attempt__{k}": v for k, v in student.owner_filter().items()}
+        question__lesson__in=lessons, answered_at__isnull=False, **{f"attempt__{k}": v for k, v in student.owner_filter().items()}
     )
 
 
@@ -32,9 +34,9 @@ def lessons_read(*, student: Student, lessons: list) -> dict[int, bool]:
     done = dict(
         _answered(student=student, lessons=lessons)
         .filter(question__role=Role.QUIZ, question__active=True)
-        .values_list("attempt__lesson_id")
+        .values_list("question__lesson_id")
         .annotate(n=Count("question_id", distinct=True))
-        .values_list("attempt__lesson_id", "n")
+        .values_list("question__lesson_id", "n")
     )
     return {lesson_id: done.get(lesson_id, 0) >= n for lesson_id, n in quiz.items()}
 
@@ -45,9 +47,9 @@ def questions_answered(*, student: Student, lessons: list) -> dict[int, int]:
         return {}
     return dict(
         _answered(student=student, lessons=lessons)
-        .values_list("attempt__lesson_id")
+        .values_list("question__lesson_id")
         .annotate(n=Count("question_id", distinct=True))
-        .values_list("attempt__lesson_id", "n")
+        .values_list("question__lesson_id", "n")
     )
 
 

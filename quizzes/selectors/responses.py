@@ -9,9 +9,10 @@ from quizzes.models import FEEDBACK_AT_END_MODES, Attempt, Mode, Response
 
 
 def responses_answered(*, student: Student, lesson: Lesson):
-    """The student's answers in the lesson, in any mode, unfinished tests and exams included."""
+    """The student's answers to the lesson's questions, in any mode, unfinished tests and exams and
+    course-wide reviews included (an answer counts in its question's lesson, whatever the attempt's scope)."""
     return Response.objects.filter(
-        attempt__lesson=lesson, answered_at__isnull=False, **{f"attempt__{k}": v for k, v in student.owner_filter().items()}
+        question__lesson=lesson, answered_at__isnull=False, **{f"attempt__{k}": v for k, v in student.owner_filter().items()}
     )
 
 

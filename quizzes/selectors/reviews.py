@@ -70,6 +70,8 @@ def progress(*, student: Student) -> list[LessonProgress]:
         Attempt.objects.filter(**student.owner_filter()).select_related("lesson", "lesson__course").order_by("started_at", "id")
     )
     for a in attempts:
+        if a.lesson_id is None:
+            continue  # a course-wide review: neither a test nor practice of one lesson
         row = rows.setdefault(a.lesson_id, LessonProgress(a.lesson))
         if a.mode == Mode.TEST and a.finished:
             row.tests += 1

@@ -68,13 +68,13 @@ def _test_draw(*, student: Student, lesson: Lesson, seed: int, plan: dict[str, i
 
 @transaction.atomic
 def attempt_start(
-    *, student: Student, lesson: Lesson, mode: str, question_ids: list[int] | None = None, course: Course | None = None
+    *, student: Student, lesson: Lesson | None, mode: str, question_ids: list[int] | None = None, course: Course | None = None
 ) -> Attempt:
     """Start an attempt; its questions and choice orders are fixed now.
 
     question_ids (practice: a retry of the missed ones; review: the due ones) narrows the set.
-    A review with `course` asks from the active questions of every published lesson of the course
-    (the course-wide review); the attempt is kept under `lesson`, the lesson of its first question.
+    A review with `course` (and no lesson) asks from the active questions of every published lesson
+    of the course: the course-wide review, an attempt of the course with no lesson.
     An exam also gets its deadline, and the task that closes it is queued on commit; a start
     while the student's exam runs returns that one, and one past the attempts allowed is refused
     (EXAM_ATTEMPTS_USED).
@@ -92,7 +92,7 @@ def attempt_start(
             )
     seed = secrets.randbits(31)
     active = Question.objects.filter(lesson=lesson, active=True)
-    if course is not None and mode == Mode.REVIEW:
+    if course is not None:
         active = Question.objects.filter(lesson__course=course, lesson__published=True, active=True)
     if mode in (Mode.TEST, Mode.EXAM):
         plan = exam_plan(lesson) if mode == Mode.EXAM else lesson_test_blueprint(lesson=lesson)
@@ -112,7 +112,9 @@ def attempt_start(
         raise ValidationError("There are no questions to ask here yet.", code=NOTHING_TO_ASK)
     try:
         with transaction.atomic():  # a savepoint: the violation below leaves the outer transaction usable
-            attempt = Attempt.objects.create(mode=mode, lesson=lesson, seed=seed, question_ids=ids, **student.owner_fields())
+            attempt = Attempt.objects.create(
+                mode=mode, lesson=lesson, course=course, seed=seed, question_ids=ids, **student.owner_fields()
+            )
     except IntegrityError:
         running = attempt_unfinished(student=student, lesson=lesson, mode=mode) if mode == Mode.EXAM else None
         if running is None:

@@ -51,7 +51,7 @@ def course_review(request, slug):
         if not due:
             messages.info(request, "Nothing is due for review right now.")
             return redirect(request.path)
-        return start(request, due[0].question.lesson, Mode.REVIEW, [item.question_id for item in due], course=course)
+        return start(request, None, Mode.REVIEW, [item.question_id for item in due], course=course)
     return render(
         request,
         "quizzes/mode_start.html",
@@ -62,6 +62,7 @@ def course_review(request, slug):
             "due": due,
             "total": len(due),
             "next_due": None if due else review_next_due(student=student, course=course),
+            "unfinished": attempt_unfinished(student=student, course=course, mode=Mode.REVIEW),
         },
     )
 

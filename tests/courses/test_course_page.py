@@ -150,7 +150,53 @@ def test_course_review_asks_the_due_questions_of_every_lesson_in_one_round(cours
     assert "2</strong> questions due now" in page and f"({second.title})" in page
     response = client.post(url)
     attempt = Attempt.objects.get(user=learner, mode=Mode.REVIEW)
-    assert attempt.question_ids == [q.pk for q in due] and attempt.lesson == first
+    assert attempt.question_ids == [q.pk for q in due] and (attempt.lesson, attempt.course) == (None, course)
     assert response.url.startswith(reverse("quizzes:question", args=[attempt.pk, 1]))
     course_page = client.get(reverse("courses:course", args=["computer-vision"])).content.decode()
     assert "2 questions due" in course_page
+
+
+def test_a_course_review_is_the_courses_and_each_answer_counts_in_its_questions_lesson(course, learner, client):
+    """Not kept under the lesson of its first question: its pages name the course, only the course
+    offers to resume it, and the second lesson's question answered in it makes that lesson read."""
+    first, second = Lesson.objects.order_by("position")
+    due = [first.questions.filter(role=Role.PRACTICE).first(), second.questions.get()]
+    for question in due:
+        ReviewItem.objects.create(question=question, user=learner, due_at=timezone.now() - timedelta(hours=1))
+    review_url = reverse("quizzes:course_review", args=["computer-vision"])
+    client.post(review_url)
+    attempt = Attempt.objects.get(user=learner, mode=Mode.REVIEW)
+
+    def answer(question):
+        right = question.choices.get(fraction__gt=0)
+        response_submit(attempt=attempt, question_id=question.pk, letters=[_letter(attempt, question.pk, right.pk)])
+
+    answer(due[0])
+    question_page = client.get(reverse("quizzes:question", args=[attempt.pk, 2])).content.decode()
+    assert f'class="breadcrumb"><a href="{course.get_absolute_url()}">Computer Vision</a> / Review' in question_page
+    assert f"From {second.title}" in question_page
+    resume = "Resume where you left off"
+    assert resume in client.get(review_url).content.decode()
+    assert resume not in client.get(reverse("quizzes:review", args=[first.slug])).content.decode()
+
+    answer(due[1])  # the last answer finishes the round
+    page = client.get(reverse("courses:course", args=["computer-vision"])).content.decode()
+    first_cells, second_cells = _cells(page, first.slug), _cells(page, second.slug)
+    assert "<dt>Questions answered</dt><dd>1</dd>" in first_cells and "<dt>Read</dt><dd>Not yet</dd>" in first_cells
+    assert "<dt>Questions answered</dt><dd>1</dd>" in second_cells and "<dt>Read</dt><dd>Read</dd>" in second_cells
+    result = client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
+    assert f'href="{review_url}">See what is due for review' in result
+
+
+def test_an_attempt_is_of_a_lesson_or_a_course_review_never_both_nor_neither(course, learner):
+    from django.db import IntegrityError, transaction
+
+    lesson = course.lessons.first()
+    for mode, fields in (
+        (Mode.REVIEW, {"course": course, "lesson": lesson}),
+        (Mode.PRACTICE, {"course": course}),
+        (Mode.REVIEW, {}),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Attempt.objects.create(mode=mode, seed=1, question_ids=[], user=learner, **fields)
+    Attempt.objects.create(mode=Mode.REVIEW, seed=1, question_ids=[], user=learner, course=course)

@@ -63,10 +63,14 @@ def test_course_page_progress_next_lesson_and_course_wide_flashcards_and_review(
 
 
 @pytest.mark.parametrize("lesson_file", LESSON_FILES, ids=[f.stem for f in LESSON_FILES])
-def test_each_lessons_summary_sheet_prints_on_at_most_two_a4_pages(learner_site, page, lesson_file):
+def test_each_lessons_summary_sheet_prints_on_at_most_two_a4_pages(learner_site, page, screenshot, lesson_file):
+    """Readable as well as short: axe finds nothing serious on screen or as printed."""
     url, _ = learner_site
     lesson = load_lesson_file(lesson_file).lesson
     page.goto(f"{url}{lesson.get_absolute_url()}sheet/")
+    assert_accessible(page, screenshot, f"summary-sheet-{lesson.slug}")
+    page.emulate_media(media="print")
+    assert_accessible(page, screenshot, f"summary-sheet-{lesson.slug}-print")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS.parent / f"summary-sheet-{lesson.slug}.pdf"
     page.pdf(path=str(path), format="A4")

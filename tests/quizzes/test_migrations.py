@@ -119,3 +119,29 @@ def test_a_students_second_open_exam_is_finished_before_the_one_open_exam_constr
     ]
     finished = Attempt.objects.get(pk=older.pk)
     assert finished.score == Decimal("0.5") and finished.finished_at <= deadline
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_review_of_several_lessons_questions_becomes_its_courses():
+    """Course-wide reviews kept under the lesson of their first question before issue 23's fix: one
+    whose questions span lessons becomes an attempt of the course with no lesson; a review of one
+    lesson's questions stays that lesson's."""
+    from quizzes.models import Attempt
+
+    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    old = _migrate([("quizzes", "0010_exam_one_open_attempts_allowed")])
+    try:
+        course = old.get_model("courses", "Course").objects.create(slug="c", title="C", track="ml")
+        Lesson, Question = old.get_model("courses", "Lesson"), old.get_model("quizzes", "Question")
+        first, second = (Lesson.objects.create(course=course, slug=s, title=s, position=i) for i, s in enumerate("ab", 1))
+        q1, q2 = (
+            Question.objects.create(lesson=first, key="q1", stem="?"),
+            Question.objects.create(lesson=second, key="q2", stem="?"),
+        )
+        OldAttempt = old.get_model("quizzes", "Attempt")
+        wide = OldAttempt.objects.create(mode="review", lesson=first, anon_id="a", question_ids=[q1.pk, q2.pk])
+        own = OldAttempt.objects.create(mode="review", lesson=first, anon_id="a", question_ids=[q1.pk])
+    finally:
+        _migrate(leaves)
+    assert Attempt.objects.filter(pk=wide.pk, lesson=None, course_id=course.pk).exists()
+    assert Attempt.objects.filter(pk=own.pk, lesson_id=first.pk, course=None).exists()
