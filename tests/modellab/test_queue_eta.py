@@ -62,6 +62,14 @@ def test_two_live_workers_halve_the_wait(queue):
     assert slots[bobs.pk].start_s == 0 and slots[alices.pk].start_s == pytest.approx(40, abs=2)
 
 
+def test_one_worker_with_two_processes_counts_as_two(queue):
+    """The queue is played forward on the runs that can run at once, not on the worker records."""
+    running, bobs, alices = queue
+    Worker.objects.create(hostname="w1@host", concurrency=2, started_at=timezone.now(), heartbeat_at=timezone.now())
+    slots = queue_eta()
+    assert slots[bobs.pk].start_s == 0 and slots[alices.pk].start_s == pytest.approx(40, abs=2)
+
+
 def test_queued_run_page_says_when_it_starts_and_finishes(client, user, queue):
     _, _, alices = queue
     client.force_login(user)
