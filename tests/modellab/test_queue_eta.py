@@ -92,6 +92,18 @@ def test_comparison_and_sweep_pages_say_where_each_run_stands(client, user, tiny
     assert "2nd in the queue · starts in about 2 min" in re.sub(r"<[^>]+>", "", html)
 
 
+def test_the_comparison_page_gives_each_runs_start_as_the_classroom_benchmark_reads_it(client, user, tiny_dataset, queue):
+    """benchmarks/classroom.py reads when each run should start from the page a learner lands on;
+    a run whose page says "no estimate yet" reads as no estimate."""
+    from benchmarks.classroom import page_estimates
+
+    _, _, alices = queue
+    features = make_run(user, tiny_dataset, ago=5, strategy="features")
+    client.force_login(user)
+    html = client.get(f"{reverse('modellab:compare')}?ids={alices.pk}&ids={features.pk}").content.decode()
+    assert page_estimates(html) == {alices.pk: pytest.approx(100, abs=2), features.pk: None}
+
+
 def test_the_page_moves_with_the_queue(client, user, queue):
     """Bob's run starts: alice's becomes 1st, as the polled partial shows."""
     running, bobs, alices = queue
