@@ -10,23 +10,15 @@ comparison (the form its lesson page shows) and waits for it to finish, so that 
 each arm to estimate from (the warm-up; it is not measured). Then the N others, each on the lesson
 page, press it within ``--spread`` seconds (one thread each) and land on the comparison page that the
 press redirects to, whose queue lines say when each run should start (``data-start-s`` of
-templates/modellab/_eta.html). Run times are read from the site's database. Prints a table by learner,
+templates/modellab/_eta.html). Run times are read from the site's database. Prints a table by run,
 then one JSON line:
 
-* last_done_s    - from the first press to the last run finished;
-* ideal_s        - N x one comparison's worker seconds / worker processes, where a comparison's worker
-                   seconds are the sum of finished_at - started_at over its runs, the mean over the burst's
-                   comparisons: the time the worker would need with no gap and no contention;
-* overhead       - last_done_s / ideal_s (target <= 1.15);
-* eta_error_p90  - per run, |estimated start - actual start| / actual wait, the wait counted from its
-                   learner's press and at least 10 s (below that the page says "any moment now"); the 90th
-                   percentile (nearest rank) over the runs that had an estimate (target <= 0.5);
-                   ``no_estimate`` counts the runs whose page said "no estimate yet";
-* lost           - runs pressed that did not finish succeeded (target 0);
-* duplicated     - runs started more than once, plus runs beyond those pressed (target 0);
-* worker_slots   - what the worker recorded as the runs it takes at once (the ETA's slots);
-* cpu            - the CPU's model, cores and vector extensions; load_avg before and after.
-
+last_done_s (first press to last run finished), ideal_s (N x a comparison's worker seconds, the sum of
+its runs' finished_at - started_at, mean over the burst, / worker processes), overhead (their ratio,
+target <= 1.15), eta_error_p90 (per run |estimated - actual start| / its wait from the press, counted as
+at least 10 s, where the page says "any moment now"; nearest-rank p90 over the runs with an estimate,
+target <= 0.5; no_estimate counts the others), lost and duplicated runs (target 0), worker_slots (the
+runs the worker recorded it takes at once), cpu and the load average. README, "Benchmarks", says more.
 Exits 1 naming each missed target. Usage:
 python benchmarks/classroom.py [--learners 30] [--worker-processes 1] [--worker-threads 1] [--spread 5]
 """
@@ -43,8 +35,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -260,11 +252,13 @@ def _epoch(value) -> float | None:
 
 def runs_of(stack: MakeRun, prefix: str) -> dict[int, dict]:
     rows = stack.query(
-        "SELECT e.id, e.status, e.started_at, e.finished_at, e.attempts FROM modellab_experiment e "
+        "SELECT e.id, e.status, e.started_at, e.finished_at, e.attempts, e.strategy FROM modellab_experiment e "
         "JOIN auth_user u ON u.id = e.owner_id WHERE u.username LIKE %s",
         (prefix + "%",),
     )
-    return {r[0]: {"status": r[1], "started": _epoch(r[2]), "finished": _epoch(r[3]), "attempts": r[4]} for r in rows}
+    return {
+        r[0]: {"status": r[1], "started": _epoch(r[2]), "finished": _epoch(r[3]), "attempts": r[4], "arm": r[5]} for r in rows
+    }
 
 
 def wait_finished(stack: MakeRun, prefix: str, count: int, timeout: float) -> None:
@@ -310,11 +304,8 @@ def main(argv: list[str] | None = None) -> int:
                 except (AssertionError, OSError) as exc:
                     print(f"learner {i}: {exc}", file=sys.stderr)
 
-            threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            with ThreadPoolExecutor(max_workers=n) as pool:  # one thread a learner
+                list(pool.map(one, range(n)))
             done = [p for p in presses if p]
             wait_finished(stack, LEARNER, len(done) * arms, args.timeout or 600 + 300 * n)
             runs = runs_of(stack, LEARNER)
@@ -347,27 +338,20 @@ def report(out: dict) -> int:
 
 
 def print_table(presses: list[dict], runs: dict[int, dict]) -> None:
-    """One line a learner: seconds from the first press to the press, the first run's estimated and
-    actual start, the last run's finish, and the comparison's worker seconds."""
-    if not presses:
-        return
-    t0 = min(p["press"] for p in presses)
-    print(f"{'learner':>7} {'pressed':>8} {'est.start':>9} {'started':>8} {'done':>8} {'worker s':>9}  runs")
+    """One line a run: its learner, then seconds from the first press to the press, the start the page
+    estimated, the actual start and the finish."""
+    t0 = min((p["press"] for p in presses), default=0.0)
+
+    def cell(t: float | None) -> str:
+        return f"{t - t0:9.1f}" if t is not None else f"{'-':>9}"
+
+    print(f"{'learner':>7} {'run':>5} {'arm':<13} {'pressed':>9} {'est.start':>9} {'started':>9} {'finished':>9}  status")
     for i, p in enumerate(sorted(presses, key=lambda p: p["press"])):
-        rows = [runs.get(pk, {}) for pk in p["runs"]]
-        first_id = min(p["runs"], key=lambda pk: runs.get(pk, {}).get("started") or math.inf)
-        est = p["runs"][first_id]
-        started = [r["started"] for r in rows if r.get("started")]
-        finished = [r["finished"] for r in rows if r.get("finished")]
-        worker = sum(r["finished"] - r["started"] for r in rows if r.get("finished") and r.get("started"))
-
-        def cell(t):
-            return f"{t - t0:8.1f}" if t is not None else f"{'-':>8}"
-
-        estimate = cell(p["land"] + est if est is not None else None)
-        status = ",".join(r.get("status", "missing") for r in rows)
-        print(f"{i:>7} {cell(p['press'])} {estimate:>9} {cell(min(started, default=None))} "
-              f"{cell(max(finished, default=None))} {worker:9.1f}  {status}")  # fmt: skip
+        for pk, start_s in p["runs"].items():
+            r = runs.get(pk, {})
+            estimate = cell(p["land"] + start_s if start_s is not None else None)
+            print(f"{i:>7} {pk:>5} {r.get('arm', '?'):<13} {cell(p['press'])} {estimate} {cell(r.get('started'))} "
+                  f"{cell(r.get('finished'))}  {r.get('status', 'missing')}")  # fmt: skip
 
 
 if __name__ == "__main__":
