@@ -4,16 +4,24 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-# The worker's CPU threads for PyTorch. 1 by default: on a shared 2-core machine two threads wait on
-# each other (the lesson's demo took 247 s with 2 and 38 s with 1 at load 5; docs/lab.md). A dedicated
-# machine may do better with more: `make run LAB_WORKER_THREADS=2`.
+# The worker's shape: LAB_WORKER_PROCESSES runs at once (Celery's prefork pool), each on
+# LAB_WORKER_THREADS PyTorch CPU threads; `make run LAB_WORKER_PROCESSES=2 LAB_WORKER_THREADS=1`.
+# Threads: 1 by default: on a shared 2-core machine two threads wait on each other (the lesson's demo
+# took 247 s with 2 and 38 s with 1 at load 5; docs/lab.md).
+# Processes: 1 by default until benchmarks/classroom.py shows another shape faster (README, Benchmarks).
+# To size the worker to the machine, one process per LAB_WORKER_THREADS cores, set the default to
+# $(SIZED_PROCESSES).
+CPUS := $(shell nproc 2>/dev/null || echo 1)
 LAB_WORKER_THREADS ?= 1
+SIZED_PROCESSES = $(shell expr $(CPUS) / $(LAB_WORKER_THREADS) \| 1)
+LAB_WORKER_PROCESSES ?= 1
 DATA_DIR ?= $(CURDIR)/data
 # What `make run` serves with: the production settings (DEBUG off, WhiteNoise's manifest of static
 # files) on plain HTTP, for the loopback only, with a secret key made once and kept in DATA_DIR.
 SERVE_ENV := DEBUG=0 HTTPS=0 DATA_DIR=$(DATA_DIR) SECRET_KEY_FILE=$(DATA_DIR)/secret_key
 GUNICORN := $(VENV)/bin/gunicorn config.wsgi -b 127.0.0.1:$(PORT) -w 2 -k gthread --threads 4 --access-logfile -
-WORKER := OMP_NUM_THREADS=$(LAB_WORKER_THREADS) $(VENV)/bin/celery -A config worker -Q gpu,default --concurrency 1 --loglevel INFO
+WORKER := OMP_NUM_THREADS=$(LAB_WORKER_THREADS) LAB_WORKER_THREADS=$(LAB_WORKER_THREADS) $(VENV)/bin/celery -A config worker -Q gpu,default \
+	--concurrency $(LAB_WORKER_PROCESSES) --loglevel INFO
 
 .PHONY: run dev serve static test lint install migrate content worker check-deploy
 
@@ -35,9 +43,9 @@ static: install
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput -v 0
 
 # The site on http://127.0.0.1:$(PORT) under gunicorn, as a deployment serves it, and one Celery
-# worker on the embedded broker; Ctrl-C stops both.
+# worker (LAB_WORKER_PROCESSES processes) on the embedded broker; Ctrl-C stops both.
 run: content static
-	@echo "Starting the worker and the site on http://127.0.0.1:$(PORT)"
+	@echo "Starting the worker ($(LAB_WORKER_PROCESSES) process(es) x $(LAB_WORKER_THREADS) thread(s) on $(CPUS) CPUs) and the site on http://127.0.0.1:$(PORT)"
 	@$(SERVE_ENV) $(WORKER) & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(SERVE_ENV) $(GUNICORN)

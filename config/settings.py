@@ -307,6 +307,7 @@ LAB_SWEEP_INTERVAL_S = env_int("LAB_SWEEP_INTERVAL_S", 60)  # each worker sweeps
 LAB_BUILTIN_PER_CLASS = env_int("LAB_BUILTIN_PER_CLASS", 0)  # images per class of built-in datasets; 0 = digits: all, CIFAR: 100
 LAB_CIFAR_ROOT = Path(os.environ.get("LAB_CIFAR_ROOT", DATA_DIR / "cifar"))  # holds cifar-10-batches-py/
 LAB_DEVICE = os.environ.get("LAB_DEVICE", "auto")  # auto | cpu | cuda
+LAB_WORKER_THREADS = max(0, env_int("LAB_WORKER_THREADS", 0))  # torch CPU threads per worker process; 0 = OMP_NUM_THREADS
 LAB_EXTRACT_RUNTIME = os.environ.get("LAB_EXTRACT_RUNTIME", "auto")  # CPU feature extraction: auto (ONNX Runtime) | torch
 LAB_CPU_PRECISION = os.environ.get("LAB_CPU_PRECISION", "auto")  # CPU training: auto (bfloat16 where native) | float32 | bfloat16
 LAB_LOCAL_CACHE_DIR = Path(os.environ.get("LAB_LOCAL_CACHE_DIR", DATA_DIR / "lab-local"))  # worker copy when storage is remote

@@ -101,8 +101,8 @@ def unavailable_here() -> list[tuple[str, str]]:
 class WorkerAdmin(admin.ModelAdmin):
     """Workers write their own records; an admin reads them, or deletes one of a machine that is gone."""
 
-    list_display = ("hostname", "queues", "device", "torch_version", "heartbeat_at", "started_at")
-    readonly_fields = ("hostname", "queues", "device", "torch_version", "pid", "started_at", "heartbeat_at")
+    list_display = ("hostname", "queues", "concurrency", "device", "torch_version", "heartbeat_at", "started_at")
+    readonly_fields = ("hostname", "queues", "concurrency", "device", "torch_version", "pid", "started_at", "heartbeat_at")
     change_list_template = "admin/modellab/worker_changelist.html"
 
     def has_add_permission(self, request):

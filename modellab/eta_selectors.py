@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -38,7 +39,8 @@ def queue_eta(*, now: datetime | None = None) -> dict[int, Slot]:
         .only(*fields, "queued_at", "created_at")
     )
     stale = now - timedelta(seconds=settings.LAB_HEARTBEAT_STALE_S)
-    workers = Worker.objects.filter(heartbeat_at__gte=stale).count()
+    # The runs that can run at once: every live worker's processes (one record per worker, not per process).
+    workers = Worker.objects.filter(heartbeat_at__gte=stale).aggregate(n=Sum("concurrency"))["n"] or 0
 
     running_estimates = [estimate_duration(_settings(e), history) for e in running]
     left = [

@@ -184,6 +184,9 @@ class Worker(models.Model):
     device = models.CharField(max_length=120, blank=True, help_text="CPU or the CUDA device; known once it ran a job.")
     torch_version = models.CharField(max_length=40, blank=True)
     pid = models.IntegerField(null=True, blank=True, help_text="The worker's main process.")
+    concurrency = models.PositiveSmallIntegerField(
+        default=1, help_text="How many runs it takes at once: its pool's processes (celery --concurrency)."
+    )
     started_at = models.DateTimeField()
     heartbeat_at = models.DateTimeField()
 

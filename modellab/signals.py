@@ -44,7 +44,7 @@ def prune_once() -> int:
         connections.close_all()
 
 
-def _beat(hostname: str, *, queues: list[str] | None = None) -> None:
+def _beat(hostname: str, *, queues: list[str] | None = None, concurrency: int = 1) -> None:
     """Record the worker as started (``queues`` given) or alive; a failure is logged, never raised."""
     from modellab.services.workers import worker_heartbeat, worker_started
 
@@ -52,7 +52,7 @@ def _beat(hostname: str, *, queues: list[str] | None = None) -> None:
         if queues is None:
             worker_heartbeat(hostname=hostname)
         else:
-            worker_started(hostname=hostname, queues=queues, pid=os.getpid())
+            worker_started(hostname=hostname, queues=queues, pid=os.getpid(), concurrency=concurrency)
     except Exception:
         log.exception("could not record worker %s", hostname)
     finally:
@@ -76,10 +76,16 @@ def _queues(sender) -> list[str]:
         return []
 
 
+def _concurrency(sender) -> int:
+    """How many tasks the worker runs at once: its pool's processes (`celery worker --concurrency`)."""
+    controller = getattr(sender, "controller", None)
+    return getattr(controller, "max_concurrency", None) or getattr(controller, "concurrency", None) or 1
+
+
 @worker_ready.connect(dispatch_uid="modellab.sweep_on_worker_ready")
 def sweep_on_worker_ready(sender=None, **kwargs) -> None:
     hostname = getattr(sender, "hostname", "") or ""
-    _beat(hostname, queues=_queues(sender))
+    _beat(hostname, queues=_queues(sender), concurrency=_concurrency(sender))
     outcomes = sweep_once(restarting_hostname=hostname)
     log.info("lab sweep at start of %s: %d orphaned run(s) handled", hostname, len(outcomes))
     interval = settings.LAB_SWEEP_INTERVAL_S

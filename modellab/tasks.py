@@ -13,7 +13,7 @@ from celery.worker.request import Request
 from django.conf import settings
 
 from modellab.services.runs import experiment_fail_hard_time_limit, experiment_run
-from modellab.services.workers import device_name, worker_heartbeat
+from modellab.services.workers import device_name, worker_heartbeat, worker_threads
 
 log = logging.getLogger(__name__)
 
@@ -48,5 +48,6 @@ def run_experiment(self, experiment_id: int) -> str | None:
     """Train experiment ``experiment_id``; progress and results are written to its rows."""
     hostname = self.request.hostname or f"local@{socket.gethostname()}"
     device = device_name(settings.LAB_DEVICE)  # here in the child, where CUDA may be initialised
+    worker_threads()  # in the child too: each of the worker's processes trains on LAB_WORKER_THREADS
     worker_heartbeat(hostname=hostname, device=device)
     return experiment_run(experiment_id=experiment_id, worker_hostname=hostname, worker_pid=os.getpid(), worker_device=device)

@@ -36,13 +36,16 @@ def device_name(setting: str) -> str:
     return CPU
 
 
-def worker_started(*, hostname: str, queues: list[str], pid: int | None) -> Worker:
-    """Record a worker that is starting. Its device is CPU when LAB_DEVICE says so; otherwise it
-    is known once the worker trains (the parent never asks CUDA) and kept from its last run."""
+def worker_started(*, hostname: str, queues: list[str], pid: int | None, concurrency: int = 1) -> Worker:
+    """Record a worker that is starting, with how many runs it takes at once (``concurrency``, its
+    pool's processes: the queue's ETA plays the queue forward on that many slots). Its device is
+    CPU when LAB_DEVICE says so; otherwise it is known once the worker trains (the parent never
+    asks CUDA) and kept from its last run."""
     now = timezone.now()
     fields = {
         "queues": ",".join(queues)[:200],
         "pid": pid,
+        "concurrency": max(1, concurrency),
         "torch_version": torch_version(),
         "started_at": now,
         "heartbeat_at": now,
@@ -63,3 +66,17 @@ def worker_heartbeat(*, hostname: str, device: str = "") -> None:
             Worker.objects.get_or_create(
                 hostname=hostname[:255], defaults={**fields, "started_at": now, "torch_version": torch_version()}
             )
+
+
+def worker_threads() -> int:
+    """Set PyTorch's CPU threads in this process (a task's child) to LAB_WORKER_THREADS; 0 leaves
+    torch's own choice (OMP_NUM_THREADS, which `make run` sets to the same). Returns the count in use.
+
+    Each of the worker's processes trains on this many threads (ONNX Runtime's extraction follows
+    torch's count): processes x threads should not exceed the cores, or they wait on each other.
+    """
+    import torch
+
+    if settings.LAB_WORKER_THREADS > 0:
+        torch.set_num_threads(settings.LAB_WORKER_THREADS)
+    return torch.get_num_threads()

@@ -62,6 +62,14 @@ def test_two_live_workers_halve_the_wait(queue):
     assert slots[bobs.pk].start_s == 0 and slots[alices.pk].start_s == pytest.approx(40, abs=2)
 
 
+def test_one_worker_with_two_processes_counts_as_two(queue):
+    """The queue is played forward on the runs that can run at once, not on the worker records."""
+    running, bobs, alices = queue
+    Worker.objects.create(hostname="w1@host", concurrency=2, started_at=timezone.now(), heartbeat_at=timezone.now())
+    slots = queue_eta()
+    assert slots[bobs.pk].start_s == 0 and slots[alices.pk].start_s == pytest.approx(40, abs=2)
+
+
 def test_queued_run_page_says_when_it_starts_and_finishes(client, user, queue):
     _, _, alices = queue
     client.force_login(user)
@@ -82,6 +90,18 @@ def test_comparison_and_sweep_pages_say_where_each_run_stands(client, user, tiny
     assert group == 1
     html = client.get(reverse("modellab:size_sweep", args=["6f1b1f34-0000-4000-8000-000000000001"])).content.decode()
     assert "2nd in the queue · starts in about 2 min" in re.sub(r"<[^>]+>", "", html)
+
+
+def test_the_comparison_page_gives_each_runs_start_as_the_classroom_benchmark_reads_it(client, user, tiny_dataset, queue):
+    """benchmarks/classroom.py reads when each run should start from the page a learner lands on;
+    a run whose page says "no estimate yet" reads as no estimate."""
+    from benchmarks.classroom import page_estimates
+
+    _, _, alices = queue
+    features = make_run(user, tiny_dataset, ago=5, strategy="features")
+    client.force_login(user)
+    html = client.get(f"{reverse('modellab:compare')}?ids={alices.pk}&ids={features.pk}").content.decode()
+    assert page_estimates(html) == {alices.pk: pytest.approx(100, abs=2), features.pk: None}
 
 
 def test_the_page_moves_with_the_queue(client, user, queue):

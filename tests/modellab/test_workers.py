@@ -14,7 +14,7 @@ from kombu import Connection
 from modellab import broker, signals
 from modellab.models import Experiment, Worker
 from modellab.services.runs import experiment_run
-from modellab.services.workers import CPU, device_name, torch_version, worker_heartbeat, worker_started
+from modellab.services.workers import CPU, device_name, torch_version, worker_heartbeat, worker_started, worker_threads
 from harness.processes import port_open
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lab_media")]
@@ -37,6 +37,32 @@ def test_a_starting_worker_records_itself(settings):
     worker = Worker.objects.get(hostname="gpu1@host")
     assert worker.queues == "default,gpu" and worker.device == CPU and worker.pid == os.getpid()
     assert worker.torch_version == torch_version() and worker.torch_version.split(".")[0].isdigit()
+
+
+def test_a_worker_with_two_processes_records_that_it_runs_two_at_once(settings):
+    """`make run LAB_WORKER_PROCESSES=2` is one Celery worker (one record) whose pool runs two runs at once."""
+    settings.LAB_SWEEP_INTERVAL_S = 0
+    consumer = SimpleNamespace(
+        hostname="cpu1@host",
+        task_consumer=SimpleNamespace(queues=[SimpleNamespace(name="gpu")]),
+        controller=SimpleNamespace(concurrency=2, max_concurrency=None),
+    )
+    signals.sweep_on_worker_ready(sender=consumer)
+    assert Worker.objects.get(hostname="cpu1@host").concurrency == 2
+
+
+def test_each_worker_process_trains_on_lab_worker_threads(settings):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        settings.LAB_WORKER_THREADS = 1
+        assert worker_threads() == 1 == torch.get_num_threads()
+        settings.LAB_WORKER_THREADS = 0  # torch's own choice is left as it is
+        torch.set_num_threads(2)
+        assert worker_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_the_device_is_kept_from_the_last_run_when_the_parent_cannot_know_it(settings):

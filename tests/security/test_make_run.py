@@ -174,3 +174,20 @@ def test_a_refused_400_mb_body_does_not_grow_the_server(site):
 
     growth = {pid: _memory(pid, "VmHWM") - before[pid] for pid in workers}
     assert max(growth.values()) <= GROWTH_LIMIT, {pid: f"{g / MB:.0f} MiB" for pid, g in growth.items()}
+
+
+def test_make_run_starts_the_worker_with_the_processes_and_threads_asked_for():
+    """`make run LAB_WORKER_PROCESSES=2 LAB_WORKER_THREADS=3`: a pool of 2 processes, each told 3 threads
+    (the task sets torch's count from LAB_WORKER_THREADS; OMP_NUM_THREADS for what reads it at import);
+    by default one process on one thread."""
+    venv = Path(sys.prefix)
+
+    def worker_line(*overrides: str) -> str:
+        command = ["make", "-n", "--no-print-directory", "-o", f"{venv}/.installed", f"VENV={venv}", *overrides, "run"]
+        out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "MAKEFLAGS": ""}, check=True)
+        return next(line for line in out.stdout.splitlines() if "celery -A config worker" in line)
+
+    shaped = worker_line("LAB_WORKER_PROCESSES=2", "LAB_WORKER_THREADS=3")
+    assert "OMP_NUM_THREADS=3 LAB_WORKER_THREADS=3 " in shaped and "--concurrency 2" in shaped
+    default = worker_line()
+    assert "OMP_NUM_THREADS=1 LAB_WORKER_THREADS=1 " in default and "--concurrency 1" in default
