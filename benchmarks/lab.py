@@ -18,6 +18,8 @@ input size) and prints a table, then one JSON line:
                  built beforehand as any earlier run on the dataset at this size leaves it, through
                  the backbone and pooling);
 * extract_over_onnxruntime - extract_ips / runtimes.onnxruntime (the same model in the same minute);
+                 the pass includes what a fresh session costs once (building it, and its first
+                 batch touching its memory for the first time), the reference does not;
 * cached_s     - wall time of a run with strategy=features and a cold feature cache (ours; the
                  images already decoded);
 * recompute_s  - the PyTorch transfer-learning tutorial way, built like the measured run (the
