@@ -34,8 +34,9 @@ Extractor = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 def loop_threads(extractor: Extractor):
     """Around an extraction pass: with ONNX Runtime, PyTorch's own ops in the loop (gathering and
-    normalising batches) run on one thread while ONNX Runtime computes on its own; on this
-    project's busy 2-core CPU two PyTorch threads made them about 20x slower and halved the pass."""
+    normalising batches, on the pass's worker thread) run on one thread while ONNX Runtime computes
+    on its own; on this project's busy 2-core CPU two PyTorch threads made them about 20x slower
+    and halved the pass."""
     return one_cpu_thread(isinstance(extractor, OnnxExtractor))
 
 

@@ -21,7 +21,7 @@ from .data import content_hash
 from .extractor import Extractor, choose_extractor, extract_precision, loop_threads
 from .loop import Runtime
 from .model import shape_trace
-from .pixels import Preprocess
+from .pixels import AHEAD_BUFFERS, Preprocess, ahead
 from .progress import EXTRACT, Meter
 from .strategy import RunData, Setup, image_loader
 
@@ -171,18 +171,25 @@ def _extract(
     meter: Meter,
 ) -> tuple[torch.Tensor, list[dict]]:
     """Pooled features (CPU float32, N x C) of every sample, and the shapes of the first batch;
-    ``meter`` advances by the images of each batch."""
+    ``meter`` advances by the images of each batch.
+
+    Batches are gathered, augmented and normalised :func:`.pixels.ahead` of the backbone: on a
+    worker thread, into reused buffers, while the extractor runs on the batch before (on the
+    CPU, in ONNX Runtime's threads with the GIL released). Augmented views draw from torch's
+    global generator on that thread in the same order as a plain loop would.
+    """
     every = list(range(len(data.samples)))
-    loader = image_loader(data, every, preprocess, config, runtime, shuffle=False, seed_offset=seed_offset)
+    loader = image_loader(data, every, preprocess, config, runtime, shuffle=False, seed_offset=seed_offset, buffers=AHEAD_BUFFERS)
     out: torch.Tensor | None = None
     trace: list[dict] = []
-    for x, _, idx in loader:
-        runtime.check_cancelled()
-        feats, pooled = extractor(x)
-        if out is None:
-            out = torch.empty(len(every), pooled.shape[1])
-            trace = shape_trace(x, feats, pooled)
-        out[idx] = pooled
-        meter.advance(len(idx))
+    with ahead(loader) as batches:
+        for x, _, idx in batches:
+            runtime.check_cancelled()
+            feats, pooled = extractor(x)
+            if out is None:
+                out = torch.empty(len(every), pooled.shape[1])
+                trace = shape_trace(x, feats, pooled)
+            out[idx] = pooled  # a copy: x's buffer and ONNX Runtime's output are reused or freed
+            meter.advance(len(idx))
     assert out is not None, "a dataset has at least one image"
     return out, trace

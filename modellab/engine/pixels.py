@@ -9,23 +9,35 @@ horizontal flip with probability 1/2 (torchvision's ``RandomResizedCrop`` and
 then scaling to [0, 1] and normalisation with the backbone's mean and std, the same arithmetic
 as torchvision's ``ToTensor`` and ``Normalize``. Augmentation crops the decoded ``S x S`` image
 (the short side resized to ``S``, the centre square), not the original file.
+
+The feature extraction pass reads them :func:`ahead`: a worker thread gathers and normalises batch
+k+1 (into a ring of reused buffers, ``ImageBatches(buffers=AHEAD_BUFFERS)``) while the backbone
+runs on batch k; ONNX Runtime releases the GIL, so the two overlap.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import queue
+import threading
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence, TypeVar
 
 import torch
+
+T = TypeVar("T")
+AHEAD_BUFFERS = 3  # batches alive at once under ahead(): the consumer's, the queued one, the one being prepared
 
 AUGMENT_SCALE = (0.7, 1.0)  # the share of the image's area a random crop keeps
 
 
-def normalise(pixels: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
-    """``B x 3 x S x S`` uint8 to float32 scaled to [0, 1], minus ``mean``, over ``std`` (per channel)."""
+def normalise(pixels: torch.Tensor, mean: Sequence[float], std: Sequence[float], out: torch.Tensor | None = None) -> torch.Tensor:
+    """``B x 3 x S x S`` uint8 to float32 scaled to [0, 1], minus ``mean``, over ``std`` (per channel);
+    written into ``out`` (float32, the same shape) when given, else into a new tensor."""
     m, s = _channel_stats(tuple(mean), tuple(std), pixels.device)
-    return pixels.float().div_(255).sub_(m).div_(s)
+    x = pixels.float() if out is None else out.copy_(pixels)  # the same values either way: uint8 is exact in float32
+    return x.div_(255).sub_(m).div_(s)
 
 
 @functools.lru_cache(maxsize=16)
@@ -51,8 +63,8 @@ class Preprocess:
     std: tuple[float, float, float]
     augment: bool = False
 
-    def __call__(self, pixels: torch.Tensor) -> torch.Tensor:
-        return normalise(augment(pixels) if self.augment else pixels, self.mean, self.std)
+    def __call__(self, pixels: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        return normalise(augment(pixels) if self.augment else pixels, self.mean, self.std, out)
 
 
 class ImageBatches:
@@ -60,6 +72,9 @@ class ImageBatches:
     float32 on the device, ``y`` the labels there, ``indices`` the samples' positions in the dataset.
 
     With a ``generator`` each pass draws a new order from it; without one the order of ``indices``.
+    With ``buffers`` (> 0) the images are normalised into a ring of that many tensors allocated once,
+    so a batch's ``x`` is overwritten ``buffers`` batches later (for a consumer that is done with
+    each batch before it asks for the one after next, as under :func:`ahead`).
     """
 
     def __init__(
@@ -71,6 +86,7 @@ class ImageBatches:
         preprocess: Preprocess,
         device: torch.device,
         generator: torch.Generator | None = None,
+        buffers: int = 0,
     ):
         self.pixels = pixels  # N x 3 x S x S uint8 on the CPU (memory-mapped: .decoded)
         self.labels = labels.to(device)  # N
@@ -79,6 +95,8 @@ class ImageBatches:
         self.preprocess = preprocess
         self.device = device
         self.generator = generator
+        self.buffers = buffers
+        self._ring: list[torch.Tensor] = []
 
     def __len__(self) -> int:
         """Batches in one pass."""
@@ -88,7 +106,66 @@ class ImageBatches:
         n = len(self.indices)
         order = self.indices if self.generator is None else self.indices[torch.randperm(n, generator=self.generator)]
         on_device = order.to(self.device)  # one copy per pass: a batch's labels are gathered there
-        for start in range(0, n, self.batch_size):
+        for i, start in enumerate(range(0, n, self.batch_size)):
             idx = order[start : start + self.batch_size]
             batch = self.pixels.index_select(0, idx).to(self.device, non_blocking=True)  # 4x faster than [idx]
-            yield self.preprocess(batch), self.labels[on_device[start : start + self.batch_size]], idx
+            out = self._buffer(i)[: len(idx)] if self.buffers else None
+            yield self.preprocess(batch, out), self.labels[on_device[start : start + self.batch_size]], idx
+
+    def _buffer(self, i: int) -> torch.Tensor:
+        """The ``i``-th batch's float32 tensor of the ring, allocated on first use."""
+        while len(self._ring) <= i % self.buffers:
+            shape = (self.batch_size, *self.pixels.shape[1:])
+            self._ring.append(torch.empty(shape, dtype=torch.float32, device=self.device))
+        return self._ring[i % self.buffers]
+
+
+class _Failed:
+    """What the worker of :func:`ahead` hands over instead of a batch when producing one raised."""
+
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+_DONE = object()
+
+
+@contextlib.contextmanager
+def ahead(batches: Iterable[T]) -> Iterator[Iterator[T]]:
+    """The items of ``batches``, produced on a worker thread one item ahead of the consumer.
+
+    While the consumer works on item k the thread prepares k+1 (at most one more waits, so
+    three are alive at once: see ``ImageBatches(buffers=AHEAD_BUFFERS)``). An exception raised
+    while producing is raised in the consumer at that item; leaving the block (done, cancelled,
+    or failed) stops the thread and waits for it. PyTorch ops on the thread use the thread count
+    set when it starts them (:func:`.loop.one_cpu_thread`).
+    """
+    handed: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in batches:
+                handed.put(item)
+                if stop.is_set():
+                    return
+            handed.put(_DONE)
+        except BaseException as exc:  # handed over, raised in the consumer
+            handed.put(_Failed(exc))
+
+    def consume() -> Iterator[T]:
+        while (item := handed.get()) is not _DONE:
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+
+    worker = threading.Thread(target=produce, name="image-batches-ahead", daemon=True)
+    worker.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        while worker.is_alive():  # a put blocked on the full queue returns once the item is taken
+            with contextlib.suppress(queue.Empty):
+                handed.get_nowait()
+            worker.join(0.01)

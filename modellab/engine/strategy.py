@@ -70,9 +70,12 @@ def image_loader(
     *,
     shuffle: bool,
     seed_offset: int = 0,
+    buffers: int = 0,
 ) -> ImageBatches:
     """Batches (images, labels, sample indices) of ``data.samples[indices]`` from the decoded-image cache;
-    with ``shuffle`` a new order every pass, fixed by the run's seed (plus ``seed_offset``)."""
+    with ``shuffle`` a new order every pass, fixed by the run's seed (plus ``seed_offset``); ``buffers``:
+    see :class:`.pixels.ImageBatches`."""
     generator = torch.Generator().manual_seed(config.seed + seed_offset) if shuffle else None
     labels = data.labels(range(len(data.samples)))
-    return ImageBatches(data.pixels(runtime), labels, indices, config.batch_size, preprocess, runtime.device, generator)
+    pixels = data.pixels(runtime)
+    return ImageBatches(pixels, labels, indices, config.batch_size, preprocess, runtime.device, generator, buffers)
