@@ -122,7 +122,7 @@ def missed_targets(out: dict) -> list[str]:
         missed.append(f"overhead {out['overhead']} (target <= {OVERHEAD_MAX})")
     if out["eta_error_p90"] is None or out["eta_error_p90"] > ETA_ERROR_MAX:
         missed.append(f"eta_error_p90 {out['eta_error_p90']} (target <= {ETA_ERROR_MAX})")
-    missed += [f"{key} {out[key]} (target 0)" for key in ("lost", "duplicated") if out[key]]
+    missed += [f"{key} {out[key]} (target 0)" for key in ("lost", "duplicated", "warmup_failed") if out.get(key)]
     return missed
 
 
@@ -292,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             warmup = press(*learner(stack.port, "warmup", code))
             arms = len(warmup["runs"])
             wait_finished(stack, "warmup", arms, args.timeout or 900)
+            warmup_failed = sum(r["status"] != "succeeded" for r in runs_of(stack, "warmup").values())
             ready = [learner(stack.port, f"{LEARNER}{i:02d}", code) for i in range(n)]
             delays = sorted(rng.uniform(0, args.spread) for _ in range(n))
             presses: list[dict | None] = [None] * n
@@ -318,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         "worker_slots": slots,
         "cpu": cpu_summary(),
         **measure(done, runs, learners=n, arms=arms, processes=args.worker_processes),
+        "warmup_failed": warmup_failed,  # its runs are what the estimates rest on: each must succeed
         "arms": arms,
         "press_spread_s": _round(max(p["press"] for p in done) - min(p["press"] for p in done) if done else None),
         "wall_s": round(time.monotonic() - began, 1),

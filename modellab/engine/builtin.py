@@ -163,10 +163,16 @@ def _write(dest_dir: str | os.PathLike, items: Iterable[tuple[str, str, np.ndarr
     """Write (class, filename, HxWx3 uint8 array) items as PNG into dest_dir atomically."""
     dest = require_empty_dest(dest_dir)
     counts: dict[str, int] = {}
-    with atomic_dir(dest) as tmp:
-        for cls, name, arr in items:
-            (tmp / cls).mkdir(exist_ok=True)
-            Image.fromarray(arr, mode="RGB").save(tmp / cls / name, format="PNG")
-            counts[cls] = counts.get(cls, 0) + 1
+    try:
+        with atomic_dir(dest) as tmp:
+            for cls, name, arr in items:
+                (tmp / cls).mkdir(exist_ok=True)
+                Image.fromarray(arr, mode="RGB").save(tmp / cls / name, format="PNG")
+                counts[cls] = counts.get(cls, 0) + 1
+    except OSError:
+        # Two workers materialising the same dataset at once (a class pressing Run together): the one
+        # that finished second finds the other's directory there, which atomic_dir never replaces.
+        require_empty_dest(dest)  # raises DEST_NOT_EMPTY: the caller uses the finished one
+        raise
     classes = sorted(counts)
     return DatasetReport(classes=classes, counts={c: counts[c] for c in classes})

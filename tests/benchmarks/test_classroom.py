@@ -65,6 +65,7 @@ def test_a_failed_run_is_lost_and_a_restarted_or_extra_run_is_duplicated(burst):
     assert (out["lost"], out["duplicated"]) == (1, 1)
     assert out["comparison_worker_s"] == 30  # only the comparison whose runs all succeeded counts
     assert "lost 1 (target 0)" in missed_targets(out) and "duplicated 1 (target 0)" in missed_targets(out)
+    assert "warmup_failed 1 (target 0)" in missed_targets({**out, "warmup_failed": 1})  # the estimates' basis failed
 
 
 def test_a_learner_whose_press_failed_loses_their_runs(burst):

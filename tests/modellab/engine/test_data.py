@@ -2,6 +2,8 @@
 
 from collections import Counter
 
+import numpy as np
+
 import pytest
 from PIL import Image
 
@@ -82,3 +84,22 @@ def test_split_without_test_when_a_class_is_small():
     assert split.test == []
     assert Counter(labels[i] for i in split.val) == {0: 6, 1: 1}
     assert all(any(labels[i] == c for i in split.train) for c in (0, 1))
+
+
+def test_materialize_loses_a_race_to_another_worker_cleanly(tmp_path):
+    """Two workers materialising one built-in dataset at once: the one that finishes second gets
+    dest_not_empty (its caller then uses the finished copy), and the finished copy is left whole."""
+    from modellab.engine.builtin import _write
+
+    dest = tmp_path / "digits"
+
+    def items():
+        yield "0", "a.png", np.zeros((8, 8, 3), dtype=np.uint8)
+        materialize_digits(dest, classes=[0, 1], max_per_class=2, image_size=8)  # the other worker finishes first
+        yield "1", "b.png", np.zeros((8, 8, 3), dtype=np.uint8)
+
+    with pytest.raises(DatasetError) as err:
+        _write(dest, items())
+    assert err.value.code == "dest_not_empty"
+    assert scan_image_folder(dest)[0] == ["0", "1"] and len(scan_image_folder(dest)[1]) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["digits"]  # no half-written .part left
