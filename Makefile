@@ -5,16 +5,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 # The worker's shape: LAB_WORKER_PROCESSES runs at once (Celery's prefork pool), each on
-# LAB_WORKER_THREADS PyTorch CPU threads; `make run LAB_WORKER_PROCESSES=2 LAB_WORKER_THREADS=1`.
-# Threads: 1 by default: on a shared 2-core machine two threads wait on each other (the lesson's demo
-# took 247 s with 2 and 38 s with 1 at load 5; docs/lab.md).
-# Processes: 1 by default until benchmarks/classroom.py shows another shape faster (README, Benchmarks).
-# To size the worker to the machine, one process per LAB_WORKER_THREADS cores, set the default to
-# $(SIZED_PROCESSES).
+# LAB_WORKER_THREADS PyTorch CPU threads; `make run LAB_WORKER_PROCESSES=1 LAB_WORKER_THREADS=2`.
+# By default one single-threaded process per core: on 2 cores a class's burst of 6 comparisons
+# finished in 230 s with 2 processes x 1 thread, 323 s with 1 x 2 and 516 s with 1 x 1
+# (benchmarks/classroom.py, 2026-12-07; README, "Benchmarks"). At most one process per
+# WORKER_GIB of memory (a training run of the default backbone peaks at about 3 GiB), at least one.
 CPUS := $(shell nproc 2>/dev/null || echo 1)
+MEM_GIB := $(shell awk '/^MemTotal:/ {print int($$2 / 1048576)}' /proc/meminfo 2>/dev/null || echo 4)
+WORKER_GIB := 4
 LAB_WORKER_THREADS ?= 1
-SIZED_PROCESSES = $(shell expr $(CPUS) / $(LAB_WORKER_THREADS) \| 1)
-LAB_WORKER_PROCESSES ?= 1
+LAB_WORKER_PROCESSES ?= $(shell n=$$(( $(CPUS) / $(LAB_WORKER_THREADS) )); m=$$(( $(MEM_GIB) / $(WORKER_GIB) )); \
+	[ $$m -lt $$n ] && n=$$m; [ $$n -lt 1 ] && n=1; echo $$n)
 DATA_DIR ?= $(CURDIR)/data
 # What `make run` serves with: the production settings (DEBUG off, WhiteNoise's manifest of static
 # files) on plain HTTP, for the loopback only, with a secret key made once and kept in DATA_DIR.

@@ -20,7 +20,8 @@ at least 10 s, where the page says "any moment now"; nearest-rank p90 over the r
 target <= 0.5; no_estimate counts the others), lost and duplicated runs (target 0), worker_slots (the
 runs the worker recorded it takes at once), cpu and the load average. README, "Benchmarks", says more.
 Exits 1 naming each missed target. Usage:
-python benchmarks/classroom.py [--learners 30] [--worker-processes 1] [--worker-threads 1] [--spread 5]
+python benchmarks/classroom.py [--learners 30] [--worker-processes P] [--worker-threads T] [--spread 5]
+(without P and T, make run sizes the worker itself, as it does for a user)
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def cpu_summary() -> str:
 class MakeRun:
     """`make run` in a throwaway DATA_DIR on a free port; its database read directly."""
 
-    def __init__(self, tmp: Path, processes: int, threads: int):
+    def __init__(self, tmp: Path, processes: int | None, threads: int | None):
         self.tmp, self.port, self.data = tmp, free_port(), tmp / "data"
         self.venv = Path(sys.prefix)  # the virtualenv running this; make must not install anything
         drop = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "OMP_NUM_THREADS"}
@@ -153,7 +154,10 @@ class MakeRun:
         self.env.update(DATA_DIR=str(self.data), STATIC_ROOT=str(tmp / "static"), MAKEFLAGS="")
         self.command = [
             "make", "--no-print-directory", "-o", f"{self.venv}/.installed", f"VENV={self.venv}", f"PORT={self.port}",
-            f"DATA_DIR={self.data}", f"LAB_WORKER_PROCESSES={processes}", f"LAB_WORKER_THREADS={threads}", "run",
+            f"DATA_DIR={self.data}",
+            *([f"LAB_WORKER_PROCESSES={processes}"] if processes else []),
+            *([f"LAB_WORKER_THREADS={threads}"] if threads else []),
+            "run",
         ]  # fmt: skip
         self.proc = None
 
@@ -275,8 +279,8 @@ def wait_finished(stack: MakeRun, prefix: str, count: int, timeout: float) -> No
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=30)
-    parser.add_argument("--worker-processes", type=int, default=1, help="make run's LAB_WORKER_PROCESSES")
-    parser.add_argument("--worker-threads", type=int, default=1, help="make run's LAB_WORKER_THREADS")
+    parser.add_argument("--worker-processes", type=int, help="make run's LAB_WORKER_PROCESSES (default: make run's own sizing)")
+    parser.add_argument("--worker-threads", type=int, help="make run's LAB_WORKER_THREADS (default: make run's, 1)")
     parser.add_argument("--spread", type=float, default=5.0, help="the presses come within this many seconds")
     parser.add_argument("--timeout", type=float, help="seconds to wait for the runs (default 600 + 300 per learner)")
     parser.add_argument("--seed", type=int, default=24)
@@ -314,11 +318,10 @@ def main(argv: list[str] | None = None) -> int:
             stack.stop()
     out = {
         "learners": n,
-        "worker_processes": args.worker_processes,
-        "worker_threads": args.worker_threads,
-        "worker_slots": slots,
+        "worker_threads": args.worker_threads or 1,
+        "worker_slots": slots,  # the worker's pool as it recorded it: what make run started
         "cpu": cpu_summary(),
-        **measure(done, runs, learners=n, arms=arms, processes=args.worker_processes),
+        **measure(done, runs, learners=n, arms=arms, processes=slots),
         "warmup_failed": warmup_failed,  # its runs are what the estimates rest on: each must succeed
         "arms": arms,
         "press_spread_s": _round(max(p["press"] for p in done) - min(p["press"] for p in done) if done else None),

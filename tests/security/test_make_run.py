@@ -179,7 +179,7 @@ def test_a_refused_400_mb_body_does_not_grow_the_server(site):
 def test_make_run_starts_the_worker_with_the_processes_and_threads_asked_for():
     """`make run LAB_WORKER_PROCESSES=2 LAB_WORKER_THREADS=3`: a pool of 2 processes, each told 3 threads
     (the task sets torch's count from LAB_WORKER_THREADS; OMP_NUM_THREADS for what reads it at import);
-    by default one process on one thread."""
+    by default one single-threaded process per core, while each has 4 GiB of memory."""
     venv = Path(sys.prefix)
 
     def worker_line(*overrides: str) -> str:
@@ -190,4 +190,10 @@ def test_make_run_starts_the_worker_with_the_processes_and_threads_asked_for():
     shaped = worker_line("LAB_WORKER_PROCESSES=2", "LAB_WORKER_THREADS=3")
     assert "OMP_NUM_THREADS=3 LAB_WORKER_THREADS=3 " in shaped and "--concurrency 2" in shaped
     default = worker_line()
-    assert "OMP_NUM_THREADS=1 LAB_WORKER_THREADS=1 " in default and "--concurrency 1" in default
+    cpus, gib = len(os.sched_getaffinity(0)), os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**30
+
+    def sized(threads: int) -> int:
+        return max(1, min(cpus // threads, gib // 4))
+
+    assert "OMP_NUM_THREADS=1 LAB_WORKER_THREADS=1 " in default and f"--concurrency {sized(1)} " in default
+    assert f"--concurrency {sized(2)} " in worker_line("LAB_WORKER_THREADS=2")
