@@ -124,6 +124,9 @@ def missed_targets(out: dict) -> list[str]:
     if out["eta_error_p90"] is None or out["eta_error_p90"] > ETA_ERROR_MAX:
         missed.append(f"eta_error_p90 {out['eta_error_p90']} (target <= {ETA_ERROR_MAX})")
     missed += [f"{key} {out[key]} (target 0)" for key in ("lost", "duplicated", "warmup_failed") if out.get(key)]
+    storage = out.get("storage") or {}
+    if storage.get("quota_mb") and storage["largest_learner_mb"] > storage["quota_mb"]:
+        missed.append(f"largest_learner_mb {storage['largest_learner_mb']} (target <= the quota, {storage['quota_mb']})")
     return missed
 
 
@@ -184,9 +187,11 @@ class MakeRun:
     def query(self, sql: str, params=()) -> list[tuple]:
         return query_database(f"sqlite:///{self.data / 'db.sqlite3'}", sql, params)
 
-    def shell(self, code: str) -> None:
+    def shell(self, code: str) -> str:
+        """What ``manage.py shell -c code`` prints, run against this stack's settings and database."""
         env = {**self.env, "DEBUG": "0", "HTTPS": "0", "SECRET_KEY_FILE": str(self.data / "secret_key")}
-        subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True, timeout=120)
+        command = [sys.executable, "manage.py", "shell", "-c", code]
+        return subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=120, capture_output=True, text=True).stdout
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -195,6 +200,28 @@ class MakeRun:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+# After the burst: the largest learner's files against the quota, the lab's files by kind, and what
+# `lab_prune --dry-run` (the retention settings) would remove; printed as one JSON line.
+STORAGE_CODE = f"""
+import json
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from io import StringIO
+from modellab.quota import learner_storage_bytes
+from modellab.storage_usage import usage_by_kind
+learners = get_user_model().objects.filter(username__startswith="{LEARNER}")
+prune = StringIO()
+call_command("lab_prune", "--dry-run", stdout=prune)
+print(json.dumps({{
+    "largest_learner_mb": round(max((learner_storage_bytes(owner=u) for u in learners), default=0) / 2**20, 1),
+    "quota_mb": settings.LAB_STORAGE_QUOTA_MB,
+    "by_kind_mb": {{label: round(size / 2**20, 1) for label, _, size in usage_by_kind()}},
+    "prune_dry_run": prune.getvalue().strip().splitlines()[-1],
+}}))
+"""
 
 
 def class_code(stack: MakeRun, seats: int) -> str:
@@ -314,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
             done = [p for p in presses if p]
             wait_finished(stack, LEARNER, len(done) * arms, args.timeout or 600 + 300 * n)
             runs = runs_of(stack, LEARNER)
+            storage = json.loads(stack.shell(STORAGE_CODE).strip().splitlines()[-1])
         finally:
             stack.stop()
     out = {
@@ -322,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
         "worker_slots": slots,  # the worker's pool as it recorded it: what make run started
         "cpu": cpu_summary(),
         **measure(done, runs, learners=n, arms=arms, processes=slots),
-        "warmup_failed": warmup_failed,  # its runs are what the estimates rest on: each must succeed
+        "warmup_failed": warmup_failed,
+        "storage": storage,  # its runs are what the estimates rest on: each must succeed
         "arms": arms,
         "press_spread_s": _round(max(p["press"] for p in done) - min(p["press"] for p in done) if done else None),
         "wall_s": round(time.monotonic() - began, 1),

@@ -66,6 +66,8 @@ def test_a_failed_run_is_lost_and_a_restarted_or_extra_run_is_duplicated(burst):
     assert out["comparison_worker_s"] == 30  # only the comparison whose runs all succeeded counts
     assert "lost 1 (target 0)" in missed_targets(out) and "duplicated 1 (target 0)" in missed_targets(out)
     assert "warmup_failed 1 (target 0)" in missed_targets({**out, "warmup_failed": 1})  # the estimates' basis failed
+    over = {**out, "storage": {"largest_learner_mb": 501.0, "quota_mb": 500}}
+    assert "largest_learner_mb 501.0 (target <= the quota, 500)" in missed_targets(over)
 
 
 def test_a_learner_whose_press_failed_loses_their_runs(burst):

@@ -77,7 +77,7 @@ def test_lab_prune_dry_run_lists_then_prune_removes_the_old_models(three_runs, c
     call_command("lab_prune", "--dry-run")
     out = capsys.readouterr().out
     assert f"would remove the model files of run #{old.pk}" in out and f"run #{older_kept_young.pk}" in out
-    assert f"run #{newest.pk}" not in out and "2 run(s): model files would remove" in out
+    assert f"run #{newest.pk}" not in out and "2 run(s) whose model files would be removed." in out
     assert folder_usage(f"{storage.RUNS_ROOT}/{old.pk}") == (1, 512)
     # the worker's periodic pass removes them; the newest stays
     assert prune_once() == 2

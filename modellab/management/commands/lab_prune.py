@@ -19,4 +19,4 @@ class Command(BaseCommand):
         verb = "would remove" if dry_run else "removed"
         for run in runs:
             self.stdout.write(f"{verb} the model files of run #{run.pk} ({run.owner}, finished {run.finished_at:%Y-%m-%d})")
-        self.stdout.write(f"{len(runs)} run(s): model files {verb}.")
+        self.stdout.write(f"{len(runs)} run(s) whose model files {'would be removed' if dry_run else 'were removed'}.")
