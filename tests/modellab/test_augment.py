@@ -75,22 +75,25 @@ def lesson():
     return Lesson.objects.create(course=course, slug="tiny", title="Tiny", published=True)
 
 
-def test_a_preset_arm_with_augment_makes_an_augmented_experiment(user, delay, lesson):
-    preset = LabPreset.objects.create(
+def _preset(lesson, position: int, strategies: list[str], **fields) -> LabPreset:
+    """A one-epoch preset of the Tiny CNN on the built-in digits."""
+    return LabPreset.objects.create(
         lesson=lesson,
-        position=1,
-        key="aug",
-        title="Aug",
+        position=position,
+        key=f"p{position}",
+        title=f"Preset {position}",
         datasets=["builtin:digits-3"],
         backbone="tiny",
-        strategies=["features", "features"],
-        augment=[False, True],
-        train_per_class=4,
+        strategies=strategies,
         epochs=1,
         lr=0.01,
         batch_size=8,
-        image_size=32,
+        **fields,
     )
+
+
+def test_a_preset_arm_with_augment_makes_an_augmented_experiment(user, delay, lesson):
+    preset = _preset(lesson, 1, ["features", "features"], augment=[False, True], train_per_class=4, image_size=32)
     assert preset.is_augment_comparison and preset.is_comparison
     initial = preset_form_initial(preset)
     assert initial["augment"] is False and initial["train_per_class"] == 4  # the button runs both arms
@@ -99,19 +102,7 @@ def test_a_preset_arm_with_augment_makes_an_augmented_experiment(user, delay, le
     assert off.comparison_group == on.comparison_group and on.train_per_class == 4 and on.lesson_slug == "tiny"
     Experiment.objects.all().delete()  # under the limit of runs at once for the next preset
 
-    every = LabPreset.objects.create(
-        lesson=lesson,
-        position=2,
-        key="all",
-        title="All",
-        datasets=["builtin:digits-3"],
-        backbone="tiny",
-        strategies=["features", "scratch"],
-        augment=[True, True],
-        epochs=1,
-        lr=0.01,
-        batch_size=8,
-    )
+    every = _preset(lesson, 2, ["features", "scratch"], augment=[True, True])
     assert not every.is_augment_comparison and preset_form_initial(every)["augment"] is True
     assert [e.augment for e in preset_submit(owner=user, preset=every)] == [True, True]
 
