@@ -119,7 +119,8 @@ def prepare_upload(
         infos = zf.infolist()
         entries = [(info, _entry_parts(info)) for info in infos]  # validates every name first
         _check_archive(infos, limits)
-        files = [(i, p) for i, p in entries if not i.is_dir() and p]
+        # An entry with no parts (a name of "/" and "." only, or none: ZipInfo.is_dir fails on it) holds no image.
+        files = [(i, p) for i, p in entries if p and not i.is_dir()]
         ignored = sum(1 for _, p in files if is_hidden_path(p))
         files = [(i, p) for i, p in files if not is_hidden_path(p)]
         # One wrapping folder (zip of the parent folder) is stripped.

@@ -84,6 +84,13 @@ def test_good_upload_reports_classes_and_counts(work):
     assert [p.name for p in dest.parent.iterdir()] == ["dataset"]
 
 
+def test_an_entry_with_an_empty_name_holds_no_image(work):
+    """A zip entry named "" (found by the fuzz test: zipfile's own is_dir fails on it) is passed over."""
+    zip_path, dest = work
+    make_zip(zip_path, {"": b"no name", **good_entries()})
+    assert prepare_upload(zip_path, dest).counts == {"cat": 5, "dog": 5}
+
+
 def test_single_wrapping_folder_is_stripped(work):
     zip_path, dest = work
     make_zip(zip_path, {f"pets/{k}": v for k, v in good_entries().items()})
