@@ -1,11 +1,10 @@
 """The lesson's ready-made comparison (``benchmarks/lab.py --demo``): every arm as the lesson's preset says, timed.
 
 Reads the preset ``ready-made`` from the lesson's YAML (dataset, backbone, strategies, epochs, input size,
-learning rate, batch size), or the presets ``--presets`` names from the lesson ``--lesson`` names (they must
-agree in all but their strategies; each arm then runs once, in the engine's order of strategies), writes its dataset (the digits 0, 1, 2, or cat/dog/bird where
-``--cifar-root`` holds CIFAR-10), then runs its arms (every layer fine-tuned from the pre-trained weights,
-from scratch, frozen features) one after the other on a cold feature cache, as one worker does, each with
-the same settings. Prints a table, the arms as the lesson file's ``measured.runs`` (YAML), then one JSON line:
+learning rate, batch size), writes its dataset (the digits 0, 1, 2, or cat/dog/bird where ``--cifar-root``
+holds CIFAR-10), then runs its arms (every layer fine-tuned from the pre-trained weights, from scratch,
+frozen features) one after the other on a cold feature cache, as one worker does, each with the same
+settings. Prints a table, then one JSON line:
 
 * demo_wall_s      - every arm, end to end in this process (importing the engine not counted);
 * arms             - per arm: seconds, extraction seconds, validation accuracy and loss, elapsed seconds by epoch;
@@ -15,8 +14,9 @@ the same settings. Prints a table, the arms as the lesson file's ``measured.runs
                      5x faster than 2, which wait on each other; measured in issue 12);
 * load_avg         - the machine's 1/5/15-minute load before the run (this machine is shared).
 
-The click-to-done time in a browser, with a real worker, is tests/e2e/test_lab_demo.py.
-Usage: python benchmarks/lab.py --demo [--lesson PATH] [--presets KEY,KEY] [--cifar-root PATH] [--threads N] [--device cpu]
+The click-to-done time in a browser, with a real worker, is tests/e2e/test_lab_demo.py; a lesson's measured
+reference is run on the lab's workers and published by ``manage.py lab_reference`` (docs/lab.md).
+Usage: python benchmarks/lab.py --demo [--cifar-root PATH] [--threads N] [--device cpu]
 """
 
 from __future__ import annotations
@@ -37,44 +37,7 @@ LESSON = ROOT / "content" / "lessons" / "why-pretrained-models-save-time.yaml"
 
 def ready_made_preset(path: Path = LESSON) -> dict:
     """The lesson's ``lab.presets`` entry with key ``ready-made``, as the YAML writes it."""
-    return demo_preset(path, ["ready-made"])
-
-
-def demo_preset(path: Path, keys: list[str]) -> dict:
-    """The lesson's presets named ``keys`` as one demo: one preset as the YAML writes it; several, the first
-    with every arm of them once, in the engine's order of strategies. SystemExit when they differ otherwise."""
-    from modellab.engine.config import STRATEGIES
-
-    presets = {p["key"]: p for p in yaml.safe_load(Path(path).read_text())["lab"]["presets"]}
-    chosen = [presets[k] for k in keys]
-    if len(chosen) == 1:
-        return chosen[0]
-    label = {"key", "title", "description", "strategies"}
-    if any(
-        {k: v for k, v in p.items() if k not in label} != {k: v for k, v in chosen[0].items() if k not in label} for p in chosen
-    ):
-        raise SystemExit(f"the presets {', '.join(keys)} differ in more than their strategies")
-    arms = {s for p in chosen for s in p["strategies"]}
-    return {**chosen[0], "key": "+".join(keys), "strategies": [s for s in STRATEGIES if s in arms]}
-
-
-def measured_runs(arms: dict) -> list[dict]:
-    """The arms as a lesson file's ``measured.runs`` (no worker here: start-up 0, elapsed from the engine's start)."""
-    return [
-        {
-            "strategy": strategy,
-            "seconds": {
-                "startup": 0.0,
-                "extraction": arm["extract_seconds"],
-                "training": round(arm["engine_seconds"] - arm["extract_seconds"], 1),
-            },
-            "epochs": [
-                {"epoch": i + 1, "val_accuracy": a, "val_loss": loss, "elapsed": t}
-                for i, (a, loss, t) in enumerate(zip(arm["val_accuracy"], arm["val_loss"], arm["elapsed"], strict=True))
-            ],
-        }
-        for strategy, arm in arms.items()
-    ]
+    return next(p for p in yaml.safe_load(Path(path).read_text())["lab"]["presets"] if p["key"] == "ready-made")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -83,8 +46,6 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--cifar-root", help="a folder holding cifar-10-batches-py/: the lesson's cat/dog/bird")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's own choice)")
-    parser.add_argument("--lesson", type=Path, default=LESSON, help="the lesson file (default: the first lesson)")
-    parser.add_argument("--presets", default="ready-made", help="its presets to run, comma-separated")
     args = parser.parse_args(argv)
     load_avg = [round(x, 2) for x in os.getloadavg()]
     sys.path.insert(0, str(ROOT))
@@ -95,7 +56,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    preset = demo_preset(args.lesson, args.presets.split(","))
+    preset = ready_made_preset()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         cifar = args.cifar_root and (Path(args.cifar_root) / "cifar-10-batches-py").is_dir()
@@ -152,7 +113,6 @@ def main(argv: list[str] | None = None) -> dict:
     for name, arm in arms.items():
         print(f"{name:<10}{arm['seconds']:>9}{arm['extract_seconds']:>9}  {arm['val_accuracy']}")
     print(f"every arm: {out['demo_wall_s']} s (load average before: {load_avg}, after: {out['load_avg_after']})")
-    print(yaml.safe_dump({"runs": measured_runs(arms)}, sort_keys=False))
     print(json.dumps(out))
     return out
 

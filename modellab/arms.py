@@ -50,10 +50,11 @@ def starts_pretrained(strategy: str, backbone: str) -> bool:
     return strategy != SCRATCH and backbone_has_pretrained_weights(backbone)
 
 
-def arm_label(strategy: str, pretrained: bool, *, augment: bool = False) -> str:
+def arm_label(strategy: str, pretrained: bool, *, augment: bool = False, per_class: int | None = None) -> str:
     """``Pre-trained (every layer fine-tuned)``, ``Random init (frozen features)`` (a backbone without
-    pre-trained weights), ``From scratch``; ``..., augmented`` when the arm augments its training images."""
-    augmented = ", augmented" if augment else ""
+    pre-trained weights), ``From scratch``; ``..., augmented`` when the arm augments its training images;
+    ``..., 10 per class`` when a measured arm trained on at most that many images of each class."""
+    augmented = (", augmented" if augment else "") + (f", {per_class} per class" if per_class else "")
     if strategy == SCRATCH:
         return f"From scratch{augmented}"
     what = _IN_LABEL.get(strategy, strategy)

@@ -30,6 +30,8 @@
       runs:                              # 1 to 4 runs
         - strategy: finetune_all         # the pages label a run from its strategy and the backbone's weights
           label: Pre-trained (every layer fine-tuned)   # optional: for readers of the file
+          augment: true                  # optional, false: the arm augmented its training images
+          per_class: 10                  # optional, all: the arm trained on at most this many images per class
           seconds: {startup: 3.0, extraction: 1.2, training: 0.6}
           epochs: [{epoch: 1, val_accuracy: 0.99, val_loss: 0.05, elapsed: 5.1}, ...]
       sweep: [{per_class: 5, strategy: features, val_accuracy: 0.9}, ...]   # optional
@@ -194,7 +196,7 @@ def save_lab(lesson: Lesson, parsed: dict) -> None:
 
 
 def _run(node: Node) -> dict:
-    f = node.mapping({"label", "strategy", "seconds", "epochs"}, {"strategy", "seconds", "epochs"})
+    f = node.mapping({"label", "strategy", "augment", "per_class", "seconds", "epochs"}, {"strategy", "seconds", "epochs"})
     s = f["seconds"].mapping({"startup", "extraction", "training"}, {"extraction", "training"})
     epochs, seen = [], set()
     for item in f["epochs"].items(min_items=1):
@@ -210,6 +212,9 @@ def _run(node: Node) -> dict:
     return {
         "label": f["label"].text(max_length=100) if "label" in f else "",
         "strategy": _strategy(f["strategy"]),
+        # written only where they apply: an arm that augments, an arm on fewer than all training images
+        **({"augment": True} if "augment" in f and f["augment"].boolean() else {}),
+        **({"per_class": f["per_class"].integer(low=1, high=MAX_PER_CLASS)} if "per_class" in f else {}),
         "seconds": {
             "startup": s["startup"].number(low=0) if "startup" in s else 0.0,
             "extraction": s["extraction"].number(low=0),

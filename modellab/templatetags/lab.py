@@ -7,8 +7,10 @@ from django import template
 from modellab import public_text as text
 from modellab import selectors
 from modellab.arms import (
+    AUGMENTATION,
     Arm,
     arm_label,
+    augmentation_words,
     difference_sentences,
     effect_sentences,
     headline_pair,
@@ -107,17 +109,26 @@ def lab_measured(lesson):
 
 
 def measured_arms(reference) -> list[Arm]:
-    """The reference's runs as arms, each named and labelled from its strategy and the backbone's weights
-    (never from the file's ``label``); what they share is the reference's backbone, dataset and epochs."""
+    """The reference's runs as arms, each named and labelled from its strategy, augmentation, training images
+    and the backbone's weights (never from the file's ``label``); what they share is the reference's backbone,
+    dataset and epochs, and where a run says them, its training images per class and augmentation."""
     arms = []
+    varied = any("per_class" in r or r.get("augment") for r in reference.runs)
     for r in reference.runs:
         pretrained = starts_pretrained(r["strategy"], reference.backbone)
+        augment, per_class = bool(r.get("augment")), r.get("per_class")
         settings = (
             ("network", selectors.backbone_short_name(reference.backbone)),
             ("data", reference.dataset),
             ("epochs", str(len(r["epochs"]))),
         )
-        arms.append(Arm(arm_label(r["strategy"], pretrained), r["strategy"], pretrained, settings))
+        if varied:
+            settings += (
+                ("training images per class", str(per_class or "all")),
+                (AUGMENTATION, augmentation_words(augment, r["strategy"])),
+            )
+        name = arm_label(r["strategy"], pretrained, augment=augment, per_class=per_class)
+        arms.append(Arm(name, r["strategy"], pretrained, settings, augment=augment))
     return arms
 
 
@@ -125,7 +136,7 @@ def measured_view(reference) -> dict:
     """What the lesson page shows of a measured reference (lesson content, plain data)."""
     arms = measured_arms(reference)
     timings = timings_from_content(reference.runs, pretrained=[a.pretrained for a in arms])
-    timings = [replace(t, label=a.label) for t, a in zip(timings, arms, strict=True)]
+    timings = [replace(t, label=a.name) for t, a in zip(timings, arms, strict=True)]
     pair = headline_pair(arms)
     line = headline(timings[pair[0]], timings[pair[1]]) if pair else None
     epochs = sorted({e["epoch"] for r in reference.runs for e in r["epochs"]})
@@ -136,7 +147,7 @@ def measured_view(reference) -> dict:
     return {
         "reference": reference,
         "arms": arms,
-        "labels": ", ".join(a.label for a in arms),
+        "labels": ", ".join(a.name for a in arms),
         "shared": shared_sentence(arms),
         "differences": difference_sentences(arms),
         "effects": effect_sentences(arms, timings),

@@ -192,9 +192,16 @@ def test_the_augmentation_preset_is_the_sweeps_settings_without_and_with_augment
     assert f"{views} fixed augmented views" in aug["description"] and f"one of the {views + 1} versions" in aug["description"]
     at = {p["per_class"]: p["val_accuracy"] for p in DOC["measured"]["sweep"] if p["strategy"] == "features"}
     note = " ".join(DOC["measured"]["note"].split())
-    assert f"frozen features at 10 per class {at[10]:.2f} and 0.96, 2 of the 107 images apart" in note
-    assert round(at[10] * 107) - 2 == round(0.9626 * 107)  # 105 and 103 of the 107 validation images
-    assert "the preset augmentation" in note and "--only augmentation" in note
+    plain, augmented = (r for r in DOC["measured"]["runs"] if r.get("per_class") == aug["train_per_class"])
+    assert (plain.get("augment", False), augmented["augment"]) == (False, True)
+    final = [r["epochs"][-1]["val_accuracy"] for r in (plain, augmented)]
+    assert final[0] == at[10]  # the augmentation preset's plain arm is the sweep's run at 10 per class, run again
+    apart = round((final[0] - final[1]) * 107)
+    assert (
+        f"without and with augmentation (random crop of 70-100% of the area and a horizontal flip) {final[0]:.2f} and {final[1]:.2f}, {apart} of the 107 images apart"
+        in note
+    )
+    assert apart == 2 and f"extracting the {views} fixed augmented views took {augmented['seconds']['extraction']} s" in note
 
 
 def test_cache_sizes():
@@ -226,52 +233,30 @@ def test_illustrative_trace_is_marked_and_consistent():
     assert PRACTICE["early-stopping-epoch"]["choices"][0]["text"].startswith(f"Epoch {best},")
 
 
-def test_measured_reference_comes_from_the_sweep_preset():
-    measured, preset = DOC["measured"], DOC["lab"]["presets"][0]
+def test_measured_reference_comes_from_the_two_presets_on_the_lab():
+    measured, (preset, aug) = DOC["measured"], DOC["lab"]["presets"]
     assert preset["sweep"] == [5, 10, 25, 50, "all"] and preset["strategies"] == ["features", "scratch"]
     points = {(p["strategy"], p["per_class"]) for p in measured["sweep"]}
     assert points == {(s, n) for s in ("features", "scratch") for n in (5, 10, 25, 50, 108)}
-    assert [r["strategy"] for r in measured["runs"]] == ["features", "scratch"]
-    assert all(len(r["epochs"]) == preset["epochs"] for r in measured["runs"])
+    arms = [(r["strategy"], r.get("per_class"), r.get("augment", False)) for r in measured["runs"]]
+    assert arms == [("features", None, False), ("scratch", None, False), ("features", 10, False), ("features", 10, True)]
+    assert all(len(r["epochs"]) == preset["epochs"] == aug["epochs"] for r in measured["runs"])
     assert measured["versions"] == {name: version(name) for name in ("torch", "torchvision", "timm")}
-    for word in ("benchmarks/lab_data_size.py", "/proc/cpuinfo", "load average", "1 PyTorch thread"):
-        assert word in measured["note"]
+    note = " ".join(measured["note"].split())
+    assert note.startswith(
+        "Published from the sweep of runs #1, #2, #3, #4, #5, #6, #7, #8, #9, #10 and the comparison of runs #11, #12: "
+    )
+    for word in (
+        "manage.py lab_reference --lesson how-much-data-do-you-need",
+        "/proc/cpuinfo",
+        "load average",
+        "1 PyTorch thread",
+    ):
+        assert word in note
     at = {(p["strategy"], p["per_class"]): p["val_accuracy"] for p in measured["sweep"]}
+    assert round(323 / 3) == 108 and f"323 training images, {round(323 / 3)} per class" in note
+    assert f"Frozen features scored {at[('features', 5)]:.2f} at 5 per class and {at[('features', 108)]:.2f} with all" in note
     assert at[("features", 5)] > 0.9 and round(at[("scratch", 5)], 2) == 0.34 == round(36 / 107, 2)  # as the quiz says
+    assert round(at[("scratch", 50)], 2) == 0.34 and f"with all the data it reached {at[('scratch', 108)]:.2f}" in note
     first_epoch = measured["runs"][0]["epochs"][0]["val_accuracy"]
     assert f"validation accuracy {first_epoch:.2f}" in PRACTICE["train-accuracy-below-validation"]["stem"]
-
-
-def test_the_benchmark_reads_the_preset_and_writes_the_measured_section():
-    from benchmarks.lab_data_size import lesson_preset, measured_section
-
-    assert lesson_preset() == DOC["lab"]["presets"][0]
-    run = {
-        "augment": False,
-        "split_sizes": {"train": 323},
-        "extract_seconds": 2.0,
-        "engine_seconds": 3.5,
-        "val_accuracy": [0.9, 1.0],
-        "val_loss": [0.3, 0.1],
-        "elapsed": [2.5, 3.4],
-    }
-    runs = [
-        {**run, "strategy": "features", "per_class": None},
-        {**run, "strategy": "features", "per_class": 5, "split_sizes": {"train": 15}, "val_accuracy": [0.8, 0.9]},
-        {**run, "strategy": "features", "per_class": None, "augment": True},
-    ]
-    section = measured_section(runs, classes=3)
-    assert section["sweep"] == [
-        {"per_class": 108, "strategy": "features", "val_accuracy": 1.0},
-        {"per_class": 5, "strategy": "features", "val_accuracy": 0.9},
-    ]
-    assert section["runs"] == [
-        {
-            "strategy": "features",
-            "seconds": {"startup": 0.0, "extraction": 2.0, "training": 1.5},
-            "epochs": [
-                {"epoch": 1, "val_accuracy": 0.9, "val_loss": 0.3, "elapsed": 2.5},
-                {"epoch": 2, "val_accuracy": 1.0, "val_loss": 0.1, "elapsed": 3.4},
-            ],
-        }
-    ]

@@ -1,8 +1,10 @@
 """The lab in the lesson file: presets (content, not code), the measured reference, publishing one from real
 runs and the YAML round trip, and what the lesson page shows of them."""
 
+import io
 import re
 import textwrap
+import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,6 +16,7 @@ from modellab.models import EpochRecord, Experiment, LabPreset, LessonLab, Measu
 from modellab.services.experiments import experiment_submit
 from modellab.services.measured import measured_publish, measured_to_yaml
 from modellab.services.runs import experiment_run
+from modellab.services.size_sweep import size_sweep_submit
 from tests.conftest import SEED_LESSON
 from tests.modellab.cifar_archive import write_cifar_archive
 
@@ -37,6 +40,9 @@ lab:
       epochs: 2
       image_size: 32
 """
+
+
+TRAINING = "training:\n  epochs:\n    - {epoch: 1, loss: 0.9, accuracy: 0.6, observation: illustrative}\n"  # the page's trace
 
 
 def load(text: str, source="lesson.yaml"):
@@ -123,22 +129,17 @@ def test_reloading_replaces_the_presets():
 # ----------------------------------------------------------------------------- publishing from real runs
 
 
-def real_comparison(user, dataset, lesson_slug="tiny"):
-    pair = experiment_submit(
-        owner=user,
-        dataset=dataset,
-        backbone="tiny",
-        strategy="features",
-        epochs=2,
-        lr=0.05,
-        batch_size=4,
-        compare=True,
-        lesson_slug=lesson_slug,
-        image_size=32,
-    )
-    for e in pair:
+TINY_RUN = dict(backbone="tiny", epochs=2, lr=0.05, batch_size=4, lesson_slug="tiny", image_size=32)
+
+
+def ran(runs):
+    for e in runs:
         assert experiment_run(experiment_id=e.pk) == S.SUCCEEDED
-    return [Experiment.objects.get(pk=e.pk) for e in pair]
+    return [Experiment.objects.get(pk=e.pk) for e in runs]
+
+
+def real_comparison(user, dataset, strategy="features", **settings):
+    return ran(experiment_submit(owner=user, dataset=dataset, strategy=strategy, compare=True, **{**TINY_RUN, **settings}))
 
 
 def test_publishing_a_comparison_writes_the_lessons_reference_and_it_round_trips(user, tiny_dataset, delay):
@@ -164,25 +165,22 @@ def test_publishing_a_comparison_writes_the_lessons_reference_and_it_round_trips
     ]
 
 
-def test_publishing_refuses_what_is_not_one_finished_group_from_a_lesson(user, tiny_dataset, delay):
+def test_publishing_refuses_what_is_not_finished_groups_of_one_lesson_and_settings(user, tiny_dataset, delay):
     load(PRESET)
     pre, scratch = real_comparison(user, tiny_dataset)
     other = real_comparison(user, tiny_dataset)
+    shorter = real_comparison(user, tiny_dataset, epochs=1)
+    lone = dict(owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=1, lr=0.1, batch_size=4)
+    sweeps = [Experiment.objects.create(**lone, sweep_group=uuid.uuid4()) for _ in range(2)]
     cases = [
-        ([pre, other[0]], "publish_not_one_group"),
-        (
-            [
-                Experiment.objects.create(
-                    owner=user, dataset=tiny_dataset, backbone="tiny", strategy="features", epochs=1, lr=0.1, batch_size=4
-                )
-            ],
-            "publish_not_one_group",
-        ),
+        ([pre, shorter[0]], "publish_mixed", f"#{shorter[0].pk}, #{shorter[1].pk} differ from #{pre.pk}"),
+        (sweeps, "publish_mixed", "at most one data-size sweep"),
+        ([pre, Experiment.objects.create(**lone)], "publish_not_a_group", "a single run has nothing to compare"),
     ]
-    for experiments, code in cases:
+    for experiments, code, says in cases:
         with pytest.raises(ValidationError) as err:
             measured_publish(experiments=experiments)
-        assert err.value.code == code
+        assert err.value.code == code and says in err.value.messages[0]
     Experiment.objects.filter(pk=scratch.pk).update(status=S.FAILED)
     with pytest.raises(ValidationError) as err:
         measured_publish(experiments=[pre])
@@ -197,6 +195,54 @@ def test_publishing_refuses_what_is_not_one_finished_group_from_a_lesson(user, t
         measured_publish(experiments=[other[0]])
     assert err.value.code == "publish_no_times"
     assert not MeasuredReference.objects.exists()
+
+
+def test_two_comparisons_sharing_arms_publish_each_arm_once(user, tiny_dataset, delay):
+    """The second lesson's case: its presets split four strategies over two comparisons that share from scratch."""
+    load(PRESET)
+    features, scratch = real_comparison(user, tiny_dataset)
+    finetune, repeat = real_comparison(user, tiny_dataset, strategy="finetune")
+    ref = measured_publish(experiments=[finetune, scratch])
+    assert [r["strategy"] for r in ref.runs] == ["features", "scratch", "finetune"]
+    assert [r["epochs"][-1]["val_accuracy"] for r in ref.runs] == [
+        round(e.results["final"]["val_accuracy"], 4) for e in (features, scratch, finetune)
+    ]
+    assert ref.note.startswith(
+        f"Published from the comparison of runs #{features.pk}, #{scratch.pk} and the comparison of runs #{finetune.pk}, #{repeat.pk}: "
+    )
+    # each run's precision as it recorded it: the frozen head trains in float32 on every CPU
+    assert f"Left out as repeats of an arm shown: #{repeat.pk}. Trained in float32: #{features.pk}" in ref.note
+
+
+def test_a_sweep_and_an_augmentation_comparison_publish_as_one_reference(client, user, tiny_dataset, delay):
+    """The third lesson's case: the sweep's chart and its largest arms, with the augmentation comparison's two arms
+    named by their training images and augmentation on the page and in the file."""
+    load(PRESET)
+    sweep = ran(size_sweep_submit(owner=user, dataset=tiny_dataset, sizes=[2, None], **TINY_RUN))
+    plain, augmented = ran(
+        experiment_submit(
+            owner=user, dataset=tiny_dataset, strategy="features", train_per_class=3, augment_compare=True, **TINY_RUN
+        )
+    )
+    ref = measured_publish(experiments=[plain, sweep[0]])
+    assert [(r["strategy"], r.get("per_class"), r.get("augment", False)) for r in ref.runs] == [
+        ("features", None, False),
+        ("scratch", None, False),
+        ("features", 3, False),
+        ("features", 3, True),
+    ]
+    assert len(ref.sweep) == 4 and ref.runs[3]["label"] == "Random init (frozen features), augmented, 3 per class"
+    text = measured_to_yaml(ref)
+    assert text.count("per_class: 3\n") == 2 and text.count("augment: true\n") == 1
+    MeasuredReference.objects.all().delete()
+    load(PRESET + TRAINING + text)
+    again = MeasuredReference.objects.get()
+    assert [(r.get("per_class"), r.get("augment", False)) for r in again.runs] == [(None, False), (None, False), (3, False), (3, True)]
+    html = client.get(Lesson.objects.get(slug="tiny").get_absolute_url()).content.decode()
+    measured = html.split('id="measured"')[1].split("</section>")[0]
+    assert '<th scope="col">Random init (frozen features), 3 per class</th>' in measured
+    assert '<th scope="row">Random init (frozen features), augmented, 3 per class</th>' in measured
+    assert "What augmentation did" in measured, re.findall(r'class="lab-effect">[^<]+', measured)
 
 
 def test_the_admin_publishes_and_downloads_the_yaml(client, user, tiny_dataset, delay, django_user_model):
@@ -216,6 +262,48 @@ def test_the_admin_publishes_and_downloads_the_yaml(client, user, tiny_dataset, 
     )
     assert response["Content-Disposition"] == 'attachment; filename="tiny-measured.yaml"'
     assert response.content.decode() == measured_to_yaml(ref)
+
+
+TWO_PRESETS = PRESET + """\
+    - key: last
+      title: Last block
+      datasets: [builtin:digits-3]
+      backbone: tiny
+      strategies: [finetune, scratch]
+      epochs: 2
+      image_size: 32
+"""
+
+
+@pytest.mark.django_db(transaction=True)  # each preset is queued on commit, as the site queues it
+def test_lab_reference_runs_the_lessons_presets_publishes_them_and_prints_the_yaml(delay, settings):
+    """The re-measuring recipe: every preset of the lesson through the task the worker runs, then one reference."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.LAB_BUILTIN_PER_CLASS = 8
+    load(TWO_PRESETS)
+    delay.side_effect = lambda experiment_id: experiment_run(experiment_id=experiment_id)
+    out = io.StringIO()
+    call_command("lab_reference", lesson="tiny", user="measurer", create_user=True, poll=0, stdout=out)
+    ref = MeasuredReference.objects.get(lesson__slug="tiny")
+    assert out.getvalue() == measured_to_yaml(ref)
+    assert [r["strategy"] for r in ref.runs] == ["features", "scratch", "finetune"]
+    assert Experiment.objects.filter(owner__username="measurer", status=S.SUCCEEDED).count() == 4
+
+    cases = [
+        (dict(presets="quick,nope"), "--presets: the lesson 'tiny' has no preset 'nope'; its presets: quick, last."),
+        (dict(lesson="nope"), "--lesson: no lesson 'nope' (load it with loadcontent)."),
+        (dict(user="nobody", create_user=False), "--user: no user 'nobody' (add --create-user)."),
+    ]
+    for options, message in cases:
+        with pytest.raises(CommandError) as err:
+            call_command("lab_reference", **{"lesson": "tiny", "user": "measurer", "poll": 0, **options})
+        assert str(err.value) == message
+    delay.side_effect = None  # queued, and no worker takes it
+    with pytest.raises(CommandError) as err:
+        call_command("lab_reference", lesson="tiny", presets="quick", user="measurer", poll=0, timeout=0)
+    assert "had not ended; is a worker consuming the broker?" in str(err.value)
 
 
 # ----------------------------------------------------------------------------- the lesson page and the presets
@@ -322,7 +410,7 @@ def test_an_unpublished_lessons_preset_cannot_be_run(client, user, delay):
 def test_a_tiny_lessons_card_reference_and_latest_comparison_never_call_it_pre_trained(client, user, tiny_dataset, delay):
     """The Tiny CNN has random weights only: the preset card, the published reference (its labels, headline and
     chart) and the learner's latest comparison name its runs from that fact (issue 21)."""
-    load(PRESET + "training:\n  epochs:\n    - {epoch: 1, loss: 0.9, accuracy: 0.6, observation: illustrative}\n")
+    load(PRESET + TRAINING)
     pre, scratch = real_comparison(user, tiny_dataset)
     ref = measured_publish(experiments=[pre])
     assert [r["label"] for r in ref.runs] == ["Random init (frozen features)", "From scratch"]
