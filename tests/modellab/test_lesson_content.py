@@ -237,7 +237,12 @@ def test_a_sweep_and_an_augmentation_comparison_publish_as_one_reference(client,
     MeasuredReference.objects.all().delete()
     load(PRESET + TRAINING + text)
     again = MeasuredReference.objects.get()
-    assert [(r.get("per_class"), r.get("augment", False)) for r in again.runs] == [(None, False), (None, False), (3, False), (3, True)]
+    assert [(r.get("per_class"), r.get("augment", False)) for r in again.runs] == [
+        (None, False),
+        (None, False),
+        (3, False),
+        (3, True),
+    ]
     html = client.get(Lesson.objects.get(slug="tiny").get_absolute_url()).content.decode()
     measured = html.split('id="measured"')[1].split("</section>")[0]
     assert '<th scope="col">Random init (frozen features), 3 per class</th>' in measured
@@ -264,7 +269,9 @@ def test_the_admin_publishes_and_downloads_the_yaml(client, user, tiny_dataset, 
     assert response.content.decode() == measured_to_yaml(ref)
 
 
-TWO_PRESETS = PRESET + """\
+TWO_PRESETS = (
+    PRESET
+    + """\
     - key: last
       title: Last block
       datasets: [builtin:digits-3]
@@ -273,6 +280,7 @@ TWO_PRESETS = PRESET + """\
       epochs: 2
       image_size: 32
 """
+)
 
 
 @pytest.mark.django_db(transaction=True)  # each preset is queued on commit, as the site queues it
