@@ -8,6 +8,7 @@ kills the worker with SIGKILL during a run and checks the run never stays RUNNIN
 import os
 
 import pytest
+import yaml
 
 from tests.conftest import require_postgres
 from harness.processes import postgres_database
@@ -84,6 +85,35 @@ def test_filesystem_broker_and_sqlite(stack_factory):
     stack.migrate()
     stack.start_worker("lab-it-fs@test")
     submit_and_watch(stack)
+
+
+TWO_PRESET_LESSON = """\
+course: {slug: cv, title: Computer Vision, track: ml}
+lesson: {slug: tiny, title: Tiny lesson}
+lab:
+  shapes_from: resnet18
+  presets:
+    - {key: quick, title: Quick, datasets: [builtin:digits-3], backbone: tiny, strategies: [features, scratch], epochs: 2, image_size: 32}
+    - {key: last, title: Last block, datasets: [builtin:digits-3], backbone: tiny, strategies: [finetune, scratch], epochs: 2, image_size: 32}
+"""
+
+
+def test_lab_reference_measures_a_lessons_presets_on_the_worker(stack_factory, tmp_path):
+    """The re-measuring recipe against a real worker: both presets run there, then one reference is published."""
+    stack = stack_factory(LAB_BUILTIN_PER_CLASS=12)
+    stack.migrate()
+    (tmp_path / "tiny.yaml").write_text(TWO_PRESET_LESSON)
+    stack.manage("loadcontent", str(tmp_path / "tiny.yaml"))
+    stack.start_worker("lab-it-ref@test")
+    out = stack.manage(
+        "lab_reference", "--lesson", "tiny", "--user", "it", "--create-user", "--poll", "0.5", "--timeout", "240", timeout=300
+    )
+    measured = yaml.safe_load(out)["measured"]
+    assert [r["strategy"] for r in measured["runs"]] == ["features", "scratch", "finetune"]
+    assert "Left out as repeats of an arm shown: #4." in measured["note"]
+    runs = stack.query("SELECT status, worker_hostname FROM modellab_experiment ORDER BY id")
+    assert runs == [("succeeded", "lab-it-ref@test")] * 4
+    assert stack.query("SELECT COUNT(*) FROM modellab_measuredreference") == [(1,)]
 
 
 @pytest.fixture
