@@ -69,7 +69,9 @@ class ExperimentAdmin(admin.ModelAdmin):
     inlines = [EpochRecordInline]
     actions = ["publish_measured_reference"]
 
-    @admin.action(description="Publish as its lesson's measured reference (succeeded comparisons and at most one sweep, of one lesson)")
+    @admin.action(
+        description="Publish as its lesson's measured reference (succeeded comparisons and at most one sweep, of one lesson)"
+    )
     def publish_measured_reference(self, request, queryset):
         try:
             reference = measured_publish(experiments=list(queryset))
