@@ -169,7 +169,7 @@ def _numbers(runs: list[Experiment]) -> str:
 
 
 def _precisions(runs: list[Experiment]) -> str:
-    """`` Trained in bfloat16 autocast: #1, #2; in float32: #3.``: the precision each run trained in, as the
+    """`` Trained in bfloat16 autocast: #1, #2; in float32: #3.``: the precision each run shown trained in, as the
     run recorded it (a CPU with native bfloat16 trains in it, engine.loop); "" for runs from before it was recorded."""
     by_precision: dict[str, list[Experiment]] = {}
     for e in runs:
