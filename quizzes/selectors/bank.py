@@ -26,6 +26,23 @@ def practice_bank(*, lesson: Lesson, kinds: tuple[str, ...] | None = None):
     return bank if kinds is None else bank.filter(kind__in=kinds)
 
 
+def current_versions(question_ids, *, asked) -> list[int]:
+    """The question of ``asked`` (a queryset of current questions) that each id is a version of, in order,
+    once each: an attempt holds the versions it showed, and a retry or a draw asks what an author has made
+    of them since (the same lesson and key). Ids of no version of a question in ``asked`` are dropped."""
+    current = {(lesson, key): pk for pk, lesson, key in asked.values_list("id", "lesson_id", "key")}
+    # every version of the asked questions' lessons, not an IN (...) of the ids: an id posted too large
+    # for the database's integer would fail the query
+    versions = Question.objects.filter(lesson_id__in={lesson for lesson, _ in current}).values_list("id", "lesson_id", "key")
+    version_of = {pk: current.get((lesson, key)) for pk, lesson, key in versions}
+    ids: list[int] = []
+    for pk in question_ids:
+        found = version_of.get(pk)
+        if found is not None and found not in ids:
+            ids.append(found)
+    return ids
+
+
 def practice_bank_counts(*, lesson: Lesson, kinds: tuple[str, ...] | None = None) -> dict[str, int]:
     """Questions in the practice bank per difficulty, every difficulty listed in order (1 query)."""
     found = practice_bank(lesson=lesson, kinds=kinds).values_list("difficulty", flat=True)

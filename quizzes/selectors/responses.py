@@ -5,7 +5,8 @@ from __future__ import annotations
 from courses.models import Lesson
 from quizzes.grading import letter
 from quizzes.identity import Student
-from quizzes.models import FEEDBACK_AT_END_MODES, Attempt, Mode, Response
+from quizzes.models import FEEDBACK_AT_END_MODES, Attempt, Mode, Question, Response
+from quizzes.selectors.bank import current_versions
 
 
 def responses_answered(*, student: Student, lesson: Lesson):
@@ -27,10 +28,12 @@ def responses_revealed(*, student: Student, lesson: Lesson):
 
 def question_ids_seen(*, student: Student, lesson: Lesson) -> set[int]:
     """Questions the student answered in any mode, and every question of their finished tests:
-    one skipped there counts as seen, so the next test draws never-seen questions first."""
+    one skipped there counts as seen, so the next test draws never-seen questions first. A question
+    seen in a version an author has since changed counts as seen in its current version too."""
     answered = set(responses_answered(student=student, lesson=lesson).values_list("question_id", flat=True))
     tests = Attempt.objects.filter(lesson=lesson, mode=Mode.TEST, finished_at__isnull=False, **student.owner_filter())
-    return answered.union(*tests.values_list("question_ids", flat=True))
+    seen = answered.union(*tests.values_list("question_ids", flat=True))
+    return seen.union(current_versions(seen, asked=Question.objects.filter(lesson=lesson, current=True)))
 
 
 def response_recorded(response: Response) -> str:

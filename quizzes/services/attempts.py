@@ -23,7 +23,7 @@ from quizzes import blueprint as blueprint_mod
 from quizzes.exam import grace
 from quizzes.identity import Student
 from quizzes.models import Attempt, Mode, Question, Role
-from quizzes.selectors.bank import lesson_test_blueprint, practice_bank
+from quizzes.selectors.bank import current_versions, lesson_test_blueprint, practice_bank
 from quizzes.selectors.attempts import attempt_unfinished
 from quizzes.selectors.exams import exam_attempts, exam_limit, exam_plan
 from quizzes.selectors.responses import question_ids_seen
@@ -102,10 +102,7 @@ def attempt_start(
     else:
         pool = practice_bank(lesson=lesson) if mode == Mode.PRACTICE else active
         if question_ids is not None:
-            # The pool's ids, not an IN (...) of the posted ones: a posted id too large for the
-            # database's integer would fail the query.
-            wanted = set(pool.values_list("id", flat=True))
-            ids = [i for i in question_ids if i in wanted]
+            ids = current_versions(question_ids, asked=pool)
         else:
             ids = list(pool.values_list("id", flat=True))
     if not ids:

@@ -21,6 +21,8 @@ from quizzes.authoring.questions import (
 )
 from quizzes.identity import Student
 from quizzes.models import Question, Response, ReviewItem, Source
+from quizzes.selectors.attempts import missed_question_ids
+from quizzes.selectors.responses import question_ids_seen
 from quizzes.services.attempts import attempt_start
 from quizzes.services.responses import response_submit
 
@@ -109,6 +111,28 @@ def test_an_answer_to_the_version_an_attempt_showed_schedules_the_current_versio
     response_submit(attempt=attempt, question_id=v1.pk, letters=["ABC"[wrong]])
     assert Response.objects.get().question_id == v1.pk
     assert ReviewItem.objects.get().question_id == v2.pk
+
+
+def test_a_retry_and_the_next_draw_follow_an_edited_question_to_its_current_version(lesson):
+    """ "Retry the N you missed" after an author's edit asks each missed question's current version, none
+    dropped; and a question seen before the edit still counts as seen, so the next test draws unseen ones first."""
+    v1 = {
+        k: question_save(
+            lesson=lesson, key=k, content=_content(stem=f"Which {k}?"), place=QuestionPlace(), source=Source.ADMIN
+        ).question
+        for k in ("a", "b", "c")
+    }
+    student = Student(user_id=None, anon_id="anon-3")
+    attempt = attempt_start(student=student, lesson=lesson, mode="practice")
+    right = attempt.choice_orders[str(v1["b"].pk)].index(v1["b"].choices.get(fraction=1).pk)
+    response_submit(attempt=attempt, question_id=v1["b"].pk, letters=["ABC"[(right + 1) % 3]])  # b answered wrong
+    edited = question_save(
+        lesson=lesson, key="b", content=_content(stem="Which b, reworded?"), place=QuestionPlace(), source=Source.ADMIN
+    )
+    assert edited.outcome == NEW_VERSION
+    retry = attempt_start(student=student, lesson=lesson, mode="practice", question_ids=missed_question_ids(attempt=attempt))
+    assert sorted(retry.question_ids) == sorted([v1["a"].pk, edited.question.pk, v1["c"].pk])
+    assert edited.question.pk in question_ids_seen(student=student, lesson=lesson)
 
 
 def _load(text=FILE):
