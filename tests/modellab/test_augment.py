@@ -20,6 +20,7 @@ from modellab.services.runs import experiment_run
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lab_media")]
 S = Experiment.Status
 FORM = {"dataset": "builtin:digits-3", "backbone": "tiny", "strategy": "features", "epochs": 2, "lr": 0.01, "batch_size": 8}
+RUN = dict(backbone="tiny", strategy="features", epochs=1, lr=0.01, batch_size=8)  # a one-epoch Tiny CNN run
 
 
 def test_the_form_checkbox_augments_every_run_it_queues(alice, delay):
@@ -48,17 +49,7 @@ def test_compare_without_and_with_augmentation_changes_nothing_else(alice, delay
 
 def test_one_comparison_changes_one_thing(user, delay, tiny_dataset):
     with pytest.raises(ValidationError) as err:
-        experiment_submit(
-            owner=user,
-            dataset=tiny_dataset,
-            backbone="tiny",
-            strategy="features",
-            epochs=1,
-            lr=0.01,
-            batch_size=8,
-            compare=True,
-            augment_compare=True,
-        )
+        experiment_submit(owner=user, dataset=tiny_dataset, **RUN, compare=True, augment_compare=True)
     assert err.value.code == BAD_COMPARISON and not Experiment.objects.exists()
 
 
@@ -109,17 +100,7 @@ def test_a_preset_arm_with_augment_makes_an_augmented_experiment(user, delay, le
 
 def test_the_worker_hands_augment_to_the_engine_and_the_pages_say_it(alice, user, delay, tiny_dataset):
     """A real run (the Tiny CNN, 1 epoch): the engine's note on cached views shows that RunConfig.augment was True."""
-    off, on = experiment_submit(
-        owner=user,
-        dataset=tiny_dataset,
-        backbone="tiny",
-        strategy="features",
-        epochs=1,
-        lr=0.01,
-        batch_size=8,
-        image_size=32,
-        augment_compare=True,
-    )
+    off, on = experiment_submit(owner=user, dataset=tiny_dataset, **RUN, image_size=32, augment_compare=True)
     for e in (off, on):
         assert experiment_run(experiment_id=e.pk) == S.SUCCEEDED
         e.refresh_from_db()
@@ -150,9 +131,7 @@ def test_runs_and_presets_from_before_the_migration_have_no_augmentation(user, l
     old = migrate([("modellab", "0005_experiment_dataset_restrict")])
     try:
         dataset = old.get_model("modellab", "Dataset").objects.create(name="d", kind="builtin", folder="f")
-        old.get_model("modellab", "Experiment").objects.create(
-            owner_id=user.pk, dataset=dataset, backbone="tiny", strategy="features", epochs=1, lr=0.01, batch_size=8
-        )
+        old.get_model("modellab", "Experiment").objects.create(owner_id=user.pk, dataset=dataset, **RUN)
         course = old.get_model("courses", "Course").objects.create(slug="c", title="C", track="ml")
         lesson = old.get_model("courses", "Lesson").objects.create(course=course, slug="l", title="L")
         old.get_model("modellab", "LabPreset").objects.create(
