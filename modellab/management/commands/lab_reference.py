@@ -5,11 +5,11 @@ it as the lesson file's ``measured:`` section (the admin's publish action and YA
 import sys
 import time
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.models import Lesson
+from modellab.management.users import command_user
 from modellab.models import Experiment, LabPreset
 from modellab.services.measured import measured_publish, measured_to_yaml
 from modellab.services.presets import preset_submit
@@ -46,11 +46,7 @@ class Command(BaseCommand):
             presets = [by_key[k] for k in wanted]
         if not presets:
             raise CommandError(f"--lesson: the lesson {lesson.slug!r} has no lab presets to measure.")
-        User = get_user_model()
-        user = (User.objects.get_or_create if o["create_user"] else User.objects.filter)(username=o["user"])
-        user = user[0] if o["create_user"] else user.first()
-        if user is None:
-            raise CommandError(f"--user: no user {o['user']!r} (add --create-user).")
+        user = command_user(o["user"], create=o["create_user"])
 
         deadline = time.monotonic() + o["timeout"]
         runs = []

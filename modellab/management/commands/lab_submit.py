@@ -2,12 +2,12 @@
 
 import json
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from modellab.dataset_ref import DatasetRef
+from modellab.management.users import command_user
 from modellab.storage import StorageUnavailable
 from modellab.models import Experiment
 from modellab.services.datasets import dataset_create_from_upload
@@ -39,13 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--lesson", default="")
 
     def handle(self, *args, **o):
-        User = get_user_model()
-        if o["create_user"]:
-            user, _ = User.objects.get_or_create(username=o["user"])
-        else:
-            user = User.objects.filter(username=o["user"]).first()
-            if user is None:
-                raise CommandError(f"No user {o['user']!r} (add --create-user).")
+        user = command_user(o["user"], create=o["create_user"])
         try:
             if o["zip"]:
                 with open(o["zip"], "rb") as fh:
