@@ -33,6 +33,8 @@ from modellab import engine
 from modellab.engine import upload as upload_codes
 from modellab.models import Dataset, Experiment
 from quizzes.grading import validate_choices
+from quizzes.typed import validate_answers
+from quizzes.vocabulary import TYPED_KINDS
 from quizzes.interchange import NOT_TEXT, UNKNOWN_FORMAT
 from quizzes.authoring.importing import questions_import
 from quizzes.models import Attempt, Question, Response
@@ -421,7 +423,11 @@ question_text = st.one_of(st.text(max_size=300), st.lists(GIFT_PIECES, max_size=
 def questions_valid(lesson):
     for q in Question.objects.filter(lesson=lesson).prefetch_related("choices"):
         assert q.stem.strip(), q.key
-        validate_choices(q.kind, [Decimal(c.fraction) for c in q.choices.order_by("position")])
+        choices = list(q.choices.order_by("position"))
+        if q.kind in TYPED_KINDS:  # accepted answers: one may be enough
+            validate_answers(q.kind, [(c.text, Decimal(c.fraction), Decimal(str(c.tolerance))) for c in choices])
+        else:
+            validate_choices(q.kind, [Decimal(c.fraction) for c in choices])
         q.full_clean(validate_unique=False, validate_constraints=False)
         for choice in q.choices.all():
             choice.full_clean(validate_unique=False, validate_constraints=False)
